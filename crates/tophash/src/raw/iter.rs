@@ -1,0 +1,249 @@
+//! Iteration, also during a resize, without rehashing a key.
+//!
+//! Rust's borrow rules mean no evacuation runs while an iterator is alive,
+//! so the table's shape is frozen. Every entry is then in exactly one place:
+//! a not-yet-evacuated old bucket's chain or a current bucket's chain. The
+//! iterator walks the old array's chains (evacuated buckets have no live
+//! slot and no overflow), then the current array's.
+
+use core::marker::PhantomData;
+use core::mem;
+use core::ptr;
+
+use super::bucket::{at, Bucket};
+use super::tophash::{BitMask, BUCKET_SLOTS, EMPTY_REST};
+use super::{RawTable, Slot};
+
+/// A cursor over a table's live slots. It holds raw pointers and no
+/// lifetime: the wrappers in `map` tie it to a borrow (or ownership) of the
+/// table and carry the right `Send`/`Sync` bounds through `PhantomData`.
+pub(crate) struct RawIter<K, V> {
+    old: *mut Bucket<K, V>,
+    old_n: usize,
+    cur: *mut Bucket<K, V>,
+    /// Index of the next chain head: `0..old_n` in the old array, then the
+    /// current array.
+    next_head: usize,
+    head: *mut Bucket<K, V>,
+    bucket: *mut Bucket<K, V>,
+    mask: BitMask,
+    remaining: usize,
+}
+
+impl<K, V> Clone for RawIter<K, V> {
+    fn clone(&self) -> Self {
+        RawIter { ..*self }
+    }
+}
+
+// SAFETY: a `RawIter` is a position, not an owner or a borrow; every public
+// type that wraps it holds a `PhantomData` of the references (or values) it
+// hands out, which gives that type std's `Send`/`Sync` bounds.
+unsafe impl<K, V> Send for RawIter<K, V> {}
+// SAFETY: as above.
+unsafe impl<K, V> Sync for RawIter<K, V> {}
+// SAFETY: a `Slot` is a position; its users hold the borrow of the table.
+unsafe impl<K, V> Send for Slot<K, V> {}
+// SAFETY: as above.
+unsafe impl<K, V> Sync for Slot<K, V> {}
+
+impl<K, V> RawIter<K, V> {
+    /// A cursor over `t`'s live slots. The caller must not change the
+    /// table's shape while using it, except by removing the slot just
+    /// yielded (`RawTable::remove` only rewrites tophash bytes at or before
+    /// that slot in its chain).
+    pub(crate) fn new(t: &RawTable<K, V>) -> Self {
+        let (old, old_n) = match &t.old {
+            // SAFETY: bucket 0 exists in every array.
+            Some(o) => (unsafe { o.arr.bucket(0) }, o.arr.buckets()),
+            None => (ptr::null_mut(), 0),
+        };
+        // SAFETY: as above.
+        let cur = t.cur.as_ref().map_or(ptr::null_mut(), |a| unsafe { a.bucket(0) });
+        RawIter {
+            old,
+            old_n,
+            cur,
+            next_head: 0,
+            head: ptr::null_mut(),
+            bucket: ptr::null_mut(),
+            mask: BitMask(0),
+            remaining: t.count,
+        }
+    }
+
+    #[inline]
+    pub(crate) fn len(&self) -> usize {
+        self.remaining
+    }
+}
+
+impl<K, V> Iterator for RawIter<K, V> {
+    type Item = Slot<K, V>;
+
+    #[inline]
+    fn next(&mut self) -> Option<Slot<K, V>> {
+        if self.remaining == 0 {
+            return None;
+        }
+        loop {
+            if let Some(i) = self.mask.next() {
+                self.remaining -= 1;
+                return Some(Slot { head: self.head, bucket: self.bucket, index: i });
+            }
+            // SAFETY: `bucket` is null or a live bucket of the chain being
+            // walked; while `remaining > 0` there is a live slot at or after
+            // the next head, so `next_head` stays below the number of heads
+            // (`old_n` plus the current array's main buckets).
+            unsafe {
+                if !self.bucket.is_null() && at::top(self.bucket, BUCKET_SLOTS - 1) != EMPTY_REST {
+                    let n = at::overflow(self.bucket);
+                    if !n.is_null() {
+                        self.bucket = n;
+                        self.mask = at::group(n).match_full();
+                        continue;
+                    }
+                }
+                let h = if self.next_head < self.old_n {
+                    self.old.add(self.next_head)
+                } else {
+                    self.cur.add(self.next_head - self.old_n)
+                };
+                self.next_head += 1;
+                self.head = h;
+                self.bucket = h;
+                self.mask = at::group(h).match_full();
+            }
+        }
+    }
+
+    #[inline]
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.remaining, Some(self.remaining))
+    }
+}
+
+/// Owns a table and yields its entries by value.
+pub(crate) struct RawIntoIter<K, V> {
+    iter: RawIter<K, V>,
+    /// Kept only so that its drop frees the memory (its `count` is 0).
+    _table: RawTable<K, V>,
+}
+
+impl<K, V> RawIntoIter<K, V> {
+    pub(crate) fn new(mut table: RawTable<K, V>) -> Self {
+        let iter = RawIter::new(&table);
+        // The entries now belong to the cursor: the table's own drop only
+        // frees memory, even if a destructor below panics.
+        table.count = 0;
+        RawIntoIter { iter, _table: table }
+    }
+
+    /// The entries not yet yielded, for `Debug`.
+    pub(crate) fn rest(&self) -> super::RefIter<'_, K, V> {
+        super::RefIter::from_raw(self.iter.clone())
+    }
+}
+
+impl<K, V> Iterator for RawIntoIter<K, V> {
+    type Item = (K, V);
+
+    #[inline]
+    fn next(&mut self) -> Option<(K, V)> {
+        let s = self.iter.next()?;
+        // SAFETY: each live slot is yielded once and the table forgets all
+        // entries when this iterator drops, so each entry is moved out once.
+        unsafe { Some((ptr::read(at::key(s.bucket, s.index)), ptr::read(at::val(s.bucket, s.index)))) }
+    }
+
+    #[inline]
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.iter.size_hint()
+    }
+}
+
+impl<K, V> Drop for RawIntoIter<K, V> {
+    fn drop(&mut self) {
+        // The `table` field's drop frees the memory afterwards.
+        drop_rest(&mut self.iter);
+    }
+}
+
+/// Takes a table's entries out, then hands the emptied table (its current
+/// array kept) back to `orig`. If the `RawDrain` is leaked, `orig` stays an
+/// empty, unallocated table.
+pub(crate) struct RawDrain<'a, K, V> {
+    iter: RawIter<K, V>,
+    table: RawTable<K, V>,
+    orig: &'a mut RawTable<K, V>,
+    marker: PhantomData<&'a mut (K, V)>,
+}
+
+impl<'a, K, V> RawDrain<'a, K, V> {
+    pub(crate) fn new(orig: &'a mut RawTable<K, V>) -> Self {
+        let mut table = mem::replace(orig, RawTable::new());
+        let iter = RawIter::new(&table);
+        // As in `RawIntoIter::new`: the cursor owns the entries now.
+        table.count = 0;
+        RawDrain { iter, table, orig, marker: PhantomData }
+    }
+
+    /// The entries not yet yielded, for `Debug`.
+    pub(crate) fn rest(&self) -> super::RefIter<'_, K, V> {
+        super::RefIter::from_raw(self.iter.clone())
+    }
+}
+
+impl<K, V> Iterator for RawDrain<'_, K, V> {
+    type Item = (K, V);
+
+    #[inline]
+    fn next(&mut self) -> Option<(K, V)> {
+        let s = self.iter.next()?;
+        // SAFETY: as in `RawIntoIter::next`.
+        unsafe { Some((ptr::read(at::key(s.bucket, s.index)), ptr::read(at::val(s.bucket, s.index)))) }
+    }
+
+    #[inline]
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.iter.size_hint()
+    }
+}
+
+impl<K, V> Drop for RawDrain<'_, K, V> {
+    fn drop(&mut self) {
+        struct Restore<'b, 'a, K, V>(&'b mut RawDrain<'a, K, V>);
+        impl<K, V> Drop for Restore<'_, '_, K, V> {
+            fn drop(&mut self) {
+                self.0.table.forget_entries_keep_array();
+                mem::swap(self.0.orig, &mut self.0.table);
+            }
+        }
+        let r = Restore(self);
+        drop_rest(&mut r.0.iter);
+    }
+}
+
+/// Drops every entry the cursor has not yielded yet; if one destructor
+/// panics, keeps dropping the others (a second panic aborts, as in std).
+/// The caller makes the table forget the entries.
+pub(crate) fn drop_rest<K, V>(iter: &mut RawIter<K, V>) {
+    if !mem::needs_drop::<K>() && !mem::needs_drop::<V>() {
+        return;
+    }
+    struct Rest<'a, K, V>(&'a mut RawIter<K, V>);
+    impl<K, V> Drop for Rest<'_, K, V> {
+        fn drop(&mut self) {
+            for s in self.0.by_ref() {
+                // SAFETY: each live slot is yielded once and its table
+                // forgets it (the caller's contract).
+                unsafe { super::drop_slot(s) };
+            }
+        }
+    }
+    let rest = Rest(iter);
+    for s in rest.0.by_ref() {
+        // SAFETY: as in `Rest::drop`.
+        unsafe { super::drop_slot(s) };
+    }
+}

@@ -1,0 +1,862 @@
+//! The table engine: Go's classic runtime map, in Rust.
+//!
+//! # Design
+//!
+//! A table is an array of `2^B` buckets (Go's `B`, here `b`). A bucket
+//! ([`bucket::Bucket`]) holds eight slots: eight *tophash* bytes, one
+//! overflow link, eight keys and eight values. The low `B` bits of a key's
+//! hash pick its bucket; the hash's top byte, moved past the five reserved
+//! values, is stored in the slot's tophash byte so that a lookup compares
+//! keys only where the byte matches. When all eight slots of a bucket are
+//! taken, a further key goes into an *overflow* bucket linked from it; a
+//! bucket and its overflow buckets form a *chain*.
+//!
+//! Tophash bytes below 5 are slot states ([`tophash`]):
+//! `EMPTY_REST` (0: empty, and so is everything after it in the chain),
+//! `EMPTY_ONE` (1: empty), and, only in an old array during a resize,
+//! `EVACUATED_X`/`EVACUATED_Y`/`EVACUATED_EMPTY` (2, 3, 4).
+//!
+//! ## Growth
+//!
+//! Exactly Go 1.19's triggers. When an insert of a *new* key finds that
+//! `count + 1 > 6.5 · 2^B` (and `> 8`), or that the table has `2^min(B, 15)`
+//! overflow buckets, and no resize is under way, it starts one: doubling
+//! for the load factor, same-size (compacting chains) for overflow. Starting
+//! a resize only allocates the new array and keeps the old one; nothing
+//! moves. From then on every insert or remove first *evacuates* the old
+//! bucket its key hashes to, plus the old bucket at the evacuation mark
+//! `nevacuate` (Go's `growWork`). Evacuating an old bucket rehashes each of
+//! its entries, moves it to its bucket in the new array (on doubling, index
+//! `i` "X" or `i + 2^(B-1)` "Y"), and marks the old slot evacuated. Lookups
+//! during a resize read the old bucket if it is not yet evacuated, else the
+//! new one. The resize ends when the mark passes the last old bucket.
+//!
+//! The same machinery runs any resize from `2^b_old` to `2^b_new` buckets:
+//! doubling, same-size, a larger jump for `reserve`, and halving for
+//! `shrink_to` (Go never shrinks, golang/go#20135). An entry always goes to
+//! `hash & new_mask`, appended after the destination chain's last entry.
+//!
+//! Deletion marks a slot `EMPTY_ONE`, then turns the trailing run of empty
+//! slots into `EMPTY_REST` so scans stop early. An insert takes the first
+//! empty slot of the chain (after checking the key is absent).
+//!
+//! ## Go's names in this crate
+//!
+//! | Go (`runtime/map.go`)      | here                                   |
+//! |----------------------------|----------------------------------------|
+//! | `hmap.B`                   | `BucketArray::b`                       |
+//! | `hmap.count`               | `RawTable::count`                      |
+//! | `hmap.buckets`             | `RawTable::cur`                        |
+//! | `hmap.oldbuckets`          | `RawTable::old` (`OldArray::arr`)      |
+//! | `hmap.nevacuate`           | `OldArray::nevacuate`                  |
+//! | `hmap.noverflow`           | `RawTable::noverflow` (exact, not approximate) |
+//! | `mapextra.nextOverflow`    | `RawTable::next_pool`                  |
+//! | `bmap.tophash`, overflow   | `Bucket::tophash`, `Bucket::overflow`  |
+//! | `overLoadFactor`           | [`over_load`]                          |
+//! | `tooManyOverflowBuckets`   | [`too_many_overflow`]                  |
+//! | `hashGrow`                 | `RawTable::start_resize`               |
+//! | `growWork`, `evacuate`     | `RawTable::grow_work`, `RawTable::evacuate` (in `grow.rs`) |
+//! | `advanceEvacuationMark`    | `RawTable::advance_mark`               |
+//! | `sameSizeGrow`             | [`ResizeKind::SameSize`]               |
+//! | `makeBucketArray`          | `BucketArray::new_zeroed`              |
+//! | `newoverflow`              | `RawTable::new_overflow`               |
+//!
+//! ## Where we differ from Go, and why
+//!
+//! * **Header first.** The overflow link sits right after the tophash bytes,
+//!   so a miss that stops in a bucket reads 16 contiguous bytes.
+//! * **SWAR.** The eight tophash bytes are loaded as one `u64` and matched
+//!   all at once ([`tophash::Group`]); Go loops over bytes.
+//! * **Zeroed allocation.** Arrays come from `alloc_zeroed`: `EMPTY_REST` is
+//!   0 and a null link is 0, so no initialisation pass runs. For a large
+//!   array the allocator maps fresh zero pages, so starting a growth is O(1)
+//!   in the table size.
+//! * **Old overflow buckets are freed when their bucket is evacuated**, not
+//!   when the whole resize ends (Go leaves this to its garbage collector).
+//! * **Iteration does not rehash.** Rust iterators borrow the map, so no
+//!   evacuation can happen mid-iteration. An iterator walks the not yet
+//!   evacuated old buckets, then the whole new array; every entry is in
+//!   exactly one of the two. Go must rehash keys to cope with growth
+//!   between calls to `next`.
+//! * **No iteration-order randomisation** (std does not promise any order
+//!   either); the seed of the default hasher already varies it per map.
+//! * **Exact overflow count.** Go approximates `noverflow` once `B >= 16`
+//!   to keep it in a `uint16`; we count exactly in a `usize`, so the
+//!   same-size trigger fires at exactly `2^15` overflow buckets.
+//! * **Large keys and values are stored inline.** Go boxes keys and values
+//!   over 128 bytes. In Rust a user who wants that writes `Box<T>`; we never
+//!   allocate behind the user's back, and keep one code path.
+//! * **Resizes of any ratio**, including shrinking.
+//! * **A panicking hasher during evacuation** drops the entries of that one
+//!   old bucket that had not moved yet and finishes the bucket, so the table
+//!   stays consistent (`len` equals what iteration yields). hashbrown makes
+//!   the same choice when its hasher panics during a rehash.
+//!
+//! # Invariants
+//!
+//! `check::check_invariants` verifies all of these; the tests call it after
+//! every operation.
+//!
+//! 1. `count` equals the number of live slots (tophash `>= MIN_TOPHASH`) in
+//!    the chains of the current array plus those of unevacuated old buckets.
+//! 2. In every chain, a slot after an `EMPTY_REST` slot (later in its bucket
+//!    or in a later bucket of the chain) is `EMPTY_REST`.
+//! 3. No `EMPTY_ONE` slot is directly followed, in chain order, by an
+//!    `EMPTY_REST` slot or by the end of the chain (deletion converts such
+//!    runs), so an `EMPTY_REST` marks exactly the end of the used part.
+//! 4. A live slot's tophash equals `tophash(hash(key))`, and its chain's head
+//!    index equals `hash & mask` of the array it is in.
+//! 5. The current array holds no evacuated state.
+//! 6. An old bucket is either *evacuated* (every slot of its head is an
+//!    evacuated state and its overflow link is null) or holds only the states
+//!    of a live bucket; every old bucket below `nevacuate` is evacuated; an
+//!    `OldArray` exists only while `nevacuate` is below its bucket count.
+//! 7. `noverflow` equals the number of overflow buckets in the current
+//!    array's chains; pool buckets at or after `next_pool` are unused
+//!    (all-zero headers).
+//! 8. No two live keys are equal (checked by the model tests).
+
+mod access;
+pub(crate) mod bucket;
+mod check;
+mod grow;
+pub(crate) mod iter;
+pub(crate) mod tophash;
+
+#[cfg(test)]
+mod tests;
+
+use core::marker::PhantomData;
+use core::mem;
+use core::ptr;
+
+use bucket::{alloc_overflow, at, Bucket, BucketArray};
+use tophash::{tophash, BUCKET_SLOTS, EMPTY_ONE, EMPTY_REST, MIN_TOPHASH};
+
+use crate::TryReserveError;
+
+pub(crate) use access::{ExtractIf, MutIter, Occupied, Probe, RefIter, Vacant};
+pub(crate) use iter::{RawDrain, RawIntoIter};
+
+/// Load factor numerator and denominator: at most 6.5 entries per bucket on
+/// average before doubling (Go's `loadFactorNum/loadFactorDen`).
+pub(crate) const LOAD_FACTOR_NUM: usize = 13;
+pub(crate) const LOAD_FACTOR_DEN: usize = 2;
+
+/// How many entries a table of `2^b` buckets holds before an insert doubles
+/// it: 8 for one bucket, `6.5 · 2^b` otherwise.
+#[inline]
+pub(crate) fn capacity_for(b: u8) -> usize {
+    if b == 0 {
+        return BUCKET_SLOTS;
+    }
+    let shift = (b - 1) as u32;
+    // 6.5 · 2^b = 13 · 2^(b-1); 13 < 2^4, so it fits iff shift <= BITS - 4.
+    const _: () = assert!(LOAD_FACTOR_NUM == 13 && LOAD_FACTOR_DEN == 2);
+    if shift > usize::BITS - 4 {
+        usize::MAX
+    } else {
+        LOAD_FACTOR_NUM << shift
+    }
+}
+
+/// Go's `overLoadFactor(count, B)`: `count > 8 && count > 6.5 · 2^B`.
+#[inline]
+pub(crate) fn over_load(count: usize, b: u8) -> bool {
+    count > capacity_for(b)
+}
+
+/// Go's `tooManyOverflowBuckets`: as many overflow buckets as main buckets,
+/// with the threshold capped at `2^15`.
+#[inline]
+pub(crate) fn too_many_overflow(noverflow: usize, b: u8) -> bool {
+    noverflow >= 1usize << b.min(15)
+}
+
+/// Smallest `b` whose capacity holds `n` entries (Go's `makemap` loop).
+pub(crate) fn b_for(n: usize) -> Result<u8, TryReserveError> {
+    let mut b = 0u8;
+    while over_load(n, b) {
+        b += 1;
+        if b as u32 >= usize::BITS - 1 {
+            return Err(TryReserveError::CapacityOverflow);
+        }
+    }
+    Ok(b)
+}
+
+/// What a resize under way is doing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ResizeKind {
+    /// Load factor exceeded: twice the buckets (Go's normal growth).
+    Double,
+    /// Too many overflow buckets: same bucket count, chains compacted
+    /// (Go's `sameSizeGrow`).
+    SameSize,
+    /// `reserve`/`try_reserve` asked for more than one doubling at once.
+    Reserve,
+    /// `shrink_to`/`shrink_to_fit`: fewer buckets.
+    Shrink,
+}
+
+/// The array being evacuated during a resize.
+pub(crate) struct OldArray<K, V> {
+    pub(crate) arr: BucketArray<K, V>,
+    /// Progress counter: every old bucket below this has been evacuated.
+    pub(crate) nevacuate: usize,
+    pub(crate) kind: ResizeKind,
+}
+
+/// A live or insertable slot: bucket `bucket` of the chain starting at
+/// `head`, slot `index`.
+pub(crate) struct Slot<K, V> {
+    pub(crate) head: *mut Bucket<K, V>,
+    pub(crate) bucket: *mut Bucket<K, V>,
+    pub(crate) index: usize,
+}
+
+impl<K, V> Clone for Slot<K, V> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<K, V> Copy for Slot<K, V> {}
+
+impl<K, V> Slot<K, V> {
+    /// # Safety
+    /// The slot is live in a table borrowed for `'a`.
+    #[inline(always)]
+    pub(super) unsafe fn key<'a>(self) -> &'a K {
+        // SAFETY: caller contract: the slot is live, so the key is initialised.
+        unsafe { &*at::key(self.bucket, self.index) }
+    }
+
+    /// # Safety
+    /// The slot is live in a table borrowed for `'a`.
+    #[inline(always)]
+    pub(super) unsafe fn val<'a>(self) -> &'a V {
+        // SAFETY: caller contract.
+        unsafe { &*at::val(self.bucket, self.index) }
+    }
+
+    /// # Safety
+    /// The slot is live in a table mutably borrowed for `'a`, and no other
+    /// reference to this value exists.
+    #[inline(always)]
+    pub(super) unsafe fn val_mut<'a>(self) -> &'a mut V {
+        // SAFETY: caller contract.
+        unsafe { &mut *at::val(self.bucket, self.index) }
+    }
+
+    /// # Safety
+    /// As for `val_mut`, for the key.
+    #[inline(always)]
+    pub(super) unsafe fn key_mut<'a>(self) -> &'a mut K {
+        // SAFETY: caller contract.
+        unsafe { &mut *at::key(self.bucket, self.index) }
+    }
+}
+
+/// Where an absent key would go: the first empty slot of its chain, or, if
+/// the chain is full, its last bucket (to link a new overflow bucket to).
+pub(crate) struct Vacancy<K, V> {
+    head: *mut Bucket<K, V>,
+    empty: Option<(*mut Bucket<K, V>, usize)>,
+    tail: *mut Bucket<K, V>,
+}
+
+/// The outcome of a probe for a write, inside the engine.
+enum RawProbe<K, V> {
+    Found(Slot<K, V>),
+    Vacant(Vacancy<K, V>),
+}
+
+/// The engine: buckets, growth and evacuation. Knows hashes and closures,
+/// never `Hash` or `Eq`.
+pub(crate) struct RawTable<K, V> {
+    /// The current array (Go's `buckets`); `None` until the first insert.
+    pub(crate) cur: Option<BucketArray<K, V>>,
+    /// The array being evacuated (Go's `oldbuckets`), while resizing.
+    pub(crate) old: Option<OldArray<K, V>>,
+    /// Live entries (Go's `count`).
+    pub(crate) count: usize,
+    /// Overflow buckets in the current array's chains (Go's `noverflow`).
+    pub(crate) noverflow: usize,
+    /// Index in `cur` of the next unused preallocated overflow bucket.
+    pub(crate) next_pool: usize,
+    marker: PhantomData<(K, V)>,
+}
+
+// SAFETY: the table owns its keys and values like a `Vec<(K, V)>` would; the
+// raw pointers are never shared outside it.
+unsafe impl<K: Send, V: Send> Send for RawTable<K, V> {}
+// SAFETY: `&RawTable` only gives out `&K`/`&V`.
+unsafe impl<K: Sync, V: Sync> Sync for RawTable<K, V> {}
+
+/// Whether a failure should panic (std's `insert`) or be returned
+/// (`try_reserve`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Fallibility {
+    Fallible,
+    Infallible,
+}
+
+impl Fallibility {
+    /// Returns `e` when fallible; panics (capacity overflow, as std does) or
+    /// reports the allocation failure (`handle_alloc_error`) when not.
+    #[cold]
+    pub(crate) fn failed(self, e: TryReserveError) -> TryReserveError {
+        match self {
+            Fallibility::Fallible => e,
+            Fallibility::Infallible => fail(e),
+        }
+    }
+}
+
+/// The infallible path's reaction to an error: std's panic message for an
+/// impossible size, `handle_alloc_error` for a refused allocation.
+#[cold]
+pub(crate) fn fail(e: TryReserveError) -> ! {
+    match e {
+        TryReserveError::CapacityOverflow => panic!("capacity overflow"),
+        TryReserveError::AllocError { layout } => alloc::alloc::handle_alloc_error(layout),
+    }
+}
+
+/// Unwraps a result on the infallible path.
+#[inline]
+pub(crate) fn infallible<T>(r: Result<T, TryReserveError>) -> T {
+    match r {
+        Ok(t) => t,
+        Err(e) => fail(e),
+    }
+}
+
+impl<K, V> RawTable<K, V> {
+    /// An empty table; allocates nothing.
+    pub(crate) const fn new() -> Self {
+        RawTable { cur: None, old: None, count: 0, noverflow: 0, next_pool: 0, marker: PhantomData }
+    }
+
+    /// A table that holds `n` entries before its first growth.
+    pub(crate) fn with_capacity(n: usize, fallibility: Fallibility) -> Result<Self, TryReserveError> {
+        let mut t = Self::new();
+        if n > 0 {
+            let b = b_for(n).map_err(|e| fallibility.failed(e))?;
+            t.install(BucketArray::new_zeroed(b).map_err(|e| fallibility.failed(e))?);
+        }
+        Ok(t)
+    }
+
+    #[inline(always)]
+    pub(crate) fn len(&self) -> usize {
+        self.count
+    }
+
+    /// Entries the table holds before its next doubling: the capacity of
+    /// the current (during a resize, the new) array, and never below `len`.
+    pub(crate) fn capacity(&self) -> usize {
+        match &self.cur {
+            None => 0,
+            Some(a) => capacity_for(a.b).max(self.count),
+        }
+    }
+
+    pub(crate) fn is_resizing(&self) -> bool {
+        self.old.is_some()
+    }
+
+    /// Makes `arr` the current array.
+    fn install(&mut self, arr: BucketArray<K, V>) {
+        self.next_pool = arr.buckets();
+        self.noverflow = 0;
+        self.cur = Some(arr);
+    }
+
+    /// Finds the live slot whose key satisfies `eq`, reading the old array
+    /// where the key's old bucket is not evacuated yet. Never moves anything.
+    #[inline]
+    fn find(&self, hash: u64, mut eq: impl FnMut(&K) -> bool) -> Option<Slot<K, V>> {
+        if self.count == 0 {
+            return None;
+        }
+        let cur = self.cur.as_ref()?;
+        // SAFETY: `hash & mask` is a main bucket of the current array.
+        let mut head = unsafe { cur.bucket(hash as usize & cur.mask()) };
+        if let Some(old) = &self.old {
+            // SAFETY: likewise for the old array; invariant 6 makes slot 0 of
+            // the head tell whether the bucket was evacuated.
+            unsafe {
+                let ob = old.arr.bucket(hash as usize & old.arr.mask());
+                if !at::is_evacuated(ob) {
+                    head = ob;
+                }
+            }
+        }
+        let top = tophash(hash);
+        let mut b = head;
+        loop {
+            // SAFETY: `b` is `head` or an overflow link of a live chain, so a
+            // live bucket; matched slots are live (tophash >= MIN_TOPHASH).
+            unsafe {
+                let g = at::group(b);
+                for i in g.match_byte(top) {
+                    if eq(&*at::key(b, i)) {
+                        return Some(Slot { head, bucket: b, index: i });
+                    }
+                }
+                // Invariant 2: if any slot is EMPTY_REST the last one is, and
+                // nothing later in the chain is live.
+                if at::top(b, BUCKET_SLOTS - 1) == EMPTY_REST {
+                    return None;
+                }
+                b = at::overflow(b);
+            }
+            if b.is_null() {
+                return None;
+            }
+        }
+    }
+
+    /// Looks for the key in the current array, remembering where it would
+    /// be inserted. The key's old bucket, if any, must be evacuated.
+    #[inline]
+    fn probe_write(&mut self, hash: u64, mut eq: impl FnMut(&K) -> bool) -> RawProbe<K, V> {
+        let Some(cur) = self.cur.as_ref() else {
+            return RawProbe::Vacant(Vacancy { head: ptr::null_mut(), empty: None, tail: ptr::null_mut() });
+        };
+        // SAFETY: `hash & mask` is a main bucket.
+        let head = unsafe { cur.bucket(hash as usize & cur.mask()) };
+        debug_assert!(self.old_bucket_evacuated(hash));
+        let top = tophash(hash);
+        let mut empty = None;
+        let mut b = head;
+        loop {
+            // SAFETY: `b` is a bucket of a live chain of the current array.
+            unsafe {
+                let g = at::group(b);
+                if empty.is_none() {
+                    if let Some(i) = g.match_empty().lowest() {
+                        empty = Some((b, i));
+                    }
+                }
+                for i in g.match_byte(top) {
+                    if eq(&*at::key(b, i)) {
+                        return RawProbe::Found(Slot { head, bucket: b, index: i });
+                    }
+                }
+                let next = at::overflow(b);
+                if next.is_null() || at::top(b, BUCKET_SLOTS - 1) == EMPTY_REST {
+                    return RawProbe::Vacant(Vacancy { head, empty, tail: b });
+                }
+                b = next;
+            }
+        }
+    }
+
+    fn old_bucket_evacuated(&self, hash: u64) -> bool {
+        match &self.old {
+            None => true,
+            // SAFETY: `hash & mask` is a main bucket of the old array.
+            Some(old) => unsafe { at::is_evacuated(old.arr.bucket(hash as usize & old.arr.mask())) },
+        }
+    }
+
+    /// Where a key known to be absent goes in the current array.
+    fn vacancy(&self, hash: u64) -> Vacancy<K, V> {
+        let cur = self.cur.as_ref().expect("vacancy needs an allocated table");
+        // SAFETY: `hash & mask` is a main bucket.
+        let head = unsafe { cur.bucket(hash as usize & cur.mask()) };
+        let mut b = head;
+        loop {
+            // SAFETY: `b` is a bucket of a live chain.
+            unsafe {
+                if let Some(i) = at::group(b).match_empty().lowest() {
+                    return Vacancy { head, empty: Some((b, i)), tail: b };
+                }
+                let next = at::overflow(b);
+                if next.is_null() {
+                    return Vacancy { head, empty: None, tail: b };
+                }
+                b = next;
+            }
+        }
+    }
+
+    /// Inserts an absent key at the spot `probe_write` found, first starting
+    /// a growth if Go's triggers say so (then the spot is looked up again in
+    /// the new array). Returns the slot written.
+    fn insert_vacant(
+        &mut self,
+        hash: u64,
+        vac: Vacancy<K, V>,
+        key: K,
+        val: V,
+        hasher: impl Fn(&K) -> u64,
+    ) -> Slot<K, V> {
+        let vac = if self.cur.is_none() {
+            self.install(infallible(BucketArray::new_zeroed(0)));
+            self.vacancy(hash)
+        } else if self.old.is_none() && self.growth_needed() {
+            let cur_b = self.cur.as_ref().map_or(0, |a| a.b);
+            let (b, kind) = if over_load(self.count + 1, cur_b) {
+                (cur_b + 1, ResizeKind::Double)
+            } else {
+                (cur_b, ResizeKind::SameSize)
+            };
+            infallible(self.start_resize(b, kind));
+            self.grow_work(hash, &hasher);
+            self.vacancy(hash)
+        } else {
+            vac
+        };
+        let (b, i) = match vac.empty {
+            Some(spot) => spot,
+            None => (self.new_overflow(vac.tail), 0),
+        };
+        // SAFETY: `(b, i)` is an empty slot of a live chain of the current
+        // array; writing key and value then the tophash makes it live.
+        unsafe {
+            at::key(b, i).write(key);
+            at::val(b, i).write(val);
+            at::set_top(b, i, tophash(hash));
+        }
+        self.count += 1;
+        Slot { head: vac.head, bucket: b, index: i }
+    }
+
+    /// Go's triggers, checked when a new key is about to be added.
+    #[inline]
+    fn growth_needed(&self) -> bool {
+        let b = self.cur.as_ref().map_or(0, |a| a.b);
+        over_load(self.count + 1, b) || too_many_overflow(self.noverflow, b)
+    }
+
+    /// Links a fresh empty overflow bucket after `tail`: from the array's
+    /// preallocated pool while it lasts, else a new allocation (Go's
+    /// `newoverflow`).
+    pub(crate) fn new_overflow(&mut self, tail: *mut Bucket<K, V>) -> *mut Bucket<K, V> {
+        let cur = self.cur.as_ref().expect("overflow needs an allocated table");
+        let nb = if self.next_pool < cur.len {
+            // SAFETY: `next_pool < len`; pool buckets past `next_pool` are
+            // unused and zeroed (invariant 7).
+            let p = unsafe { cur.bucket(self.next_pool) };
+            self.next_pool += 1;
+            p
+        } else {
+            alloc_overflow()
+        };
+        // SAFETY: `tail` is the last bucket of a live chain.
+        unsafe { at::set_overflow(tail, nb) };
+        self.noverflow += 1;
+        nb
+    }
+
+    /// Removes a live slot, returning its entry (Go's `mapdelete` after the
+    /// search).
+    ///
+    /// # Safety
+    /// `slot` is live in this table and was found since the table last
+    /// changed.
+    unsafe fn remove(&mut self, slot: Slot<K, V>) -> (K, V) {
+        // SAFETY: caller contract: the slot is live; marking it empty below
+        // makes the table forget it, so the values are moved out exactly once.
+        let kv = unsafe { (ptr::read(at::key(slot.bucket, slot.index)), ptr::read(at::val(slot.bucket, slot.index))) };
+        self.count -= 1;
+        // SAFETY: the slot belongs to the chain headed by `slot.head`.
+        unsafe { mark_deleted(slot.head, slot.bucket, slot.index) };
+        kv
+    }
+
+    /// Makes room for `additional` more entries without a growth trigger
+    /// firing on the load factor. If a resize is under way it is finished
+    /// first.
+    pub(crate) fn reserve(
+        &mut self,
+        additional: usize,
+        hasher: impl Fn(&K) -> u64,
+        fallibility: Fallibility,
+    ) -> Result<(), TryReserveError> {
+        let need =
+            self.count.checked_add(additional).ok_or_else(|| fallibility.failed(TryReserveError::CapacityOverflow))?;
+        let cur_b = match &self.cur {
+            None => {
+                if need > 0 {
+                    *self = Self::with_capacity(need, fallibility)?;
+                }
+                return Ok(());
+            }
+            Some(a) => a.b,
+        };
+        if !over_load(need, cur_b) {
+            return Ok(());
+        }
+        let b = b_for(need).map_err(|e| fallibility.failed(e))?;
+        // Check the allocation can succeed before touching the current state.
+        let new = BucketArray::new_zeroed(b).map_err(|e| fallibility.failed(e))?;
+        self.finish_resize(&hasher);
+        let kind = if b == cur_b + 1 { ResizeKind::Double } else { ResizeKind::Reserve };
+        self.begin_resize_with(new, kind);
+        Ok(())
+    }
+
+    /// Starts shrinking to the fewest buckets whose capacity holds
+    /// `max(len, min_capacity)`; frees everything if that is zero.
+    pub(crate) fn shrink_to(&mut self, min_capacity: usize, hasher: impl Fn(&K) -> u64) {
+        let need = self.count.max(min_capacity);
+        if need == 0 {
+            if self.cur.is_some() {
+                *self = Self::new();
+            }
+            return;
+        }
+        let Some(cur) = &self.cur else { return };
+        let Ok(b) = b_for(need) else { return };
+        if b >= cur.b {
+            return;
+        }
+        self.finish_resize(&hasher);
+        // Shrinking is an optimisation: if memory is short, skip it.
+        if let Ok(new) = BucketArray::new_zeroed(b) {
+            self.begin_resize_with(new, ResizeKind::Shrink);
+        }
+    }
+
+    /// Drops every entry and returns to one empty array of the same size.
+    /// O(capacity).
+    pub(crate) fn clear(&mut self) {
+        struct Reset<'a, K, V>(&'a mut RawTable<K, V>);
+        impl<K, V> Drop for Reset<'_, K, V> {
+            fn drop(&mut self) {
+                self.0.forget_entries_keep_array();
+            }
+        }
+        let g = Reset(self);
+        g.0.drop_entries();
+    }
+
+    /// Resets to an empty table keeping the current array, without dropping
+    /// entries (the caller moved them out or dropped them).
+    pub(crate) fn forget_entries_keep_array(&mut self) {
+        if let Some(old) = self.old.take() {
+            // SAFETY: entries were dealt with by the caller; the old array is
+            // no longer referenced.
+            unsafe { free_array_and_chains(old.arr) };
+        }
+        if let Some(cur) = &self.cur {
+            // SAFETY: frees stand-alone overflow buckets (no live entries any
+            // more), then zeroes the array, restoring invariant 7's pool.
+            unsafe {
+                free_chains(cur);
+                ptr::write_bytes(cur.bucket(0).cast::<u8>(), 0, cur.bytes());
+            }
+            let n = cur.buckets();
+            self.next_pool = n;
+        }
+        self.count = 0;
+        self.noverflow = 0;
+    }
+
+    /// Frees all memory without dropping entries, leaving an unallocated
+    /// table (used after the entries were moved out).
+    pub(crate) fn forget_entries_and_free(&mut self) {
+        self.count = 0;
+        if let Some(old) = self.old.take() {
+            // SAFETY: no live entries are left to drop, per caller.
+            unsafe { free_array_and_chains(old.arr) };
+        }
+        if let Some(cur) = self.cur.take() {
+            // SAFETY: as above.
+            unsafe { free_array_and_chains(cur) };
+        }
+        self.noverflow = 0;
+        self.next_pool = 0;
+    }
+
+    /// Drops every live entry and sets `count` to 0. The caller then makes
+    /// the arrays forget the entries (also when a destructor panics).
+    fn drop_entries(&mut self) {
+        let mut it = iter::RawIter::new(self);
+        self.count = 0;
+        iter::drop_rest(&mut it);
+    }
+
+    /// Copies the table's exact shape (arrays, chains, pool use, resize
+    /// state), cloning each entry with `f`. If `f` panics, the entries
+    /// cloned so far are dropped and the memory freed.
+    pub(crate) fn clone_with(&self, f: impl Fn(&K, &V) -> (K, V)) -> Self {
+        let mut new = Self::new();
+        let Some(cur) = &self.cur else { return new };
+        new.cur = Some(infallible(BucketArray::new_zeroed(cur.b)));
+        new.next_pool = self.next_pool;
+        if let Some(old) = &self.old {
+            let arr = infallible(BucketArray::new_zeroed(old.arr.b));
+            new.old = Some(OldArray { arr, nevacuate: old.nevacuate, kind: old.kind });
+        }
+        // From here `new` is dropped correctly at any point: it holds exactly
+        // the entries counted so far, each in a slot marked live.
+        if let (Some(src), Some(dst)) = (&self.old, &new.old) {
+            // SAFETY: both arrays were just allocated zeroed with `src`'s `b`.
+            unsafe { clone_array(&src.arr, &dst.arr, &mut new.count, &f) };
+        }
+        if let Some(dst) = &new.cur {
+            // SAFETY: as above.
+            unsafe { clone_array(cur, dst, &mut new.count, &f) };
+        }
+        new.noverflow = self.noverflow;
+        new
+    }
+}
+
+impl<K, V> Drop for RawTable<K, V> {
+    fn drop(&mut self) {
+        // If dropping an entry panics, `drop_entries` keeps dropping the
+        // rest; the memory is freed by this guard in any case.
+        struct Free<'a, K, V>(&'a mut RawTable<K, V>);
+        impl<K, V> Drop for Free<'_, K, V> {
+            fn drop(&mut self) {
+                self.0.forget_entries_and_free();
+            }
+        }
+        let g = Free(self);
+        g.0.drop_entries();
+    }
+}
+
+/// Drops a live slot's key and value. If the key's destructor panics the
+/// value is still dropped (tuple drop glue).
+///
+/// # Safety
+/// The slot is live and is forgotten by its table afterwards.
+unsafe fn drop_slot<K, V>(s: Slot<K, V>) {
+    // SAFETY: caller contract.
+    unsafe { drop((ptr::read(at::key(s.bucket, s.index)), ptr::read(at::val(s.bucket, s.index)))) }
+}
+
+/// Marks slot `i` of bucket `b` deleted and turns a trailing run of empty
+/// slots into `EMPTY_REST` (invariants 2 and 3).
+///
+/// # Safety
+/// `b` is in the live chain headed by `head` and its slot `i` was just
+/// vacated.
+unsafe fn mark_deleted<K, V>(head: *mut Bucket<K, V>, mut b: *mut Bucket<K, V>, mut i: usize) {
+    // SAFETY: every bucket touched is `b`, its overflow, or found by walking
+    // the chain from `head`, which contains `b`.
+    unsafe {
+        at::set_top(b, i, EMPTY_ONE);
+        let next_rest = if i == BUCKET_SLOTS - 1 {
+            let o = at::overflow(b);
+            o.is_null() || at::top(o, 0) == EMPTY_REST
+        } else {
+            at::top(b, i + 1) == EMPTY_REST
+        };
+        if !next_rest {
+            return;
+        }
+        loop {
+            at::set_top(b, i, EMPTY_REST);
+            if i == 0 {
+                if b == head {
+                    return;
+                }
+                let c = b;
+                b = head;
+                while at::overflow(b) != c {
+                    b = at::overflow(b);
+                }
+                i = BUCKET_SLOTS - 1;
+            } else {
+                i -= 1;
+            }
+            if at::top(b, i) != EMPTY_ONE {
+                return;
+            }
+        }
+    }
+}
+
+/// Calls `f` on every stand-alone (not pooled) overflow bucket of `arr`'s
+/// chains.
+fn for_each_standalone<K, V>(arr: &BucketArray<K, V>, mut f: impl FnMut(*mut Bucket<K, V>)) {
+    for i in 0..arr.buckets() {
+        // SAFETY: `i` is a main bucket; links are null or live buckets.
+        let mut p = unsafe { at::overflow(arr.bucket(i)) };
+        while !p.is_null() {
+            // SAFETY: `p` is a live bucket of the chain.
+            let next = unsafe { at::overflow(p) };
+            if !arr.contains(p) {
+                f(p);
+            }
+            p = next;
+        }
+    }
+}
+
+/// Frees the stand-alone overflow buckets of `arr`'s chains and nulls the
+/// links to them.
+///
+/// # Safety
+/// No live entry in those buckets still needs dropping.
+unsafe fn free_chains<K, V>(arr: &BucketArray<K, V>) {
+    // SAFETY: the walk reads each link before the bucket holding it is freed.
+    for_each_standalone(arr, |p| unsafe { bucket::free_overflow(p) });
+}
+
+/// # Safety
+/// As for `free_chains`; `arr` is not used afterwards.
+unsafe fn free_array_and_chains<K, V>(arr: BucketArray<K, V>) {
+    // SAFETY: caller contract.
+    unsafe {
+        free_chains(&arr);
+        arr.free();
+    }
+}
+
+/// Copies `src`'s chains into the zeroed `dst` of the same size, cloning
+/// live entries; mirrors pool use so that `next_pool` stays meaningful.
+///
+/// # Safety
+/// `dst` is zeroed, has `src`'s `b`, and `count` is the live count of the
+/// table owning `dst`.
+unsafe fn clone_array<K, V>(
+    src: &BucketArray<K, V>,
+    dst: &BucketArray<K, V>,
+    count: &mut usize,
+    f: &impl Fn(&K, &V) -> (K, V),
+) {
+    for i in 0..src.buckets() {
+        // SAFETY: `i` is a main bucket of both arrays; every `sb` is a live
+        // bucket of src's chain, every `db` a bucket of dst we just linked.
+        // A slot's tophash is written only after its entry is, so a panic in
+        // `f` leaves `dst` with exactly `count` live slots.
+        unsafe {
+            let mut sb = src.bucket(i);
+            let mut db = dst.bucket(i);
+            loop {
+                for j in 0..BUCKET_SLOTS {
+                    let t = at::top(sb, j);
+                    if t >= MIN_TOPHASH {
+                        let (k, v) = f(&*at::key(sb, j), &*at::val(sb, j));
+                        at::key(db, j).write(k);
+                        at::val(db, j).write(v);
+                        *count += 1;
+                    }
+                    at::set_top(db, j, t);
+                }
+                let next = at::overflow(sb);
+                if next.is_null() {
+                    break;
+                }
+                let nd = if src.contains(next) {
+                    let idx = (next as usize - src.bucket(0) as usize) / mem::size_of::<Bucket<K, V>>();
+                    dst.bucket(idx)
+                } else {
+                    alloc_overflow()
+                };
+                at::set_overflow(db, nd);
+                sb = next;
+                db = nd;
+            }
+        }
+    }
+}

@@ -1,0 +1,176 @@
+//! The tophash byte, its reserved values, and SWAR matching of a bucket's
+//! eight tophash bytes as one `u64`.
+//!
+//! Go's `tophash` array doubles as the slot state: values below
+//! [`MIN_TOPHASH`] are states, values from it up are the top byte of a live
+//! entry's hash. This module owns that encoding; nothing else in the crate
+//! compares tophash bytes against numbers.
+
+/// Slot is empty and so is every higher slot of this bucket and every slot of
+/// its overflow buckets (Go's `emptyRest`). Zero, so a zeroed allocation is a
+/// table of empty buckets.
+pub(crate) const EMPTY_REST: u8 = 0;
+/// Slot is empty; live entries may follow it (Go's `emptyOne`).
+pub(crate) const EMPTY_ONE: u8 = 1;
+/// Old-array slot whose entry moved to the destination bucket with the same
+/// index in the new array (Go's `evacuatedX`, the "low half").
+pub(crate) const EVACUATED_X: u8 = 2;
+/// Old-array slot whose entry moved to a destination with another index
+/// (Go's `evacuatedY`; on doubling, the "high half" at `index + old_len`).
+pub(crate) const EVACUATED_Y: u8 = 3;
+/// Old-array slot that was empty when its bucket was evacuated (Go's
+/// `evacuatedEmpty`).
+pub(crate) const EVACUATED_EMPTY: u8 = 4;
+/// Smallest tophash of a live entry (Go's `minTopHash`).
+pub(crate) const MIN_TOPHASH: u8 = 5;
+
+/// Number of slots in a bucket (Go's `bucketCnt`).
+pub(crate) const BUCKET_SLOTS: usize = 8;
+
+const LSB: u64 = 0x0101_0101_0101_0101;
+const MSB: u64 = 0x8080_8080_8080_8080;
+const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+
+/// The tophash of a hash: its top byte, moved past the reserved states.
+#[inline(always)]
+pub(crate) fn tophash(hash: u64) -> u8 {
+    let top = (hash >> 56) as u8;
+    if top < MIN_TOPHASH {
+        top + MIN_TOPHASH
+    } else {
+        top
+    }
+}
+
+/// A bucket's eight tophash bytes loaded as one little-endian word, so that
+/// one instruction sequence answers a question about all eight slots (SWAR).
+/// Every mask below is *exact*: bit `8*i+7` is set iff slot `i` answers yes,
+/// with no false positives from borrows between bytes.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Group(u64);
+
+impl Group {
+    #[inline(always)]
+    pub(crate) fn load(bytes: &[u8; BUCKET_SLOTS]) -> Group {
+        Group(u64::from_le_bytes(*bytes))
+    }
+
+    /// High bit of each byte that is zero.
+    #[inline(always)]
+    fn zero_bytes(x: u64) -> u64 {
+        // (b & 0x7f) + 0x7f sets the high bit iff the low seven bits are not
+        // all zero, and cannot carry into the next byte; or-ing `x` adds the
+        // byte's own high bit. So the high bit is clear exactly for b == 0.
+        !(((x & LOW7).wrapping_add(LOW7)) | x) & MSB
+    }
+
+    /// Slots whose tophash equals `top`.
+    #[inline(always)]
+    pub(crate) fn match_byte(self, top: u8) -> BitMask {
+        BitMask(Self::zero_bytes(self.0 ^ (LSB.wrapping_mul(top as u64))))
+    }
+
+    /// Slots holding a live entry (tophash >= `MIN_TOPHASH`).
+    #[inline(always)]
+    pub(crate) fn match_full(self) -> BitMask {
+        // With every byte's high bit forced on, subtracting 5 cannot borrow
+        // across bytes; the high bit survives iff the low seven bits are >= 5.
+        // Or-ing `x` keeps bytes that were >= 0x80 to begin with.
+        let x = self.0;
+        BitMask((x | ((x | MSB).wrapping_sub(LSB * MIN_TOPHASH as u64))) & MSB)
+    }
+
+    /// Slots that can take an insert. In a live (not old) bucket the only
+    /// states below `MIN_TOPHASH` are the two empty ones.
+    #[inline(always)]
+    pub(crate) fn match_empty(self) -> BitMask {
+        BitMask(!self.match_full().0 & MSB)
+    }
+
+    /// Slots marked `emptyRest`.
+    #[inline(always)]
+    pub(crate) fn match_empty_rest(self) -> BitMask {
+        BitMask(Self::zero_bytes(self.0))
+    }
+}
+
+/// A set of slot indices, one per byte's high bit; iterates lowest first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct BitMask(pub(crate) u64);
+
+impl BitMask {
+    #[inline(always)]
+    pub(crate) fn lowest(self) -> Option<usize> {
+        if self.0 == 0 {
+            None
+        } else {
+            Some(self.0.trailing_zeros() as usize / 8)
+        }
+    }
+}
+
+impl Iterator for BitMask {
+    type Item = usize;
+
+    #[inline(always)]
+    fn next(&mut self) -> Option<usize> {
+        let i = self.lowest()?;
+        self.0 &= self.0 - 1;
+        Some(i)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec::Vec;
+
+    /// The naive oracle: one byte at a time.
+    fn naive(bytes: [u8; 8], pred: impl Fn(u8) -> bool) -> Vec<usize> {
+        (0..8).filter(|&i| pred(bytes[i])).collect()
+    }
+
+    fn patterns() -> Vec<[u8; 8]> {
+        let interesting = [0u8, 1, 2, 3, 4, 5, 6, 0x7f, 0x80, 0x81, 0x84, 0x85, 0xfe, 0xff];
+        let mut out = Vec::new();
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..20_000 {
+            let mut b = [0u8; 8];
+            for x in b.iter_mut() {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                *x = if seed & 1 == 0 {
+                    interesting[(seed >> 8) as usize % interesting.len()]
+                } else {
+                    (seed >> 16) as u8
+                };
+            }
+            out.push(b);
+        }
+        out
+    }
+
+    #[test]
+    fn masks_agree_with_naive_oracle() {
+        for b in patterns() {
+            let g = Group::load(&b);
+            assert_eq!(g.match_full().collect::<Vec<_>>(), naive(b, |x| x >= MIN_TOPHASH));
+            assert_eq!(g.match_empty_rest().collect::<Vec<_>>(), naive(b, |x| x == 0));
+            for top in [5u8, 6, 0x7f, 0x80, 0xff, b[3].max(5)] {
+                assert_eq!(g.match_byte(top).collect::<Vec<_>>(), naive(b, |x| x == top), "{b:?} {top}");
+            }
+        }
+    }
+
+    #[test]
+    fn tophash_skips_reserved_values() {
+        for top in 0u64..=255 {
+            let t = tophash(top << 56 | 0x1234);
+            assert!(t >= MIN_TOPHASH);
+            if top >= MIN_TOPHASH as u64 {
+                assert_eq!(t as u64, top);
+            }
+        }
+    }
+}
