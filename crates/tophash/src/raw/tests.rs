@@ -1,1 +1,442 @@
+//! Engine tests: Go's growth triggers and sequence, bounded evacuation per
+//! write, tophash states after deletes, resizes of every kind. Each test
+//! checks every invariant after every operation.
 
+use alloc::vec::Vec;
+
+use super::bucket::at;
+use super::tophash::{tophash, BUCKET_SLOTS, EMPTY_ONE, EMPTY_REST, EVACUATED_EMPTY, EVACUATED_X, EVACUATED_Y};
+use super::*;
+
+/// A hash with well-mixed bits (splitmix64's finaliser).
+fn mix(k: &u64) -> u64 {
+    let mut z = k.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// Keys choose their own bucket: the low 16 bits of the key are the low
+/// bits of the hash; the top byte is mixed so tophashes differ.
+fn by_bucket(k: &u64) -> u64 {
+    (mix(k) & !0xffff) | (k & 0xffff)
+}
+
+struct T<H: Fn(&u64) -> u64> {
+    t: RawTable<u64, u64>,
+    h: H,
+}
+
+impl<H: Fn(&u64) -> u64> T<H> {
+    fn new(h: H) -> Self {
+        T { t: RawTable::new(), h }
+    }
+
+    /// The full walk is O(table): after every operation while the table is
+    /// small, then every 257th, so tests with 10^4 keys stay fast.
+    fn check(&self) {
+        if self.t.count > 4096 && self.t.count % 257 != 0 {
+            return;
+        }
+        self.check_now();
+    }
+
+    fn check_now(&self) {
+        if let Err(e) = self.t.check_invariants(&self.h) {
+            panic!("{e}");
+        }
+    }
+
+    fn insert(&mut self, k: u64, v: u64) -> Option<u64> {
+        let hash = (self.h)(&k);
+        let r = match self.t.entry(hash, |x| *x == k, &self.h) {
+            Probe::Found(mut o) => Some(mem::replace(o.get_mut(), v)),
+            Probe::Vacant(vac) => {
+                vac.insert(k, v, &self.h);
+                None
+            }
+        };
+        self.check();
+        r
+    }
+
+    fn remove(&mut self, k: u64) -> Option<u64> {
+        let hash = (self.h)(&k);
+        let r = match self.t.entry(hash, |x| *x == k, &self.h) {
+            Probe::Found(o) => Some(o.remove().1),
+            Probe::Vacant(_) => None,
+        };
+        self.check();
+        r
+    }
+
+    fn get(&self, k: u64) -> Option<u64> {
+        self.t.get((self.h)(&k), |x| *x == k).map(|(_, v)| *v)
+    }
+
+    fn b(&self) -> u8 {
+        self.t.cur.as_ref().map_or(0, |a| a.b)
+    }
+
+    fn evacuated_old_buckets(&self) -> usize {
+        let Some(old) = &self.t.old else { return 0 };
+        // SAFETY: main buckets of the old array.
+        (0..old.arr.buckets()).filter(|&i| unsafe { at::is_evacuated(old.arr.bucket(i)) }).count()
+    }
+
+    /// Tophash bytes of chain `i` of the current array.
+    fn chain_tops(&self, i: usize) -> Vec<[u8; BUCKET_SLOTS]> {
+        let cur = self.t.cur.as_ref().unwrap();
+        let mut out = Vec::new();
+        // SAFETY: `i` is a main bucket; links are null or live buckets.
+        let mut b = unsafe { cur.bucket(i) };
+        while !b.is_null() {
+            // SAFETY: `b` is live.
+            unsafe {
+                out.push((*b).tophash);
+                b = at::overflow(b);
+            }
+        }
+        out
+    }
+}
+
+#[test]
+fn capacity_follows_go_load_factor() {
+    assert_eq!(capacity_for(0), 8);
+    assert_eq!(capacity_for(1), 13);
+    assert_eq!(capacity_for(2), 26);
+    assert_eq!(capacity_for(10), 6656);
+    assert_eq!(capacity_for(63), usize::MAX);
+    // Go's overLoadFactor(count, B): count > 8 && count > 13*(2^B/2).
+    for b in 0..20u8 {
+        for count in [0usize, 1, 8, 9, 13, 14, 26, 27, 6656, 6657, 1 << 20] {
+            let go = count > 8 && count > 13 * ((1usize << b) / 2);
+            assert_eq!(over_load(count, b), go, "count {count} B {b}");
+        }
+    }
+    assert!(too_many_overflow(1, 0));
+    assert!(!too_many_overflow(3, 2));
+    assert!(too_many_overflow(4, 2));
+    assert!(!too_many_overflow((1 << 15) - 1, 40));
+    assert!(too_many_overflow(1 << 15, 40));
+}
+
+/// Bucket counts after each of the first 200,000 distinct inserts equal
+/// Go 1.19's: B grows exactly when `count+1` would exceed 6.5 per bucket.
+#[test]
+fn growth_sequence_matches_go() {
+    let mut t = T::new(mix);
+    let mut expect_b = 0u8;
+    for n in 0..20_000u64 {
+        // Go's mapassign: a new key with count = n grows B if
+        // overLoadFactor(n + 1, B).
+        if over_load(n as usize + 1, expect_b) {
+            expect_b += 1;
+        }
+        assert_eq!(t.insert(n, n), None);
+        assert_eq!(t.b(), expect_b, "after {} inserts", n + 1);
+    }
+    // The well-known points: 9 keys need 2 buckets, 14 need 4.
+    let mut t = T::new(mix);
+    for n in 0..14u64 {
+        t.insert(n, n);
+        let want = match n + 1 {
+            0..=8 => 1,
+            9..=13 => 2,
+            _ => 4,
+        };
+        assert_eq!(1usize << t.b(), want);
+    }
+}
+
+/// A growth only allocates; every later write evacuates one or two old
+/// buckets (the key's, then the one at the mark), never more; reads move
+/// nothing.
+#[test]
+fn each_write_moves_at_most_two_buckets() {
+    let mut t = T::new(mix);
+    let mut writes_while_resizing = 0;
+    for n in 0..12_000u64 {
+        let was_resizing = t.t.old.is_some();
+        let before = t.evacuated_old_buckets();
+        let old_n = t.t.old.as_ref().map_or(0, |o| o.arr.buckets());
+        t.insert(n, n);
+        if was_resizing {
+            writes_while_resizing += 1;
+            let after = if t.t.old.is_some() { t.evacuated_old_buckets() } else { old_n };
+            let moved = after - before;
+            assert!((1..=2).contains(&moved), "insert {n} moved {moved} buckets");
+        } else if t.t.old.is_some() {
+            // The insert that started the growth evacuated the key's bucket
+            // and the one at the mark.
+            assert!(t.evacuated_old_buckets() <= 2);
+        }
+        if n % 97 == 0 && t.t.old.is_some() {
+            let before = t.evacuated_old_buckets();
+            let mark = t.t.old.as_ref().unwrap().nevacuate;
+            for k in 0..n {
+                assert_eq!(t.get(k), Some(k));
+            }
+            assert_eq!(t.evacuated_old_buckets(), before);
+            assert_eq!(t.t.old.as_ref().unwrap().nevacuate, mark);
+        }
+    }
+    assert!(writes_while_resizing > 500);
+}
+
+/// Doubling splits old bucket i into new buckets i ("X") and i + 2^(B-1)
+/// ("Y"), and marks the old slots accordingly.
+#[test]
+fn doubling_marks_x_and_y() {
+    let mut t = T::new(by_bucket);
+    // Bucket 0 of a one-bucket table: keys 0..8 (low bit 0 and 1 mix).
+    for k in 0..8u64 {
+        t.insert(k, k);
+    }
+    assert_eq!(t.b(), 0);
+    t.insert(8, 8); // ninth key: doubling to B = 1, bucket 0 evacuated
+    assert_eq!(t.b(), 1);
+    // The growth finished in this one insert (one old bucket).
+    assert!(t.t.old.is_none());
+    for k in 0..9 {
+        assert_eq!(t.get(k), Some(k));
+    }
+}
+
+#[test]
+fn evacuated_slots_say_where_entries_went() {
+    let mut t = T::new(by_bucket);
+    // 2 buckets after 9..13 keys; then grow to 4 with a key in bucket 1 so
+    // that bucket 0 stays unevacuated for a moment.
+    for k in 0..13u64 {
+        t.insert(k, k);
+    }
+    assert_eq!(t.b(), 1);
+    // Insert key 13 (odd: old bucket 1). growWork evacuates bucket 1, then
+    // the mark (bucket 0): the growth completes in one write here. To see
+    // marks, look at the old array before `advance_mark` frees it: start the
+    // resize by hand.
+    t.t.start_resize(2, ResizeKind::Double).unwrap();
+    t.t.evacuate(1, &by_bucket);
+    t.check();
+    let old = t.t.old.as_ref().unwrap();
+    // SAFETY: bucket 1 of the old array.
+    let tops = unsafe { (*old.arr.bucket(1)).tophash };
+    for (j, &top) in tops.iter().enumerate() {
+        // Keys 1, 3, 5, ... : k & 3 == 1 stays at index 1 (X), == 3 moves (Y).
+        assert!(matches!(top, EVACUATED_X | EVACUATED_Y | EVACUATED_EMPTY), "slot {j}: {top}");
+    }
+    let xs = tops.iter().filter(|&&x| x == EVACUATED_X).count();
+    let ys = tops.iter().filter(|&&x| x == EVACUATED_Y).count();
+    assert_eq!((xs, ys), (3, 3), "{tops:?}"); // keys 1,5,9 → X; 3,7,11 → Y
+    for k in 0..13 {
+        assert_eq!(t.get(k), Some(k));
+    }
+}
+
+/// Deletion marks EMPTY_ONE and turns trailing runs into EMPTY_REST, also
+/// across an overflow boundary.
+#[test]
+fn delete_back_propagates_empty_rest() {
+    let mut t = T::new(by_bucket);
+    for k in 0..8u64 {
+        t.insert(k, k);
+    }
+    let top = |k: u64| tophash(by_bucket(&k));
+    t.remove(7);
+    t.remove(5);
+    assert_eq!(t.chain_tops(0)[0], [top(0), top(1), top(2), top(3), top(4), EMPTY_ONE, top(6), EMPTY_REST]);
+    t.remove(6);
+    assert_eq!(t.chain_tops(0)[0], [top(0), top(1), top(2), top(3), top(4), EMPTY_REST, EMPTY_REST, EMPTY_REST]);
+    // Reinserting takes the first empty slot.
+    t.insert(100 * 65536, 1);
+    assert_eq!(t.chain_tops(0)[0][5], top(100 * 65536));
+
+    // Across buckets: 2 buckets, all keys in bucket 0 (even low 16 bits).
+    let mut t = T::new(by_bucket);
+    let keys: Vec<u64> = (0..13).map(|i| i * 2).collect();
+    for &k in &keys {
+        t.insert(k, k);
+    }
+    t.t.finish_resize(&by_bucket);
+    assert_eq!(t.b(), 1);
+    assert_eq!(t.chain_tops(0).len(), 2, "8 in the head, 5 in an overflow bucket");
+    // Empty the overflow bucket, then the head's last slot.
+    let chain_keys: Vec<u64> = keys.clone();
+    for &k in &chain_keys[8..] {
+        t.remove(k);
+    }
+    assert_eq!(t.chain_tops(0)[1], [EMPTY_REST; 8]);
+    t.remove(chain_keys[6]);
+    assert_eq!(t.chain_tops(0)[0][6], EMPTY_ONE);
+    t.remove(chain_keys[7]);
+    let head = t.chain_tops(0)[0];
+    assert_eq!(&head[6..], &[EMPTY_REST, EMPTY_REST]);
+}
+
+/// Go's second trigger: as many overflow buckets as buckets (capped at
+/// 2^15) starts a same-size growth, which compacts the chains.
+#[test]
+fn same_size_growth_on_overflow_count() {
+    let mut t = T::new(by_bucket);
+    // B = 2 (capacity 26): insert 14 keys spread over the 4 buckets.
+    for k in 0..14u64 {
+        t.insert(k, k);
+    }
+    t.t.finish_resize(&by_bucket);
+    assert_eq!(t.b(), 2);
+    // Churn: fill bucket 0 past 8 (overflow), delete the extra, repeat in the
+    // other buckets. Each round leaves an empty overflow bucket behind.
+    let mut next = 1000u64;
+    for bucket in 0..4u64 {
+        let extra: Vec<u64> = (0..10)
+            .map(|_| {
+                next += 4;
+                (next & !3) | bucket
+            })
+            .collect();
+        for &k in &extra {
+            t.insert(k, k);
+            if t.t.old.is_some() {
+                break;
+            }
+        }
+        if t.t.old.is_some() {
+            break;
+        }
+        for &k in &extra {
+            t.remove(k);
+        }
+    }
+    let old = t.t.old.as_ref().expect("overflow count started a resize");
+    assert_eq!(old.kind, ResizeKind::SameSize);
+    assert_eq!(old.arr.b, 2);
+    assert_eq!(t.b(), 2);
+    t.t.finish_resize(&by_bucket);
+    t.check();
+    for k in 0..14 {
+        assert_eq!(t.get(k), Some(k));
+    }
+}
+
+/// `reserve` can jump several doublings at once, and `shrink_to` halves
+/// (or more); both move entries incrementally like a growth.
+#[test]
+fn reserve_jump_and_shrink_are_incremental() {
+    let mut t = T::new(mix);
+    for k in 0..100u64 {
+        t.insert(k, k);
+    }
+    t.t.finish_resize(&mix);
+    let b0 = t.b();
+    t.t.reserve(10_000, &mix, Fallibility::Fallible).unwrap();
+    assert!(t.b() >= b0 + 3);
+    assert_eq!(t.t.old.as_ref().unwrap().kind, ResizeKind::Reserve);
+    t.check();
+    for k in 0..100 {
+        assert_eq!(t.get(k), Some(k));
+    }
+    // Writes finish the move.
+    let mut k = 100;
+    while t.t.old.is_some() {
+        t.insert(k, k);
+        k += 1;
+    }
+    assert!(k < 100 + (1 << b0) + 1, "every write moved at least one bucket");
+    // No growth during the reserved inserts.
+    let b1 = t.b();
+    while t.t.len() < 10_100 {
+        t.insert(k, k);
+        k += 1;
+    }
+    assert_eq!(t.b(), b1);
+
+    // Shrink after removing most keys.
+    for k in 10..k {
+        t.remove(k);
+    }
+    t.t.shrink_to(0, &mix);
+    assert_eq!(t.t.old.as_ref().unwrap().kind, ResizeKind::Shrink);
+    assert_eq!(t.b(), 1);
+    for k in 0..10 {
+        assert_eq!(t.get(k), Some(k));
+    }
+    let mut writes = 0;
+    while t.t.old.is_some() {
+        t.remove(1_000_000 + writes);
+        writes += 1;
+    }
+    for k in 0..10 {
+        assert_eq!(t.get(k), Some(k));
+    }
+    // Empty and shrunk: frees everything.
+    for k in 0..10 {
+        t.remove(k);
+    }
+    t.t.shrink_to(0, &mix);
+    assert!(t.t.cur.is_none());
+}
+
+/// Iteration during a resize yields every entry exactly once, without
+/// rehashing.
+#[test]
+fn iteration_mid_resize_yields_each_once() {
+    let mut t = T::new(mix);
+    let mut checked = 0;
+    for k in 0..5_000u64 {
+        t.insert(k, k);
+        if t.t.old.is_some() && k % 13 == 0 {
+            let mut seen: Vec<u64> = t.t.iter().map(|(k, _)| *k).collect();
+            seen.sort_unstable();
+            assert_eq!(seen, (0..=k).collect::<Vec<_>>());
+            checked += 1;
+        }
+    }
+    assert!(checked > 10);
+}
+
+/// A clone taken mid-resize is the same shape, and both go on independently.
+#[test]
+fn clone_mid_resize_keeps_shape() {
+    let mut t = T::new(mix);
+    for k in 0..3_000u64 {
+        t.insert(k, k);
+        if t.t.old.is_some() && k > 1_000 {
+            break;
+        }
+    }
+    assert!(t.t.old.is_some());
+    let c = T { t: t.t.clone_with(|k, v| (*k, *v)), h: mix };
+    c.check_now();
+    assert_eq!(c.t.old.as_ref().unwrap().nevacuate, t.t.old.as_ref().unwrap().nevacuate);
+    assert_eq!(c.t.noverflow, t.t.noverflow);
+    assert_eq!(c.t.next_pool, t.t.next_pool);
+    let mut a: Vec<_> = t.t.iter().map(|(k, v)| (*k, *v)).collect();
+    let mut b: Vec<_> = c.t.iter().map(|(k, v)| (*k, *v)).collect();
+    a.sort_unstable();
+    b.sort_unstable();
+    assert_eq!(a, b);
+}
+
+/// Preallocated overflow buckets (2^(B-4) spare once B >= 4) are used
+/// before any stand-alone allocation.
+#[test]
+fn overflow_pool_is_used_first() {
+    assert_eq!(bucket::array_len(3), Some(8));
+    assert_eq!(bucket::array_len(4), Some(17));
+    assert_eq!(bucket::array_len(10), Some(1024 + 64));
+    let mut t = T::new(by_bucket);
+    t.t = RawTable::with_capacity(100, Fallibility::Fallible).unwrap();
+    assert_eq!(t.b(), 4);
+    // Ten keys into bucket 3: eight in the head, two in a pool bucket.
+    for i in 0..10u64 {
+        t.insert((i << 4) | 3, i);
+    }
+    assert_eq!(t.t.noverflow, 1);
+    assert_eq!(t.t.next_pool, 17);
+    let cur = t.t.cur.as_ref().unwrap();
+    // SAFETY: bucket 3 is a main bucket of the current array.
+    let link = unsafe { at::overflow(cur.bucket(3)) };
+    assert!(cur.contains(link));
+}
