@@ -54,6 +54,11 @@ pub use hash_map::HashMap;
 // pub use hash_set::HashSet;
 pub use raw::ResizeKind;
 
+// The README's usage snippet is compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;
+
 /// The default hasher: foldhash's fast, randomly seeded `RandomState` (the
 /// same choice as hashbrown). Each map built with it gets its own seed.
 pub type DefaultHashBuilder = foldhash::fast::RandomState;
