@@ -288,12 +288,30 @@ impl<K, V, S> HashMap<K, V, S> {
         self.table.clear();
     }
 
+    /// Bytes of memory the map holds: its bucket arrays (during a resize,
+    /// old and new) plus stand-alone overflow buckets. O(buckets).
+    ///
+    /// ```
+    /// let mut m = tophash::HashMap::new();
+    /// assert_eq!(m.allocated_bytes(), 0);
+    /// m.insert(1u64, 1u64);
+    /// assert!(m.allocated_bytes() > 0);
+    /// ```
+    pub fn allocated_bytes(&self) -> usize {
+        self.table.allocated_bytes()
+    }
+
     /// Whether a resize (growth or shrink) is in progress. O(1).
     ///
     /// ```
     /// let mut m = tophash::HashMap::new();
-    /// for i in 0..9 { m.insert(i, ()); } // the 9th key starts a doubling
+    /// // 26 keys fill 4 buckets; the 27th starts a doubling to 8 buckets and
+    /// // moves two of the four old ones.
+    /// for i in 0..27 { m.insert(i, ()); }
     /// assert!(m.is_resizing());
+    /// m.insert(27, ());
+    /// m.insert(28, ());
+    /// assert!(!m.is_resizing());
     /// ```
     #[inline]
     pub fn is_resizing(&self) -> bool {

@@ -41,7 +41,7 @@ impl<K, V> RawTable<K, V> {
             for b in &slots[..i] {
                 if let (Some(a), Some(b)) = (a, b) {
                     assert!(
-                        a.bucket != b.bucket || a.index != b.index,
+                        a.bucket.hdr != b.bucket.hdr || a.index != b.index,
                         "get_disjoint_mut: two keys refer to the same entry"
                     );
                 }

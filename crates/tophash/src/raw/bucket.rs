@@ -1,97 +1,163 @@
 //! Bucket layout and bucket-array allocation.
 //!
+//! A bucket is Go's `bmap` split in two parts that live apart:
+//!
 //! ```text
-//! offset 0   tophash: [u8; 8]          one byte per slot: state or hash top byte
-//! offset 8   overflow: *mut Bucket     next bucket of the chain, or null
-//! offset 16  keys: [K; 8]              (MaybeUninit; live iff tophash >= 5)
-//!            vals: [V; 8]
+//! Header (16 bytes)                 Slots (8 keys and 8 values)
+//!   tophash: [u8; 8]                  paired:  [(K, V); 8]    if (K, V) has no padding
+//!   overflow: *mut Header             split:   [K; 8], [V; 8] otherwise (Go's layout)
 //! ```
 //!
-//! Go puts the overflow pointer at the *end* of the bucket; we put it right
-//! after the tophash bytes so that a lookup that misses (no tophash matches,
-//! chain ends) reads one 16-byte header and touches one cache line. Keys and
-//! values stay in separate arrays, as in Go, so `(u64, u8)` entries cost 9
-//! bytes, not a padded 16.
+//! An array of `2^B` main buckets (plus Go's preallocated overflow pool) is
+//! one allocation: all headers first, densely packed, then all slots. A
+//! lookup that misses reads one 16-byte header from a region 2 bytes per
+//! slot wide, which stays in cache far longer than 144-byte Go buckets do;
+//! a hit then reads one slot. A stand-alone overflow bucket (allocated when
+//! the pool is used up) is one small allocation holding its header followed
+//! by its slots.
+//!
+//! Keys and values are stored as `(K, V)` pairs when that costs no padding,
+//! so a hit touches one slot cache line instead of two; when pairing would
+//! pad (say `(u64, u8)`), keys and values go in separate arrays as in Go.
 
 use core::alloc::Layout;
-use core::mem::MaybeUninit;
+use core::marker::PhantomData;
+use core::mem::{align_of, size_of};
 use core::ptr::{self, NonNull};
 
 use super::tophash::{Group, BUCKET_SLOTS, EVACUATED_EMPTY, EVACUATED_X};
 use crate::TryReserveError;
 
+/// A bucket's control part: Go's `tophash` array and overflow link.
 #[repr(C)]
-pub(crate) struct Bucket<K, V> {
+pub(crate) struct Header {
     pub(crate) tophash: [u8; BUCKET_SLOTS],
-    pub(crate) overflow: *mut Bucket<K, V>,
-    pub(crate) keys: [MaybeUninit<K>; BUCKET_SLOTS],
-    pub(crate) vals: [MaybeUninit<V>; BUCKET_SLOTS],
+    /// The next bucket of the chain (its header), or null.
+    pub(crate) overflow: *mut Header,
 }
 
-/// Raw accessors on a bucket pointer. They never create references to the
-/// whole bucket, only to the one field or slot asked for, so that a `&K`
-/// handed to a caller never aliases a `&mut` to its neighbours.
+pub(crate) const HEADER: usize = size_of::<Header>();
+
+const fn max(a: usize, b: usize) -> usize {
+    if a > b {
+        a
+    } else {
+        b
+    }
+}
+
+const fn round_up(n: usize, align: usize) -> usize {
+    (n + align - 1) & !(align - 1)
+}
+
+/// The slot layout for `K` and `V`, computed at compile time.
+pub(crate) struct Lay<K, V>(PhantomData<(K, V)>);
+
+impl<K, V> Lay<K, V> {
+    /// Offset of `V` in a `#[repr(C)] (K, V)` pair.
+    const PAIR_VAL: usize = round_up(size_of::<K>(), align_of::<V>());
+    const ALIGN: usize = max(align_of::<K>(), align_of::<V>());
+    const PAIR: usize = round_up(Self::PAIR_VAL + size_of::<V>(), Self::ALIGN);
+    /// Whether keys and values are interleaved (no padding lost).
+    pub(crate) const PAIRED: bool = Self::PAIR == size_of::<K>() + size_of::<V>();
+    pub(crate) const KEY_STRIDE: usize = if Self::PAIRED { Self::PAIR } else { size_of::<K>() };
+    pub(crate) const VAL_STRIDE: usize = if Self::PAIRED { Self::PAIR } else { size_of::<V>() };
+    pub(crate) const VAL_OFF: usize =
+        if Self::PAIRED { Self::PAIR_VAL } else { round_up(BUCKET_SLOTS * size_of::<K>(), align_of::<V>()) };
+    /// Bytes of one bucket's slots.
+    pub(crate) const SLOTS: usize = round_up(
+        if Self::PAIRED { BUCKET_SLOTS * Self::PAIR } else { Self::VAL_OFF + BUCKET_SLOTS * size_of::<V>() },
+        Self::ALIGN,
+    );
+    /// Alignment of an array or stand-alone bucket allocation.
+    pub(crate) const ALLOC_ALIGN: usize = max(align_of::<Header>(), Self::ALIGN);
+    /// Offset of the slots in a stand-alone overflow bucket.
+    pub(crate) const LONE_SLOTS: usize = round_up(HEADER, Self::ALIGN);
+}
+
+/// A bucket: its header and its slots. Copyable position, owns nothing.
+pub(crate) struct BucketRef<K, V> {
+    pub(crate) hdr: *mut Header,
+    pub(crate) slots: *mut u8,
+    marker: PhantomData<(K, V)>,
+}
+
+impl<K, V> Clone for BucketRef<K, V> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<K, V> Copy for BucketRef<K, V> {}
+
+impl<K, V> BucketRef<K, V> {
+    /// The stand-alone overflow bucket whose header is at `hdr`.
+    #[inline(always)]
+    pub(crate) fn lone(hdr: *mut Header) -> Self {
+        BucketRef { hdr, slots: hdr.cast::<u8>().wrapping_add(Lay::<K, V>::LONE_SLOTS), marker: PhantomData }
+    }
+
+    /// # Safety
+    /// The bucket is live and `i < 8`.
+    #[inline(always)]
+    pub(crate) unsafe fn key(self, i: usize) -> *mut K {
+        // SAFETY: caller contract; `i * KEY_STRIDE` stays inside the slots.
+        unsafe { self.slots.add(i * Lay::<K, V>::KEY_STRIDE).cast::<K>() }
+    }
+
+    /// # Safety
+    /// The bucket is live and `i < 8`.
+    #[inline(always)]
+    pub(crate) unsafe fn val(self, i: usize) -> *mut V {
+        // SAFETY: caller contract; the offset stays inside the slots.
+        unsafe { self.slots.add(Lay::<K, V>::VAL_OFF + i * Lay::<K, V>::VAL_STRIDE).cast::<V>() }
+    }
+}
+
+/// Raw accessors on a header pointer.
 ///
 /// # Safety (for every function here)
-/// `b` points to a live, initialised bucket header of a table that the caller
-/// may access in the way the function's name says (read or write), and `i` is
-/// below `BUCKET_SLOTS`.
+/// `h` points to a live header of a table that the caller may access in the
+/// way the function's name says (read or write), and `i < BUCKET_SLOTS`.
 pub(crate) mod at {
     use super::*;
 
     #[inline(always)]
-    pub(crate) unsafe fn group<K, V>(b: *const Bucket<K, V>) -> Group {
-        // SAFETY: per module contract `b` is a live bucket; `tophash` is
-        // plain bytes.
-        unsafe { Group::load(&(*b).tophash) }
+    pub(crate) unsafe fn group(h: *const Header) -> Group {
+        // SAFETY: per module contract `h` is a live header.
+        unsafe { Group::load(&(*h).tophash) }
     }
 
     #[inline(always)]
-    pub(crate) unsafe fn top<K, V>(b: *const Bucket<K, V>, i: usize) -> u8 {
+    pub(crate) unsafe fn top(h: *const Header, i: usize) -> u8 {
         // SAFETY: module contract.
-        unsafe { (*b).tophash[i] }
+        unsafe { (*h).tophash[i] }
     }
 
     #[inline(always)]
-    pub(crate) unsafe fn set_top<K, V>(b: *mut Bucket<K, V>, i: usize, t: u8) {
+    pub(crate) unsafe fn set_top(h: *mut Header, i: usize, t: u8) {
         // SAFETY: module contract (write access).
-        unsafe { (*b).tophash[i] = t }
+        unsafe { (*h).tophash[i] = t }
     }
 
     #[inline(always)]
-    pub(crate) unsafe fn overflow<K, V>(b: *const Bucket<K, V>) -> *mut Bucket<K, V> {
+    pub(crate) unsafe fn overflow(h: *const Header) -> *mut Header {
         // SAFETY: module contract.
-        unsafe { (*b).overflow }
+        unsafe { (*h).overflow }
     }
 
     #[inline(always)]
-    pub(crate) unsafe fn set_overflow<K, V>(b: *mut Bucket<K, V>, next: *mut Bucket<K, V>) {
+    pub(crate) unsafe fn set_overflow(h: *mut Header, next: *mut Header) {
         // SAFETY: module contract (write access).
-        unsafe { (*b).overflow = next }
+        unsafe { (*h).overflow = next }
     }
 
+    /// Whether old-array head `h` has been evacuated. Evacuation of a bucket
+    /// runs to completion (even when the hasher panics) and marks every slot
+    /// of it, so slot 0 tells (Go's `evacuated`).
     #[inline(always)]
-    pub(crate) unsafe fn key<K, V>(b: *mut Bucket<K, V>, i: usize) -> *mut K {
-        // SAFETY: module contract; `addr_of_mut!` projects without creating a
-        // reference, `MaybeUninit<K>` has `K`'s layout, and `i < 8` stays in
-        // the array.
-        unsafe { ptr::addr_of_mut!((*b).keys).cast::<K>().add(i) }
-    }
-
-    #[inline(always)]
-    pub(crate) unsafe fn val<K, V>(b: *mut Bucket<K, V>, i: usize) -> *mut V {
-        // SAFETY: as for `key`.
-        unsafe { ptr::addr_of_mut!((*b).vals).cast::<V>().add(i) }
-    }
-
-    /// Whether the head bucket `b` of an old-array chain has been evacuated.
-    /// Evacuation of a bucket runs to completion (even when the hasher
-    /// panics) and marks every slot of it, so slot 0 tells (Go's
-    /// `evacuated`).
-    #[inline(always)]
-    pub(crate) unsafe fn is_evacuated<K, V>(b: *const Bucket<K, V>) -> bool {
+    pub(crate) unsafe fn is_evacuated(h: *const Header) -> bool {
         // SAFETY: module contract.
-        let t = unsafe { top(b, 0) };
+        let t = unsafe { top(h, 0) };
         (EVACUATED_X..=EVACUATED_EMPTY).contains(&t)
     }
 }
@@ -101,30 +167,130 @@ pub(crate) mod at {
 /// overflow buckets once `b >= 4`.
 #[inline]
 pub(crate) fn array_len(b: u8) -> Option<usize> {
-    let main = 1usize.checked_shl(b as u32)?;
-    if (b as u32) >= usize::BITS {
+    if (b as u32) >= usize::BITS - 1 {
         return None;
     }
+    let main = 1usize << b;
     let spare = if b >= 4 { main >> 4 } else { 0 };
     main.checked_add(spare)
 }
 
-/// One contiguous allocation of `2^b` buckets followed by the preallocated
-/// overflow pool. Owned by `RawTable`; freed explicitly (never on drop) so
-/// that the table decides when its memory goes.
+/// Where an array's parts are; copyable, owns nothing.
+pub(crate) struct ArrayView<K, V> {
+    pub(crate) hdrs: *mut Header,
+    pub(crate) slots: *mut u8,
+    /// Main buckets, `2^b`.
+    pub(crate) main: usize,
+    /// Main plus pool buckets.
+    pub(crate) len: usize,
+    marker: PhantomData<(K, V)>,
+}
+
+impl<K, V> Clone for ArrayView<K, V> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<K, V> Copy for ArrayView<K, V> {}
+
+impl<K, V> ArrayView<K, V> {
+    /// A view of nothing (for iterators over an unallocated table).
+    pub(crate) fn empty() -> Self {
+        ArrayView { hdrs: ptr::null_mut(), slots: ptr::null_mut(), main: 0, len: 0, marker: PhantomData }
+    }
+
+    #[inline(always)]
+    pub(crate) fn mask(self) -> usize {
+        self.main.wrapping_sub(1)
+    }
+
+    /// Bucket `i`, main (`i < main`) or pool (`i < len`).
+    ///
+    /// # Safety
+    /// `i < len` of a live array.
+    #[inline(always)]
+    pub(crate) unsafe fn bucket(self, i: usize) -> BucketRef<K, V> {
+        debug_assert!(i < self.len);
+        // SAFETY: caller contract: `i` indexes both regions in bounds.
+        unsafe {
+            BucketRef { hdr: self.hdrs.add(i), slots: self.slots.add(i * Lay::<K, V>::SLOTS), marker: PhantomData }
+        }
+    }
+
+    /// Header of bucket `i`.
+    ///
+    /// # Safety
+    /// `i < len` of a live array.
+    #[inline(always)]
+    pub(crate) unsafe fn hdr(self, i: usize) -> *mut Header {
+        // SAFETY: caller contract.
+        unsafe { self.hdrs.add(i) }
+    }
+
+    /// Whether header `h` belongs to this array (main or pool).
+    #[inline(always)]
+    pub(crate) fn contains(self, h: *const Header) -> bool {
+        (h as usize).wrapping_sub(self.hdrs as usize) < self.len * HEADER
+    }
+
+    /// The bucket whose header is `h`, which is in this array or a
+    /// stand-alone overflow bucket of one of its chains.
+    ///
+    /// # Safety
+    /// As stated; the array is live.
+    #[inline(always)]
+    pub(crate) unsafe fn resolve(self, h: *mut Header) -> BucketRef<K, V> {
+        if self.contains(h) {
+            let i = (h as usize - self.hdrs as usize) / HEADER;
+            // SAFETY: `i < len` by `contains`.
+            unsafe { self.bucket(i) }
+        } else {
+            BucketRef::lone(h)
+        }
+    }
+
+    /// The bucket after `b` in its chain, if any.
+    ///
+    /// # Safety
+    /// `b` is a live bucket of one of this array's chains.
+    #[inline(always)]
+    pub(crate) unsafe fn next(self, b: BucketRef<K, V>) -> Option<BucketRef<K, V>> {
+        // SAFETY: caller contract; links are null or headers of this array's
+        // chains.
+        unsafe {
+            let h = at::overflow(b.hdr);
+            if h.is_null() {
+                None
+            } else {
+                Some(self.resolve(h))
+            }
+        }
+    }
+}
+
+/// One allocation: `len` headers, then `len` buckets' slots. Owned by
+/// `RawTable`; freed explicitly, never on drop.
 pub(crate) struct BucketArray<K, V> {
-    ptr: NonNull<Bucket<K, V>>,
+    base: NonNull<u8>,
     /// log2 of the number of main buckets (Go's `B`).
     pub(crate) b: u8,
-    /// Main plus preallocated overflow buckets.
-    pub(crate) len: usize,
+    pub(crate) view: ArrayView<K, V>,
 }
 
 impl<K, V> BucketArray<K, V> {
-    pub(crate) fn layout(b: u8) -> Result<Layout, TryReserveError> {
+    /// Layout of the whole array and the offset of its slots region.
+    pub(crate) fn layout(b: u8) -> Result<(Layout, usize, usize), TryReserveError> {
         let len = array_len(b).ok_or(TryReserveError::CapacityOverflow)?;
-        // `Layout::array` refuses sizes over isize::MAX.
-        Layout::array::<Bucket<K, V>>(len).map_err(|_| TryReserveError::CapacityOverflow)
+        let hdr_bytes = len.checked_mul(HEADER).ok_or(TryReserveError::CapacityOverflow)?;
+        let slots_off =
+            hdr_bytes.checked_next_multiple_of(Lay::<K, V>::ALLOC_ALIGN).ok_or(TryReserveError::CapacityOverflow)?;
+        let size = len
+            .checked_mul(Lay::<K, V>::SLOTS)
+            .and_then(|s| s.checked_add(slots_off))
+            .ok_or(TryReserveError::CapacityOverflow)?;
+        let layout =
+            Layout::from_size_align(size, Lay::<K, V>::ALLOC_ALIGN).map_err(|_| TryReserveError::CapacityOverflow)?;
+        Ok((layout, slots_off, len))
     }
 
     /// Allocates a zeroed array: every tophash is `EMPTY_REST` (0) and every
@@ -132,43 +298,34 @@ impl<K, V> BucketArray<K, V> {
     /// allocator hands out fresh zero pages from the OS, so this costs O(1)
     /// until the pages are touched.
     pub(crate) fn new_zeroed(b: u8) -> Result<Self, TryReserveError> {
-        let layout = Self::layout(b)?;
-        let len = array_len(b).ok_or(TryReserveError::CapacityOverflow)?;
-        // SAFETY: a bucket is at least 16 bytes, so `layout` is non-zero-sized.
+        let (layout, slots_off, len) = Self::layout(b)?;
+        // SAFETY: there is at least one 16-byte header, so the size is not 0.
         let raw = unsafe { alloc::alloc::alloc_zeroed(layout) };
-        let ptr = NonNull::new(raw.cast::<Bucket<K, V>>()).ok_or(TryReserveError::AllocError { layout })?;
-        Ok(BucketArray { ptr, b, len })
+        let base = NonNull::new(raw).ok_or(TryReserveError::AllocError { layout })?;
+        let view = ArrayView {
+            hdrs: raw.cast::<Header>(),
+            // SAFETY: `slots_off <= size`.
+            slots: unsafe { raw.add(slots_off) },
+            main: 1usize << b,
+            len,
+            marker: PhantomData,
+        };
+        Ok(BucketArray { base, b, view })
     }
 
-    /// Number of main buckets, `2^b`.
     #[inline(always)]
     pub(crate) fn buckets(&self) -> usize {
-        1usize << self.b
+        self.view.main
     }
 
     #[inline(always)]
     pub(crate) fn mask(&self) -> usize {
-        self.buckets() - 1
+        self.view.main - 1
     }
 
-    /// Pointer to bucket `i` (main or pool).
-    ///
-    /// # Safety
-    /// `i < self.len`.
-    #[inline(always)]
-    pub(crate) unsafe fn bucket(&self, i: usize) -> *mut Bucket<K, V> {
-        debug_assert!(i < self.len);
-        // SAFETY: caller guarantees `i` is inside the allocation.
-        unsafe { self.ptr.as_ptr().add(i) }
-    }
-
-    /// Whether `p` is one of this array's buckets (so it must not be freed on
-    /// its own).
-    #[inline]
-    pub(crate) fn contains(&self, p: *const Bucket<K, V>) -> bool {
-        let start = self.ptr.as_ptr() as usize;
-        let end = start + self.len * core::mem::size_of::<Bucket<K, V>>();
-        (start..end).contains(&(p as usize))
+    /// Bytes of the allocation.
+    pub(crate) fn bytes(&self) -> usize {
+        Self::layout(self.b).map_or(0, |(l, _, _)| l.size())
     }
 
     /// Frees the array itself. Entries and stand-alone overflow buckets must
@@ -177,20 +334,29 @@ impl<K, V> BucketArray<K, V> {
     /// # Safety
     /// Called once; no pointer into the array is used afterwards.
     pub(crate) unsafe fn free(self) {
-        let layout = Self::layout(self.b).expect("layout was valid at allocation");
+        let (layout, _, _) = Self::layout(self.b).expect("layout was valid at allocation");
         // SAFETY: allocated in `new_zeroed` with this same layout.
-        unsafe { alloc::alloc::dealloc(self.ptr.as_ptr().cast(), layout) }
+        unsafe { alloc::alloc::dealloc(self.base.as_ptr(), layout) }
     }
 
-    pub(crate) fn bytes(&self) -> usize {
-        self.len * core::mem::size_of::<Bucket<K, V>>()
+    /// Zeroes every header, making every bucket empty with no link.
+    pub(crate) fn zero_headers(&self) {
+        // SAFETY: the header region is `len` headers long.
+        unsafe { ptr::write_bytes(self.view.hdrs, 0, self.view.len) }
     }
 }
 
-/// Allocates one zeroed stand-alone overflow bucket.
-pub(crate) fn alloc_overflow<K, V>() -> *mut Bucket<K, V> {
-    let layout = Layout::new::<Bucket<K, V>>();
-    // SAFETY: a bucket is at least 16 bytes.
+fn lone_layout<K, V>() -> Layout {
+    let size = round_up(Lay::<K, V>::LONE_SLOTS + Lay::<K, V>::SLOTS, Lay::<K, V>::ALLOC_ALIGN);
+    // A header plus one bucket's slots is far below isize::MAX for any type
+    // that can exist, and the alignment is a power of two.
+    Layout::from_size_align(size, Lay::<K, V>::ALLOC_ALIGN).expect("bucket layout")
+}
+
+/// Allocates one zeroed stand-alone overflow bucket and returns its header.
+pub(crate) fn alloc_overflow<K, V>() -> *mut Header {
+    let layout = lone_layout::<K, V>();
+    // SAFETY: the layout holds at least a 16-byte header.
     let p = unsafe { alloc::alloc::alloc_zeroed(layout) };
     if p.is_null() {
         alloc::alloc::handle_alloc_error(layout);
@@ -201,9 +367,33 @@ pub(crate) fn alloc_overflow<K, V>() -> *mut Bucket<K, V> {
 /// Frees a stand-alone overflow bucket.
 ///
 /// # Safety
-/// `p` came from `alloc_overflow`, holds no live entry that still needs
-/// dropping, and is not used afterwards.
-pub(crate) unsafe fn free_overflow<K, V>(p: *mut Bucket<K, V>) {
+/// `h` came from `alloc_overflow::<K, V>`, holds no live entry that still
+/// needs dropping, and is not used afterwards.
+pub(crate) unsafe fn free_overflow<K, V>(h: *mut Header) {
     // SAFETY: caller contract; same layout as in `alloc_overflow`.
-    unsafe { alloc::alloc::dealloc(p.cast(), Layout::new::<Bucket<K, V>>()) }
+    unsafe { alloc::alloc::dealloc(h.cast(), lone_layout::<K, V>()) }
+}
+
+/// Bytes of one stand-alone overflow bucket.
+pub(crate) fn lone_bytes<K, V>() -> usize {
+    lone_layout::<K, V>().size()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pairs_only_without_padding() {
+        assert!(Lay::<u64, u64>::PAIRED);
+        assert_eq!(Lay::<u64, u64>::SLOTS, 128);
+        assert!(Lay::<u32, u32>::PAIRED);
+        assert!(!Lay::<u64, u8>::PAIRED);
+        assert_eq!(Lay::<u64, u8>::SLOTS, 72, "Go's split layout: 8 keys then 8 bytes");
+        assert_eq!(Lay::<u64, u8>::VAL_OFF, 64);
+        assert!(Lay::<(), ()>::PAIRED);
+        assert_eq!(Lay::<(), ()>::SLOTS, 0);
+        assert_eq!(Lay::<u8, u64>::VAL_OFF, 8);
+        assert_eq!(Lay::<u8, u64>::SLOTS, 72);
+    }
 }

@@ -5,7 +5,7 @@
 use alloc::format;
 use alloc::string::String;
 
-use super::bucket::{at, Bucket, BucketArray};
+use super::bucket::{at, ArrayView};
 use super::tophash::{tophash, BUCKET_SLOTS, EMPTY_ONE, EMPTY_REST, EVACUATED_EMPTY, EVACUATED_X, MIN_TOPHASH};
 use super::RawTable;
 
@@ -13,7 +13,7 @@ impl<K, V> RawTable<K, V> {
     /// Walks the whole table and returns the first broken invariant.
     pub(crate) fn check_invariants(&self, hasher: impl Fn(&K) -> u64) -> Result<(), String> {
         let Some(cur) = &self.cur else {
-            if self.old.is_some() || self.count != 0 || self.noverflow != 0 {
+            if self.old.is_some() || self.count != 0 || self.noverflow != 0 || self.limit != 0 {
                 return Err(String::from("unallocated table with state"));
             }
             return Ok(());
@@ -27,7 +27,7 @@ impl<K, V> RawTable<K, V> {
             }
             for i in 0..n {
                 // SAFETY: `i` is a main bucket of the old array.
-                let head = unsafe { old.arr.bucket(i) };
+                let head = unsafe { old.arr.view.hdr(i) };
                 // SAFETY: `head` is a live bucket.
                 if unsafe { at::is_evacuated(head) } {
                     for j in 0..BUCKET_SLOTS {
@@ -45,7 +45,7 @@ impl<K, V> RawTable<K, V> {
                     if i < old.nevacuate {
                         return Err(format!("inv 6: old bucket {i} below the mark {} not evacuated", old.nevacuate));
                     }
-                    let (l, _) = check_chain(&old.arr, i, &hasher, "old")?;
+                    let (l, _) = check_chain(old.arr.view, i, &hasher, "old")?;
                     live += l;
                 }
             }
@@ -53,24 +53,28 @@ impl<K, V> RawTable<K, V> {
 
         let mut overflow = 0;
         for i in 0..cur.buckets() {
-            let (l, o) = check_chain(cur, i, &hasher, "current")?;
+            let (l, o) = check_chain(cur.view, i, &hasher, "current")?;
             live += l;
             overflow += o;
         }
         if live != self.count {
             return Err(format!("inv 1: count is {} but {live} slots are live", self.count));
         }
+        if self.limit != super::capacity_for(cur.b) {
+            return Err(format!("inv 9: limit {} for B = {}", self.limit, cur.b));
+        }
         if overflow != self.noverflow {
             return Err(format!("inv 7: noverflow is {} but chains hold {overflow}", self.noverflow));
         }
-        if self.next_pool < cur.buckets() || self.next_pool > cur.len {
-            return Err(format!("inv 7: next_pool {} outside the pool {}..{}", self.next_pool, cur.buckets(), cur.len));
+        let len = cur.view.len;
+        if self.next_pool < cur.buckets() || self.next_pool > len {
+            return Err(format!("inv 7: next_pool {} outside the pool {}..{len}", self.next_pool, cur.buckets()));
         }
-        for p in self.next_pool..cur.len {
+        for p in self.next_pool..len {
             // SAFETY: `p < len`.
             let (tops, link) = unsafe {
-                let b = cur.bucket(p);
-                ((*b).tophash, at::overflow(b))
+                let h = cur.view.hdr(p);
+                ((*h).tophash, at::overflow(h))
             };
             if tops != [0; BUCKET_SLOTS] || !link.is_null() {
                 return Err(format!("inv 7: unused pool bucket {p} is not zero"));
@@ -83,7 +87,7 @@ impl<K, V> RawTable<K, V> {
 /// Checks invariants 2 to 5 on chain `i` of `arr`; returns its live slots
 /// and overflow buckets.
 fn check_chain<K, V>(
-    arr: &BucketArray<K, V>,
+    arr: ArrayView<K, V>,
     i: usize,
     hasher: &impl Fn(&K) -> u64,
     which: &str,
@@ -93,12 +97,12 @@ fn check_chain<K, V>(
     let mut seen_rest = false;
     let mut prev_empty_one = false;
     // SAFETY: `i` is a main bucket; links are null or live buckets.
-    let mut b: *mut Bucket<K, V> = unsafe { arr.bucket(i) };
+    let mut bucket = Some(unsafe { arr.bucket(i) });
     let mut depth = 0usize;
-    while !b.is_null() {
+    while let Some(b) = bucket {
         for j in 0..BUCKET_SLOTS {
             // SAFETY: `b` is a live bucket of the chain.
-            let t = unsafe { at::top(b, j) };
+            let t = unsafe { at::top(b.hdr, j) };
             if seen_rest && t != EMPTY_REST {
                 return Err(format!("inv 2: {which} bucket {i} depth {depth} slot {j} is {t} after EMPTY_REST"));
             }
@@ -114,7 +118,7 @@ fn check_chain<K, V>(
                 t => {
                     live += 1;
                     // SAFETY: live slot, key initialised.
-                    let h = hasher(unsafe { &*at::key(b, j) });
+                    let h = hasher(unsafe { &*b.key(j) });
                     if tophash(h) != t {
                         return Err(format!("inv 4: {which} bucket {i} slot {j} tophash {t} != {}", tophash(h)));
                     }
@@ -126,8 +130,8 @@ fn check_chain<K, V>(
             prev_empty_one = t == EMPTY_ONE;
         }
         // SAFETY: `b` is live.
-        b = unsafe { at::overflow(b) };
-        if !b.is_null() {
+        bucket = unsafe { arr.next(b) };
+        if bucket.is_some() {
             overflow += 1;
         }
         depth += 1;

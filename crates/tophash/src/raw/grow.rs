@@ -2,7 +2,7 @@
 
 use core::ptr;
 
-use super::bucket::{at, free_overflow, Bucket, BucketArray};
+use super::bucket::{at, free_overflow, ArrayView, BucketArray, BucketRef, Header};
 use super::tophash::{BUCKET_SLOTS, EVACUATED_EMPTY, EVACUATED_X, EVACUATED_Y, MIN_TOPHASH};
 use super::{OldArray, RawTable, ResizeKind};
 use crate::TryReserveError;
@@ -10,6 +10,21 @@ use crate::TryReserveError;
 /// How far `advance_mark` looks past the bucket just evacuated for buckets
 /// that writes already evacuated (Go's 1024): keeps one write's work bounded.
 const MARK_SCAN_LIMIT: usize = 1024;
+
+/// Where the next entry for destination chain `idx` goes: slot `j` of `b`
+/// (`j == 8`: `b` is the full last bucket; link a new one on next use).
+struct Cursor<K, V> {
+    idx: usize,
+    b: BucketRef<K, V>,
+    j: usize,
+}
+
+impl<K, V> Clone for Cursor<K, V> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<K, V> Copy for Cursor<K, V> {}
 
 impl<K, V> RawTable<K, V> {
     /// Go's `hashGrow`: allocate the new array (zeroed, so O(1) for large
@@ -29,7 +44,7 @@ impl<K, V> RawTable<K, V> {
         self.install(new);
         if let Some(arr) = prev {
             if self.count == 0 {
-                // Nothing to move: drop the old array at once (its chains
+                // Nothing to move: free the old array at once (its chains
                 // hold no entries).
                 // SAFETY: no live entries; the array is not referenced again.
                 unsafe { super::free_array_and_chains(arr) };
@@ -77,50 +92,126 @@ impl<K, V> RawTable<K, V> {
     /// bucket in the current array, mark each old slot, free the chain's
     /// stand-alone overflow buckets, and advance the mark if `i` is at it.
     pub(crate) fn evacuate(&mut self, i: usize, hasher: &impl Fn(&K) -> u64) {
-        let old = self.old.as_ref().expect("evacuate outside a resize");
-        // SAFETY: `i` is a main bucket of the old array (masked hash or the
-        // mark, which is below the bucket count by invariant 6).
-        let head = unsafe { old.arr.bucket(i) };
-        // SAFETY: `head` is a live old bucket.
-        if unsafe { !at::is_evacuated(head) } {
-            let new_mask = self.cur.as_ref().expect("resizing table has a current array").mask();
-            // If `hasher` panics, `Finish` drops the entries not yet moved
-            // and marks their slots so the bucket still counts as evacuated.
-            let mut guard = Finish { table: self, index: i, head, at: head, slot: 0 };
-            let mut b = head;
-            while !b.is_null() {
-                for j in 0..BUCKET_SLOTS {
-                    guard.at = b;
-                    guard.slot = j;
-                    // SAFETY: `b` is a bucket of old chain `i`; a live slot's
-                    // key is initialised. The destination slot from
-                    // `append_slot` is empty, so writing it leaks nothing, and
-                    // the old slot is marked evacuated right after its entry
-                    // was copied, so it is owned exactly once.
-                    unsafe {
-                        let t = at::top(b, j);
-                        if t < MIN_TOPHASH {
-                            at::set_top(b, j, EVACUATED_EMPTY);
-                            continue;
-                        }
-                        let hash = hasher(&*at::key(b, j));
-                        let d = hash as usize & new_mask;
-                        let (db, dj) = guard.table.append_slot(d);
-                        ptr::copy_nonoverlapping(at::key(b, j), at::key(db, dj), 1);
-                        ptr::copy_nonoverlapping(at::val(b, j), at::val(db, dj), 1);
-                        at::set_top(db, dj, t);
-                        at::set_top(b, j, if d == i { EVACUATED_X } else { EVACUATED_Y });
-                    }
-                }
-                // SAFETY: `b` is live; its link is null or the next bucket.
-                b = unsafe { at::overflow(b) };
-            }
-            guard.slot = BUCKET_SLOTS;
-            guard.at = ptr::null_mut();
-            // Dropping the guard frees the chain and advances the mark.
+        let old = self.old.as_ref().expect("evacuate outside a resize").arr.view;
+        // SAFETY: `i` is a main bucket of the old array (a masked hash, or
+        // the mark, which is below the bucket count by invariant 6).
+        if unsafe { at::is_evacuated(old.hdr(i)) } {
+            self.after_evacuate(i);
             return;
         }
-        self.after_evacuate(i);
+        let new_mask = self.cur.as_ref().expect("resizing table has a current array").mask();
+        // Dropping `guard` finishes the bucket: on the normal path it frees
+        // the chain and advances the mark; if `hasher` panics it also drops
+        // the entries not yet moved (their destination is unknown).
+        let mut guard = Finish { table: self, old, index: i, clean: false };
+        // On doubling, old bucket i feeds exactly new buckets i ("X") and
+        // i + n ("Y"); same-size growth feeds only i. Cursor `x` serves
+        // destination i, cursor `y` any other, re-aimed when the destination
+        // changes (only shrinks and reserve jumps have more than two).
+        let (mut x, mut y) = guard.table.fresh_cursors(i);
+        // SAFETY: `i` is a main bucket; the walk follows the chain's links.
+        let mut b = unsafe { old.bucket(i) };
+        loop {
+            // SAFETY: `b` is a live bucket of old chain `i`. Each live slot's
+            // entry is copied to an empty destination slot, then the old slot
+            // is marked evacuated, so each entry is owned exactly once at
+            // every point where `hasher` may panic.
+            unsafe {
+                let g = at::group(b.hdr);
+                for j in g.match_full() {
+                    let t = at::top(b.hdr, j);
+                    let hash = hasher(&*b.key(j));
+                    let d = hash as usize & new_mask;
+                    let c = if d == i { &mut x } else { &mut y };
+                    let (db, dj) = guard.table.dest_slot(c, d);
+                    ptr::copy_nonoverlapping(b.key(j), db.key(dj), 1);
+                    ptr::copy_nonoverlapping(b.val(j), db.val(dj), 1);
+                    at::set_top(db.hdr, dj, t);
+                    at::set_top(b.hdr, j, if d == i { EVACUATED_X } else { EVACUATED_Y });
+                }
+                // Old buckets hold only live and empty states, so the
+                // complement of the live slots is exactly the empty ones.
+                for j in g.match_empty() {
+                    at::set_top(b.hdr, j, EVACUATED_EMPTY);
+                }
+                match old.next(b) {
+                    Some(n) => b = n,
+                    None => break,
+                }
+            }
+        }
+        guard.clean = true;
+    }
+
+    /// Cursors for old bucket `i`'s destinations. Doubling and same-size
+    /// growth write only into chains no one else writes to (an insert
+    /// evacuates its key's old bucket first), so they start at slot 0 of
+    /// the main buckets; other resizes find the append position on first
+    /// use.
+    #[inline(always)]
+    fn fresh_cursors(&self, i: usize) -> (Cursor<K, V>, Cursor<K, V>) {
+        let none = Cursor { idx: usize::MAX, b: BucketRef::lone(ptr::null_mut()), j: 0 };
+        let (Some(old), Some(cur)) = (&self.old, &self.cur) else { return (none, none) };
+        let at = |d: usize| {
+            // SAFETY: `d` is a main bucket of the current array.
+            Cursor { idx: d, b: unsafe { cur.view.bucket(d) }, j: 0 }
+        };
+        match old.kind {
+            ResizeKind::Double => (at(i), at(i + old.arr.buckets())),
+            ResizeKind::SameSize => (at(i), none),
+            ResizeKind::Reserve | ResizeKind::Shrink => (none, none),
+        }
+    }
+
+    /// The next free slot of destination chain `d`, through cursor `c`.
+    #[inline(always)]
+    fn dest_slot(&mut self, c: &mut Cursor<K, V>, d: usize) -> (BucketRef<K, V>, usize) {
+        if c.idx != d || c.j == BUCKET_SLOTS {
+            self.refill(c, d);
+        }
+        let spot = (c.b, c.j);
+        c.j += 1;
+        spot
+    }
+
+    /// Aims `c` at destination `d`'s append position, or past a full bucket:
+    /// onto the chain's next bucket (a merge into an existing chain, empty
+    /// from slot 0) or a newly linked overflow bucket.
+    #[cold]
+    #[inline(never)]
+    fn refill(&mut self, c: &mut Cursor<K, V>, d: usize) {
+        if c.idx != d {
+            *c = self.append_cursor(d);
+        }
+        if c.j == BUCKET_SLOTS {
+            let arr = self.cur.as_ref().expect("resizing").view;
+            // SAFETY: `c.b` is a live bucket of a current chain.
+            c.b = match unsafe { arr.next(c.b) } {
+                Some(n) => n,
+                None => self.new_overflow(c.b.hdr),
+            };
+            c.j = 0;
+        }
+    }
+
+    /// A cursor at the first `EMPTY_REST` slot of destination chain `d`.
+    /// Appending there keeps invariants 2 and 3.
+    fn append_cursor(&self, d: usize) -> Cursor<K, V> {
+        let arr = self.cur.as_ref().expect("resizing table has a current array").view;
+        // SAFETY: `d` is masked by the current array's mask; the walk follows
+        // the chain's links.
+        unsafe {
+            let mut b = arr.bucket(d);
+            loop {
+                if let Some(j) = at::group(b.hdr).match_empty_rest().lowest() {
+                    return Cursor { idx: d, b, j };
+                }
+                match arr.next(b) {
+                    Some(n) => b = n,
+                    None => return Cursor { idx: d, b, j: BUCKET_SLOTS },
+                }
+            }
+        }
     }
 
     /// After old bucket `i` is fully evacuated: advance the mark if it was
@@ -128,28 +219,6 @@ impl<K, V> RawTable<K, V> {
     fn after_evacuate(&mut self, i: usize) {
         if self.old.as_ref().is_some_and(|o| o.nevacuate == i) {
             self.advance_mark();
-        }
-    }
-
-    /// The first `EMPTY_REST` slot of destination chain `d`, linking a new
-    /// overflow bucket when the chain is full. Appending there keeps
-    /// invariants 2 and 3.
-    fn append_slot(&mut self, d: usize) -> (*mut Bucket<K, V>, usize) {
-        let cur = self.cur.as_ref().expect("resizing table has a current array");
-        // SAFETY: `d` is masked by the current array's mask.
-        let mut b = unsafe { cur.bucket(d) };
-        loop {
-            // SAFETY: `b` is a bucket of a live chain of the current array.
-            unsafe {
-                if let Some(j) = at::group(b).match_empty_rest().lowest() {
-                    return (b, j);
-                }
-                let next = at::overflow(b);
-                if next.is_null() {
-                    return (self.new_overflow(b), 0);
-                }
-                b = next;
-            }
         }
     }
 
@@ -163,7 +232,7 @@ impl<K, V> RawTable<K, V> {
         old.nevacuate += 1;
         let stop = (old.nevacuate + MARK_SCAN_LIMIT).min(n);
         // SAFETY: `nevacuate < stop <= n` inside the loop.
-        while old.nevacuate < stop && unsafe { at::is_evacuated(old.arr.bucket(old.nevacuate)) } {
+        while old.nevacuate < stop && unsafe { at::is_evacuated(old.arr.view.hdr(old.nevacuate)) } {
             old.nevacuate += 1;
         }
         if old.nevacuate == n {
@@ -179,54 +248,47 @@ impl<K, V> RawTable<K, V> {
 /// panicking hasher.
 struct Finish<'a, K, V> {
     table: &'a mut RawTable<K, V>,
-    /// The old bucket's index and pointer.
+    old: ArrayView<K, V>,
     index: usize,
-    head: *mut Bucket<K, V>,
-    /// The bucket and slot being moved; null once every slot was handled.
-    at: *mut Bucket<K, V>,
-    slot: usize,
+    /// Every slot was moved or marked (the normal path).
+    clean: bool,
 }
 
 impl<K, V> Drop for Finish<'_, K, V> {
     fn drop(&mut self) {
-        // Only while unwinding: the entries from `at/slot` on could not be
-        // hashed, so their destination is unknown. Drop them (hashbrown does
-        // the same) and mark the slots, keeping `count` exact.
-        let mut b = self.at;
-        let mut j = self.slot;
-        while !b.is_null() {
-            while j < BUCKET_SLOTS {
-                // SAFETY: `b` is a bucket of the chain being evacuated; a slot
-                // with a live tophash still owns its entry.
-                unsafe {
-                    if at::top(b, j) >= MIN_TOPHASH {
+        // SAFETY: `index` is a main bucket of the old array, still allocated
+        // (the mark is at or below it). Every slot of the chain is either
+        // marked evacuated (moved, or empty) or still owns its entry: the
+        // latter only when unwinding from `hasher`; those entries are dropped
+        // here (hashbrown does the same when its hasher panics mid-rehash)
+        // and their slots marked, keeping `count` exact. Then the chain's
+        // stand-alone overflow buckets hold nothing and are freed.
+        unsafe {
+            let head = self.old.hdr(self.index);
+            let mut h = if self.clean { ptr::null_mut() } else { head };
+            while !h.is_null() {
+                let b = self.old.resolve(h);
+                for j in 0..BUCKET_SLOTS {
+                    let t = at::top(h, j);
+                    if t >= MIN_TOPHASH {
                         self.table.count -= 1;
-                        at::set_top(b, j, EVACUATED_EMPTY);
-                        super::drop_slot(super::Slot { head: self.head, bucket: b, index: j });
-                    } else if at::top(b, j) < EVACUATED_X {
-                        at::set_top(b, j, EVACUATED_EMPTY);
+                        at::set_top(h, j, EVACUATED_EMPTY);
+                        super::drop_slot(super::Slot { head, bucket: b, index: j });
+                    } else if t < EVACUATED_X {
+                        at::set_top(h, j, EVACUATED_EMPTY);
                     }
                 }
-                j += 1;
+                h = at::overflow(h);
             }
-            j = 0;
-            // SAFETY: `b` is live.
-            b = unsafe { at::overflow(b) };
-        }
-        let old = self.table.old.as_ref().expect("still resizing");
-        // SAFETY: `head` is a main bucket of the old array; every entry of
-        // its chain has been moved or dropped, so its stand-alone overflow
-        // buckets hold nothing and can go.
-        unsafe {
-            let mut p = at::overflow(self.head);
+            let mut p: *mut Header = at::overflow(head);
             while !p.is_null() {
                 let next = at::overflow(p);
-                if !old.arr.contains(p) {
-                    free_overflow(p);
+                if !self.old.contains(p) {
+                    free_overflow::<K, V>(p);
                 }
                 p = next;
             }
-            at::set_overflow(self.head, ptr::null_mut());
+            at::set_overflow(head, ptr::null_mut());
         }
         self.table.after_evacuate(self.index);
     }

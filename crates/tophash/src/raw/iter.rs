@@ -10,7 +10,7 @@ use core::marker::PhantomData;
 use core::mem;
 use core::ptr;
 
-use super::bucket::{at, Bucket};
+use super::bucket::{at, ArrayView, BucketRef, Header};
 use super::tophash::{BitMask, BUCKET_SLOTS, EMPTY_REST};
 use super::{RawTable, Slot};
 
@@ -18,14 +18,15 @@ use super::{RawTable, Slot};
 /// lifetime: the wrappers in `map` tie it to a borrow (or ownership) of the
 /// table and carry the right `Send`/`Sync` bounds through `PhantomData`.
 pub(crate) struct RawIter<K, V> {
-    old: *mut Bucket<K, V>,
-    old_n: usize,
-    cur: *mut Bucket<K, V>,
-    /// Index of the next chain head: `0..old_n` in the old array, then the
-    /// current array.
+    old: ArrayView<K, V>,
+    cur: ArrayView<K, V>,
+    /// Index of the next chain head: `0..old.main` in the old array, then
+    /// the current array.
     next_head: usize,
-    head: *mut Bucket<K, V>,
-    bucket: *mut Bucket<K, V>,
+    /// The array of the chain being walked.
+    arr: ArrayView<K, V>,
+    head: *mut Header,
+    bucket: Option<BucketRef<K, V>>,
     mask: BitMask,
     remaining: usize,
 }
@@ -53,20 +54,15 @@ impl<K, V> RawIter<K, V> {
     /// yielded (`RawTable::remove` only rewrites tophash bytes at or before
     /// that slot in its chain).
     pub(crate) fn new(t: &RawTable<K, V>) -> Self {
-        let (old, old_n) = match &t.old {
-            // SAFETY: bucket 0 exists in every array.
-            Some(o) => (unsafe { o.arr.bucket(0) }, o.arr.buckets()),
-            None => (ptr::null_mut(), 0),
-        };
-        // SAFETY: as above.
-        let cur = t.cur.as_ref().map_or(ptr::null_mut(), |a| unsafe { a.bucket(0) });
+        let old = t.old.as_ref().map_or(ArrayView::empty(), |o| o.arr.view);
+        let cur = t.cur.as_ref().map_or(ArrayView::empty(), |a| a.view);
         RawIter {
             old,
-            old_n,
             cur,
             next_head: 0,
+            arr: cur,
             head: ptr::null_mut(),
-            bucket: ptr::null_mut(),
+            bucket: None,
             mask: BitMask(0),
             remaining: t.count,
         }
@@ -87,32 +83,37 @@ impl<K, V> Iterator for RawIter<K, V> {
             return None;
         }
         loop {
-            if let Some(i) = self.mask.next() {
-                self.remaining -= 1;
-                return Some(Slot { head: self.head, bucket: self.bucket, index: i });
+            if let Some(b) = self.bucket {
+                if let Some(i) = self.mask.next() {
+                    self.remaining -= 1;
+                    return Some(Slot { head: self.head, bucket: b, index: i });
+                }
             }
-            // SAFETY: `bucket` is null or a live bucket of the chain being
-            // walked; while `remaining > 0` there is a live slot at or after
-            // the next head, so `next_head` stays below the number of heads
-            // (`old_n` plus the current array's main buckets).
+            // SAFETY: `bucket` is None or a live bucket of a chain of `arr`;
+            // while `remaining > 0` a live slot lies at or after the next
+            // head, so `next_head` stays below the number of heads
+            // (`old.main + cur.main`).
             unsafe {
-                if !self.bucket.is_null() && at::top(self.bucket, BUCKET_SLOTS - 1) != EMPTY_REST {
-                    let n = at::overflow(self.bucket);
-                    if !n.is_null() {
-                        self.bucket = n;
-                        self.mask = at::group(n).match_full();
-                        continue;
+                if let Some(b) = self.bucket {
+                    if at::top(b.hdr, BUCKET_SLOTS - 1) != EMPTY_REST {
+                        if let Some(n) = self.arr.next(b) {
+                            self.bucket = Some(n);
+                            self.mask = at::group(n.hdr).match_full();
+                            continue;
+                        }
                     }
                 }
-                let h = if self.next_head < self.old_n {
-                    self.old.add(self.next_head)
+                let (arr, i) = if self.next_head < self.old.main {
+                    (self.old, self.next_head)
                 } else {
-                    self.cur.add(self.next_head - self.old_n)
+                    (self.cur, self.next_head - self.old.main)
                 };
                 self.next_head += 1;
-                self.head = h;
-                self.bucket = h;
-                self.mask = at::group(h).match_full();
+                self.arr = arr;
+                let b = arr.bucket(i);
+                self.head = b.hdr;
+                self.bucket = Some(b);
+                self.mask = at::group(b.hdr).match_full();
             }
         }
     }
@@ -153,7 +154,7 @@ impl<K, V> Iterator for RawIntoIter<K, V> {
         let s = self.iter.next()?;
         // SAFETY: each live slot is yielded once and the table forgets all
         // entries when this iterator drops, so each entry is moved out once.
-        unsafe { Some((ptr::read(at::key(s.bucket, s.index)), ptr::read(at::val(s.bucket, s.index)))) }
+        unsafe { Some((ptr::read(s.bucket.key(s.index)), ptr::read(s.bucket.val(s.index)))) }
     }
 
     #[inline]
@@ -201,7 +202,7 @@ impl<K, V> Iterator for RawDrain<'_, K, V> {
     fn next(&mut self) -> Option<(K, V)> {
         let s = self.iter.next()?;
         // SAFETY: as in `RawIntoIter::next`.
-        unsafe { Some((ptr::read(at::key(s.bucket, s.index)), ptr::read(at::val(s.bucket, s.index)))) }
+        unsafe { Some((ptr::read(s.bucket.key(s.index)), ptr::read(s.bucket.val(s.index)))) }
     }
 
     #[inline]

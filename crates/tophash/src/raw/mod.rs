@@ -3,8 +3,8 @@
 //! # Design
 //!
 //! A table is an array of `2^B` buckets (Go's `B`, here `b`). A bucket
-//! ([`bucket::Bucket`]) holds eight slots: eight *tophash* bytes, one
-//! overflow link, eight keys and eight values. The low `B` bits of a key's
+//! holds eight slots: a header of eight *tophash* bytes and one overflow
+//! link ([`bucket::Header`]), and eight keys and eight values. The low `B` bits of a key's
 //! hash pick its bucket; the hash's top byte, moved past the five reserved
 //! values, is stored in the slot's tophash byte so that a lookup compares
 //! keys only where the byte matches. When all eight slots of a bucket are
@@ -51,7 +51,7 @@
 //! | `hmap.nevacuate`           | `OldArray::nevacuate`                  |
 //! | `hmap.noverflow`           | `RawTable::noverflow` (exact, not approximate) |
 //! | `mapextra.nextOverflow`    | `RawTable::next_pool`                  |
-//! | `bmap.tophash`, overflow   | `Bucket::tophash`, `Bucket::overflow`  |
+//! | `bmap.tophash`, overflow   | `Header::tophash`, `Header::overflow`  |
 //! | `overLoadFactor`           | [`over_load`]                          |
 //! | `tooManyOverflowBuckets`   | [`too_many_overflow`]                  |
 //! | `hashGrow`                 | `RawTable::start_resize`               |
@@ -63,8 +63,15 @@
 //!
 //! ## Where we differ from Go, and why
 //!
-//! * **Header first.** The overflow link sits right after the tophash bytes,
-//!   so a miss that stops in a bucket reads 16 contiguous bytes.
+//! * **Dense headers.** A bucket's header (tophash bytes and overflow link,
+//!   16 bytes) is stored apart from its slots: an array keeps all headers
+//!   together, then all slots ([`bucket`]). A miss reads one header from a
+//!   region of 2 bytes per slot, which stays cached much longer than Go's
+//!   144-byte buckets (`u64` keys and values); a hit reads the header and
+//!   one slot.
+//! * **Pairs when free.** Keys and values are interleaved as `(K, V)` when
+//!   that adds no padding, so a hit reads one slot line instead of two; else
+//!   they are split as in Go.
 //! * **SWAR.** The eight tophash bytes are loaded as one `u64` and matched
 //!   all at once ([`tophash::Group`]); Go loops over bytes.
 //! * **Zeroed allocation.** Arrays come from `alloc_zeroed`: `EMPTY_REST` is
@@ -115,6 +122,7 @@
 //!    array's chains; pool buckets at or after `next_pool` are unused
 //!    (all-zero headers).
 //! 8. No two live keys are equal (checked by the model tests).
+//! 9. `limit` is the capacity of the current array (0 when unallocated).
 
 mod access;
 pub(crate) mod bucket;
@@ -127,10 +135,9 @@ pub(crate) mod tophash;
 mod tests;
 
 use core::marker::PhantomData;
-use core::mem;
 use core::ptr;
 
-use bucket::{alloc_overflow, at, Bucket, BucketArray};
+use bucket::{alloc_overflow, at, ArrayView, BucketArray, BucketRef, Header};
 use tophash::{tophash, BUCKET_SLOTS, EMPTY_ONE, EMPTY_REST, MIN_TOPHASH};
 
 use crate::TryReserveError;
@@ -207,11 +214,11 @@ pub(crate) struct OldArray<K, V> {
     pub(crate) kind: ResizeKind,
 }
 
-/// A live or insertable slot: bucket `bucket` of the chain starting at
-/// `head`, slot `index`.
+/// A live or insertable slot: slot `index` of bucket `bucket`, in the chain
+/// whose head header is `head`.
 pub(crate) struct Slot<K, V> {
-    pub(crate) head: *mut Bucket<K, V>,
-    pub(crate) bucket: *mut Bucket<K, V>,
+    pub(crate) head: *mut Header,
+    pub(crate) bucket: BucketRef<K, V>,
     pub(crate) index: usize,
 }
 
@@ -228,7 +235,7 @@ impl<K, V> Slot<K, V> {
     #[inline(always)]
     pub(super) unsafe fn key<'a>(self) -> &'a K {
         // SAFETY: caller contract: the slot is live, so the key is initialised.
-        unsafe { &*at::key(self.bucket, self.index) }
+        unsafe { &*self.bucket.key(self.index) }
     }
 
     /// # Safety
@@ -236,7 +243,7 @@ impl<K, V> Slot<K, V> {
     #[inline(always)]
     pub(super) unsafe fn val<'a>(self) -> &'a V {
         // SAFETY: caller contract.
-        unsafe { &*at::val(self.bucket, self.index) }
+        unsafe { &*self.bucket.val(self.index) }
     }
 
     /// # Safety
@@ -245,7 +252,7 @@ impl<K, V> Slot<K, V> {
     #[inline(always)]
     pub(super) unsafe fn val_mut<'a>(self) -> &'a mut V {
         // SAFETY: caller contract.
-        unsafe { &mut *at::val(self.bucket, self.index) }
+        unsafe { &mut *self.bucket.val(self.index) }
     }
 
     /// # Safety
@@ -253,16 +260,16 @@ impl<K, V> Slot<K, V> {
     #[inline(always)]
     pub(super) unsafe fn key_mut<'a>(self) -> &'a mut K {
         // SAFETY: caller contract.
-        unsafe { &mut *at::key(self.bucket, self.index) }
+        unsafe { &mut *self.bucket.key(self.index) }
     }
 }
 
 /// Where an absent key would go: the first empty slot of its chain, or, if
 /// the chain is full, its last bucket (to link a new overflow bucket to).
 pub(crate) struct Vacancy<K, V> {
-    head: *mut Bucket<K, V>,
-    empty: Option<(*mut Bucket<K, V>, usize)>,
-    tail: *mut Bucket<K, V>,
+    head: *mut Header,
+    empty: Option<(BucketRef<K, V>, usize)>,
+    tail: *mut Header,
 }
 
 /// The outcome of a probe for a write, inside the engine.
@@ -284,6 +291,8 @@ pub(crate) struct RawTable<K, V> {
     pub(crate) noverflow: usize,
     /// Index in `cur` of the next unused preallocated overflow bucket.
     pub(crate) next_pool: usize,
+    /// `capacity_for(cur.b)`, cached for the insert path (invariant 9).
+    pub(crate) limit: usize,
     marker: PhantomData<(K, V)>,
 }
 
@@ -335,7 +344,7 @@ pub(crate) fn infallible<T>(r: Result<T, TryReserveError>) -> T {
 impl<K, V> RawTable<K, V> {
     /// An empty table; allocates nothing.
     pub(crate) const fn new() -> Self {
-        RawTable { cur: None, old: None, count: 0, noverflow: 0, next_pool: 0, marker: PhantomData }
+        RawTable { cur: None, old: None, count: 0, noverflow: 0, next_pool: 0, limit: 0, marker: PhantomData }
     }
 
     /// A table that holds `n` entries before its first growth.
@@ -356,10 +365,7 @@ impl<K, V> RawTable<K, V> {
     /// Entries the table holds before its next doubling: the capacity of
     /// the current (during a resize, the new) array, and never below `len`.
     pub(crate) fn capacity(&self) -> usize {
-        match &self.cur {
-            None => 0,
-            Some(a) => capacity_for(a.b).max(self.count),
-        }
+        self.limit.max(self.count)
     }
 
     pub(crate) fn is_resizing(&self) -> bool {
@@ -370,7 +376,23 @@ impl<K, V> RawTable<K, V> {
     fn install(&mut self, arr: BucketArray<K, V>) {
         self.next_pool = arr.buckets();
         self.noverflow = 0;
+        self.limit = capacity_for(arr.b);
         self.cur = Some(arr);
+    }
+
+    /// The array and main-bucket index where `hash`'s chain is now: the old
+    /// array while its bucket is not yet evacuated, else the current one.
+    #[inline(always)]
+    fn home(&self, cur: ArrayView<K, V>, hash: u64) -> (ArrayView<K, V>, usize) {
+        if let Some(old) = &self.old {
+            let oi = hash as usize & old.arr.mask();
+            // SAFETY: `oi` is a main bucket of the old array; invariant 6
+            // makes slot 0 of its head tell whether it was evacuated.
+            if unsafe { !at::is_evacuated(old.arr.view.hdr(oi)) } {
+                return (old.arr.view, oi);
+            }
+        }
+        (cur, hash as usize & cur.mask())
     }
 
     /// Finds the live slot whose key satisfies `eq`, reading the old array
@@ -380,40 +402,26 @@ impl<K, V> RawTable<K, V> {
         if self.count == 0 {
             return None;
         }
-        let cur = self.cur.as_ref()?;
-        // SAFETY: `hash & mask` is a main bucket of the current array.
-        let mut head = unsafe { cur.bucket(hash as usize & cur.mask()) };
-        if let Some(old) = &self.old {
-            // SAFETY: likewise for the old array; invariant 6 makes slot 0 of
-            // the head tell whether the bucket was evacuated.
-            unsafe {
-                let ob = old.arr.bucket(hash as usize & old.arr.mask());
-                if !at::is_evacuated(ob) {
-                    head = ob;
-                }
-            }
-        }
+        let cur = self.cur.as_ref()?.view;
+        let (arr, i) = self.home(cur, hash);
         let top = tophash(hash);
-        let mut b = head;
-        loop {
-            // SAFETY: `b` is `head` or an overflow link of a live chain, so a
-            // live bucket; matched slots are live (tophash >= MIN_TOPHASH).
-            unsafe {
-                let g = at::group(b);
-                for i in g.match_byte(top) {
-                    if eq(&*at::key(b, i)) {
-                        return Some(Slot { head, bucket: b, index: i });
+        // SAFETY: `i` is a main bucket of `arr`; every later `b` is reached
+        // through a link of that chain; matched slots are live.
+        unsafe {
+            let head = arr.hdr(i);
+            let mut b = arr.bucket(i);
+            loop {
+                for j in at::group(b.hdr).match_byte(top) {
+                    if eq(&*b.key(j)) {
+                        return Some(Slot { head, bucket: b, index: j });
                     }
                 }
                 // Invariant 2: if any slot is EMPTY_REST the last one is, and
                 // nothing later in the chain is live.
-                if at::top(b, BUCKET_SLOTS - 1) == EMPTY_REST {
+                if at::top(b.hdr, BUCKET_SLOTS - 1) == EMPTY_REST {
                     return None;
                 }
-                b = at::overflow(b);
-            }
-            if b.is_null() {
-                return None;
+                b = arr.next(b)?;
             }
         }
     }
@@ -425,31 +433,35 @@ impl<K, V> RawTable<K, V> {
         let Some(cur) = self.cur.as_ref() else {
             return RawProbe::Vacant(Vacancy { head: ptr::null_mut(), empty: None, tail: ptr::null_mut() });
         };
-        // SAFETY: `hash & mask` is a main bucket.
-        let head = unsafe { cur.bucket(hash as usize & cur.mask()) };
+        let arr = cur.view;
         debug_assert!(self.old_bucket_evacuated(hash));
+        let i = hash as usize & arr.mask();
         let top = tophash(hash);
         let mut empty = None;
-        let mut b = head;
-        loop {
-            // SAFETY: `b` is a bucket of a live chain of the current array.
-            unsafe {
-                let g = at::group(b);
+        // SAFETY: `i` is a main bucket; later buckets are reached through the
+        // chain's links; matched slots are live.
+        unsafe {
+            let head = arr.hdr(i);
+            let mut b = arr.bucket(i);
+            loop {
+                let g = at::group(b.hdr);
                 if empty.is_none() {
-                    if let Some(i) = g.match_empty().lowest() {
-                        empty = Some((b, i));
+                    if let Some(j) = g.match_empty().lowest() {
+                        empty = Some((b, j));
                     }
                 }
-                for i in g.match_byte(top) {
-                    if eq(&*at::key(b, i)) {
-                        return RawProbe::Found(Slot { head, bucket: b, index: i });
+                for j in g.match_byte(top) {
+                    if eq(&*b.key(j)) {
+                        return RawProbe::Found(Slot { head, bucket: b, index: j });
                     }
                 }
-                let next = at::overflow(b);
-                if next.is_null() || at::top(b, BUCKET_SLOTS - 1) == EMPTY_REST {
-                    return RawProbe::Vacant(Vacancy { head, empty, tail: b });
+                if at::top(b.hdr, BUCKET_SLOTS - 1) == EMPTY_REST {
+                    return RawProbe::Vacant(Vacancy { head, empty, tail: b.hdr });
                 }
-                b = next;
+                match arr.next(b) {
+                    Some(n) => b = n,
+                    None => return RawProbe::Vacant(Vacancy { head, empty, tail: b.hdr }),
+                }
             }
         }
     }
@@ -458,27 +470,26 @@ impl<K, V> RawTable<K, V> {
         match &self.old {
             None => true,
             // SAFETY: `hash & mask` is a main bucket of the old array.
-            Some(old) => unsafe { at::is_evacuated(old.arr.bucket(hash as usize & old.arr.mask())) },
+            Some(old) => unsafe { at::is_evacuated(old.arr.view.hdr(hash as usize & old.arr.mask())) },
         }
     }
 
     /// Where a key known to be absent goes in the current array.
     fn vacancy(&self, hash: u64) -> Vacancy<K, V> {
-        let cur = self.cur.as_ref().expect("vacancy needs an allocated table");
-        // SAFETY: `hash & mask` is a main bucket.
-        let head = unsafe { cur.bucket(hash as usize & cur.mask()) };
-        let mut b = head;
-        loop {
-            // SAFETY: `b` is a bucket of a live chain.
-            unsafe {
-                if let Some(i) = at::group(b).match_empty().lowest() {
-                    return Vacancy { head, empty: Some((b, i)), tail: b };
+        let arr = self.cur.as_ref().expect("vacancy needs an allocated table").view;
+        let i = hash as usize & arr.mask();
+        // SAFETY: `i` is a main bucket; links lead through the chain.
+        unsafe {
+            let head = arr.hdr(i);
+            let mut b = arr.bucket(i);
+            loop {
+                if let Some(j) = at::group(b.hdr).match_empty().lowest() {
+                    return Vacancy { head, empty: Some((b, j)), tail: b.hdr };
                 }
-                let next = at::overflow(b);
-                if next.is_null() {
-                    return Vacancy { head, empty: None, tail: b };
+                match arr.next(b) {
+                    Some(n) => b = n,
+                    None => return Vacancy { head, empty: None, tail: b.hdr },
                 }
-                b = next;
             }
         }
     }
@@ -486,6 +497,7 @@ impl<K, V> RawTable<K, V> {
     /// Inserts an absent key at the spot `probe_write` found, first starting
     /// a growth if Go's triggers say so (then the spot is looked up again in
     /// the new array). Returns the slot written.
+    #[inline(always)]
     fn insert_vacant(
         &mut self,
         hash: u64,
@@ -494,22 +506,8 @@ impl<K, V> RawTable<K, V> {
         val: V,
         hasher: impl Fn(&K) -> u64,
     ) -> Slot<K, V> {
-        let vac = if self.cur.is_none() {
-            self.install(infallible(BucketArray::new_zeroed(0)));
-            self.vacancy(hash)
-        } else if self.old.is_none() && self.growth_needed() {
-            let cur_b = self.cur.as_ref().map_or(0, |a| a.b);
-            let (b, kind) = if over_load(self.count + 1, cur_b) {
-                (cur_b + 1, ResizeKind::Double)
-            } else {
-                (cur_b, ResizeKind::SameSize)
-            };
-            infallible(self.start_resize(b, kind));
-            self.grow_work(hash, &hasher);
-            self.vacancy(hash)
-        } else {
-            vac
-        };
+        let vac =
+            if self.count >= self.limit || self.growth_needed() { self.grow_for_insert(hash, &hasher) } else { vac };
         let (b, i) = match vac.empty {
             Some(spot) => spot,
             None => (self.new_overflow(vac.tail), 0),
@@ -517,37 +515,64 @@ impl<K, V> RawTable<K, V> {
         // SAFETY: `(b, i)` is an empty slot of a live chain of the current
         // array; writing key and value then the tophash makes it live.
         unsafe {
-            at::key(b, i).write(key);
-            at::val(b, i).write(val);
-            at::set_top(b, i, tophash(hash));
+            b.key(i).write(key);
+            b.val(i).write(val);
+            at::set_top(b.hdr, i, tophash(hash));
         }
         self.count += 1;
         Slot { head: vac.head, bucket: b, index: i }
     }
 
-    /// Go's triggers, checked when a new key is about to be added.
-    #[inline]
-    fn growth_needed(&self) -> bool {
-        let b = self.cur.as_ref().map_or(0, |a| a.b);
-        over_load(self.count + 1, b) || too_many_overflow(self.noverflow, b)
+    /// The rare path of an insert: allocate the first array, or start a
+    /// growth (Go's `hashGrow` + `goto again`), then find the spot anew.
+    #[cold]
+    #[inline(never)]
+    fn grow_for_insert(&mut self, hash: u64, hasher: &impl Fn(&K) -> u64) -> Vacancy<K, V> {
+        match &self.cur {
+            None => self.install(infallible(BucketArray::new_zeroed(0))),
+            Some(cur) if self.old.is_none() => {
+                let cur_b = cur.b;
+                let (b, kind) = if over_load(self.count + 1, cur_b) {
+                    (cur_b + 1, ResizeKind::Double)
+                } else {
+                    (cur_b, ResizeKind::SameSize)
+                };
+                infallible(self.start_resize(b, kind));
+                self.grow_work(hash, hasher);
+            }
+            // Resizing already (a shrink whose target filled up, or a
+            // reserve): no new resize until it ends, as in Go.
+            Some(_) => {}
+        }
+        self.vacancy(hash)
     }
 
-    /// Links a fresh empty overflow bucket after `tail`: from the array's
-    /// preallocated pool while it lasts, else a new allocation (Go's
+    /// Go's triggers, checked when a new key is about to be added, and only
+    /// when no resize is under way.
+    #[inline]
+    fn growth_needed(&self) -> bool {
+        match &self.cur {
+            None => true,
+            Some(cur) => self.old.is_none() && too_many_overflow(self.noverflow, cur.b),
+        }
+    }
+
+    /// Links a fresh empty overflow bucket after header `tail`: from the
+    /// array's preallocated pool while it lasts, else a new allocation (Go's
     /// `newoverflow`).
-    pub(crate) fn new_overflow(&mut self, tail: *mut Bucket<K, V>) -> *mut Bucket<K, V> {
-        let cur = self.cur.as_ref().expect("overflow needs an allocated table");
-        let nb = if self.next_pool < cur.len {
+    pub(crate) fn new_overflow(&mut self, tail: *mut Header) -> BucketRef<K, V> {
+        let arr = self.cur.as_ref().expect("overflow needs an allocated table").view;
+        let nb = if self.next_pool < arr.len {
             // SAFETY: `next_pool < len`; pool buckets past `next_pool` are
             // unused and zeroed (invariant 7).
-            let p = unsafe { cur.bucket(self.next_pool) };
+            let b = unsafe { arr.bucket(self.next_pool) };
             self.next_pool += 1;
-            p
+            b
         } else {
-            alloc_overflow()
+            BucketRef::lone(alloc_overflow::<K, V>())
         };
-        // SAFETY: `tail` is the last bucket of a live chain.
-        unsafe { at::set_overflow(tail, nb) };
+        // SAFETY: `tail` is the last header of a live chain.
+        unsafe { at::set_overflow(tail, nb.hdr) };
         self.noverflow += 1;
         nb
     }
@@ -561,10 +586,10 @@ impl<K, V> RawTable<K, V> {
     unsafe fn remove(&mut self, slot: Slot<K, V>) -> (K, V) {
         // SAFETY: caller contract: the slot is live; marking it empty below
         // makes the table forget it, so the values are moved out exactly once.
-        let kv = unsafe { (ptr::read(at::key(slot.bucket, slot.index)), ptr::read(at::val(slot.bucket, slot.index))) };
+        let kv = unsafe { (ptr::read(slot.bucket.key(slot.index)), ptr::read(slot.bucket.val(slot.index))) };
         self.count -= 1;
         // SAFETY: the slot belongs to the chain headed by `slot.head`.
-        unsafe { mark_deleted(slot.head, slot.bucket, slot.index) };
+        unsafe { mark_deleted(slot.head, slot.bucket.hdr, slot.index) };
         kv
     }
 
@@ -645,13 +670,10 @@ impl<K, V> RawTable<K, V> {
         }
         if let Some(cur) = &self.cur {
             // SAFETY: frees stand-alone overflow buckets (no live entries any
-            // more), then zeroes the array, restoring invariant 7's pool.
-            unsafe {
-                free_chains(cur);
-                ptr::write_bytes(cur.bucket(0).cast::<u8>(), 0, cur.bytes());
-            }
-            let n = cur.buckets();
-            self.next_pool = n;
+            // more); then every header is zeroed, restoring invariant 7.
+            unsafe { free_chains(cur.view) };
+            cur.zero_headers();
+            self.next_pool = cur.buckets();
         }
         self.count = 0;
         self.noverflow = 0;
@@ -671,6 +693,7 @@ impl<K, V> RawTable<K, V> {
         }
         self.noverflow = 0;
         self.next_pool = 0;
+        self.limit = 0;
     }
 
     /// Drops every live entry and sets `count` to 0. The caller then makes
@@ -681,13 +704,24 @@ impl<K, V> RawTable<K, V> {
         iter::drop_rest(&mut it);
     }
 
+    /// Bytes held: the arrays plus stand-alone overflow buckets.
+    /// O(buckets) (it walks the chains to count the stand-alone buckets).
+    pub(crate) fn allocated_bytes(&self) -> usize {
+        let mut total = 0;
+        for arr in self.old.as_ref().map(|o| &o.arr).into_iter().chain(self.cur.as_ref()) {
+            total += arr.bytes();
+            for_each_standalone(arr.view, |_| total += bucket::lone_bytes::<K, V>());
+        }
+        total
+    }
+
     /// Copies the table's exact shape (arrays, chains, pool use, resize
     /// state), cloning each entry with `f`. If `f` panics, the entries
     /// cloned so far are dropped and the memory freed.
     pub(crate) fn clone_with(&self, f: impl Fn(&K, &V) -> (K, V)) -> Self {
         let mut new = Self::new();
         let Some(cur) = &self.cur else { return new };
-        new.cur = Some(infallible(BucketArray::new_zeroed(cur.b)));
+        new.install(infallible(BucketArray::new_zeroed(cur.b)));
         new.next_pool = self.next_pool;
         if let Some(old) = &self.old {
             let arr = infallible(BucketArray::new_zeroed(old.arr.b));
@@ -697,11 +731,11 @@ impl<K, V> RawTable<K, V> {
         // the entries counted so far, each in a slot marked live.
         if let (Some(src), Some(dst)) = (&self.old, &new.old) {
             // SAFETY: both arrays were just allocated zeroed with `src`'s `b`.
-            unsafe { clone_array(&src.arr, &dst.arr, &mut new.count, &f) };
+            unsafe { clone_array(src.arr.view, dst.arr.view, &mut new.count, &f) };
         }
         if let Some(dst) = &new.cur {
             // SAFETY: as above.
-            unsafe { clone_array(cur, dst, &mut new.count, &f) };
+            unsafe { clone_array(cur.view, dst.view, &mut new.count, &f) };
         }
         new.noverflow = self.noverflow;
         new
@@ -730,17 +764,17 @@ impl<K, V> Drop for RawTable<K, V> {
 /// The slot is live and is forgotten by its table afterwards.
 unsafe fn drop_slot<K, V>(s: Slot<K, V>) {
     // SAFETY: caller contract.
-    unsafe { drop((ptr::read(at::key(s.bucket, s.index)), ptr::read(at::val(s.bucket, s.index)))) }
+    unsafe { drop((ptr::read(s.bucket.key(s.index)), ptr::read(s.bucket.val(s.index)))) }
 }
 
-/// Marks slot `i` of bucket `b` deleted and turns a trailing run of empty
-/// slots into `EMPTY_REST` (invariants 2 and 3).
+/// Marks slot `i` of the bucket with header `b` deleted and turns a
+/// trailing run of empty slots into `EMPTY_REST` (invariants 2 and 3).
 ///
 /// # Safety
 /// `b` is in the live chain headed by `head` and its slot `i` was just
 /// vacated.
-unsafe fn mark_deleted<K, V>(head: *mut Bucket<K, V>, mut b: *mut Bucket<K, V>, mut i: usize) {
-    // SAFETY: every bucket touched is `b`, its overflow, or found by walking
+unsafe fn mark_deleted(head: *mut Header, mut b: *mut Header, mut i: usize) {
+    // SAFETY: every header touched is `b`, its overflow, or found by walking
     // the chain from `head`, which contains `b`.
     unsafe {
         at::set_top(b, i, EMPTY_ONE);
@@ -775,14 +809,15 @@ unsafe fn mark_deleted<K, V>(head: *mut Bucket<K, V>, mut b: *mut Bucket<K, V>, 
     }
 }
 
-/// Calls `f` on every stand-alone (not pooled) overflow bucket of `arr`'s
-/// chains.
-fn for_each_standalone<K, V>(arr: &BucketArray<K, V>, mut f: impl FnMut(*mut Bucket<K, V>)) {
-    for i in 0..arr.buckets() {
-        // SAFETY: `i` is a main bucket; links are null or live buckets.
-        let mut p = unsafe { at::overflow(arr.bucket(i)) };
+/// Calls `f` on the header of every stand-alone (not pooled) overflow
+/// bucket of `arr`'s chains. Reads each link before calling `f`, so `f` may
+/// free the bucket.
+pub(crate) fn for_each_standalone<K, V>(arr: ArrayView<K, V>, mut f: impl FnMut(*mut Header)) {
+    for i in 0..arr.main {
+        // SAFETY: `i` is a main bucket; links are null or live headers.
+        let mut p = unsafe { at::overflow(arr.hdr(i)) };
         while !p.is_null() {
-            // SAFETY: `p` is a live bucket of the chain.
+            // SAFETY: `p` is a live header of the chain.
             let next = unsafe { at::overflow(p) };
             if !arr.contains(p) {
                 f(p);
@@ -792,14 +827,14 @@ fn for_each_standalone<K, V>(arr: &BucketArray<K, V>, mut f: impl FnMut(*mut Buc
     }
 }
 
-/// Frees the stand-alone overflow buckets of `arr`'s chains and nulls the
-/// links to them.
+/// Frees the stand-alone overflow buckets of `arr`'s chains.
 ///
 /// # Safety
-/// No live entry in those buckets still needs dropping.
-unsafe fn free_chains<K, V>(arr: &BucketArray<K, V>) {
-    // SAFETY: the walk reads each link before the bucket holding it is freed.
-    for_each_standalone(arr, |p| unsafe { bucket::free_overflow(p) });
+/// No live entry in those buckets still needs dropping, and the chains are
+/// not walked again before their heads' links are reset.
+unsafe fn free_chains<K, V>(arr: ArrayView<K, V>) {
+    // SAFETY: caller contract; each link is read before its bucket is freed.
+    for_each_standalone(arr, |h| unsafe { bucket::free_overflow::<K, V>(h) });
 }
 
 /// # Safety
@@ -807,7 +842,7 @@ unsafe fn free_chains<K, V>(arr: &BucketArray<K, V>) {
 unsafe fn free_array_and_chains<K, V>(arr: BucketArray<K, V>) {
     // SAFETY: caller contract.
     unsafe {
-        free_chains(&arr);
+        free_chains(arr.view);
         arr.free();
     }
 }
@@ -819,12 +854,12 @@ unsafe fn free_array_and_chains<K, V>(arr: BucketArray<K, V>) {
 /// `dst` is zeroed, has `src`'s `b`, and `count` is the live count of the
 /// table owning `dst`.
 unsafe fn clone_array<K, V>(
-    src: &BucketArray<K, V>,
-    dst: &BucketArray<K, V>,
+    src: ArrayView<K, V>,
+    dst: ArrayView<K, V>,
     count: &mut usize,
     f: &impl Fn(&K, &V) -> (K, V),
 ) {
-    for i in 0..src.buckets() {
+    for i in 0..src.main {
         // SAFETY: `i` is a main bucket of both arrays; every `sb` is a live
         // bucket of src's chain, every `db` a bucket of dst we just linked.
         // A slot's tophash is written only after its entry is, so a panic in
@@ -834,26 +869,22 @@ unsafe fn clone_array<K, V>(
             let mut db = dst.bucket(i);
             loop {
                 for j in 0..BUCKET_SLOTS {
-                    let t = at::top(sb, j);
+                    let t = at::top(sb.hdr, j);
                     if t >= MIN_TOPHASH {
-                        let (k, v) = f(&*at::key(sb, j), &*at::val(sb, j));
-                        at::key(db, j).write(k);
-                        at::val(db, j).write(v);
+                        let (k, v) = f(&*sb.key(j), &*sb.val(j));
+                        db.key(j).write(k);
+                        db.val(j).write(v);
                         *count += 1;
                     }
-                    at::set_top(db, j, t);
+                    at::set_top(db.hdr, j, t);
                 }
-                let next = at::overflow(sb);
-                if next.is_null() {
-                    break;
-                }
-                let nd = if src.contains(next) {
-                    let idx = (next as usize - src.bucket(0) as usize) / mem::size_of::<Bucket<K, V>>();
-                    dst.bucket(idx)
+                let Some(next) = src.next(sb) else { break };
+                let nd = if src.contains(next.hdr) {
+                    dst.bucket((next.hdr as usize - src.hdrs as usize) / bucket::HEADER)
                 } else {
-                    alloc_overflow()
+                    BucketRef::lone(alloc_overflow::<K, V>())
                 };
-                at::set_overflow(db, nd);
+                at::set_overflow(db.hdr, nd.hdr);
                 sb = next;
                 db = nd;
             }

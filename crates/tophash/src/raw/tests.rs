@@ -3,6 +3,7 @@
 //! checks every invariant after every operation.
 
 use alloc::vec::Vec;
+use core::mem;
 
 use super::bucket::at;
 use super::tophash::{tophash, BUCKET_SLOTS, EMPTY_ONE, EMPTY_REST, EVACUATED_EMPTY, EVACUATED_X, EVACUATED_Y};
@@ -81,20 +82,20 @@ impl<H: Fn(&u64) -> u64> T<H> {
     fn evacuated_old_buckets(&self) -> usize {
         let Some(old) = &self.t.old else { return 0 };
         // SAFETY: main buckets of the old array.
-        (0..old.arr.buckets()).filter(|&i| unsafe { at::is_evacuated(old.arr.bucket(i)) }).count()
+        (0..old.arr.buckets()).filter(|&i| unsafe { at::is_evacuated(old.arr.view.hdr(i)) }).count()
     }
 
     /// Tophash bytes of chain `i` of the current array.
     fn chain_tops(&self, i: usize) -> Vec<[u8; BUCKET_SLOTS]> {
-        let cur = self.t.cur.as_ref().unwrap();
+        let cur = self.t.cur.as_ref().unwrap().view;
         let mut out = Vec::new();
-        // SAFETY: `i` is a main bucket; links are null or live buckets.
-        let mut b = unsafe { cur.bucket(i) };
-        while !b.is_null() {
-            // SAFETY: `b` is live.
+        // SAFETY: `i` is a main bucket; links are null or live headers.
+        let mut h = unsafe { cur.hdr(i) };
+        while !h.is_null() {
+            // SAFETY: `h` is live.
             unsafe {
-                out.push((*b).tophash);
-                b = at::overflow(b);
+                out.push((*h).tophash);
+                h = at::overflow(h);
             }
         }
         out
@@ -222,7 +223,7 @@ fn evacuated_slots_say_where_entries_went() {
     t.check();
     let old = t.t.old.as_ref().unwrap();
     // SAFETY: bucket 1 of the old array.
-    let tops = unsafe { (*old.arr.bucket(1)).tophash };
+    let tops = unsafe { (*old.arr.view.hdr(1)).tophash };
     for (j, &top) in tops.iter().enumerate() {
         // Keys 1, 3, 5, ... : k & 3 == 1 stays at index 1 (X), == 3 moves (Y).
         assert!(matches!(top, EVACUATED_X | EVACUATED_Y | EVACUATED_EMPTY), "slot {j}: {top}");
@@ -435,8 +436,8 @@ fn overflow_pool_is_used_first() {
     }
     assert_eq!(t.t.noverflow, 1);
     assert_eq!(t.t.next_pool, 17);
-    let cur = t.t.cur.as_ref().unwrap();
+    let cur = t.t.cur.as_ref().unwrap().view;
     // SAFETY: bucket 3 is a main bucket of the current array.
-    let link = unsafe { at::overflow(cur.bucket(3)) };
+    let link = unsafe { at::overflow(cur.hdr(3)) };
     assert!(cur.contains(link));
 }
