@@ -25,8 +25,14 @@ use crate::{DefaultHashBuilder, TryReserveError};
 /// work happens: a growth allocates the new bucket array (zeroed, so no pass
 /// over it) and then every later insert or remove moves ("evacuates") at
 /// most two old buckets, so no single call rehashes the whole map. Lookups
-/// never move anything. Each method's documentation says what it costs and
-/// whether it may move buckets.
+/// never move anything. Large arrays come straight from the OS and are
+/// handed back a few pages per write as evacuation passes them, so ending a
+/// resize is not a pause either. Each method's documentation says what it
+/// costs and whether it may move buckets.
+///
+/// Operations that are O(n) by nature stay O(n) and say so: `clear`,
+/// `retain`, `drain`, `clone`, iteration, and dropping the map (which drops
+/// every entry and frees every bucket).
 ///
 /// [`std::collections::HashMap`]: https://doc.rust-lang.org/std/collections/struct.HashMap.html
 ///
@@ -257,6 +263,7 @@ impl<K, V, S> HashMap<K, V, S> {
     /// ```
     pub fn retain<F: FnMut(&K, &mut V) -> bool>(&mut self, mut f: F) {
         self.table.extract_if(|k, v| !f(k, v)).for_each(drop);
+        self.table.maybe_auto_shrink();
     }
 
     /// An iterator that removes and yields the entries for which `f`
@@ -301,6 +308,27 @@ impl<K, V, S> HashMap<K, V, S> {
         self.table.allocated_bytes()
     }
 
+    /// Turns the automatic shrink policy on or off (off by default, as in
+    /// std). When on, a removal that leaves the map under 10% of its
+    /// capacity (Redis's threshold) starts an incremental shrink to about
+    /// half full, so a map that empties out gives memory back without a
+    /// pause and without flapping between sizes. O(1).
+    ///
+    /// ```
+    /// let mut m: tophash::HashMap<u32, u32> = (0..10_000).map(|i| (i, i)).collect();
+    /// m.set_auto_shrink(true);
+    /// for i in 0..9_990 {
+    ///     m.remove(&i);
+    /// }
+    /// m.finish_resize(); // completes the shrink that started on the way down
+    /// m.remove(&9_990); // under 10% again: the next shrink starts
+    /// m.finish_resize();
+    /// assert!(m.capacity() < 100);
+    /// ```
+    pub fn set_auto_shrink(&mut self, on: bool) {
+        self.table.auto_shrink = on;
+    }
+
     /// Whether a resize (growth or shrink) is in progress. O(1).
     ///
     /// ```
@@ -341,8 +369,7 @@ where
     /// ```
     #[inline]
     pub fn reserve(&mut self, additional: usize) {
-        let hasher = make_hasher::<K, S>(&self.hash_builder);
-        raw::infallible(self.table.reserve(additional, hasher, Fallibility::Infallible));
+        raw::infallible(self.table.reserve(additional, Fallibility::Infallible));
     }
 
     /// As [`reserve`](Self::reserve), but returns an error instead of
@@ -356,8 +383,7 @@ where
     /// ```
     #[inline]
     pub fn try_reserve(&mut self, additional: usize) -> Result<(), TryReserveError> {
-        let hasher = make_hasher::<K, S>(&self.hash_builder);
-        self.table.reserve(additional, hasher, Fallibility::Fallible)
+        self.table.reserve(additional, Fallibility::Fallible)
     }
 
     /// Shrinks to the fewest buckets that hold `len` entries; an empty map
@@ -388,8 +414,7 @@ where
     /// ```
     #[inline]
     pub fn shrink_to(&mut self, min_capacity: usize) {
-        let hasher = make_hasher::<K, S>(&self.hash_builder);
-        self.table.shrink_to(min_capacity, hasher);
+        self.table.shrink_to(min_capacity);
     }
 
     /// The entry for `key`, for in-place insert or update. Like every write,
@@ -573,6 +598,32 @@ where
         self.table.evacuate_steps(n, &hasher)
     }
 
+    /// Evacuates old buckets until `budget` has elapsed or the resize is
+    /// over (the time-budgeted rehash Redis runs from its cron). Checks the
+    /// clock every 16 buckets, so it may overrun by the time those take.
+    /// Returns how many buckets it moved.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let mut m = tophash::HashMap::new();
+    /// for i in 0..100_000 { m.insert(i, i); }
+    /// while m.is_resizing() {
+    ///     m.evacuate_for(Duration::from_micros(100));
+    /// }
+    /// ```
+    #[cfg(feature = "std")]
+    pub fn evacuate_for(&mut self, budget: std::time::Duration) -> usize {
+        let start = std::time::Instant::now();
+        let mut moved = 0;
+        while self.is_resizing() {
+            moved += self.evacuate(16);
+            if start.elapsed() >= budget {
+                break;
+            }
+        }
+        moved
+    }
+
     /// Finishes any resize in progress now. O(old buckets).
     ///
     /// ```
@@ -651,7 +702,7 @@ impl<K: Eq + Hash, V, S: BuildHasher> Extend<(K, V)> for HashMap<K, V, S> {
     /// is not empty, as hashbrown does), then inserts each pair.
     fn extend<T: IntoIterator<Item = (K, V)>>(&mut self, iter: T) {
         let iter = iter.into_iter();
-        let hint = if self.is_empty() { iter.size_hint().0 } else { (iter.size_hint().0 + 1) / 2 };
+        let hint = if self.is_empty() { iter.size_hint().0 } else { iter.size_hint().0.div_ceil(2) };
         self.reserve(hint);
         iter.for_each(|(k, v)| {
             self.insert(k, v);

@@ -63,7 +63,7 @@ impl<K, V> RawTable<K, V> {
         eq: impl FnMut(&K) -> bool,
         hasher: impl Fn(&K) -> u64,
     ) -> Probe<'_, K, V> {
-        if self.old.is_some() {
+        if self.old.is_some() || self.retired.is_some() {
             self.grow_work(hash, &hasher);
         }
         match self.probe_write(hash, eq) {
@@ -140,7 +140,9 @@ impl<'a, K, V> Occupied<'a, K, V> {
     pub(crate) fn remove(self) -> (K, V) {
         // SAFETY: `slot` is live in `table` and nothing changed it since the
         // probe (the borrow was held).
-        unsafe { self.table.remove(self.slot) }
+        let kv = unsafe { self.table.remove(self.slot) };
+        self.table.maybe_auto_shrink();
+        kv
     }
 }
 

@@ -25,6 +25,7 @@ use core::marker::PhantomData;
 use core::mem::{align_of, size_of};
 use core::ptr::{self, NonNull};
 
+use super::sys;
 use super::tophash::{Group, BUCKET_SLOTS, EVACUATED_EMPTY, EVACUATED_X};
 use crate::TryReserveError;
 
@@ -269,12 +270,15 @@ impl<K, V> ArrayView<K, V> {
 }
 
 /// One allocation: `len` headers, then `len` buckets' slots. Owned by
-/// `RawTable`; freed explicitly, never on drop.
+/// `RawTable`; freed explicitly, never on drop. Large arrays are mapped from
+/// the OS (see [`sys`]) and can hand pages back before they are freed.
 pub(crate) struct BucketArray<K, V> {
     base: NonNull<u8>,
     /// log2 of the number of main buckets (Go's `B`).
     pub(crate) b: u8,
     pub(crate) view: ArrayView<K, V>,
+    /// Whether `base` is an OS mapping (else the global allocator's).
+    mapped: bool,
 }
 
 impl<K, V> BucketArray<K, V> {
@@ -299,8 +303,14 @@ impl<K, V> BucketArray<K, V> {
     /// until the pages are touched.
     pub(crate) fn new_zeroed(b: u8) -> Result<Self, TryReserveError> {
         let (layout, slots_off, len) = Self::layout(b)?;
-        // SAFETY: there is at least one 16-byte header, so the size is not 0.
-        let raw = unsafe { alloc::alloc::alloc_zeroed(layout) };
+        let mapped = sys::AVAILABLE && layout.size() >= sys::MAP_MIN && layout.align() <= sys::PAGE;
+        let raw = if mapped {
+            sys::map(layout.size())
+        } else {
+            // SAFETY: there is at least one 16-byte header, so the size is
+            // not 0.
+            unsafe { alloc::alloc::alloc_zeroed(layout) }
+        };
         let base = NonNull::new(raw).ok_or(TryReserveError::AllocError { layout })?;
         let view = ArrayView {
             hdrs: raw.cast::<Header>(),
@@ -310,7 +320,7 @@ impl<K, V> BucketArray<K, V> {
             len,
             marker: PhantomData,
         };
-        Ok(BucketArray { base, b, view })
+        Ok(BucketArray { base, b, view, mapped })
     }
 
     #[inline(always)]
@@ -335,8 +345,61 @@ impl<K, V> BucketArray<K, V> {
     /// Called once; no pointer into the array is used afterwards.
     pub(crate) unsafe fn free(self) {
         let (layout, _, _) = Self::layout(self.b).expect("layout was valid at allocation");
-        // SAFETY: allocated in `new_zeroed` with this same layout.
-        unsafe { alloc::alloc::dealloc(self.base.as_ptr(), layout) }
+        if self.mapped {
+            // SAFETY: mapped in `new_zeroed` with this size.
+            unsafe { sys::unmap(self.base.as_ptr(), layout.size()) }
+        } else {
+            // SAFETY: allocated in `new_zeroed` with this same layout.
+            unsafe { alloc::alloc::dealloc(self.base.as_ptr(), layout) }
+        }
+    }
+
+    /// Whether pages can be handed back before `free`.
+    pub(crate) fn releasable(&self) -> bool {
+        self.mapped
+    }
+
+    /// A cursor for [`release_upto`](Self::release_upto), at the start.
+    pub(crate) fn release_start(&self) -> Released {
+        let v = self.view;
+        Released {
+            hdrs: (v.hdrs as usize).next_multiple_of(sys::PAGE),
+            slots: (v.slots as usize).next_multiple_of(sys::PAGE),
+        }
+    }
+
+    /// Hands back to the OS the whole pages that hold only buckets below
+    /// `upto` (headers and slots) and that `r` has not released yet, at most
+    /// about `budget` bytes; advances `r`. Returns whether everything below
+    /// `upto` is released. A region is released only once at least `batch`
+    /// bytes of it are due, to keep the number of system calls down.
+    /// Released memory reads as zeroes. Does nothing for arrays that are not
+    /// mapped.
+    ///
+    /// # Safety
+    /// No bucket below `upto` is read as data again: evacuated old buckets
+    /// are known by index against the mark, never by content.
+    pub(crate) unsafe fn release_upto(&self, r: &mut Released, upto: usize, budget: usize, batch: usize) -> bool {
+        if !self.mapped {
+            return true;
+        }
+        let v = self.view;
+        let upto = upto.min(v.len);
+        let h_end = (v.hdrs as usize + upto * HEADER) & !(sys::PAGE - 1);
+        let s_end = (v.slots as usize + upto * Lay::<K, V>::SLOTS) & !(sys::PAGE - 1);
+        let mut left = budget;
+        for (cur, end) in [(&mut r.hdrs, h_end), (&mut r.slots, s_end)] {
+            if *cur < end && left > 0 && end - *cur >= batch {
+                let n = (end - *cur).min(left.next_multiple_of(sys::PAGE));
+                // SAFETY: `[cur, cur + n)` is page aligned, inside the
+                // mapping (ends at or before the page holding bucket `upto`),
+                // and per the caller contract holds only dead buckets.
+                unsafe { sys::release(*cur as *mut u8, n) };
+                *cur += n;
+                left = left.saturating_sub(n);
+            }
+        }
+        r.hdrs >= h_end && r.slots >= s_end
     }
 
     /// Zeroes every header, making every bucket empty with no link.
@@ -374,26 +437,26 @@ pub(crate) unsafe fn free_overflow<K, V>(h: *mut Header) {
     unsafe { alloc::alloc::dealloc(h.cast(), lone_layout::<K, V>()) }
 }
 
+/// How far an array's pages have been handed back: absolute addresses up
+/// to which the header and slot regions are released.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Released {
+    hdrs: usize,
+    slots: usize,
+}
+
 /// Bytes of one stand-alone overflow bucket.
 pub(crate) fn lone_bytes<K, V>() -> usize {
     lone_layout::<K, V>().size()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn pairs_only_without_padding() {
-        assert!(Lay::<u64, u64>::PAIRED);
-        assert_eq!(Lay::<u64, u64>::SLOTS, 128);
-        assert!(Lay::<u32, u32>::PAIRED);
-        assert!(!Lay::<u64, u8>::PAIRED);
-        assert_eq!(Lay::<u64, u8>::SLOTS, 72, "Go's split layout: 8 keys then 8 bytes");
-        assert_eq!(Lay::<u64, u8>::VAL_OFF, 64);
-        assert!(Lay::<(), ()>::PAIRED);
-        assert_eq!(Lay::<(), ()>::SLOTS, 0);
-        assert_eq!(Lay::<u8, u64>::VAL_OFF, 8);
-        assert_eq!(Lay::<u8, u64>::SLOTS, 72);
-    }
-}
+// The slot layouts, checked when the crate compiles.
+const _: () = {
+    assert!(Lay::<u64, u64>::PAIRED && Lay::<u64, u64>::SLOTS == 128);
+    assert!(Lay::<u32, u32>::PAIRED);
+    // (u64, u8) would pad to 16 bytes: Go's split layout, 8 keys then 8 bytes.
+    assert!(!Lay::<u64, u8>::PAIRED && Lay::<u64, u8>::SLOTS == 72 && Lay::<u64, u8>::VAL_OFF == 64);
+    assert!(!Lay::<u8, u64>::PAIRED && Lay::<u8, u64>::VAL_OFF == 8 && Lay::<u8, u64>::SLOTS == 72);
+    assert!(Lay::<(), ()>::PAIRED && Lay::<(), ()>::SLOTS == 0);
+    assert!(HEADER == 16);
+};

@@ -25,7 +25,9 @@ impl<K, V> RawTable<K, V> {
             if old.nevacuate >= n {
                 return Err(format!("inv 6: old array kept with nevacuate {} >= {n}", old.nevacuate));
             }
-            for i in 0..n {
+            // Buckets below the mark are evacuated by definition, and their
+            // pages may have been handed back: they are not read.
+            for i in old.nevacuate..n {
                 // SAFETY: `i` is a main bucket of the old array.
                 let head = unsafe { old.arr.view.hdr(i) };
                 // SAFETY: `head` is a live bucket.
@@ -42,9 +44,6 @@ impl<K, V> RawTable<K, V> {
                         return Err(format!("inv 6: evacuated old bucket {i} keeps an overflow chain"));
                     }
                 } else {
-                    if i < old.nevacuate {
-                        return Err(format!("inv 6: old bucket {i} below the mark {} not evacuated", old.nevacuate));
-                    }
                     let (l, _) = check_chain(old.arr.view, i, &hasher, "old")?;
                     live += l;
                 }

@@ -4,12 +4,23 @@ use core::ptr;
 
 use super::bucket::{at, free_overflow, ArrayView, BucketArray, BucketRef, Header};
 use super::tophash::{BUCKET_SLOTS, EVACUATED_EMPTY, EVACUATED_X, EVACUATED_Y, MIN_TOPHASH};
-use super::{OldArray, RawTable, ResizeKind};
+use super::{over_load, OldArray, RawTable, ResizeKind, Retired};
 use crate::TryReserveError;
 
 /// How far `advance_mark` looks past the bucket just evacuated for buckets
 /// that writes already evacuated (Go's 1024): keeps one write's work bounded.
 const MARK_SCAN_LIMIT: usize = 1024;
+
+/// Most bytes of an old array's pages handed back to the OS per write
+/// (`madvise` cost grows with the pages it drops; 256 KiB keeps a step in
+/// the tens of microseconds). Evacuation passes at most
+/// `MARK_SCAN_LIMIT + 2` buckets per write, well under this. Tests use 8 KiB
+/// so that retired arrays drain over many writes.
+const RELEASE_BUDGET: usize = if cfg!(test) { 8 << 10 } else { 256 << 10 };
+
+/// Least bytes handed back per system call while a resize runs (a page at a
+/// time cost 17,890 `madvise` calls for a million inserts).
+const RELEASE_BATCH: usize = if cfg!(test) { 4 << 10 } else { 64 << 10 };
 
 /// Where the next entry for destination chain `idx` goes: slot `j` of `b`
 /// (`j == 8`: `b` is the full last bucket; link a new one on next use).
@@ -49,21 +60,43 @@ impl<K, V> RawTable<K, V> {
                 // SAFETY: no live entries; the array is not referenced again.
                 unsafe { super::free_array_and_chains(arr) };
             } else {
-                self.old = Some(OldArray { arr, nevacuate: 0, kind });
+                self.old = Some(OldArray::new(arr, kind));
             }
         }
     }
 
     /// Go's `growWork`: evacuate the old bucket `hash` maps to, then the one
-    /// at the mark, so every write moves at least one bucket.
+    /// at the mark, so every write moves at least one bucket. Also hands
+    /// back one chunk of a retired array's pages.
     #[inline(never)]
     pub(crate) fn grow_work(&mut self, hash: u64, hasher: &impl Fn(&K) -> u64) {
-        let Some(old) = &self.old else { return };
-        let i = hash as usize & old.arr.mask();
-        self.evacuate(i, hasher);
         if let Some(old) = &self.old {
-            let n = old.nevacuate;
-            self.evacuate(n, hasher);
+            let i = hash as usize & old.arr.mask();
+            self.evacuate(i, hasher);
+            if let Some(old) = &self.old {
+                let n = old.nevacuate;
+                self.evacuate(n, hasher);
+            }
+            // A queued resize may have started just now: the key's bucket
+            // must be evacuated in its old array too before the write.
+            if let Some(old) = &self.old {
+                let i = hash as usize & old.arr.mask();
+                self.evacuate(i, hasher);
+            }
+        }
+        self.drain_retired(false);
+    }
+
+    /// Hands back the next chunk of the retired array's pages (all of them
+    /// if `all`), and unmaps it once nothing is left.
+    pub(crate) fn drain_retired(&mut self, all: bool) {
+        let Some(r) = self.retired.as_mut() else { return };
+        let budget = if all { usize::MAX } else { RELEASE_BUDGET };
+        // SAFETY: every bucket of a retired array is dead.
+        if unsafe { r.arr.release_upto(&mut r.released, r.arr.view.len, budget, 0) } {
+            let r = self.retired.take().expect("checked above");
+            // SAFETY: dead buckets only; nothing points into the array.
+            unsafe { r.arr.free() };
         }
     }
 
@@ -75,30 +108,35 @@ impl<K, V> RawTable<K, V> {
             let Some(old) = &self.old else { break };
             let i = old.nevacuate;
             self.evacuate(i, hasher);
+            self.drain_retired(false);
             done += 1;
         }
         done
     }
 
-    /// Evacuates every remaining old bucket. O(old buckets).
+    /// Evacuates every remaining old bucket, starts and finishes a queued
+    /// resize too, and frees the old arrays. O(old buckets).
     pub(crate) fn finish_resize(&mut self, hasher: &impl Fn(&K) -> u64) {
         while let Some(old) = &self.old {
             let i = old.nevacuate;
             self.evacuate(i, hasher);
+            self.drain_retired(true);
         }
+        self.drain_retired(true);
     }
 
     /// Go's `evacuate`: move every entry of old bucket `i`'s chain to its
     /// bucket in the current array, mark each old slot, free the chain's
     /// stand-alone overflow buckets, and advance the mark if `i` is at it.
     pub(crate) fn evacuate(&mut self, i: usize, hasher: &impl Fn(&K) -> u64) {
-        let old = self.old.as_ref().expect("evacuate outside a resize").arr.view;
-        // SAFETY: `i` is a main bucket of the old array (a masked hash, or
-        // the mark, which is below the bucket count by invariant 6).
-        if unsafe { at::is_evacuated(old.hdr(i)) } {
+        let o = self.old.as_ref().expect("evacuate outside a resize");
+        // `i` is a main bucket of the old array (a masked hash, or the mark,
+        // which is below the bucket count by invariant 6).
+        if o.evacuated(i) {
             self.after_evacuate(i);
             return;
         }
+        let old = o.arr.view;
         let new_mask = self.cur.as_ref().expect("resizing table has a current array").mask();
         // Dropping `guard` finishes the bucket: on the normal path it frees
         // the chain and advances the mark; if `hasher` panics it also drops
@@ -235,11 +273,39 @@ impl<K, V> RawTable<K, V> {
         while old.nevacuate < stop && unsafe { at::is_evacuated(old.arr.view.hdr(old.nevacuate)) } {
             old.nevacuate += 1;
         }
+        // Buckets below the mark are dead and read by index only (see
+        // `OldArray::evacuated`), so their pages can go back to the OS.
+        // SAFETY: as just said.
+        unsafe { old.arr.release_upto(&mut old.released, old.nevacuate, RELEASE_BUDGET, RELEASE_BATCH) };
         if old.nevacuate == n {
-            let old = self.old.take().expect("checked above");
-            // SAFETY: every old bucket is evacuated: its entries moved and its
-            // stand-alone overflow buckets were freed as it was evacuated.
+            self.end_resize();
+        }
+    }
+
+    /// The mark passed the last old bucket: retire or free the old array
+    /// (its entries moved and its stand-alone overflow buckets were freed as
+    /// each bucket was evacuated), then start a queued resize.
+    fn end_resize(&mut self) {
+        let old = self.old.take().expect("ending a resize");
+        if old.arr.releasable() {
+            // Unmapping now would drop every remaining page in one call;
+            // hand them back a chunk per write instead. A retired array from
+            // an earlier resize is long drained by now (it needed far fewer
+            // writes than this resize did); free whatever is left of it.
+            self.drain_retired(true);
+            self.retired = Some(Retired { arr: old.arr, released: old.released });
+        } else {
+            // SAFETY: as said above; a small array, freed at once.
             unsafe { old.arr.free() };
+        }
+        if let Some((arr, kind)) = self.pending.take() {
+            if kind == ResizeKind::Shrink && over_load(self.count, arr.b) {
+                // The table grew since the shrink was asked for.
+                // SAFETY: a queued array was never used.
+                unsafe { arr.free() };
+            } else {
+                self.begin_resize_with(arr, kind);
+            }
         }
     }
 }

@@ -59,7 +59,8 @@ impl<K, V> RawIter<K, V> {
         RawIter {
             old,
             cur,
-            next_head: 0,
+            // Old buckets below the mark are evacuated (and maybe released).
+            next_head: t.old.as_ref().map_or(0, |o| o.nevacuate),
             arr: cur,
             head: ptr::null_mut(),
             bucket: None,

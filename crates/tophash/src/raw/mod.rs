@@ -129,6 +129,7 @@ pub(crate) mod bucket;
 mod check;
 mod grow;
 pub(crate) mod iter;
+mod sys;
 pub(crate) mod tophash;
 
 #[cfg(test)]
@@ -137,7 +138,7 @@ mod tests;
 use core::marker::PhantomData;
 use core::ptr;
 
-use bucket::{alloc_overflow, at, ArrayView, BucketArray, BucketRef, Header};
+use bucket::{alloc_overflow, at, ArrayView, BucketArray, BucketRef, Header, Released};
 use tophash::{tophash, BUCKET_SLOTS, EMPTY_ONE, EMPTY_REST, MIN_TOPHASH};
 
 use crate::TryReserveError;
@@ -212,6 +213,30 @@ pub(crate) struct OldArray<K, V> {
     /// Progress counter: every old bucket below this has been evacuated.
     pub(crate) nevacuate: usize,
     pub(crate) kind: ResizeKind,
+    /// Pages handed back so far (buckets below the mark are dead).
+    pub(crate) released: Released,
+}
+
+impl<K, V> OldArray<K, V> {
+    fn new(arr: BucketArray<K, V>, kind: ResizeKind) -> Self {
+        let released = arr.release_start();
+        OldArray { arr, nevacuate: 0, kind, released }
+    }
+
+    /// Whether old bucket `i` has been evacuated. Below the mark this is
+    /// known without reading the bucket, whose pages may be released.
+    #[inline(always)]
+    pub(crate) fn evacuated(&self, i: usize) -> bool {
+        // SAFETY: `i` is a main bucket at or above the mark, not released.
+        i < self.nevacuate || unsafe { at::is_evacuated(self.arr.view.hdr(i)) }
+    }
+}
+
+/// A finished resize's old array, handed back to the OS a bounded chunk per
+/// write before it is unmapped (only for mapped arrays).
+pub(crate) struct Retired<K, V> {
+    pub(crate) arr: BucketArray<K, V>,
+    pub(crate) released: Released,
 }
 
 /// A live or insertable slot: slot `index` of bucket `bucket`, in the chain
@@ -293,6 +318,14 @@ pub(crate) struct RawTable<K, V> {
     pub(crate) next_pool: usize,
     /// `capacity_for(cur.b)`, cached for the insert path (invariant 9).
     pub(crate) limit: usize,
+    /// An old array whose resize ended, being handed back in chunks.
+    pub(crate) retired: Option<Retired<K, V>>,
+    /// A resize asked for (by `reserve` or `shrink_to`) while another was
+    /// under way: its array is allocated already and it starts when the
+    /// current one ends.
+    pub(crate) pending: Option<(BucketArray<K, V>, ResizeKind)>,
+    /// Whether removals may start a shrink (`set_auto_shrink`).
+    pub(crate) auto_shrink: bool,
     marker: PhantomData<(K, V)>,
 }
 
@@ -344,7 +377,18 @@ pub(crate) fn infallible<T>(r: Result<T, TryReserveError>) -> T {
 impl<K, V> RawTable<K, V> {
     /// An empty table; allocates nothing.
     pub(crate) const fn new() -> Self {
-        RawTable { cur: None, old: None, count: 0, noverflow: 0, next_pool: 0, limit: 0, marker: PhantomData }
+        RawTable {
+            cur: None,
+            old: None,
+            count: 0,
+            noverflow: 0,
+            next_pool: 0,
+            limit: 0,
+            retired: None,
+            pending: None,
+            auto_shrink: false,
+            marker: PhantomData,
+        }
     }
 
     /// A table that holds `n` entries before its first growth.
@@ -365,7 +409,8 @@ impl<K, V> RawTable<K, V> {
     /// Entries the table holds before its next doubling: the capacity of
     /// the current (during a resize, the new) array, and never below `len`.
     pub(crate) fn capacity(&self) -> usize {
-        self.limit.max(self.count)
+        let pending = self.pending.as_ref().map_or(0, |(a, _)| capacity_for(a.b));
+        self.limit.max(pending).max(self.count)
     }
 
     pub(crate) fn is_resizing(&self) -> bool {
@@ -386,9 +431,7 @@ impl<K, V> RawTable<K, V> {
     fn home(&self, cur: ArrayView<K, V>, hash: u64) -> (ArrayView<K, V>, usize) {
         if let Some(old) = &self.old {
             let oi = hash as usize & old.arr.mask();
-            // SAFETY: `oi` is a main bucket of the old array; invariant 6
-            // makes slot 0 of its head tell whether it was evacuated.
-            if unsafe { !at::is_evacuated(old.arr.view.hdr(oi)) } {
+            if !old.evacuated(oi) {
                 return (old.arr.view, oi);
             }
         }
@@ -469,8 +512,7 @@ impl<K, V> RawTable<K, V> {
     fn old_bucket_evacuated(&self, hash: u64) -> bool {
         match &self.old {
             None => true,
-            // SAFETY: `hash & mask` is a main bucket of the old array.
-            Some(old) => unsafe { at::is_evacuated(old.arr.view.hdr(hash as usize & old.arr.mask())) },
+            Some(old) => old.evacuated(hash as usize & old.arr.mask()),
         }
     }
 
@@ -594,14 +636,9 @@ impl<K, V> RawTable<K, V> {
     }
 
     /// Makes room for `additional` more entries without a growth trigger
-    /// firing on the load factor. If a resize is under way it is finished
-    /// first.
-    pub(crate) fn reserve(
-        &mut self,
-        additional: usize,
-        hasher: impl Fn(&K) -> u64,
-        fallibility: Fallibility,
-    ) -> Result<(), TryReserveError> {
+    /// firing on the load factor. If a resize is under way, the larger array
+    /// is allocated now and its resize starts when the current one ends.
+    pub(crate) fn reserve(&mut self, additional: usize, fallibility: Fallibility) -> Result<(), TryReserveError> {
         let need =
             self.count.checked_add(additional).ok_or_else(|| fallibility.failed(TryReserveError::CapacityOverflow))?;
         let cur_b = match &self.cur {
@@ -616,18 +653,34 @@ impl<K, V> RawTable<K, V> {
         if !over_load(need, cur_b) {
             return Ok(());
         }
+        if self.pending.as_ref().is_some_and(|(a, _)| !over_load(need, a.b)) {
+            return Ok(());
+        }
         let b = b_for(need).map_err(|e| fallibility.failed(e))?;
-        // Check the allocation can succeed before touching the current state.
+        // Allocate first: failure leaves the table as it was. The array is
+        // zeroed without a pass over it, so this is O(1) for large sizes.
         let new = BucketArray::new_zeroed(b).map_err(|e| fallibility.failed(e))?;
-        self.finish_resize(&hasher);
         let kind = if b == cur_b + 1 { ResizeKind::Double } else { ResizeKind::Reserve };
-        self.begin_resize_with(new, kind);
+        self.resize_now_or_next(new, kind);
         Ok(())
+    }
+
+    /// Starts a resize to `new`, or, if one is under way, queues it to
+    /// start when that one ends (replacing any queued one).
+    fn resize_now_or_next(&mut self, new: BucketArray<K, V>, kind: ResizeKind) {
+        if self.old.is_some() {
+            if let Some((prev, _)) = self.pending.replace((new, kind)) {
+                // SAFETY: a queued array holds no entries and no chains.
+                unsafe { prev.free() };
+            }
+        } else {
+            self.begin_resize_with(new, kind);
+        }
     }
 
     /// Starts shrinking to the fewest buckets whose capacity holds
     /// `max(len, min_capacity)`; frees everything if that is zero.
-    pub(crate) fn shrink_to(&mut self, min_capacity: usize, hasher: impl Fn(&K) -> u64) {
+    pub(crate) fn shrink_to(&mut self, min_capacity: usize) {
         let need = self.count.max(min_capacity);
         if need == 0 {
             if self.cur.is_some() {
@@ -640,10 +693,34 @@ impl<K, V> RawTable<K, V> {
         if b >= cur.b {
             return;
         }
-        self.finish_resize(&hasher);
         // Shrinking is an optimisation: if memory is short, skip it.
         if let Ok(new) = BucketArray::new_zeroed(b) {
-            self.begin_resize_with(new, ResizeKind::Shrink);
+            self.resize_now_or_next(new, ResizeKind::Shrink);
+        }
+    }
+
+    /// The automatic shrink policy (off unless `set_auto_shrink`): once a
+    /// removal leaves the table under 10% of its capacity (Redis's
+    /// `HASHTABLE_MIN_FILL`) and no resize is under way, start shrinking to
+    /// the fewest buckets that hold twice the entries, so the table is about
+    /// half full afterwards and neither grows nor shrinks again soon.
+    #[inline]
+    pub(crate) fn maybe_auto_shrink(&mut self) {
+        if self.auto_shrink && self.count * 10 < self.limit && self.limit > capacity_for(0) {
+            self.auto_shrink_now();
+        }
+    }
+
+    #[cold]
+    fn auto_shrink_now(&mut self) {
+        if self.old.is_some() || self.pending.is_some() {
+            return;
+        }
+        let Ok(b) = b_for(self.count.saturating_mul(2)) else { return };
+        if self.cur.as_ref().is_some_and(|c| b < c.b) {
+            if let Ok(new) = BucketArray::new_zeroed(b) {
+                self.begin_resize_with(new, ResizeKind::Shrink);
+            }
         }
     }
 
@@ -663,15 +740,16 @@ impl<K, V> RawTable<K, V> {
     /// Resets to an empty table keeping the current array, without dropping
     /// entries (the caller moved them out or dropped them).
     pub(crate) fn forget_entries_keep_array(&mut self) {
+        self.free_side_arrays();
         if let Some(old) = self.old.take() {
             // SAFETY: entries were dealt with by the caller; the old array is
             // no longer referenced.
-            unsafe { free_array_and_chains(old.arr) };
+            unsafe { free_old(old) };
         }
         if let Some(cur) = &self.cur {
             // SAFETY: frees stand-alone overflow buckets (no live entries any
             // more); then every header is zeroed, restoring invariant 7.
-            unsafe { free_chains(cur.view) };
+            unsafe { free_chains(cur.view, 0) };
             cur.zero_headers();
             self.next_pool = cur.buckets();
         }
@@ -683,9 +761,10 @@ impl<K, V> RawTable<K, V> {
     /// table (used after the entries were moved out).
     pub(crate) fn forget_entries_and_free(&mut self) {
         self.count = 0;
+        self.free_side_arrays();
         if let Some(old) = self.old.take() {
             // SAFETY: no live entries are left to drop, per caller.
-            unsafe { free_array_and_chains(old.arr) };
+            unsafe { free_old(old) };
         }
         if let Some(cur) = self.cur.take() {
             // SAFETY: as above.
@@ -694,6 +773,18 @@ impl<K, V> RawTable<K, V> {
         self.noverflow = 0;
         self.next_pool = 0;
         self.limit = 0;
+    }
+
+    /// Frees the retired and the queued array (neither holds entries).
+    fn free_side_arrays(&mut self) {
+        if let Some(r) = self.retired.take() {
+            // SAFETY: a retired array's buckets are all dead.
+            unsafe { r.arr.free() };
+        }
+        if let Some((p, _)) = self.pending.take() {
+            // SAFETY: a queued array was never used.
+            unsafe { p.free() };
+        }
     }
 
     /// Drops every live entry and sets `count` to 0. The caller then makes
@@ -708,11 +799,16 @@ impl<K, V> RawTable<K, V> {
     /// O(buckets) (it walks the chains to count the stand-alone buckets).
     pub(crate) fn allocated_bytes(&self) -> usize {
         let mut total = 0;
-        for arr in self.old.as_ref().map(|o| &o.arr).into_iter().chain(self.cur.as_ref()) {
-            total += arr.bytes();
-            for_each_standalone(arr.view, |_| total += bucket::lone_bytes::<K, V>());
+        if let Some(old) = &self.old {
+            total += old.arr.bytes();
+            for_each_standalone(old.arr.view, old.nevacuate, |_| total += bucket::lone_bytes::<K, V>());
         }
-        total
+        if let Some(cur) = &self.cur {
+            total += cur.bytes();
+            for_each_standalone(cur.view, 0, |_| total += bucket::lone_bytes::<K, V>());
+        }
+        let side = self.retired.as_ref().map(|r| &r.arr).into_iter().chain(self.pending.as_ref().map(|(a, _)| a));
+        total + side.map(|a| a.bytes()).sum::<usize>()
     }
 
     /// Copies the table's exact shape (arrays, chains, pool use, resize
@@ -724,18 +820,24 @@ impl<K, V> RawTable<K, V> {
         new.install(infallible(BucketArray::new_zeroed(cur.b)));
         new.next_pool = self.next_pool;
         if let Some(old) = &self.old {
-            let arr = infallible(BucketArray::new_zeroed(old.arr.b));
-            new.old = Some(OldArray { arr, nevacuate: old.nevacuate, kind: old.kind });
+            let mut o = OldArray::new(infallible(BucketArray::new_zeroed(old.arr.b)), old.kind);
+            o.nevacuate = old.nevacuate;
+            new.old = Some(o);
         }
+        if let Some((p, kind)) = &self.pending {
+            new.pending = Some((infallible(BucketArray::new_zeroed(p.b)), *kind));
+        }
+        new.auto_shrink = self.auto_shrink;
         // From here `new` is dropped correctly at any point: it holds exactly
         // the entries counted so far, each in a slot marked live.
         if let (Some(src), Some(dst)) = (&self.old, &new.old) {
-            // SAFETY: both arrays were just allocated zeroed with `src`'s `b`.
-            unsafe { clone_array(src.arr.view, dst.arr.view, &mut new.count, &f) };
+            // SAFETY: both arrays were just allocated zeroed with `src`'s `b`;
+            // old buckets below the mark are dead and not read.
+            unsafe { clone_array(src.arr.view, dst.arr.view, src.nevacuate, &mut new.count, &f) };
         }
         if let Some(dst) = &new.cur {
             // SAFETY: as above.
-            unsafe { clone_array(cur.view, dst.view, &mut new.count, &f) };
+            unsafe { clone_array(cur.view, dst.view, 0, &mut new.count, &f) };
         }
         new.noverflow = self.noverflow;
         new
@@ -810,10 +912,10 @@ unsafe fn mark_deleted(head: *mut Header, mut b: *mut Header, mut i: usize) {
 }
 
 /// Calls `f` on the header of every stand-alone (not pooled) overflow
-/// bucket of `arr`'s chains. Reads each link before calling `f`, so `f` may
-/// free the bucket.
-pub(crate) fn for_each_standalone<K, V>(arr: ArrayView<K, V>, mut f: impl FnMut(*mut Header)) {
-    for i in 0..arr.main {
+/// bucket of the chains of `arr`'s main buckets `from..`. Reads each link
+/// before calling `f`, so `f` may free the bucket.
+pub(crate) fn for_each_standalone<K, V>(arr: ArrayView<K, V>, from: usize, mut f: impl FnMut(*mut Header)) {
+    for i in from..arr.main {
         // SAFETY: `i` is a main bucket; links are null or live headers.
         let mut p = unsafe { at::overflow(arr.hdr(i)) };
         while !p.is_null() {
@@ -827,14 +929,15 @@ pub(crate) fn for_each_standalone<K, V>(arr: ArrayView<K, V>, mut f: impl FnMut(
     }
 }
 
-/// Frees the stand-alone overflow buckets of `arr`'s chains.
+/// Frees the stand-alone overflow buckets of the chains of `arr`'s main
+/// buckets `from..`.
 ///
 /// # Safety
 /// No live entry in those buckets still needs dropping, and the chains are
 /// not walked again before their heads' links are reset.
-unsafe fn free_chains<K, V>(arr: ArrayView<K, V>) {
+unsafe fn free_chains<K, V>(arr: ArrayView<K, V>, from: usize) {
     // SAFETY: caller contract; each link is read before its bucket is freed.
-    for_each_standalone(arr, |h| unsafe { bucket::free_overflow::<K, V>(h) });
+    for_each_standalone(arr, from, |h| unsafe { bucket::free_overflow::<K, V>(h) });
 }
 
 /// # Safety
@@ -842,8 +945,21 @@ unsafe fn free_chains<K, V>(arr: ArrayView<K, V>) {
 unsafe fn free_array_and_chains<K, V>(arr: BucketArray<K, V>) {
     // SAFETY: caller contract.
     unsafe {
-        free_chains(arr.view);
+        free_chains(arr.view, 0);
         arr.free();
+    }
+}
+
+/// Frees an old array; buckets below its mark were evacuated, their chains
+/// freed then, and their pages possibly released, so they are not walked.
+///
+/// # Safety
+/// As for `free_chains`.
+unsafe fn free_old<K, V>(old: OldArray<K, V>) {
+    // SAFETY: caller contract.
+    unsafe {
+        free_chains(old.arr.view, old.nevacuate);
+        old.arr.free();
     }
 }
 
@@ -851,15 +967,16 @@ unsafe fn free_array_and_chains<K, V>(arr: BucketArray<K, V>) {
 /// live entries; mirrors pool use so that `next_pool` stays meaningful.
 ///
 /// # Safety
-/// `dst` is zeroed, has `src`'s `b`, and `count` is the live count of the
-/// table owning `dst`.
+/// `dst` is zeroed, has `src`'s `b`, buckets of `src` from `from` on are
+/// readable, and `count` is the live count of the table owning `dst`.
 unsafe fn clone_array<K, V>(
     src: ArrayView<K, V>,
     dst: ArrayView<K, V>,
+    from: usize,
     count: &mut usize,
     f: &impl Fn(&K, &V) -> (K, V),
 ) {
-    for i in 0..src.main {
+    for i in from..src.main {
         // SAFETY: `i` is a main bucket of both arrays; every `sb` is a live
         // bucket of src's chain, every `db` a bucket of dst we just linked.
         // A slot's tophash is written only after its entry is, so a panic in

@@ -26,17 +26,20 @@ fn by_bucket(k: &u64) -> u64 {
 struct T<H: Fn(&u64) -> u64> {
     t: RawTable<u64, u64>,
     h: H,
+    ops: core::cell::Cell<u64>,
 }
 
 impl<H: Fn(&u64) -> u64> T<H> {
     fn new(h: H) -> Self {
-        T { t: RawTable::new(), h }
+        T { t: RawTable::new(), h, ops: Default::default() }
     }
 
-    /// The full walk is O(table): after every operation while the table is
-    /// small, then every 257th, so tests with 10^4 keys stay fast.
+    /// The full walk is O(table): after each of the first 2,000 writes, then
+    /// after every 97th, so tests with 10^5 writes stay fast.
     fn check(&self) {
-        if self.t.count > 4096 && self.t.count % 257 != 0 {
+        let n = self.ops.get() + 1;
+        self.ops.set(n);
+        if n > 2_000 && n % 97 != 0 {
             return;
         }
         self.check_now();
@@ -81,8 +84,7 @@ impl<H: Fn(&u64) -> u64> T<H> {
 
     fn evacuated_old_buckets(&self) -> usize {
         let Some(old) = &self.t.old else { return 0 };
-        // SAFETY: main buckets of the old array.
-        (0..old.arr.buckets()).filter(|&i| unsafe { at::is_evacuated(old.arr.view.hdr(i)) }).count()
+        (0..old.arr.buckets()).filter(|&i| old.evacuated(i)).count()
     }
 
     /// Tophash bytes of chain `i` of the current array.
@@ -173,14 +175,14 @@ fn each_write_moves_at_most_two_buckets() {
             // and the one at the mark.
             assert!(t.evacuated_old_buckets() <= 2);
         }
-        if n % 97 == 0 && t.t.old.is_some() {
+        let mark = t.t.old.as_ref().map(|o| o.nevacuate);
+        if n % 97 == 0 && mark.is_some() {
             let before = t.evacuated_old_buckets();
-            let mark = t.t.old.as_ref().unwrap().nevacuate;
             for k in 0..n {
                 assert_eq!(t.get(k), Some(k));
             }
             assert_eq!(t.evacuated_old_buckets(), before);
-            assert_eq!(t.t.old.as_ref().unwrap().nevacuate, mark);
+            assert_eq!(t.t.old.as_ref().map(|o| o.nevacuate), mark);
         }
     }
     assert!(writes_while_resizing > 500);
@@ -331,7 +333,7 @@ fn reserve_jump_and_shrink_are_incremental() {
     }
     t.t.finish_resize(&mix);
     let b0 = t.b();
-    t.t.reserve(10_000, &mix, Fallibility::Fallible).unwrap();
+    t.t.reserve(10_000, Fallibility::Fallible).unwrap();
     assert!(t.b() >= b0 + 3);
     assert_eq!(t.t.old.as_ref().unwrap().kind, ResizeKind::Reserve);
     t.check();
@@ -357,7 +359,7 @@ fn reserve_jump_and_shrink_are_incremental() {
     for k in 10..k {
         t.remove(k);
     }
-    t.t.shrink_to(0, &mix);
+    t.t.shrink_to(0);
     assert_eq!(t.t.old.as_ref().unwrap().kind, ResizeKind::Shrink);
     assert_eq!(t.b(), 1);
     for k in 0..10 {
@@ -375,7 +377,7 @@ fn reserve_jump_and_shrink_are_incremental() {
     for k in 0..10 {
         t.remove(k);
     }
-    t.t.shrink_to(0, &mix);
+    t.t.shrink_to(0);
     assert!(t.t.cur.is_none());
 }
 
@@ -408,7 +410,7 @@ fn clone_mid_resize_keeps_shape() {
         }
     }
     assert!(t.t.old.is_some());
-    let c = T { t: t.t.clone_with(|k, v| (*k, *v)), h: mix };
+    let c = T { t: t.t.clone_with(|k, v| (*k, *v)), h: mix, ops: Default::default() };
     c.check_now();
     assert_eq!(c.t.old.as_ref().unwrap().nevacuate, t.t.old.as_ref().unwrap().nevacuate);
     assert_eq!(c.t.noverflow, t.t.noverflow);
@@ -440,4 +442,124 @@ fn overflow_pool_is_used_first() {
     // SAFETY: bucket 3 is a main bucket of the current array.
     let link = unsafe { at::overflow(cur.hdr(3)) };
     assert!(cur.contains(link));
+}
+
+/// Large arrays are mapped (from 16 KiB under test): pages of evacuated old
+/// buckets are handed back as the mark passes them, and the finished
+/// array is retired and drained a chunk per write. Lookups, iteration and
+/// clones mid-resize must never read a released bucket.
+#[test]
+fn released_pages_are_never_read() {
+    let mut t = T::new(mix);
+    let mut saw_retired = 0;
+    let mut saw_released_mid_resize = 0;
+    for k in 0..30_000u64 {
+        t.insert(k, k);
+        if t.t.retired.is_some() {
+            saw_retired += 1;
+        }
+        if let Some(old) = &t.t.old {
+            if old.arr.releasable() && old.nevacuate > 600 && k % 31 == 0 {
+                saw_released_mid_resize += 1;
+                for q in (0..=k).step_by(7) {
+                    assert_eq!(t.get(q), Some(q));
+                }
+                assert_eq!(t.get(k + 1_000_000), None);
+                assert_eq!(t.t.iter().count() as u64, k + 1);
+                let c = T { t: t.t.clone_with(|k, v| (*k, *v)), h: mix, ops: Default::default() };
+                c.check_now();
+                assert_eq!(c.t.iter().count() as u64, k + 1);
+            }
+        }
+    }
+    t.check_now();
+    // Evacuation already handed back the main buckets' pages; a retired
+    // array has only its overflow pool left, drained in a few writes.
+    assert!(saw_retired >= 3, "retired arrays drained over several writes: {saw_retired}");
+    assert!(saw_released_mid_resize > 5, "{saw_released_mid_resize}");
+}
+
+/// `reserve` during a resize does not finish it in one call: the larger
+/// array is allocated at once and its resize starts when the current ends.
+#[test]
+fn reserve_during_resize_is_queued() {
+    let mut t = T::new(mix);
+    for k in 0..2_000u64 {
+        t.insert(k, k);
+        if t.t.old.is_some() && k > 1_700 {
+            break;
+        }
+    }
+    let mark = t.t.old.as_ref().expect("mid-resize").nevacuate;
+    t.t.reserve(100_000, Fallibility::Fallible).unwrap();
+    assert_eq!(t.t.old.as_ref().unwrap().nevacuate, mark, "reserve moved nothing");
+    assert!(t.t.capacity() >= t.t.len() + 100_000);
+    let mut k = 10_000_000;
+    while t.t.pending.is_some() {
+        t.insert(k, k);
+        k += 1;
+    }
+    assert_eq!(t.t.old.as_ref().unwrap().kind, ResizeKind::Reserve);
+    let b = t.b();
+    while t.t.len() < 100_000 {
+        t.insert(k, k);
+        k += 1;
+    }
+    assert_eq!(t.b(), b, "no growth during the reserved inserts");
+    t.check_now();
+}
+
+/// With the policy on, emptying a map shrinks it incrementally once it is
+/// under 10% full, to about half full; it does not shrink again right away.
+#[test]
+fn auto_shrink_has_hysteresis() {
+    let mut t: T<fn(&u64) -> u64> = T::new(mix);
+    t.t.auto_shrink = true;
+    for k in 0..20_000u64 {
+        t.insert(k, k);
+    }
+    t.t.finish_resize(&mix);
+    let big = t.t.capacity();
+    let mut shrinks = 0;
+    let mut k = 0;
+    type Tm = T<fn(&u64) -> u64>;
+    let mut step = |t: &mut Tm, write: &mut dyn FnMut(&mut Tm)| {
+        let was = t.b();
+        write(t);
+        if t.b() < was {
+            shrinks += 1;
+            assert_eq!(t.t.old.as_ref().map(|o| o.kind), Some(ResizeKind::Shrink));
+            let fill = t.t.len() as f64 / t.t.capacity() as f64;
+            assert!((0.3..=0.6).contains(&fill), "fill after shrink starts: {fill}");
+            assert!(t.t.len() * 10 < big);
+        }
+    };
+    // Remove down to 100 entries, then churn (insert and remove a fresh key)
+    // so that the shrinks in progress can finish and the next can start.
+    while t.t.len() > 100 {
+        step(&mut t, &mut |t| {
+            t.remove(k);
+        });
+        k += 1;
+    }
+    for c in 0..20_000u64 {
+        step(&mut t, &mut |t| {
+            t.insert(1_000_000 + c, 0);
+            t.remove(1_000_000 + c);
+        });
+    }
+    assert!(shrinks >= 2, "{shrinks}");
+    assert!(t.t.capacity() < 1_000);
+    for q in k..20_000 {
+        assert_eq!(t.get(q), Some(q));
+    }
+    // Off by default.
+    let mut u = T::new(mix);
+    for k in 0..5_000u64 {
+        u.insert(k, k);
+    }
+    for k in 0..4_990u64 {
+        u.remove(k);
+    }
+    assert!(u.t.old.is_none() && u.t.capacity() > 5_000);
 }
