@@ -43,15 +43,15 @@ extern crate std;
 
 mod error;
 pub mod hash_map;
-// pub mod hash_set;
+pub mod hash_set;
 mod raw;
-// #[cfg(feature = "serde")]
-// mod serde_impls;
+#[cfg(feature = "serde")]
+mod serde_impls;
 
 pub use equivalent::Equivalent;
 pub use error::TryReserveError;
 pub use hash_map::HashMap;
-// pub use hash_set::HashSet;
+pub use hash_set::HashSet;
 pub use raw::ResizeKind;
 
 // The README's usage snippet is compiled and run as a doctest.
