@@ -1,0 +1,18 @@
+//! Shared pieces of the throughput benchmarks: deterministic key sets, one
+//! trait over every map under test, and the workloads themselves.
+//!
+//! Both the Criterion benches (`benches/*.rs`) and the `compare` runner
+//! (`src/bin/compare.rs`) use these, and the Go program in `go/compare`
+//! re-implements [`keys`] with the same formulas, so every implementation
+//! sees the same keys in the same order and must produce the same checksums.
+//!
+//! * [`keys`]: u64 keys (sequential and splitmix64-random) and String keys
+//!   from the Debian `wamerican` word list, plus the lookup permutation.
+//! * [`maps`]: [`maps::BenchMap`], implemented for tophash, hashbrown, std
+//!   (foldhash and SipHash), griddle, indexmap and `BTreeMap`.
+//! * [`work`]: the workloads, each returning a checksum, and the expected
+//!   checksum computed from the formulas alone.
+
+pub mod keys;
+pub mod maps;
+pub mod work;

@@ -1,0 +1,3 @@
+module tophash.invalid/compare
+
+go 1.19

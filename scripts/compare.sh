@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Throughput comparison of tophash with hashbrown 0.17, std's HashMap
+# (foldhash and SipHash), griddle 0.5, indexmap, BTreeMap and Go 1.19's
+# runtime map. The one command:
+#
+#     scripts/compare.sh --quick
+#
+# (sizes 1K and 100K, 3 rounds; a few minutes on 2 cores once built) prints
+# ONE markdown table: rows = workload x keys x size, cells = median ns/op
+# (and each map's ratio to hashbrown), plus memory per entry, and the
+# tophash/Go ratio. Without --quick it runs 1K, 100K, 1M and 10M with 5
+# rounds (tens of minutes, ~6 GiB RAM at 10M). Results also land in
+# target/compare/{table.md,results.csv,results.json}.
+#
+# Options go to the runner (target/release/compare --help lists them):
+#     scripts/compare.sh --sizes 1K,100K,1M --reps 5
+#     scripts/compare.sh --quick --keys u64_rand --maps tophash,hashbrown,go
+#     scripts/compare.sh --quick --workloads lookup_hit,lookup_miss
+#
+# Installs Go 1.19 (Debian golang-1.19-go) and the word list (wamerican,
+# /usr/share/dict/american-english) when they are missing. The Go side is
+# go/compare (standard library only), built by the runner.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/setup.sh go words
+cargo build --release -p tophash-bench --bin compare
+exec target/release/compare --go /usr/lib/go-1.19/bin/go "$@"
