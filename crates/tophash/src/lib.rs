@@ -25,6 +25,9 @@
 //!   randomly seeded default hasher. Without it the crate is `no_std` +
 //!   `alloc`.
 //! * `serde`: `Serialize`/`Deserialize` for [`HashMap`] and [`HashSet`].
+//! * `trace`: [`trace::TraceRecorder`], growth events as Chrome Trace JSON.
+//! * `tracing`: [`trace::TracingObserver`], growth events as `tracing`
+//!   events and spans.
 //!
 //! # Hashing and HashDoS
 //!
@@ -45,6 +48,9 @@ mod error;
 pub mod hash_map;
 // pub mod hash_set;
 mod raw;
+pub mod stats;
+#[cfg(any(feature = "trace", feature = "tracing"))]
+pub mod trace;
 // #[cfg(feature = "serde")]
 // mod serde_impls;
 
