@@ -296,7 +296,7 @@ impl<K, V, S> HashMap<K, V, S> {
     }
 
     /// Bytes of memory the map holds: its bucket arrays (during a resize,
-    /// old and new) plus stand-alone overflow buckets. O(buckets).
+    /// old and new) plus stand-alone overflow buckets. O(1).
     ///
     /// ```
     /// let mut m = tophash::HashMap::new();
@@ -305,7 +305,89 @@ impl<K, V, S> HashMap<K, V, S> {
     /// assert!(m.allocated_bytes() > 0);
     /// ```
     pub fn allocated_bytes(&self) -> usize {
-        self.table.allocated_bytes()
+        self.table.stats().allocated_bytes
+    }
+
+    /// An O(1) snapshot: length, buckets, overflow buckets, load, resize
+    /// progress, memory held. Reads counters only.
+    ///
+    /// ```
+    /// let mut m = tophash::HashMap::new();
+    /// for i in 0..27 { m.insert(i, i); }
+    /// let s = m.stats();
+    /// assert_eq!((s.len, s.b, s.buckets), (27, 3, 8));
+    /// let r = s.resize.expect("the 27th insert started a doubling");
+    /// assert_eq!((r.old_b, r.new_b, r.total), (2, 3, 4));
+    /// ```
+    pub fn stats(&self) -> crate::stats::Stats {
+        self.table.stats()
+    }
+
+    /// The table's shape from a full walk, O(buckets + len): chain-length
+    /// and slots-used histograms, `%overflow`, bytes per entry, and the
+    /// probe counts of Go's load-factor table (`hitprobe`, `missprobe`),
+    /// plus key comparisons with the tophash filter. Hashes nothing.
+    ///
+    /// ```
+    /// let m: tophash::HashMap<u64, u64> = (0..10_000).map(|i| (i, i)).collect();
+    /// let s = m.shape();
+    /// assert!(s.hit_probe >= 1.0 && s.hit_probe <= s.miss_probe + 1.0);
+    /// // Every bucket (main or overflow) is counted once in each histogram.
+    /// let buckets: usize = s.chain_lengths.iter().enumerate().map(|(n, c)| n * c).sum();
+    /// assert_eq!(s.slots_used.iter().sum::<usize>(), buckets);
+    /// ```
+    pub fn shape(&self) -> crate::stats::Shape {
+        self.table.shape()
+    }
+
+    /// Every chain's tophash states, old array first while resizing.
+    /// O(buckets); for teaching and debugging.
+    ///
+    /// ```
+    /// let mut m = tophash::HashMap::new();
+    /// m.insert("a", 1);
+    /// let v = m.bucket_views();
+    /// assert_eq!(v.len(), 1);
+    /// assert_eq!(v[0].occupied(), 1);
+    /// ```
+    pub fn bucket_views(&self) -> alloc::vec::Vec<crate::stats::BucketView> {
+        self.table.views()
+    }
+
+    /// A text drawing of every bucket (tophash bytes, states, overflow
+    /// chains), meant for small maps: `println!("{}", m.debug_internals())`.
+    /// O(buckets).
+    ///
+    /// ```
+    /// let mut m = tophash::HashMap::new();
+    /// for i in 0..3 { m.insert(i, ()); }
+    /// let text = m.debug_internals().to_string();
+    /// assert!(text.starts_with("B=0 (1 buckets), 3 entries"));
+    /// ```
+    pub fn debug_internals(&self) -> crate::stats::Internals {
+        crate::stats::Internals { stats: self.table.stats(), views: self.table.views() }
+    }
+
+    /// Sets the observer that receives growth [events](crate::stats::Event)
+    /// (resize start and end, each evacuated bucket, overflow allocation),
+    /// returning the previous one. Costs one branch on those rare paths;
+    /// lookups never look at it. Not carried over by `clone`.
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use tophash::stats::Event;
+    /// let log = Arc::new(Mutex::new(Vec::new()));
+    /// let sink = log.clone();
+    /// let mut m = tophash::HashMap::new();
+    /// m.set_observer(Some(Box::new(move |e: &Event| sink.lock().unwrap().push(*e))));
+    /// for i in 0..9 { m.insert(i, ()); }
+    /// assert!(matches!(log.lock().unwrap()[0], Event::ResizeStart { old_b: 0, new_b: 1, len: 8, .. }));
+    /// ```
+    pub fn set_observer(
+        &mut self,
+        observer: Option<alloc::boxed::Box<dyn crate::stats::Observer>>,
+    ) -> Option<alloc::boxed::Box<dyn crate::stats::Observer>> {
+        core::mem::replace(&mut self.table.observer, observer)
     }
 
     /// Turns the automatic shrink policy on or off (off by default, as in

@@ -25,6 +25,9 @@
 //!   randomly seeded default hasher. Without it the crate is `no_std` +
 //!   `alloc`.
 //! * `serde`: `Serialize`/`Deserialize` for [`HashMap`] and [`HashSet`].
+//! * `trace`: [`trace::TraceRecorder`], growth events as Chrome Trace JSON.
+//! * `tracing`: [`trace::TracingObserver`], growth events as `tracing`
+//!   events and spans.
 //!
 //! # Hashing and HashDoS
 //!
@@ -47,6 +50,9 @@ pub mod hash_set;
 mod raw;
 #[cfg(feature = "serde")]
 mod serde_impls;
+pub mod stats;
+#[cfg(any(feature = "trace", feature = "tracing"))]
+pub mod trace;
 
 pub use equivalent::Equivalent;
 pub use error::TryReserveError;

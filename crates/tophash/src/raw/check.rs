@@ -59,6 +59,14 @@ impl<K, V> RawTable<K, V> {
         if live != self.count {
             return Err(format!("inv 1: count is {} but {live} slots are live", self.count));
         }
+        let mut lone = 0;
+        if let Some(old) = &self.old {
+            super::for_each_standalone(old.arr.view, old.nevacuate, |_| lone += 1);
+        }
+        super::for_each_standalone(cur.view, 0, |_| lone += 1);
+        if lone != self.lone {
+            return Err(format!("inv 10: lone is {} but chains hold {lone} stand-alone buckets", self.lone));
+        }
         if self.limit != super::capacity_for(cur.b) {
             return Err(format!("inv 9: limit {} for B = {}", self.limit, cur.b));
         }

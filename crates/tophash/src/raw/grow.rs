@@ -5,6 +5,7 @@ use core::ptr;
 use super::bucket::{at, free_overflow, ArrayView, BucketArray, BucketRef, Header};
 use super::tophash::{BUCKET_SLOTS, EVACUATED_EMPTY, EVACUATED_X, EVACUATED_Y, MIN_TOPHASH};
 use super::{over_load, OldArray, RawTable, ResizeKind, Retired};
+use crate::stats::{Event, Reason};
 use crate::TryReserveError;
 
 /// How far `advance_mark` looks past the bucket just evacuated for buckets
@@ -40,28 +41,35 @@ impl<K, V> Copy for Cursor<K, V> {}
 impl<K, V> RawTable<K, V> {
     /// Go's `hashGrow`: allocate the new array (zeroed, so O(1) for large
     /// sizes) and keep the current one as the old array. Moves nothing.
-    pub(crate) fn start_resize(&mut self, b: u8, kind: ResizeKind) -> Result<(), TryReserveError> {
+    pub(crate) fn start_resize(&mut self, b: u8, kind: ResizeKind, reason: Reason) -> Result<(), TryReserveError> {
         debug_assert!(self.old.is_none());
         let new = BucketArray::new_zeroed(b)?;
-        self.begin_resize_with(new, kind);
+        self.begin_resize_with(new, kind, reason);
         Ok(())
     }
 
     /// Makes `new` the current array and the current one the old array.
     /// The caller has finished any earlier resize.
-    pub(crate) fn begin_resize_with(&mut self, new: BucketArray<K, V>, kind: ResizeKind) {
+    pub(crate) fn begin_resize_with(&mut self, new: BucketArray<K, V>, kind: ResizeKind, reason: Reason) {
         debug_assert!(self.old.is_none());
         let prev = self.cur.take();
+        let new_b = new.b;
         self.install(new);
-        if let Some(arr) = prev {
-            if self.count == 0 {
-                // Nothing to move: free the old array at once (its chains
-                // hold no entries).
-                // SAFETY: no live entries; the array is not referenced again.
-                unsafe { super::free_array_and_chains(arr) };
-            } else {
-                self.old = Some(OldArray::new(arr, kind));
+        let Some(arr) = prev else { return };
+        if self.observer.is_some() {
+            self.emit(Event::ResizeStart { kind, reason, old_b: arr.b, new_b, len: self.count });
+        }
+        if self.count == 0 {
+            // Nothing to move: free the old array at once (its chains hold
+            // no entries).
+            // SAFETY: no live entries; the array is not referenced again.
+            unsafe { super::free_array_and_chains(arr) };
+            self.lone = 0;
+            if self.observer.is_some() {
+                self.emit(Event::ResizeEnd { kind, b: new_b, len: 0 });
             }
+        } else {
+            self.old = Some(OldArray::new(arr, kind));
         }
     }
 
@@ -141,7 +149,7 @@ impl<K, V> RawTable<K, V> {
         // Dropping `guard` finishes the bucket: on the normal path it frees
         // the chain and advances the mark; if `hasher` panics it also drops
         // the entries not yet moved (their destination is unknown).
-        let mut guard = Finish { table: self, old, index: i, clean: false };
+        let mut guard = Finish { table: self, old, index: i, clean: false, moved: 0 };
         // On doubling, old bucket i feeds exactly new buckets i ("X") and
         // i + n ("Y"); same-size growth feeds only i. Cursor `x` serves
         // destination i, cursor `y` any other, re-aimed when the destination
@@ -166,6 +174,7 @@ impl<K, V> RawTable<K, V> {
                     ptr::copy_nonoverlapping(b.val(j), db.val(dj), 1);
                     at::set_top(db.hdr, dj, t);
                     at::set_top(b.hdr, j, if d == i { EVACUATED_X } else { EVACUATED_Y });
+                    guard.moved += 1;
                 }
                 // Old buckets hold only live and empty states, so the
                 // complement of the live slots is exactly the empty ones.
@@ -194,10 +203,14 @@ impl<K, V> RawTable<K, V> {
             // SAFETY: `d` is a main bucket of the current array.
             Cursor { idx: d, b: unsafe { cur.view.bucket(d) }, j: 0 }
         };
-        match old.kind {
-            ResizeKind::Double => (at(i), at(i + old.arr.buckets())),
-            ResizeKind::SameSize => (at(i), none),
-            ResizeKind::Reserve | ResizeKind::Shrink => (none, none),
+        // Decided by the sizes, not the kind: a reserve of one doubling
+        // splits buckets exactly as a load-factor doubling does.
+        if cur.b == old.arr.b + 1 {
+            (at(i), at(i + old.arr.buckets()))
+        } else if cur.b == old.arr.b {
+            (at(i), none)
+        } else {
+            (none, none)
         }
     }
 
@@ -287,6 +300,10 @@ impl<K, V> RawTable<K, V> {
     /// each bucket was evacuated), then start a queued resize.
     fn end_resize(&mut self) {
         let old = self.old.take().expect("ending a resize");
+        if self.observer.is_some() {
+            let b = self.cur.as_ref().map_or(0, |c| c.b);
+            self.emit(Event::ResizeEnd { kind: old.kind, b, len: self.count });
+        }
         if old.arr.releasable() {
             // Unmapping now would drop every remaining page in one call;
             // hand them back a chunk per write instead. A retired array from
@@ -304,7 +321,8 @@ impl<K, V> RawTable<K, V> {
                 // SAFETY: a queued array was never used.
                 unsafe { arr.free() };
             } else {
-                self.begin_resize_with(arr, kind);
+                let reason = if kind == ResizeKind::Shrink { Reason::ShrinkTo } else { Reason::Reserve };
+                self.begin_resize_with(arr, kind, reason);
             }
         }
     }
@@ -318,6 +336,8 @@ struct Finish<'a, K, V> {
     index: usize,
     /// Every slot was moved or marked (the normal path).
     clean: bool,
+    /// Entries moved.
+    moved: usize,
 }
 
 impl<K, V> Drop for Finish<'_, K, V> {
@@ -351,10 +371,19 @@ impl<K, V> Drop for Finish<'_, K, V> {
                 let next = at::overflow(p);
                 if !self.old.contains(p) {
                     free_overflow::<K, V>(p);
+                    self.table.lone -= 1;
                 }
                 p = next;
             }
             at::set_overflow(head, ptr::null_mut());
+        }
+        let t = &mut *self.table;
+        if let Some(old) = t.old.as_mut() {
+            old.done += 1;
+            if t.observer.is_some() {
+                let (done, total) = (old.done, old.arr.buckets());
+                t.emit(Event::Evacuated { old_bucket: self.index, entries: self.moved, done, total });
+            }
         }
         self.table.after_evacuate(self.index);
     }

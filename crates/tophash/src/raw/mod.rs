@@ -123,11 +123,14 @@
 //!    (all-zero headers).
 //! 8. No two live keys are equal (checked by the model tests).
 //! 9. `limit` is the capacity of the current array (0 when unallocated).
+//! 10. `lone` counts the stand-alone overflow buckets in the current
+//!     array's chains and the unevacuated old chains.
 
 mod access;
 pub(crate) mod bucket;
 mod check;
 mod grow;
+mod introspect;
 pub(crate) mod iter;
 mod sys;
 pub(crate) mod tophash;
@@ -141,6 +144,7 @@ use core::ptr;
 use bucket::{alloc_overflow, at, ArrayView, BucketArray, BucketRef, Header, Released};
 use tophash::{tophash, BUCKET_SLOTS, EMPTY_ONE, EMPTY_REST, MIN_TOPHASH};
 
+use crate::stats::{Event, Observer, Reason};
 use crate::TryReserveError;
 
 pub(crate) use access::{ExtractIf, MutIter, Occupied, Probe, RefIter, Vacant};
@@ -215,12 +219,14 @@ pub(crate) struct OldArray<K, V> {
     pub(crate) kind: ResizeKind,
     /// Pages handed back so far (buckets below the mark are dead).
     pub(crate) released: Released,
+    /// Old buckets evacuated so far (below the mark or not).
+    pub(crate) done: usize,
 }
 
 impl<K, V> OldArray<K, V> {
     fn new(arr: BucketArray<K, V>, kind: ResizeKind) -> Self {
         let released = arr.release_start();
-        OldArray { arr, nevacuate: 0, kind, released }
+        OldArray { arr, nevacuate: 0, kind, released, done: 0 }
     }
 
     /// Whether old bucket `i` has been evacuated. Below the mark this is
@@ -326,13 +332,19 @@ pub(crate) struct RawTable<K, V> {
     pub(crate) pending: Option<(BucketArray<K, V>, ResizeKind)>,
     /// Whether removals may start a shrink (`set_auto_shrink`).
     pub(crate) auto_shrink: bool,
+    /// Stand-alone overflow buckets alive in the current and old chains
+    /// (for an O(1) byte count).
+    pub(crate) lone: usize,
+    /// Receives growth events; only rare paths look at it.
+    pub(crate) observer: Option<alloc::boxed::Box<dyn Observer>>,
     marker: PhantomData<(K, V)>,
 }
 
 // SAFETY: the table owns its keys and values like a `Vec<(K, V)>` would; the
-// raw pointers are never shared outside it.
+// raw pointers are never shared outside it; the observer is `Send`.
 unsafe impl<K: Send, V: Send> Send for RawTable<K, V> {}
-// SAFETY: `&RawTable` only gives out `&K`/`&V`.
+// SAFETY: `&RawTable` only gives out `&K`/`&V`; the observer is reached only
+// through `&mut RawTable`, so sharing `&RawTable` never shares it.
 unsafe impl<K: Sync, V: Sync> Sync for RawTable<K, V> {}
 
 /// Whether a failure should panic (std's `insert`) or be returned
@@ -387,6 +399,8 @@ impl<K, V> RawTable<K, V> {
             retired: None,
             pending: None,
             auto_shrink: false,
+            lone: 0,
+            observer: None,
             marker: PhantomData,
         }
     }
@@ -574,12 +588,12 @@ impl<K, V> RawTable<K, V> {
             None => self.install(infallible(BucketArray::new_zeroed(0))),
             Some(cur) if self.old.is_none() => {
                 let cur_b = cur.b;
-                let (b, kind) = if over_load(self.count + 1, cur_b) {
-                    (cur_b + 1, ResizeKind::Double)
+                let (b, kind, reason) = if over_load(self.count + 1, cur_b) {
+                    (cur_b + 1, ResizeKind::Double, Reason::LoadFactor)
                 } else {
-                    (cur_b, ResizeKind::SameSize)
+                    (cur_b, ResizeKind::SameSize, Reason::TooManyOverflow)
                 };
-                infallible(self.start_resize(b, kind));
+                infallible(self.start_resize(b, kind, reason));
                 self.grow_work(hash, hasher);
             }
             // Resizing already (a shrink whose target filled up, or a
@@ -604,19 +618,34 @@ impl<K, V> RawTable<K, V> {
     /// `newoverflow`).
     pub(crate) fn new_overflow(&mut self, tail: *mut Header) -> BucketRef<K, V> {
         let arr = self.cur.as_ref().expect("overflow needs an allocated table").view;
-        let nb = if self.next_pool < arr.len {
+        let pooled = self.next_pool < arr.len;
+        let nb = if pooled {
             // SAFETY: `next_pool < len`; pool buckets past `next_pool` are
             // unused and zeroed (invariant 7).
             let b = unsafe { arr.bucket(self.next_pool) };
             self.next_pool += 1;
             b
         } else {
+            self.lone += 1;
             BucketRef::lone(alloc_overflow::<K, V>())
         };
         // SAFETY: `tail` is the last header of a live chain.
         unsafe { at::set_overflow(tail, nb.hdr) };
         self.noverflow += 1;
+        if self.observer.is_some() {
+            self.emit(Event::OverflowAlloc { pooled, overflow_buckets: self.noverflow });
+        }
         nb
+    }
+
+    /// Delivers an event to the observer. Callers test for an observer
+    /// first, so a map without one pays one branch on a rare path.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn emit(&mut self, e: Event) {
+        if let Some(o) = self.observer.as_mut() {
+            o.event(&e);
+        }
     }
 
     /// Removes a live slot, returning its entry (Go's `mapdelete` after the
@@ -644,7 +673,9 @@ impl<K, V> RawTable<K, V> {
         let cur_b = match &self.cur {
             None => {
                 if need > 0 {
-                    *self = Self::with_capacity(need, fallibility)?;
+                    // Install in place: the observer and policy stay.
+                    let b = b_for(need).map_err(|e| fallibility.failed(e))?;
+                    self.install(BucketArray::new_zeroed(b).map_err(|e| fallibility.failed(e))?);
                 }
                 return Ok(());
             }
@@ -660,21 +691,20 @@ impl<K, V> RawTable<K, V> {
         // Allocate first: failure leaves the table as it was. The array is
         // zeroed without a pass over it, so this is O(1) for large sizes.
         let new = BucketArray::new_zeroed(b).map_err(|e| fallibility.failed(e))?;
-        let kind = if b == cur_b + 1 { ResizeKind::Double } else { ResizeKind::Reserve };
-        self.resize_now_or_next(new, kind);
+        self.resize_now_or_next(new, ResizeKind::Reserve, Reason::Reserve);
         Ok(())
     }
 
     /// Starts a resize to `new`, or, if one is under way, queues it to
     /// start when that one ends (replacing any queued one).
-    fn resize_now_or_next(&mut self, new: BucketArray<K, V>, kind: ResizeKind) {
+    fn resize_now_or_next(&mut self, new: BucketArray<K, V>, kind: ResizeKind, reason: Reason) {
         if self.old.is_some() {
             if let Some((prev, _)) = self.pending.replace((new, kind)) {
                 // SAFETY: a queued array holds no entries and no chains.
                 unsafe { prev.free() };
             }
         } else {
-            self.begin_resize_with(new, kind);
+            self.begin_resize_with(new, kind, reason);
         }
     }
 
@@ -683,9 +713,8 @@ impl<K, V> RawTable<K, V> {
     pub(crate) fn shrink_to(&mut self, min_capacity: usize) {
         let need = self.count.max(min_capacity);
         if need == 0 {
-            if self.cur.is_some() {
-                *self = Self::new();
-            }
+            // No entries: give all memory back (the observer and policy stay).
+            self.forget_entries_and_free();
             return;
         }
         let Some(cur) = &self.cur else { return };
@@ -695,7 +724,7 @@ impl<K, V> RawTable<K, V> {
         }
         // Shrinking is an optimisation: if memory is short, skip it.
         if let Ok(new) = BucketArray::new_zeroed(b) {
-            self.resize_now_or_next(new, ResizeKind::Shrink);
+            self.resize_now_or_next(new, ResizeKind::Shrink, Reason::ShrinkTo);
         }
     }
 
@@ -719,7 +748,7 @@ impl<K, V> RawTable<K, V> {
         let Ok(b) = b_for(self.count.saturating_mul(2)) else { return };
         if self.cur.as_ref().is_some_and(|c| b < c.b) {
             if let Ok(new) = BucketArray::new_zeroed(b) {
-                self.begin_resize_with(new, ResizeKind::Shrink);
+                self.begin_resize_with(new, ResizeKind::Shrink, Reason::AutoShrink);
             }
         }
     }
@@ -750,6 +779,7 @@ impl<K, V> RawTable<K, V> {
             // SAFETY: frees stand-alone overflow buckets (no live entries any
             // more); then every header is zeroed, restoring invariant 7.
             unsafe { free_chains(cur.view, 0) };
+            self.lone = 0;
             cur.zero_headers();
             self.next_pool = cur.buckets();
         }
@@ -773,6 +803,7 @@ impl<K, V> RawTable<K, V> {
         self.noverflow = 0;
         self.next_pool = 0;
         self.limit = 0;
+        self.lone = 0;
     }
 
     /// Frees the retired and the queued array (neither holds entries).
@@ -793,22 +824,6 @@ impl<K, V> RawTable<K, V> {
         let mut it = iter::RawIter::new(self);
         self.count = 0;
         iter::drop_rest(&mut it);
-    }
-
-    /// Bytes held: the arrays plus stand-alone overflow buckets.
-    /// O(buckets) (it walks the chains to count the stand-alone buckets).
-    pub(crate) fn allocated_bytes(&self) -> usize {
-        let mut total = 0;
-        if let Some(old) = &self.old {
-            total += old.arr.bytes();
-            for_each_standalone(old.arr.view, old.nevacuate, |_| total += bucket::lone_bytes::<K, V>());
-        }
-        if let Some(cur) = &self.cur {
-            total += cur.bytes();
-            for_each_standalone(cur.view, 0, |_| total += bucket::lone_bytes::<K, V>());
-        }
-        let side = self.retired.as_ref().map(|r| &r.arr).into_iter().chain(self.pending.as_ref().map(|(a, _)| a));
-        total + side.map(|a| a.bytes()).sum::<usize>()
     }
 
     /// Copies the table's exact shape (arrays, chains, pool use, resize
@@ -840,6 +855,7 @@ impl<K, V> RawTable<K, V> {
             unsafe { clone_array(cur.view, dst.view, 0, &mut new.count, &f) };
         }
         new.noverflow = self.noverflow;
+        new.lone = self.lone;
         new
     }
 }

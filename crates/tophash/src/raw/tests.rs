@@ -220,7 +220,7 @@ fn evacuated_slots_say_where_entries_went() {
     // the mark (bucket 0): the growth completes in one write here. To see
     // marks, look at the old array before `advance_mark` frees it: start the
     // resize by hand.
-    t.t.start_resize(2, ResizeKind::Double).unwrap();
+    t.t.start_resize(2, ResizeKind::Double, crate::stats::Reason::LoadFactor).unwrap();
     t.t.evacuate(1, &by_bucket);
     t.check();
     let old = t.t.old.as_ref().unwrap();

@@ -42,6 +42,47 @@ pub(crate) fn tophash(hash: u64) -> u8 {
     }
 }
 
+/// What a tophash byte means.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SlotState {
+    /// `emptyRest`: empty, and nothing after it in the chain is occupied.
+    EmptyRest,
+    /// `emptyOne`: empty; entries may follow.
+    EmptyOne,
+    /// `evacuatedX`: moved to the same index in the new array.
+    EvacuatedX,
+    /// `evacuatedY`: moved to another index in the new array.
+    EvacuatedY,
+    /// `evacuatedEmpty`: was empty when its bucket was evacuated.
+    EvacuatedEmpty,
+    /// A live entry whose hash's (adjusted) top byte is this value.
+    Occupied(u8),
+}
+
+impl SlotState {
+    /// Decodes a raw tophash byte.
+    pub fn from_byte(b: u8) -> SlotState {
+        match b {
+            EMPTY_REST => SlotState::EmptyRest,
+            EMPTY_ONE => SlotState::EmptyOne,
+            EVACUATED_X => SlotState::EvacuatedX,
+            EVACUATED_Y => SlotState::EvacuatedY,
+            EVACUATED_EMPTY => SlotState::EvacuatedEmpty,
+            h => SlotState::Occupied(h),
+        }
+    }
+
+    /// Whether the slot holds a live entry.
+    pub fn is_occupied(self) -> bool {
+        matches!(self, SlotState::Occupied(_))
+    }
+
+    /// Whether the slot is marked evacuated (any of the three states).
+    pub fn is_evacuated(self) -> bool {
+        matches!(self, SlotState::EvacuatedX | SlotState::EvacuatedY | SlotState::EvacuatedEmpty)
+    }
+}
+
 /// A bucket's eight tophash bytes loaded as one little-endian word, so that
 /// one instruction sequence answers a question about all eight slots (SWAR).
 /// Every mask below is *exact*: bit `8*i+7` is set iff slot `i` answers yes,
