@@ -1,0 +1,16 @@
+//! `layout`: not written yet.
+
+use std::path::Path;
+
+use anyhow::{bail, Result};
+
+use super::Outcome;
+
+/// Options of `tophash-lab layout`.
+#[derive(clap::Args, Debug, Default, Clone)]
+pub struct Args {}
+
+/// Runs the experiment, writing into `dir`.
+pub fn run(_args: &Args, _dir: &Path) -> Result<Outcome> {
+    bail!("the layout experiment is not written yet")
+}
