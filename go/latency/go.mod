@@ -1,0 +1,3 @@
+module tophash.example/latency
+
+go 1.19
