@@ -8,6 +8,7 @@
 
 mod experiments;
 mod outdir;
+mod redis_dict;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
