@@ -471,7 +471,9 @@ where
     /// Shrinks to the fewest buckets that hold `len` entries; an empty map
     /// frees all its memory. The smaller array is allocated now and entries
     /// move to it incrementally on later writes, as in a growth (Go's maps
-    /// never shrink). A resize under way is finished first (O(old buckets)).
+    /// never shrink). If a resize is already under way, the shrink is
+    /// queued (its array allocated now) and starts when that one ends, so
+    /// `capacity()` drops only then; `finish_resize` completes both at once.
     ///
     /// ```
     /// let mut m: tophash::HashMap<i32, i32> = (0..1000).map(|x| (x, x)).collect();
