@@ -259,8 +259,9 @@ where
 {
     /// Makes room for at least `additional` more elements without a growth
     /// during those inserts (as [`HashMap::reserve`]). A new bucket array is
-    /// allocated zeroed and filled incrementally by later writes; a resize
-    /// already under way is finished first (O(old buckets)).
+    /// allocated zeroed now and filled incrementally by later writes; if a
+    /// resize is under way, the new array waits and its move starts when
+    /// that one ends. Moves nothing itself.
     ///
     /// # Panics
     /// On capacity overflow; aborts through `handle_alloc_error` if the
@@ -292,13 +293,14 @@ where
 
     /// Shrinks to the fewest buckets that hold `len` elements; an empty set
     /// frees all its memory. The smaller array is allocated now and elements
-    /// move to it incrementally on later writes. A resize under way is
-    /// finished first (O(old buckets)).
+    /// move to it incrementally on later writes; if a resize is under way,
+    /// the shrink starts when that one ends. Moves nothing itself.
     ///
     /// ```
     /// let mut s: tophash::HashSet<i32> = (0..1000).collect();
     /// s.retain(|&x| x < 10);
     /// s.shrink_to_fit();
+    /// s.finish_resize(); // or let later writes move the elements
     /// assert!(s.capacity() < 100);
     /// assert!(s.contains(&3));
     /// ```

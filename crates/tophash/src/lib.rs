@@ -41,7 +41,7 @@
 #![warn(missing_docs)]
 
 extern crate alloc;
-#[cfg(feature = "std")]
+#[cfg(any(feature = "std", test))]
 extern crate std;
 
 mod error;
@@ -51,6 +51,9 @@ mod raw;
 #[cfg(feature = "serde")]
 mod serde_impls;
 pub mod stats;
+#[cfg(any(test, feature = "__testing"))]
+#[doc(hidden)]
+pub mod testing;
 #[cfg(any(feature = "trace", feature = "tracing"))]
 pub mod trace;
 

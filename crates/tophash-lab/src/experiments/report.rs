@@ -1,5 +1,11 @@
 //! `report`: not written yet.
 
+pub mod html;
+pub mod limits;
+pub mod plot;
+pub mod progress;
+pub mod table;
+
 use std::path::Path;
 
 use anyhow::{bail, Result};

@@ -772,8 +772,8 @@ fn capacity_reserve_and_shrink() {
     s.retain(|&x| x < 10);
     s.shrink_to(100);
     assert!(s.capacity() >= 100 && s.capacity() < cap);
+    // Mid-resize, a further shrink waits for the current one.
     s.shrink_to_fit();
-    // The second shrink is queued behind the first; finish both.
     s.finish_resize();
     assert!(s.capacity() < 100);
     assert_eq!(sorted(s.iter().copied()), (0..10).collect::<Vec<_>>());
@@ -787,6 +787,28 @@ fn capacity_reserve_and_shrink() {
     let h: HashSet<u8, Deterministic> = HashSet::with_capacity_and_hasher(10, Deterministic::default());
     assert!(h.capacity() >= 10);
     let _: &Deterministic = h.hasher();
+}
+
+/// A `reserve` made while a shrink is queued behind a resize must keep its
+/// promise once the queued shrink would start.
+#[test]
+fn reserve_overrides_a_queued_shrink() {
+    let mut s: HashSet<u32> = HashSet::new();
+    let mut n = 0;
+    while !(s.is_resizing() && s.len() > 50) {
+        s.insert(n);
+        n += 1;
+    }
+    s.retain(|&x| x < 5);
+    s.shrink_to_fit(); // queued behind the growth
+    s.reserve(50);
+    s.finish_resize();
+    assert!(s.capacity() >= 55, "capacity {} after reserve(50) with 5 elements", s.capacity());
+    let cap = s.capacity();
+    for i in 0..50 {
+        s.insert(1000 + i);
+    }
+    assert_eq!(s.capacity(), cap, "no growth within the reserve");
 }
 
 #[test]

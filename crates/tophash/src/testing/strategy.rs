@@ -1,0 +1,188 @@
+//! proptest strategies for [`Op`] sequences (test builds only: proptest is a
+//! dev-dependency).
+//!
+//! An operation is drawn as a tuple of plain numbers and then built by a
+//! table lookup, not with `prop_oneof!`/`Union`: a union of forty options
+//! clones the test runner (config and RNG) for every option before the one
+//! it picks, which in a debug build cost more than running the operations.
+//! The pick shrinks towards the start of the table, so shrunk sequences are
+//! made of inserts where possible.
+
+use std::vec::Vec;
+
+use proptest::prelude::*;
+
+use super::{Key, Op, Val};
+
+/// The mix of operations a sequence draws from.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Mix {
+    /// Keys are drawn from `0..keys`, and a quarter of the time from the
+    /// hot range `0..16` so that updates and removes hit.
+    pub(crate) keys: Key,
+    /// Weight of inserts (and insert-like entry calls).
+    pub(crate) insert: u32,
+    /// Weight of removes.
+    pub(crate) remove: u32,
+    /// Weight of lookups, entry calls, iteration, clones and evacuation
+    /// steps.
+    pub(crate) other: u32,
+    /// Weight of the calls that replace or empty the bucket array (clear,
+    /// drain, reserve, shrink).
+    pub(crate) reset: u32,
+}
+
+impl Mix {
+    /// Grows across several doublings.
+    pub(crate) const GROW: Mix = Mix { keys: 400, insert: 50, remove: 12, other: 34, reset: 4 };
+    /// Inserts and removes balanced: a steady size with churn.
+    pub(crate) const CHURN: Mix = Mix { keys: 120, insert: 40, remove: 40, other: 16, reset: 4 };
+    /// Mostly lookups and other calls, for mixing into [`fifo`]: few extra
+    /// entries (the FIFO's size must stay just under a capacity limit) and
+    /// rare resets (they would undo the overflow buckets the FIFO builds).
+    pub(crate) const FIFO_SIDE: Mix = Mix { keys: 8, insert: 4, remove: 12, other: 83, reset: 1 };
+}
+
+/// The raw numbers an operation is built from.
+#[derive(Clone, Copy, Debug)]
+struct Args {
+    k: Key,
+    k2: Key,
+    v: Val,
+    a: u8,
+    b: u8,
+    take: u8,
+    flag: bool,
+    n: u16,
+}
+
+type Make = fn(&Args) -> Op;
+
+const INSERTS: &[(u32, Make)] = &[
+    (12, |x| Op::Insert(x.k, x.v)),
+    (2, |x| Op::OrInsert(x.k, x.v)),
+    (1, |x| Op::OrInsertWithKey(x.k)),
+    (2, |x| Op::AndModify(x.k, x.v)),
+    (1, |x| Op::OrDefault(x.k)),
+    (1, |x| Op::InsertEntry(x.k, x.v)),
+    (2, |x| Op::TryInsert(x.k, x.v)),
+    (1, |x| {
+        let pairs =
+            (0..x.take as Key % 24).map(|i| (x.k.wrapping_add(i.wrapping_mul(x.k2 | 1)), x.v.wrapping_add(i as Val)));
+        Op::Extend(pairs.collect())
+    }),
+];
+
+const REMOVES: &[(u32, Make)] =
+    &[(6, |x| Op::Remove(x.k)), (2, |x| Op::RemoveEntry(x.k)), (2, |x| Op::EntryRemove(x.k))];
+
+const OTHERS: &[(u32, Make)] = &[
+    (8, |x| Op::Get(x.k)),
+    (2, |x| Op::GetMut(x.k, x.v)),
+    (2, |x| Op::GetKeyValue(x.k)),
+    (2, |x| Op::ContainsKey(x.k)),
+    (1, |x| Op::Index(x.k)),
+    (1, |x| Op::ReplaceKey(x.k)),
+    (1, |x| Op::GetDisjointMut(x.k, x.k2, x.v)),
+    (1, |x| Op::Retain { modulus: x.a % 7 + 1, rem: x.b % 8 }),
+    (1, |x| Op::ExtractIf { modulus: x.a % 7 + 1, rem: x.b % 8, take: x.take }),
+    (2, |x| Op::Evacuate(x.a % 4)),
+    (1, |_| Op::EvacuateFor),
+    (1, |x| Op::AutoShrink(x.flag)),
+    (1, |_| Op::FinishResize),
+    (1, |x| Op::Clone { replace: x.flag }),
+    (1, |x| Op::CloneFrom { replace: x.flag }),
+    (1, |_| Op::Iterate),
+    (1, |x| Op::IntoIter { take: x.take }),
+];
+
+const RESETS: &[(u32, Make)] = &[
+    (1, |x| Op::Drain { take: x.take }),
+    (1, |_| Op::Clear),
+    (1, |x| Op::Reserve(x.n)),
+    (1, |x| {
+        Op::TryReserve(match x.a % 4 {
+            0 => usize::MAX,
+            1 => (1 << 62) + x.n as usize,
+            _ => x.n as usize,
+        })
+    }),
+    (1, |x| Op::ShrinkTo(x.n)),
+    (1, |_| Op::ShrinkToFit),
+];
+
+/// The cumulative weight table for `mix`: each group gets its share.
+fn table(mix: Mix) -> Vec<(u32, Make)> {
+    let mut out = Vec::new();
+    let mut acc = 0;
+    for (group, weight) in [(INSERTS, mix.insert), (REMOVES, mix.remove), (OTHERS, mix.other), (RESETS, mix.reset)] {
+        let total: u32 = group.iter().map(|g| g.0).sum();
+        for &(w, make) in group {
+            acc += (w * weight * 100 / total).max(1);
+            out.push((acc, make));
+        }
+    }
+    out
+}
+
+fn key(keys: Key) -> impl Strategy<Value = Key> {
+    (0..4u8, 0..keys.max(1), 0..16 as Key).prop_map(|(d, a, b)| if d == 0 { b } else { a })
+}
+
+fn val() -> impl Strategy<Value = Val> {
+    (any::<bool>(), 0..100 as Val, any::<Val>()).prop_map(|(small, a, b)| if small { a } else { b })
+}
+
+/// One operation.
+pub(crate) fn op(mix: Mix) -> impl Strategy<Value = Op> {
+    let table = table(mix);
+    let total = table.last().expect("a non-empty table").0;
+    let args = (key(mix.keys), key(mix.keys), val(), any::<u8>(), any::<u8>(), any::<u8>(), any::<bool>(), 0..300u16);
+    (0..total, args).prop_map(move |(pick, (k, k2, v, a, b, take, flag, n))| {
+        let i = table.partition_point(|&(acc, _)| acc <= pick);
+        (table[i].1)(&Args { k, k2, v, a, b, take, flag, n })
+    })
+}
+
+/// A sequence of operations.
+pub(crate) fn ops(mix: Mix, len: core::ops::Range<usize>) -> impl Strategy<Value = Vec<Op>> {
+    prop::collection::vec(op(mix), len)
+}
+
+/// The FIFO stream's `t`-th key: a bijection of `t` that scatters
+/// consecutive steps. (foldhash spreads *consecutive* integers so evenly over
+/// the low bits that a FIFO of them never overflows a bucket.)
+pub(crate) fn fifo_key(t: usize) -> Key {
+    let k = (t as Key).wrapping_mul(0x9e37);
+    k ^ (k >> 7)
+}
+
+/// A FIFO workload with random operations mixed in: step `t` inserts the
+/// fresh key `fifo_key(t)`, removes the key inserted `window` steps
+/// earlier, and one step in three also applies a random `op(mix)`.
+///
+/// This is the workload Go's same-size growth exists for: the size stays
+/// near `window` while the keys keep changing, so chain after chain fills
+/// past 8 slots and keeps its overflow bucket after its keys leave, until
+/// the table holds as many overflow buckets as buckets. Uniformly random
+/// keys from a small range almost never get there.
+pub(crate) fn fifo(
+    mix: Mix,
+    window: core::ops::Range<usize>,
+    steps: core::ops::Range<usize>,
+) -> impl Strategy<Value = Vec<Op>> {
+    let step = (val(), op(mix), 0..3u8);
+    (window, prop::collection::vec(step, steps)).prop_map(|(window, steps)| {
+        let mut out = Vec::with_capacity(steps.len() * 3);
+        for (t, (v, extra, dice)) in steps.into_iter().enumerate() {
+            out.push(Op::Insert(fifo_key(t), v));
+            if t >= window {
+                out.push(Op::Remove(fifo_key(t - window)));
+            }
+            if dice == 0 {
+                out.push(extra);
+            }
+        }
+        out
+    })
+}

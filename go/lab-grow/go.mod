@@ -1,0 +1,3 @@
+module tophash.invalid/lab-grow
+
+go 1.19
