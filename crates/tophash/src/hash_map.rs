@@ -436,9 +436,12 @@ where
 {
     /// Makes room for at least `additional` more entries without a
     /// load-factor growth during those inserts (std's promise). If more
-    /// buckets are needed, the new array is allocated zeroed and the entries
-    /// move incrementally on later writes; a resize already under way is
-    /// finished first (O(old buckets)).
+    /// buckets are needed, the new array is allocated zeroed (O(1) for
+    /// large sizes) and the entries move incrementally on later writes. If a
+    /// resize is already under way, the new one is queued (its array
+    /// allocated now, so failure is reported now) and starts when the
+    /// current one ends; a queued shrink that would undo the reservation is
+    /// dropped.
     ///
     /// # Panics
     /// On capacity overflow; aborts through `handle_alloc_error` if the
@@ -471,7 +474,9 @@ where
     /// Shrinks to the fewest buckets that hold `len` entries; an empty map
     /// frees all its memory. The smaller array is allocated now and entries
     /// move to it incrementally on later writes, as in a growth (Go's maps
-    /// never shrink). A resize under way is finished first (O(old buckets)).
+    /// never shrink). If a resize is already under way, the shrink is
+    /// queued (its array allocated now) and starts when that one ends, so
+    /// `capacity()` drops only then; `finish_resize` completes both at once.
     ///
     /// ```
     /// let mut m: tophash::HashMap<i32, i32> = (0..1000).map(|x| (x, x)).collect();

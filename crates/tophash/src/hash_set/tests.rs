@@ -792,8 +792,6 @@ fn capacity_reserve_and_shrink() {
 /// A `reserve` made while a shrink is queued behind a resize must keep its
 /// promise once the queued shrink would start.
 #[test]
-#[ignore = "map bug: RawTable::reserve returns early when the current array has room, leaving a queued smaller \
-            shrink in place"]
 fn reserve_overrides_a_queued_shrink() {
     let mut s: HashSet<u32> = HashSet::new();
     let mut n = 0;

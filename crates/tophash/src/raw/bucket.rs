@@ -182,6 +182,8 @@ pub(crate) struct ArrayView<K, V> {
     pub(crate) slots: *mut u8,
     /// Main buckets, `2^b`.
     pub(crate) main: usize,
+    /// `main - 1`, kept for the lookup path.
+    pub(crate) mask: usize,
     /// Main plus pool buckets.
     pub(crate) len: usize,
     marker: PhantomData<(K, V)>,
@@ -197,12 +199,12 @@ impl<K, V> Copy for ArrayView<K, V> {}
 impl<K, V> ArrayView<K, V> {
     /// A view of nothing (for iterators over an unallocated table).
     pub(crate) fn empty() -> Self {
-        ArrayView { hdrs: ptr::null_mut(), slots: ptr::null_mut(), main: 0, len: 0, marker: PhantomData }
+        ArrayView { hdrs: ptr::null_mut(), slots: ptr::null_mut(), main: 0, mask: 0, len: 0, marker: PhantomData }
     }
 
     #[inline(always)]
     pub(crate) fn mask(self) -> usize {
-        self.main.wrapping_sub(1)
+        self.mask
     }
 
     /// Bucket `i`, main (`i < main`) or pool (`i < len`).
@@ -317,6 +319,7 @@ impl<K, V> BucketArray<K, V> {
             // SAFETY: `slots_off <= size`.
             slots: unsafe { raw.add(slots_off) },
             main: 1usize << b,
+            mask: (1usize << b) - 1,
             len,
             marker: PhantomData,
         };
@@ -330,7 +333,7 @@ impl<K, V> BucketArray<K, V> {
 
     #[inline(always)]
     pub(crate) fn mask(&self) -> usize {
-        self.view.main - 1
+        self.view.mask
     }
 
     /// Bytes of the allocation.
@@ -390,7 +393,8 @@ impl<K, V> BucketArray<K, V> {
         let mut left = budget;
         for (cur, end) in [(&mut r.hdrs, h_end), (&mut r.slots, s_end)] {
             if *cur < end && left > 0 && end - *cur >= batch {
-                let n = (end - *cur).min(left.next_multiple_of(sys::PAGE));
+                // Whole pages; an unlimited budget (`usize::MAX`) stays unlimited.
+                let n = (end - *cur).min(left.checked_next_multiple_of(sys::PAGE).unwrap_or(usize::MAX));
                 // SAFETY: `[cur, cur + n)` is page aligned, inside the
                 // mapping (ends at or before the page holding bucket `upto`),
                 // and per the caller contract holds only dead buckets.

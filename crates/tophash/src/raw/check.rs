@@ -70,6 +70,10 @@ impl<K, V> RawTable<K, V> {
         if self.limit != super::capacity_for(cur.b) {
             return Err(format!("inv 9: limit {} for B = {}", self.limit, cur.b));
         }
+        let ovf = if self.old.is_some() { usize::MAX } else { 1 << cur.b.min(15) };
+        if self.ovf_limit != ovf {
+            return Err(format!("inv 9: ovf_limit {} for B = {}", self.ovf_limit, cur.b));
+        }
         if overflow != self.noverflow {
             return Err(format!("inv 7: noverflow is {} but chains hold {overflow}", self.noverflow));
         }

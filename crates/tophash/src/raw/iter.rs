@@ -64,7 +64,7 @@ impl<K, V> RawIter<K, V> {
             arr: cur,
             head: ptr::null_mut(),
             bucket: None,
-            mask: BitMask(0),
+            mask: BitMask::none(),
             remaining: t.count,
         }
     }

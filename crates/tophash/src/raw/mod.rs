@@ -182,7 +182,13 @@ pub(crate) fn over_load(count: usize, b: u8) -> bool {
 /// with the threshold capped at `2^15`.
 #[inline]
 pub(crate) fn too_many_overflow(noverflow: usize, b: u8) -> bool {
-    noverflow >= 1usize << b.min(15)
+    noverflow >= overflow_limit(b)
+}
+
+/// The overflow-bucket count at which `too_many_overflow` turns true.
+#[inline]
+pub(crate) fn overflow_limit(b: u8) -> usize {
+    1usize << b.min(15)
 }
 
 /// Smallest `b` whose capacity holds `n` entries (Go's `makemap` loop).
@@ -324,6 +330,10 @@ pub(crate) struct RawTable<K, V> {
     pub(crate) next_pool: usize,
     /// `capacity_for(cur.b)`, cached for the insert path (invariant 9).
     pub(crate) limit: usize,
+    /// Overflow buckets that trigger a same-size growth: `2^min(b, 15)`, or
+    /// `usize::MAX` while a resize runs (no new one starts then). Cached so
+    /// an insert tests both triggers with two compares (invariant 9).
+    pub(crate) ovf_limit: usize,
     /// An old array whose resize ended, being handed back in chunks.
     pub(crate) retired: Option<Retired<K, V>>,
     /// A resize asked for (by `reserve` or `shrink_to`) while another was
@@ -396,6 +406,7 @@ impl<K, V> RawTable<K, V> {
             noverflow: 0,
             next_pool: 0,
             limit: 0,
+            ovf_limit: 0,
             retired: None,
             pending: None,
             auto_shrink: false,
@@ -437,6 +448,16 @@ impl<K, V> RawTable<K, V> {
         self.noverflow = 0;
         self.limit = capacity_for(arr.b);
         self.cur = Some(arr);
+        self.set_ovf_limit();
+    }
+
+    /// Recomputes `ovf_limit` after the current array or the resize state
+    /// changed.
+    pub(crate) fn set_ovf_limit(&mut self) {
+        self.ovf_limit = match (&self.cur, &self.old) {
+            (Some(cur), None) => overflow_limit(cur.b),
+            _ => usize::MAX,
+        };
     }
 
     /// The array and main-bucket index where `hash`'s chain is now: the old
@@ -562,8 +583,11 @@ impl<K, V> RawTable<K, V> {
         val: V,
         hasher: impl Fn(&K) -> u64,
     ) -> Slot<K, V> {
-        let vac =
-            if self.count >= self.limit || self.growth_needed() { self.grow_for_insert(hash, &hasher) } else { vac };
+        let vac = if self.count >= self.limit || self.noverflow >= self.ovf_limit {
+            self.grow_for_insert(hash, &hasher)
+        } else {
+            vac
+        };
         let (b, i) = match vac.empty {
             Some(spot) => spot,
             None => (self.new_overflow(vac.tail), 0),
@@ -591,6 +615,7 @@ impl<K, V> RawTable<K, V> {
                 let (b, kind, reason) = if over_load(self.count + 1, cur_b) {
                     (cur_b + 1, ResizeKind::Double, Reason::LoadFactor)
                 } else {
+                    debug_assert!(too_many_overflow(self.noverflow, cur_b));
                     (cur_b, ResizeKind::SameSize, Reason::TooManyOverflow)
                 };
                 infallible(self.start_resize(b, kind, reason));
@@ -601,16 +626,6 @@ impl<K, V> RawTable<K, V> {
             Some(_) => {}
         }
         self.vacancy(hash)
-    }
-
-    /// Go's triggers, checked when a new key is about to be added, and only
-    /// when no resize is under way.
-    #[inline]
-    fn growth_needed(&self) -> bool {
-        match &self.cur {
-            None => true,
-            Some(cur) => self.old.is_none() && too_many_overflow(self.noverflow, cur.b),
-        }
     }
 
     /// Links a fresh empty overflow bucket after header `tail`: from the
@@ -681,10 +696,18 @@ impl<K, V> RawTable<K, V> {
             }
             Some(a) => a.b,
         };
-        if !over_load(need, cur_b) {
+        // The table ends up with the queued array if there is one, so that
+        // is the one that must hold `need`.
+        let end_b = self.pending.as_ref().map_or(cur_b, |(a, _)| a.b);
+        if !over_load(need, end_b) {
             return Ok(());
         }
-        if self.pending.as_ref().is_some_and(|(a, _)| !over_load(need, a.b)) {
+        if !over_load(need, cur_b) {
+            // A queued shrink would undo this reserve: drop it.
+            if let Some((p, _)) = self.pending.take() {
+                // SAFETY: a queued array was never used.
+                unsafe { p.free() };
+            }
             return Ok(());
         }
         let b = b_for(need).map_err(|e| fallibility.failed(e))?;
@@ -785,6 +808,7 @@ impl<K, V> RawTable<K, V> {
         }
         self.count = 0;
         self.noverflow = 0;
+        self.set_ovf_limit();
     }
 
     /// Frees all memory without dropping entries, leaving an unallocated
@@ -803,6 +827,7 @@ impl<K, V> RawTable<K, V> {
         self.noverflow = 0;
         self.next_pool = 0;
         self.limit = 0;
+        self.ovf_limit = 0;
         self.lone = 0;
     }
 
@@ -856,6 +881,7 @@ impl<K, V> RawTable<K, V> {
         }
         new.noverflow = self.noverflow;
         new.lone = self.lone;
+        new.set_ovf_limit();
         new
     }
 }

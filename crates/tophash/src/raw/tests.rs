@@ -563,3 +563,30 @@ fn auto_shrink_has_hysteresis() {
     }
     assert!(u.t.old.is_none() && u.t.capacity() > 5_000);
 }
+
+/// Found by the HashSet tests: a shrink queued behind a resize, then a
+/// reserve that the current array could hold. The reserve returned early and
+/// the queued shrink later took the capacity below len + n.
+#[test]
+fn regression_reserve_after_queued_shrink() {
+    let mut t = T::new(mix);
+    for k in 0..2_000u64 {
+        t.insert(k, k);
+    }
+    t.t.finish_resize(&mix);
+    for k in 5..2_000u64 {
+        t.remove(k);
+    }
+    t.t.shrink_to(100); // starts a shrink
+    t.t.shrink_to(0); // queued behind it
+    assert!(t.t.pending.is_some());
+    t.t.reserve(50, Fallibility::Fallible).unwrap();
+    assert!(t.t.capacity() >= 55);
+    t.t.finish_resize(&mix);
+    assert!(t.t.capacity() >= 55, "capacity {} after the queued resizes", t.t.capacity());
+    let b = t.b();
+    for k in 10_000..10_050u64 {
+        t.insert(k, k);
+    }
+    assert_eq!(t.b(), b, "no growth within the reserve");
+}

@@ -27,10 +27,6 @@ pub(crate) const MIN_TOPHASH: u8 = 5;
 /// Number of slots in a bucket (Go's `bucketCnt`).
 pub(crate) const BUCKET_SLOTS: usize = 8;
 
-const LSB: u64 = 0x0101_0101_0101_0101;
-const MSB: u64 = 0x8080_8080_8080_8080;
-const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-
 /// The tophash of a hash: its top byte, moved past the reserved states.
 #[inline(always)]
 pub(crate) fn tophash(hash: u64) -> u8 {
@@ -83,81 +79,190 @@ impl SlotState {
     }
 }
 
-/// A bucket's eight tophash bytes loaded as one little-endian word, so that
-/// one instruction sequence answers a question about all eight slots (SWAR).
-/// Every mask below is *exact*: bit `8*i+7` is set iff slot `i` answers yes,
-/// with no false positives from borrows between bytes.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Group(u64);
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+pub(crate) use sse2::{BitMask, Group};
+#[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+pub(crate) use swar::{BitMask, Group};
 
-impl Group {
-    #[inline(always)]
-    pub(crate) fn load(bytes: &[u8; BUCKET_SLOTS]) -> Group {
-        Group(u64::from_le_bytes(*bytes))
+/// SSE2 (every x86_64 CPU has it): the eight tophash bytes in the low half
+/// of an XMM register; one compare and one `pmovmskb` answer a question
+/// about all eight slots, one bit per slot. Measured on lookups of 1M u64
+/// keys with callgrind, this is several instructions shorter than SWAR,
+/// which needs a multiply to broadcast the byte and five ops per mask.
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+mod sse2 {
+    use core::arch::x86_64::{
+        __m128i, _mm_cmpeq_epi8, _mm_cvtsi64_si128, _mm_max_epu8, _mm_movemask_epi8, _mm_set1_epi8, _mm_setzero_si128,
+    };
+
+    use super::{BUCKET_SLOTS, MIN_TOPHASH};
+
+    #[derive(Clone, Copy, Debug)]
+    pub(crate) struct Group(__m128i);
+
+    /// The low eight bits of a `pmovmskb` result (the upper eight bytes of
+    /// the register are zero and must not count).
+    const LOW8: u32 = 0xff;
+
+    impl Group {
+        #[inline(always)]
+        pub(crate) fn load(bytes: &[u8; BUCKET_SLOTS]) -> Group {
+            // SAFETY: this module is compiled only when SSE2 is enabled for
+            // the whole build, so the instruction exists.
+            Group(unsafe { _mm_cvtsi64_si128(i64::from_le_bytes(*bytes)) })
+        }
+
+        /// Slots whose tophash equals `top` (never one of the zero upper
+        /// bytes: `top >= MIN_TOPHASH`).
+        #[inline(always)]
+        pub(crate) fn match_byte(self, top: u8) -> BitMask {
+            // SAFETY: SSE2 is enabled for the build (module cfg).
+            BitMask(unsafe { _mm_movemask_epi8(_mm_cmpeq_epi8(self.0, _mm_set1_epi8(top as i8))) } as u32)
+        }
+
+        /// Slots holding a live entry (tophash >= `MIN_TOPHASH`, unsigned).
+        #[inline(always)]
+        pub(crate) fn match_full(self) -> BitMask {
+            let x = self.0;
+            // SAFETY: SSE2 is enabled for the build (module cfg).
+            let m = unsafe { _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_max_epu8(x, _mm_set1_epi8(MIN_TOPHASH as i8)), x)) };
+            BitMask(m as u32 & LOW8)
+        }
+
+        /// Slots that can take an insert (in a live bucket, the empty ones).
+        #[inline(always)]
+        pub(crate) fn match_empty(self) -> BitMask {
+            BitMask(!self.match_full().0 & LOW8)
+        }
+
+        /// Slots marked `emptyRest` (zero).
+        #[inline(always)]
+        pub(crate) fn match_empty_rest(self) -> BitMask {
+            // SAFETY: SSE2 is enabled for the build (module cfg).
+            BitMask(unsafe { _mm_movemask_epi8(_mm_cmpeq_epi8(self.0, _mm_setzero_si128())) } as u32 & LOW8)
+        }
     }
 
-    /// High bit of each byte that is zero.
-    #[inline(always)]
-    fn zero_bytes(x: u64) -> u64 {
-        // (b & 0x7f) + 0x7f sets the high bit iff the low seven bits are not
-        // all zero, and cannot carry into the next byte; or-ing `x` adds the
-        // byte's own high bit. So the high bit is clear exactly for b == 0.
-        !(((x & LOW7).wrapping_add(LOW7)) | x) & MSB
+    /// A set of slot indices, bit `i` for slot `i`; iterates lowest first.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub(crate) struct BitMask(pub(crate) u32);
+
+    impl BitMask {
+        #[inline(always)]
+        pub(crate) fn lowest(self) -> Option<usize> {
+            if self.0 == 0 {
+                None
+            } else {
+                Some(self.0.trailing_zeros() as usize)
+            }
+        }
+
+        #[inline(always)]
+        pub(crate) fn none() -> BitMask {
+            BitMask(0)
+        }
     }
 
-    /// Slots whose tophash equals `top`.
-    #[inline(always)]
-    pub(crate) fn match_byte(self, top: u8) -> BitMask {
-        BitMask(Self::zero_bytes(self.0 ^ (LSB.wrapping_mul(top as u64))))
-    }
+    impl Iterator for BitMask {
+        type Item = usize;
 
-    /// Slots holding a live entry (tophash >= `MIN_TOPHASH`).
-    #[inline(always)]
-    pub(crate) fn match_full(self) -> BitMask {
-        // With every byte's high bit forced on, subtracting 5 cannot borrow
-        // across bytes; the high bit survives iff the low seven bits are >= 5.
-        // Or-ing `x` keeps bytes that were >= 0x80 to begin with.
-        let x = self.0;
-        BitMask((x | ((x | MSB).wrapping_sub(LSB * MIN_TOPHASH as u64))) & MSB)
-    }
-
-    /// Slots that can take an insert. In a live (not old) bucket the only
-    /// states below `MIN_TOPHASH` are the two empty ones.
-    #[inline(always)]
-    pub(crate) fn match_empty(self) -> BitMask {
-        BitMask(!self.match_full().0 & MSB)
-    }
-
-    /// Slots marked `emptyRest`.
-    #[inline(always)]
-    pub(crate) fn match_empty_rest(self) -> BitMask {
-        BitMask(Self::zero_bytes(self.0))
-    }
-}
-
-/// A set of slot indices, one per byte's high bit; iterates lowest first.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct BitMask(pub(crate) u64);
-
-impl BitMask {
-    #[inline(always)]
-    pub(crate) fn lowest(self) -> Option<usize> {
-        if self.0 == 0 {
-            None
-        } else {
-            Some(self.0.trailing_zeros() as usize / 8)
+        #[inline(always)]
+        fn next(&mut self) -> Option<usize> {
+            let i = self.lowest()?;
+            self.0 &= self.0 - 1;
+            Some(i)
         }
     }
 }
 
-impl Iterator for BitMask {
-    type Item = usize;
+/// The portable fallback: the eight tophash bytes as one little-endian
+/// word (SWAR). Every mask is *exact*: bit `8*i+7` is set iff slot `i`
+/// answers yes, with no false positives from borrows between bytes.
+#[cfg_attr(all(target_arch = "x86_64", target_feature = "sse2"), allow(dead_code))]
+mod swar {
+    use super::{BUCKET_SLOTS, MIN_TOPHASH};
 
-    #[inline(always)]
-    fn next(&mut self) -> Option<usize> {
-        let i = self.lowest()?;
-        self.0 &= self.0 - 1;
-        Some(i)
+    const LSB: u64 = 0x0101_0101_0101_0101;
+    const MSB: u64 = 0x8080_8080_8080_8080;
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+
+    #[derive(Clone, Copy, Debug)]
+    pub(crate) struct Group(u64);
+
+    impl Group {
+        #[inline(always)]
+        pub(crate) fn load(bytes: &[u8; BUCKET_SLOTS]) -> Group {
+            Group(u64::from_le_bytes(*bytes))
+        }
+
+        /// High bit of each byte that is zero.
+        #[inline(always)]
+        fn zero_bytes(x: u64) -> u64 {
+            // (b & 0x7f) + 0x7f sets the high bit iff the low seven bits are
+            // not all zero, and cannot carry into the next byte; or-ing `x`
+            // adds the byte's own high bit. So the high bit is clear exactly
+            // for b == 0.
+            !(((x & LOW7).wrapping_add(LOW7)) | x) & MSB
+        }
+
+        /// Slots whose tophash equals `top`.
+        #[inline(always)]
+        pub(crate) fn match_byte(self, top: u8) -> BitMask {
+            BitMask(Self::zero_bytes(self.0 ^ (LSB.wrapping_mul(top as u64))))
+        }
+
+        /// Slots holding a live entry (tophash >= `MIN_TOPHASH`).
+        #[inline(always)]
+        pub(crate) fn match_full(self) -> BitMask {
+            // With every byte's high bit forced on, subtracting 5 cannot
+            // borrow across bytes; the high bit survives iff the low seven
+            // bits are >= 5. Or-ing `x` keeps bytes that were >= 0x80.
+            let x = self.0;
+            BitMask((x | ((x | MSB).wrapping_sub(LSB * MIN_TOPHASH as u64))) & MSB)
+        }
+
+        /// Slots that can take an insert (in a live bucket, the empty ones).
+        #[inline(always)]
+        pub(crate) fn match_empty(self) -> BitMask {
+            BitMask(!self.match_full().0 & MSB)
+        }
+
+        /// Slots marked `emptyRest`.
+        #[inline(always)]
+        pub(crate) fn match_empty_rest(self) -> BitMask {
+            BitMask(Self::zero_bytes(self.0))
+        }
+    }
+
+    /// A set of slot indices, one per byte's high bit; iterates lowest first.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub(crate) struct BitMask(pub(crate) u64);
+
+    impl BitMask {
+        #[inline(always)]
+        pub(crate) fn lowest(self) -> Option<usize> {
+            if self.0 == 0 {
+                None
+            } else {
+                Some(self.0.trailing_zeros() as usize / 8)
+            }
+        }
+
+        #[inline(always)]
+        pub(crate) fn none() -> BitMask {
+            BitMask(0)
+        }
+    }
+
+    impl Iterator for BitMask {
+        type Item = usize;
+
+        #[inline(always)]
+        fn next(&mut self) -> Option<usize> {
+            let i = self.lowest()?;
+            self.0 &= self.0 - 1;
+            Some(i)
+        }
     }
 }
 
@@ -192,16 +297,30 @@ mod tests {
         out
     }
 
-    #[test]
-    fn masks_agree_with_naive_oracle() {
-        for b in patterns() {
-            let g = Group::load(&b);
-            assert_eq!(g.match_full().collect::<Vec<_>>(), naive(b, |x| x >= MIN_TOPHASH));
-            assert_eq!(g.match_empty_rest().collect::<Vec<_>>(), naive(b, |x| x == 0));
-            for top in [5u8, 6, 0x7f, 0x80, 0xff, b[3].max(5)] {
-                assert_eq!(g.match_byte(top).collect::<Vec<_>>(), naive(b, |x| x == top), "{b:?} {top}");
+    /// Checks one implementation's masks against the oracle.
+    macro_rules! check_against_oracle {
+        ($group:ty) => {
+            for b in patterns() {
+                let g = <$group>::load(&b);
+                assert_eq!(g.match_full().collect::<Vec<_>>(), naive(b, |x| x >= MIN_TOPHASH));
+                assert_eq!(g.match_empty().collect::<Vec<_>>(), naive(b, |x| x < MIN_TOPHASH));
+                assert_eq!(g.match_empty_rest().collect::<Vec<_>>(), naive(b, |x| x == 0));
+                for top in [5u8, 6, 0x7f, 0x80, 0xff, b[3].max(5)] {
+                    assert_eq!(g.match_byte(top).collect::<Vec<_>>(), naive(b, |x| x == top), "{b:?} {top}");
+                }
             }
-        }
+        };
+    }
+
+    #[test]
+    fn swar_masks_agree_with_naive_oracle() {
+        check_against_oracle!(super::swar::Group);
+    }
+
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    #[test]
+    fn sse2_masks_agree_with_naive_oracle() {
+        check_against_oracle!(super::sse2::Group);
     }
 
     #[test]
