@@ -7,8 +7,9 @@
 # hashbrown 0.17, std, griddle 0.5 and Go 1.19 map (each in its own process)
 # and prints a markdown table of p50/p99/p99.9/p99.99/max, peak RSS and the
 # ratios to hashbrown; it also writes target/latency/results.{md,json},
-# target/latency/csv/*.csv and target/latency/latency-*.svg. About 2-4
-# minutes on 2 cores once built.
+# target/latency/csv/*.csv and target/latency/latency-*.svg. Each map runs
+# 3 times per workload (--repeat); the runs take 3-5 minutes on 2 cores
+# (longer when the machine is busy), plus about 3 minutes for a cold build.
 #
 # Options go to the harness (target/release/latency --help lists them):
 #     scripts/latency.sh --huge              # also u64 × 50M (~8 GiB RAM)

@@ -453,8 +453,8 @@ type Section = (Workload, Vec<MapResult>, Vec<(MapKind, String)>);
 
 fn render_markdown(sections: &[Section]) -> String {
     let mut s = String::from("## Insert latency: tophash vs hashbrown, std, griddle, Go 1.19\n\n");
-    let cmd: Vec<String> = std::env::args().skip(1).collect();
-    s += &format!("- command: `latency {}` (via `scripts/latency.sh`)\n", cmd.join(" "));
+    let args: String = std::env::args().skip(1).map(|a| format!(" {a}")).collect();
+    s += &format!("- command: `scripts/latency.sh{args}` (it runs `target/release/latency{args}`)\n");
     s += &format!("- machine: {}\n", machine());
     s += "- workload: insert `key(i)`, value `i`, for `i` in `0..n` into a map created empty (no size hint); \
           `key(i) = splitmix64(i)` (SplitMix64 seeded with 0, i-th output); String keys = `key(i)` as 16 lowercase \

@@ -420,8 +420,8 @@ pub struct ClockInfo {
     pub median_ns: f64,
     /// Their mean (outliers above 1 µs left out), ns.
     pub mean_ns: f64,
-    /// Greatest common divisor of the differences, ns: the step the clock
-    /// advances by (its resolution).
+    /// Greatest common divisor of the common differences, ns: the step the
+    /// clock advances by (its resolution).
     pub resolution_ns: f64,
 }
 
@@ -441,7 +441,14 @@ pub fn clock_overhead(clock: &Clock) -> ClockInfo {
         let b = stamp(clock);
         let d = b.wrapping_sub(a);
         hist[(d as usize).min(BINS - 1)] += 1;
-        step = gcd(step, d);
+    }
+    // The clock's step: the gcd of the differences that are common (1% of
+    // reads or more), so that a rare odd one (a migration between CPUs)
+    // does not hide it.
+    for (t, &c) in hist.iter().enumerate() {
+        if c as u64 >= REPS / 100 {
+            step = gcd(step, t as u64);
+        }
     }
     const SCALE: u64 = 1 << 32;
     let ns_per_tick = clock.delta_as_nanos(0, SCALE) as f64 / SCALE as f64;
