@@ -6,7 +6,7 @@
 //! count after every insert with Go 1.19's own map.
 
 pub mod go;
-mod narrate;
+pub mod narrate;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
