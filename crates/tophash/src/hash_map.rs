@@ -615,7 +615,15 @@ where
         let hash = make_hash(&self.hash_builder, &key);
         let hasher = make_hasher::<K, S>(&self.hash_builder);
         match self.table.entry(hash, |k| *k == key, &hasher) {
-            Probe::Found(mut o) => Some(mem::replace(o.get_mut(), value)),
+            Probe::Found(mut o) => {
+                let old = mem::replace(o.get_mut(), value);
+                // Drop the unneeded key before the return value exists: if
+                // its destructor panics, `old` is still a local and is
+                // dropped, whereas a finished return value would be leaked
+                // (rust-lang/rust#47949). Same in `remove` and the entry API.
+                drop(key);
+                Some(old)
+            }
             Probe::Vacant(v) => {
                 v.insert(key, value, &hasher);
                 None
@@ -651,7 +659,10 @@ where
     /// ```
     #[inline]
     pub fn remove<Q: Hash + Equivalent<K> + ?Sized>(&mut self, key: &Q) -> Option<V> {
-        self.remove_entry(key).map(|(_, v)| v)
+        let (k, v) = self.remove_entry(key)?;
+        // Not `.map(|(_, v)| v)`: see `insert` (rust-lang/rust#47949).
+        drop(k);
+        Some(v)
     }
 
     /// Removes `key`, returning the stored key and value. O(1) average.

@@ -217,13 +217,22 @@ impl<'a, K, V, S> OccupiedEntry<'a, K, V, S> {
     /// ```
     #[inline]
     pub fn remove(self) -> V {
-        self.remove_entry().1
+        let (k, v) = self.remove_entry();
+        // Dropped while `v` is a local, so a panicking key destructor cannot
+        // leak `v` as a finished return value would be (rust-lang/rust#47949).
+        drop(k);
+        v
     }
 
     /// Removes the entry, returning the stored key and value. O(1).
     #[inline]
     pub fn remove_entry(self) -> (K, V) {
-        self.inner.remove()
+        let OccupiedEntry { inner, key, .. } = self;
+        let kv = inner.remove();
+        // The key passed to `entry`, dropped before `kv` is returned (see
+        // `remove`).
+        drop(key);
+        kv
     }
 
     /// Replaces the stored key with the one passed to `entry`, returning the

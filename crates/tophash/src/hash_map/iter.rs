@@ -90,8 +90,19 @@ exact_iter!(IntoIter<K, V>, (K, V), |x| x);
 exact_iter!(Keys<'a, K, V>, &'a K, |x| x.0);
 exact_iter!(Values<'a, K, V>, &'a V, |x| x.1);
 exact_iter!(ValuesMut<'a, K, V>, &'a mut V, |x| x.1);
-exact_iter!(IntoKeys<K, V>, K, |x| x.0);
-exact_iter!(IntoValues<K, V>, V, |x| x.1);
+// The half not yielded is dropped before the closure returns: a value
+// already returned would be leaked if that destructor panicked
+// (rust-lang/rust#47949).
+exact_iter!(IntoKeys<K, V>, K, |x| {
+    let (k, v) = x;
+    drop(v);
+    k
+});
+exact_iter!(IntoValues<K, V>, V, |x| {
+    let (k, v) = x;
+    drop(k);
+    v
+});
 exact_iter!(Drain<'a, K, V>, (K, V), |x| x);
 
 impl<K, V, F: FnMut(&K, &mut V) -> bool> Iterator for ExtractIf<'_, K, V, F> {

@@ -17,7 +17,7 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, RngSeed, TestError, TestRunner};
 
 use super::strategy::{fifo, ops, Mix};
-use super::{run, Colliding, Fixed, Observed, Op, Plain, SameTop};
+use super::{run, Colliding, Fixed, Observed, Op, Plain, SameTop, Weak};
 use crate::HashMap;
 
 /// How a run's map is built.
@@ -82,6 +82,10 @@ fn any_same_top() -> impl Strategy<Value = SameTop> {
     prop_oneof![0..4u32, Just(56)].prop_map(|bucket_bits| SameTop { bucket_bits })
 }
 
+fn any_weak() -> impl Strategy<Value = Weak> {
+    prop_oneof![any_colliding().prop_map(Weak::Colliding), any_same_top().prop_map(Weak::SameTop)]
+}
+
 fn any_fixed() -> impl Strategy<Value = Fixed> {
     any::<u64>().prop_map(Fixed)
 }
@@ -123,9 +127,11 @@ fn model_colliding_hasher() {
     assert!(o.ops_while_resizing > 0, "{o:?}");
 }
 
+/// FIFO churn with both weak hashers: long chains that keep their
+/// overflow buckets while the keys move on.
 #[test]
-fn model_colliding_hasher_fifo() {
-    let o = check_model(any_colliding(), fifo_ops(), CASES, None);
+fn model_weak_hasher_fifo() {
+    let o = check_model(any_weak(), fifo_ops(), CASES, None);
     assert!(o.ops_with_overflow > o.ops / 4 && o.ops_while_resizing > 0, "{o:?}");
 }
 
@@ -135,12 +141,6 @@ fn model_same_top_hasher() {
     assert!(o.ops_with_overflow > 0 && o.ops_while_resizing > 0, "{o:?}");
 }
 
-#[test]
-fn model_same_top_hasher_fifo() {
-    let o = check_model(any_same_top(), fifo_ops(), CASES, None);
-    assert!(o.ops_with_overflow > 0, "{o:?}");
-}
-
 /// With fixed seeds, the configurations above together reach every state
 /// the engine distinguishes: each resize kind in progress, operations while
 /// a same-size resize runs, and overflow chains. If the generator drifts
@@ -148,19 +148,19 @@ fn model_same_top_hasher_fifo() {
 #[test]
 fn observes_every_interesting_state() {
     let mut o = Observed::default();
-    o.merge(&check_model(any_fixed(), ops(Mix::GROW, 100..400), 48, Some(1)));
-    o.merge(&check_model(any_fixed(), ops(Mix::CHURN, 200..500), 48, Some(2)));
+    o.merge(&check_model(any_fixed(), ops(Mix::GROW, 100..400), 24, Some(1)));
+    o.merge(&check_model(any_fixed(), ops(Mix::CHURN, 200..500), 24, Some(2)));
     o.merge(&check_model(any_fixed(), fifo_ops(), 48, Some(3)));
-    o.merge(&check_model(any_colliding(), ops(Mix::GROW, 100..400), 48, Some(4)));
-    o.merge(&check_model(any_colliding(), fifo_ops(), 48, Some(5)));
-    o.merge(&check_model(any_same_top(), ops(Mix::GROW, 100..400), 48, Some(6)));
+    o.merge(&check_model(any_colliding(), ops(Mix::GROW, 100..400), 24, Some(4)));
+    o.merge(&check_model(any_weak(), fifo_ops(), 48, Some(5)));
+    o.merge(&check_model(any_same_top(), ops(Mix::GROW, 100..400), 24, Some(6)));
     std::eprintln!("observed: {o:?}");
     let [double, same_size, reserve, shrink] = o.resizes;
     assert!(double > 100, "doublings: {o:?}");
     assert!(same_size >= 10, "same-size growths: {o:?}");
     assert!(reserve > 0, "reserve jumps: {o:?}");
     assert!(shrink > 10, "shrinks: {o:?}");
-    assert!(o.ops_while_resizing > o.ops / 20, "ops while resizing: {o:?}");
+    assert!(o.ops_while_resizing > 2000 && o.ops_while_resizing > o.ops / 40, "ops while resizing: {o:?}");
     assert!(o.ops_while_same_size >= 20, "ops during same-size growth: {o:?}");
     assert!(o.ops_with_overflow > o.ops / 10 && o.max_overflow >= 8, "overflow buckets: {o:?}");
     assert!(o.max_len > 150, "{o:?}");
