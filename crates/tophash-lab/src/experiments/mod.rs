@@ -17,7 +17,6 @@ use std::path::PathBuf;
 
 /// What an experiment found.
 #[derive(Debug, Default)]
-#[allow(dead_code)] // `html` is read by the report, still to be written
 pub struct Outcome {
     /// For the terminal: tables and narration, ending in a newline.
     pub text: String,

@@ -1,4 +1,8 @@
-//! `report`: not written yet.
+//! `report`: runs every experiment at its default (small) sizes, each into
+//! its own subdirectory, and writes `report.html`: one self-contained page
+//! (inline CSS and SVG, no script, nothing fetched) with each experiment's
+//! tables and plots. An experiment that fails is shown as "not available:
+//! <error>" and does not stop the others.
 
 pub mod html;
 pub mod limits;
@@ -6,17 +10,200 @@ pub mod plot;
 pub mod progress;
 pub mod table;
 
-use std::path::Path;
+use std::fmt::Write as _;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
 
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 
+use self::html::esc;
+use self::table::Table;
 use super::Outcome;
 
 /// Options of `tophash-lab report`.
-#[derive(clap::Args, Debug, Default, Clone)]
-pub struct Args {}
+#[derive(clap::Args, Debug, Default, Clone, PartialEq)]
+pub struct Args {
+    /// Run only these experiments (comma-separated names; default: all).
+    #[arg(long, value_delimiter = ',', value_parser = clap::builder::PossibleValuesParser::new(NAMES))]
+    pub only: Vec<String>,
+}
+
+type Runner = fn(&Path) -> Result<Outcome>;
+
+/// The experiments in report order: name, heading, what it settles, runner.
+const SECTIONS: [(&str, &str, &str, Runner); 8] = [
+    ("tour", "Tour", "The guided demonstration the lab opens with.", |d| super::tour::run(&Default::default(), d)),
+    (
+        "grow",
+        "Growth, insert by insert",
+        "Which insert starts each growth and why, how evacuation proceeds, seed 000's two-rehash claim, and the \
+         bucket count against Go 1.19.",
+        |d| super::grow::run(&Default::default(), d),
+    ),
+    (
+        "hashdist",
+        "Hash distribution",
+        "How evenly several hash functions spread keys over buckets (seed 000's distribution table).",
+        |d| super::hashdist::run(&Default::default(), d),
+    ),
+    (
+        "probes",
+        "Probes per lookup",
+        "Entries checked and keys compared per hit and miss, with and without the tophash filter, beside Go's \
+         load-factor table and seed 001's probe table.",
+        |d| super::probes::run(&Default::default(), d),
+    ),
+    ("layout", "Memory layout", "Bucket size, offsets, padding and cache lines, Go's layout beside tophash's.", |d| {
+        super::layout::run(&Default::default(), d)
+    }),
+    ("latency", "Insert latency", "Per-insert latency against other maps.", |d| {
+        super::latency::run(&Default::default(), d)
+    }),
+    ("trace", "Growth trace", "A workload's resizes as Chrome trace JSON, with each resize's timestamps.", |d| {
+        super::trace::run(&Default::default(), d)
+    }),
+    ("flame", "Flame graph", "A CPU flame graph of an insert-heavy workload.", |d| {
+        super::flame::run(&Default::default(), d)
+    }),
+];
+
+const NAMES: [&str; 8] = ["tour", "grow", "hashdist", "probes", "layout", "latency", "trace", "flame"];
+
+const CSS: &str = "\
+body{font:15px/1.5 system-ui,-apple-system,'Segoe UI',sans-serif;color:#1d1d1f;background:#fff;margin:0}
+main{max-width:1100px;margin:0 auto;padding:24px 28px 64px}
+h1{font-size:28px;margin:8px 0 4px}h2{font-size:22px;margin:40px 0 6px;border-bottom:2px solid #d62728;padding-bottom:4px}
+h3{font-size:17px;margin:22px 0 6px}
+.lede{color:#555;margin:0 0 8px}.meta{color:#666;font-size:13px}
+nav ol{columns:2;padding-left:20px}
+table{border-collapse:collapse;margin:8px 0 14px;font-size:13px;display:block;overflow-x:auto;max-width:100%}
+th,td{border:1px solid #ddd;padding:3px 7px;text-align:left;vertical-align:top}
+th{background:#f4f4f6}td.num{text-align:right;font-variant-numeric:tabular-nums}
+pre{white-space:pre-wrap;background:#f7f7f9;border:1px solid #e3e3e8;padding:10px;overflow-x:auto;font-size:12px;line-height:1.35}
+figure{margin:14px 0}figure svg{max-width:100%;height:auto;border:1px solid #eee}
+figcaption{color:#555;font-size:13px}.file{color:#999}
+.na{background:#fff4e5;border-left:4px solid #ff7f0e;padding:8px 12px}
+.ok{color:#2ca02c}.bad{color:#d62728}
+";
+
+/// What happened to one section.
+struct Done {
+    name: &'static str,
+    title: &'static str,
+    lede: &'static str,
+    secs: f64,
+    result: Result<Outcome, String>,
+}
+
+fn one_line(e: &anyhow::Error) -> String {
+    e.chain().map(|c| c.to_string()).collect::<Vec<_>>().join(": ").replace('\n', " ")
+}
+
+fn run_one(dir: &Path, f: Runner) -> Result<Outcome, String> {
+    if let Err(e) = std::fs::create_dir_all(dir) {
+        return Err(format!("cannot create {}: {e}", dir.display()));
+    }
+    let r = match catch_unwind(AssertUnwindSafe(|| f(dir))) {
+        Ok(Ok(o)) => Ok(o),
+        Ok(Err(e)) => Err(one_line(&e)),
+        Err(p) => Err(format!(
+            "panicked: {}",
+            p.downcast_ref::<String>()
+                .cloned()
+                .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default()
+        )),
+    };
+    if r.is_err() {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+    r
+}
 
 /// Runs the experiment, writing into `dir`.
-pub fn run(_args: &Args, _dir: &Path) -> Result<Outcome> {
-    bail!("the report experiment is not written yet")
+pub fn run(args: &Args, dir: &Path) -> Result<Outcome> {
+    let chosen: Vec<_> =
+        SECTIONS.iter().filter(|s| args.only.is_empty() || args.only.iter().any(|o| o == s.0)).collect();
+    if chosen.is_empty() {
+        bail!("--only selected no experiment");
+    }
+    let pb = progress::bar(chosen.len() as u64, 1, "report");
+    let started = Instant::now();
+    let mut done = Vec::new();
+    for &&(name, title, lede, f) in &chosen {
+        pb.set_message(name);
+        let t0 = Instant::now();
+        let result = run_one(&dir.join(name), f);
+        done.push(Done { name, title, lede, secs: t0.elapsed().as_secs_f64(), result });
+        pb.inc(1);
+    }
+    pb.finish_and_clear();
+
+    let mut files: Vec<PathBuf> = Vec::new();
+    let mut summary = Table::new(&["experiment", "status", "seconds", "files"]);
+    let mut body = String::new();
+    let mut nav = String::from("<nav><ol>\n");
+    for d in &done {
+        let _ = writeln!(nav, "<li><a href=\"#{}\">{}</a></li>", d.name, esc(d.title));
+        let _ = writeln!(
+            body,
+            "<section id=\"{}\">\n<h2>{}</h2>\n<p class=\"lede\">{}</p>",
+            d.name,
+            esc(d.title),
+            esc(d.lede)
+        );
+        match &d.result {
+            Ok(o) => {
+                let links: Vec<String> = o
+                    .files
+                    .iter()
+                    .filter_map(|p| p.strip_prefix(dir).ok())
+                    .map(|r| {
+                        let r = r.to_string_lossy();
+                        format!("<a href=\"{}\">{}</a>", esc(&r), esc(&r))
+                    })
+                    .collect();
+                let _ = writeln!(
+                    body,
+                    "<p class=\"meta\"><code>tophash-lab {}</code> at its default sizes, {:.1} s. Files: {}</p>",
+                    d.name,
+                    d.secs,
+                    if links.is_empty() { "none".into() } else { links.join(", ") }
+                );
+                body.push_str(&o.html);
+                summary.row(vec![d.name.into(), "ok".into(), format!("{:.1}", d.secs), o.files.len().to_string()]);
+                files.extend(o.files.iter().cloned());
+            }
+            Err(e) => {
+                let _ = writeln!(body, "<p class=\"na\">not available: {}</p>", esc(e));
+                summary.row(vec![d.name.into(), format!("not available: {e}"), format!("{:.1}", d.secs), "0".into()]);
+            }
+        }
+        body.push_str("</section>\n");
+    }
+    nav.push_str("</ol></nav>\n");
+    let ok = done.iter().filter(|d| d.result.is_ok()).count();
+    let page = format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>tophash lab report</title>\n<style>\n{CSS}</style>\n</head>\n<body>\n<main>\n\
+         <h1>tophash lab report</h1>\n\
+         <p class=\"lede\">Go 1.19's classic map (8-slot buckets, tophash bytes, overflow chains, load factor 6.5, \
+         incremental evacuation) rebuilt in Rust as tophash, and the source articles' claims measured on it. \
+         {ok} of {} experiments ran ({} {} build, {:.1} s in all); every number below was computed by this run.</p>\n\
+         {nav}{summary}{body}</main>\n</body>\n</html>\n",
+        done.len(),
+        env!("CARGO_PKG_NAME"),
+        if cfg!(debug_assertions) { "debug" } else { "release" },
+        started.elapsed().as_secs_f64(),
+        summary = summary.html(),
+    );
+    let path = dir.join("report.html");
+    std::fs::write(&path, &page).with_context(|| format!("cannot write {}", path.display()))?;
+    files.insert(0, path);
+    let mut text = format!("Ran {ok} of {} experiments:\n\n", done.len());
+    text.push_str(&summary.text());
+    text.push_str("\nOpen report.html in a browser: one page, no network needed.\n");
+    Ok(Outcome { text, html: page, files })
 }
