@@ -3,7 +3,7 @@
 # doc), and the no_std build. This is what CI runs (.ci/run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh rust
+scripts/setup.sh rust chromium go
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --all-features -- -D warnings
 cargo build -p tophash --no-default-features

@@ -89,7 +89,7 @@ const BYTES_PER_KEY: u64 = 256;
 
 /// Runs the experiment, writing into `dir`.
 pub fn run(args: &Args, dir: &Path) -> Result<Outcome> {
-    limits::ensure_fits("--keys", args.keys, BYTES_PER_KEY)?;
+    limits::ensure_fits(&format!("--keys {}", args.keys), args.keys, BYTES_PER_KEY)?;
     let claim_work = args.claim_keys.saturating_mul(args.claim_runs);
     ensure!(
         claim_work <= 2_000_000_000,
@@ -97,7 +97,7 @@ pub fn run(args: &Args, dir: &Path) -> Result<Outcome> {
         args.claim_keys,
         args.claim_runs
     );
-    limits::ensure_fits("--claim-keys", args.claim_keys, BYTES_PER_KEY)?;
+    limits::ensure_fits(&format!("--claim-keys {}", args.claim_keys), args.claim_keys, BYTES_PER_KEY)?;
 
     let mut text = String::new();
     let mut page = String::new();

@@ -311,8 +311,8 @@ pub fn run(args: &Args, dir: &Path) -> Result<Outcome> {
     let max_load = args.loads.iter().copied().fold(0.0, f64::max).max(7.2);
     let n_max = (max_load * (1u64 << args.b) as f64).ceil() as u64;
     // Keys, hashes, the map (~200 bytes per entry at most) and the absent keys.
-    limits::ensure_fits("--b", n_max, 256)?;
-    limits::ensure_fits("--misses", args.misses, 16)?;
+    limits::ensure_fits(&format!("--b {} ({n_max} keys at load {max_load})", args.b), n_max, 256)?;
+    limits::ensure_fits(&format!("--misses {}", args.misses), args.misses, 16)?;
     let mut loads = args.loads.clone();
     for (l, _, _) in ARTICLE_TABLE {
         loads.push(l * 8.0);

@@ -35,7 +35,7 @@ fn rule(s: &mut String, title: &str) {
 
 /// Runs the experiment, writing into `dir`.
 pub fn run(args: &Args, dir: &Path) -> Result<Outcome> {
-    limits::ensure_fits("--keys", args.keys, 256)?;
+    limits::ensure_fits(&format!("--keys {}", args.keys), args.keys, 256)?;
     let mut s = String::new();
     let mut drawings = String::new();
     let _ = writeln!(

@@ -117,7 +117,7 @@ fn us(d: Duration) -> f64 {
 
 /// Runs the experiment, writing into `dir`.
 pub fn run(args: &Args, dir: &Path) -> Result<Outcome> {
-    limits::ensure_fits("--keys", args.keys, 160)?;
+    limits::ensure_fits(&format!("--keys {}", args.keys), args.keys, 160)?;
     let (rec, wall) = workload(args);
     let events = rec.events();
     let trace_path = dir.join("trace.json");

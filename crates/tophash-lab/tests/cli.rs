@@ -1,0 +1,91 @@
+//! Bad input: every case exits non-zero with exactly one line on stderr and
+//! leaves no output directory behind.
+
+use std::path::Path;
+use std::process::Command;
+
+const BIN: &str = env!("CARGO_BIN_EXE_tophash-lab");
+
+/// Runs the lab in an empty temporary directory (so the default
+/// `lab-out/<cmd>` would land there) and checks the failure.
+fn fails(args: &[&str], expect: &str) {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = Command::new(BIN).args(args).current_dir(tmp.path()).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{args:?} succeeded; stderr: {stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{args:?}: stderr is not one line:\n{stderr}");
+    assert!(stderr.contains(expect), "{args:?}: stderr lacks {expect:?}: {stderr}");
+    assert!(stderr.starts_with("tophash-lab"), "{args:?}: {stderr}");
+    let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert!(left.is_empty(), "{args:?} left {left:?} behind");
+}
+
+/// The same with an explicit `--out`, which must not be created.
+fn fails_out(args: &[&str], expect: &str) {
+    let tmp = tempfile::tempdir().unwrap();
+    let target = tmp.path().join("nested").join("out");
+    let mut all: Vec<&str> = args.to_vec();
+    let t = target.to_str().unwrap().to_owned();
+    all.extend(["--out", &t]);
+    fails(&all, expect);
+    assert!(!target.exists() && !Path::new(&tmp.path().join("nested")).exists(), "{args:?} created --out");
+}
+
+#[test]
+fn unknown_subcommand() {
+    fails(&["frobnicate"], "frobnicate");
+}
+
+#[test]
+fn not_a_number() {
+    fails(&["grow", "--keys", "many"], "many");
+    fails(&["probes", "--loads", "4,x"], "not a number");
+    fails(&["layout", "--key-size", "8b"], "8b");
+}
+
+#[test]
+fn zero_sizes() {
+    fails(&["grow", "--keys", "0"], "0");
+    fails(&["trace", "--keys", "0"], "0");
+    fails(&["probes", "--reps", "0"], "0");
+    fails(&["probes", "--loads", "0"], "out of range");
+    fails(&["tour", "--keys", "0"], "0");
+}
+
+#[test]
+fn negative_sizes() {
+    fails(&["grow", "--keys", "-5"], "-5");
+    fails(&["trace", "--keys=-1"], "-1");
+    fails(&["layout", "--value-size=-8"], "-8");
+}
+
+#[test]
+fn huge_sizes() {
+    // Past the flag's range.
+    fails(&["grow", "--keys", "99999999999999999"], "99999999999999999");
+    // In range, but more memory than any machine here has.
+    fails_out(&["grow", "--keys", "1000000000", "--no-go"], "memory");
+    fails_out(&["probes", "--b", "26"], "memory");
+    fails_out(&["trace", "--keys", "1000000000"], "memory");
+}
+
+#[test]
+fn other_bad_input() {
+    fails_out(&["layout", "--key-align", "3"], "power of two");
+    fails_out(&["layout", "--key-size", "12", "--key-align", "8"], "multiple");
+    fails(&["report", "--only", "nothing"], "nothing");
+}
+
+#[test]
+fn help_and_a_small_run_succeed() {
+    let out = Command::new(BIN).arg("--help").output().unwrap();
+    assert!(out.status.success());
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("layout");
+    let out = Command::new(BIN).args(["layout", "--no-go", "--out"]).arg(&dir).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.stderr.is_empty());
+    for f in ["layout.csv", "sweep.csv", "bucket_bytes.svg", "cache_lines.svg"] {
+        assert!(dir.join(f).exists(), "{f} missing");
+    }
+}
