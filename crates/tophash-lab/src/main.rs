@@ -18,7 +18,11 @@ use clap::{Parser, Subcommand};
 use experiments::Outcome;
 
 #[derive(Parser, Debug)]
-#[command(name = "tophash-lab", version, about = "Go's classic map, taken apart: the source articles' experiments measured on tophash")]
+#[command(
+    name = "tophash-lab",
+    version,
+    about = "Go's classic map, taken apart: the source articles' experiments measured on tophash"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
