@@ -1,1 +1,477 @@
+//! `HashMap` behaviour next to std's: zero-sized and large keys and values,
+//! formatting, equality, indexing, construction and extension, capacity
+//! errors, auto traits and variance. The model-based, drop and panic suites
+//! are in `crate::testing`.
 
+use core::cell::Cell;
+use core::hash::{Hash, Hasher};
+use std::collections::HashMap as StdMap;
+use std::format;
+use std::string::{String, ToString};
+use std::thread_local;
+use std::vec::Vec;
+
+use proptest::test_runner::{Config, RngAlgorithm, TestRunner};
+
+use super::*;
+use crate::testing::strategy::{ops, Mix};
+use crate::testing::{run, Big, Colliding, Fixed, Plain};
+
+fn ok<K: Hash + Eq, V, S: BuildHasher>(m: &HashMap<K, V, S>) {
+    m.check_invariants().unwrap();
+    assert_eq!(m.len(), m.iter().count());
+}
+
+fn sorted<K: Ord + Clone, V: Clone>(it: impl IntoIterator<Item = (K, V)>) -> Vec<(K, V)> {
+    let mut v: Vec<_> = it.into_iter().collect();
+    v.sort_by(|a, b| a.0.cmp(&b.0));
+    v
+}
+
+/// Random operation sequences for a key/value pair of `Lift` types.
+fn model<K, V, S>(s: S, cases: u32)
+where
+    K: crate::testing::Lift + Hash + Eq + Clone + fmt::Debug,
+    V: crate::testing::Lift + Default + Clone + fmt::Debug,
+    S: BuildHasher + Clone,
+{
+    let config =
+        Config { cases, failure_persistence: None, rng_algorithm: RngAlgorithm::XorShift, ..Config::default() };
+    TestRunner::new(config)
+        .run(&ops(Mix::GROW, 50..250), |ops| {
+            let mut m: HashMap<K, V, S> = HashMap::with_hasher(s.clone());
+            run(&ops, &mut m, &Plain);
+            Ok(())
+        })
+        .unwrap();
+}
+
+// ---------------------------------------------------------------------------
+// Zero-sized keys and values
+
+thread_local! {
+    static ZST_DROPS: Cell<usize> = const { Cell::new(0) };
+}
+
+/// A zero-sized value that counts its drops.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct Z;
+
+impl Drop for Z {
+    fn drop(&mut self) {
+        ZST_DROPS.with(|d| d.set(d.get() + 1));
+    }
+}
+
+fn zst_drops() -> usize {
+    ZST_DROPS.with(|d| d.get())
+}
+
+#[test]
+fn unit_keys_and_values() {
+    let mut m: HashMap<(), ()> = HashMap::new();
+    assert_eq!(m.insert((), ()), None);
+    assert_eq!(m.insert((), ()), Some(()));
+    assert_eq!(m.len(), 1);
+    assert_eq!(m.get(&()), Some(&()));
+    assert_eq!(m.iter().collect::<Vec<_>>(), [(&(), &())]);
+    assert_eq!(format!("{m:?}"), "{(): ()}");
+    let c = m.clone();
+    assert_eq!(c, m);
+    assert_eq!(m.remove(&()), Some(()));
+    assert!(m.is_empty());
+    *m.entry(()).or_default() = ();
+    assert_eq!(m.drain().count(), 1);
+    ok(&m);
+    model::<(), (), _>(Fixed(1), 32);
+}
+
+#[test]
+fn zero_sized_values_across_growths() {
+    let mut m: HashMap<u64, ()> = HashMap::new();
+    for i in 0..2000u64 {
+        assert_eq!(m.insert(i, ()), None);
+        if i % 97 == 0 {
+            ok(&m);
+        }
+    }
+    assert_eq!(m.len(), 2000);
+    assert!((0..2000).all(|i| m.contains_key(&i)));
+    m.retain(|k, _| k % 3 == 0);
+    m.shrink_to_fit();
+    ok(&m);
+    assert_eq!(m.keys().count(), 667);
+    m.finish_resize();
+    ok(&m);
+    model::<u64, (), _>(Colliding { bucket_bits: 2 }, 32);
+}
+
+#[test]
+fn zero_sized_keys_and_values_with_drop() {
+    let before = zst_drops();
+    {
+        let mut m: HashMap<u64, Z> = HashMap::new();
+        for i in 0..100 {
+            m.insert(i, Z);
+        }
+        // Overwrite: the old value comes back and is dropped here.
+        drop(m.insert(5, Z));
+        assert_eq!(zst_drops() - before, 1);
+        drop(m.remove(&6));
+        assert_eq!(zst_drops() - before, 2);
+        let c = m.clone_map_with(|_| Z);
+        drop(c);
+        assert_eq!(zst_drops() - before, 2 + 99);
+    }
+    assert_eq!(zst_drops() - before, 2 + 99 + 99);
+
+    // A zero-sized key: every key is equal.
+    let mut m: HashMap<Z, u32> = HashMap::new();
+    let before = zst_drops();
+    m.insert(Z, 1);
+    m.insert(Z, 2); // the new key is dropped, the stored one kept
+    assert_eq!(zst_drops() - before, 1);
+    let probe = Z;
+    assert_eq!(m[&probe], 2);
+    assert_eq!(m.remove_entry(&probe), Some((Z, 2)));
+    assert_eq!(zst_drops() - before, 3); // the entry's key and the `Z` compared with it
+    assert!(m.is_empty());
+    drop(probe);
+    assert_eq!(zst_drops() - before, 4);
+}
+
+impl<K: Clone, V, S: Clone> HashMap<K, V, S> {
+    /// A copy with values made by `f` (for `Z`, which is not `Clone`).
+    fn clone_map_with(&self, f: impl Fn(&V) -> V) -> Self {
+        HashMap { hash_builder: self.hash_builder.clone(), table: self.table.clone_with(|k, v| (k.clone(), f(v))) }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Large keys and values
+
+#[test]
+fn large_values_inline() {
+    let mut m: HashMap<u32, [u64; 64]> = HashMap::new();
+    let val = |i: u32| core::array::from_fn::<u64, 64, _>(|j| i as u64 * 1000 + j as u64);
+    for i in 0..500 {
+        m.insert(i, val(i));
+    }
+    ok(&m);
+    let c = m.clone();
+    for i in (0..500).step_by(2) {
+        assert_eq!(m.remove(&i), Some(val(i)));
+    }
+    m.shrink_to_fit();
+    m.finish_resize();
+    ok(&m);
+    assert!((1..500).step_by(2).all(|i| m[&i] == val(i)));
+    assert!((0..500).all(|i| c[&i] == val(i)));
+    model::<u16, Big, _>(Fixed(2), 32);
+}
+
+#[test]
+fn string_keys_and_large_keys() {
+    let mut m: HashMap<String, usize> = HashMap::new();
+    for i in 0..300 {
+        m.insert(format!("key number {i} {}", "x".repeat(i % 50)), i);
+    }
+    ok(&m);
+    // Lookups by `&str` through `Equivalent`.
+    assert_eq!(m.get("key number 7 xxxxxxx"), Some(&7));
+    assert_eq!(m.remove("key number 8 xxxxxxxx"), Some(8));
+    assert!(!m.contains_key("key number 8 xxxxxxxx"));
+    model::<String, u32, _>(Fixed(3), 32);
+    model::<String, Big, _>(Colliding { bucket_bits: 3 }, 16);
+
+    let mut big: HashMap<[u64; 40], u8> = HashMap::new();
+    for i in 0..200u64 {
+        big.insert([i; 40], i as u8);
+    }
+    ok(&big);
+    assert_eq!(big[&[77; 40]], 77);
+}
+
+// ---------------------------------------------------------------------------
+// Behaviour next to std
+
+#[test]
+fn debug_output_matches_std() {
+    let m = HashMap::from([(1, "a")]);
+    let s = StdMap::from([(1, "a")]);
+    assert_eq!(format!("{m:?}"), format!("{s:?}"));
+    assert_eq!(format!("{m:#?}"), format!("{s:#?}"));
+    assert_eq!(format!("{:?}", m.iter()), format!("{:?}", s.iter()));
+    assert_eq!(format!("{:?}", m.keys()), format!("{:?}", s.keys()));
+    assert_eq!(format!("{:?}", m.values()), format!("{:?}", s.values()));
+    let e: HashMap<u8, u8> = HashMap::new();
+    assert_eq!(format!("{e:?}"), "{}");
+    // Several entries: the same entries, in some order.
+    let m: HashMap<u32, u32> = (0..20).map(|i| (i, i * i)).collect();
+    let text = format!("{m:?}");
+    assert!(text.starts_with('{') && text.ends_with('}'));
+    let mut parts: Vec<&str> = text[1..text.len() - 1].split(", ").collect();
+    parts.sort_unstable();
+    let mut want: Vec<String> = (0..20).map(|i| format!("{i}: {}", i * i)).collect();
+    want.sort_unstable();
+    assert_eq!(parts, want);
+    // Entry and OccupiedError formatting.
+    let mut m = HashMap::from([(1, 10)]);
+    assert_eq!(format!("{:?}", m.entry(1)), "Entry(OccupiedEntry { key: 1, value: 10 })");
+    assert_eq!(format!("{:?}", m.entry(2)), "Entry(VacantEntry(2))");
+    let err = m.try_insert(1, 11).unwrap_err();
+    assert_eq!(err.to_string(), "failed to insert 11, key 1 already exists with value 10");
+}
+
+#[test]
+fn equality_ignores_order_capacity_and_resize_state() {
+    let a: HashMap<u32, u32> = (0..100).map(|i| (i, i)).collect();
+    let mut b: HashMap<u32, u32> = HashMap::with_capacity(1000);
+    for i in (0..100).rev() {
+        b.insert(i, i);
+    }
+    let mut c = HashMap::new();
+    for i in 0..200 {
+        c.insert(i, i);
+    }
+    c.retain(|k, _| *k < 100);
+    c.shrink_to_fit();
+    assert!(c.is_resizing());
+    assert_eq!(a, b);
+    assert_eq!(a, c);
+    b.insert(5, 6);
+    assert_ne!(a, b);
+    b.insert(5, 5);
+    b.insert(100, 100);
+    assert_ne!(a, b);
+    assert_eq!(HashMap::<u8, u8>::new(), HashMap::default());
+}
+
+#[test]
+#[should_panic(expected = "key not found")]
+fn index_of_a_missing_key_panics() {
+    let m = HashMap::from([(1, 2)]);
+    assert_eq!(m[&1], 2);
+    let _ = m[&3];
+}
+
+#[test]
+fn from_array_and_from_iter_keep_the_last_duplicate() {
+    let m = HashMap::from([(1, 'a'), (2, 'b'), (1, 'c')]);
+    let s = StdMap::from([(1, 'a'), (2, 'b'), (1, 'c')]);
+    assert_eq!(sorted(m.clone()), sorted(s.clone()));
+    let m: HashMap<_, _> = [(3, 'x'), (3, 'y')].into_iter().collect();
+    assert_eq!(sorted(m), [(3, 'y')]);
+    let m: HashMap<u32, u32, Fixed> = (0..1000).map(|i| (i % 300, i)).collect();
+    let s: StdMap<u32, u32> = (0..1000).map(|i| (i % 300, i)).collect();
+    assert_eq!(sorted(m), sorted(s));
+}
+
+#[test]
+fn extend_variants() {
+    let pairs: Vec<(u32, u32)> = (0..50).map(|i| (i % 40, i)).collect();
+    let mut m = HashMap::from([(1000, 1)]);
+    let mut s = StdMap::from([(1000, 1)]);
+    m.extend(pairs.iter().copied());
+    s.extend(pairs.iter().copied());
+    m.extend(pairs.iter().map(|(k, v)| (k, v)));
+    s.extend(pairs.iter().map(|(k, v)| (k, v)));
+    m.extend(&pairs);
+    // std has no `Extend<&(K, V)>`.
+    s.extend(pairs.iter().copied());
+    // An iterator whose size hint is wrong in both directions.
+    m.extend((0..500).filter(|i| i % 7 == 0).map(|i| (i, i)));
+    s.extend((0..500).filter(|i| i % 7 == 0).map(|i| (i, i)));
+    m.extend(core::iter::repeat((9999, 1)).take(3));
+    s.extend(core::iter::repeat((9999, 1)).take(3));
+    ok(&m);
+    assert_eq!(sorted(m), sorted(s));
+}
+
+#[test]
+fn capacity_errors() {
+    let mut m: HashMap<u64, u64> = HashMap::new();
+    assert_eq!(m.try_reserve(usize::MAX), Err(TryReserveError::CapacityOverflow));
+    assert_eq!(m.try_reserve(usize::MAX / 2), Err(TryReserveError::CapacityOverflow));
+    m.insert(1, 1);
+    assert_eq!(m.try_reserve(usize::MAX), Err(TryReserveError::CapacityOverflow));
+    assert_eq!(m.try_reserve(1 << 62), Err(TryReserveError::CapacityOverflow));
+    // A failed reservation changes nothing.
+    assert_eq!(m.len(), 1);
+    ok(&m);
+    assert!(m.try_reserve(100).is_ok() && m.capacity() >= 101);
+    let mut s: StdMap<u64, u64> = StdMap::new();
+    assert!(s.try_reserve(usize::MAX).is_err());
+}
+
+#[test]
+#[should_panic(expected = "capacity overflow")]
+fn with_capacity_usize_max_panics() {
+    let _m: HashMap<u64, u64> = HashMap::with_capacity(usize::MAX);
+}
+
+#[test]
+#[should_panic(expected = "capacity overflow")]
+fn reserve_usize_max_panics() {
+    let mut m: HashMap<u64, u64> = HashMap::from([(1, 1)]);
+    m.reserve(usize::MAX);
+}
+
+#[test]
+fn clear_keeps_the_array_and_shrink_frees_it() {
+    let mut m: HashMap<u32, u32> = (0..100).map(|i| (i, i)).collect();
+    let cap = m.capacity();
+    m.clear();
+    assert!(m.is_empty() && !m.is_resizing());
+    assert_eq!(m.capacity(), cap);
+    m.shrink_to_fit();
+    assert_eq!(m.capacity(), 0);
+    assert_eq!(m.allocated_bytes(), 0);
+}
+
+#[test]
+fn iterators_know_their_length() {
+    // One at a time: the 53rd insert starts a doubling (`collect` would
+    // reserve for all of them first).
+    let mut m = HashMap::new();
+    for i in 0..53u32 {
+        m.insert(i, i);
+    }
+    assert!(m.is_resizing());
+    let mut it = m.iter();
+    for left in (0..53).rev() {
+        it.next().unwrap();
+        assert_eq!(it.len(), left);
+    }
+    assert!(it.next().is_none() && it.next().is_none());
+    assert_eq!(m.iter_mut().len(), 53);
+    assert_eq!(m.values_mut().len(), 53);
+    assert_eq!(m.drain().len(), 53);
+}
+
+#[test]
+fn get_disjoint_mut_panics_on_equal_present_keys_only() {
+    let mut m = HashMap::from([(1, 1), (2, 2)]);
+    let [a, b] = m.get_disjoint_mut([&1, &3]);
+    assert_eq!((a, b), (Some(&mut 1), None));
+    // Equal absent keys are fine (as in std and hashbrown).
+    assert_eq!(m.get_disjoint_mut([&7, &7]), [None, None]);
+    let r = std::panic::catch_unwind(core::panic::AssertUnwindSafe(|| {
+        let _ = m.get_disjoint_mut([&1, &1]);
+    }));
+    assert!(r.is_err());
+    ok(&m);
+}
+
+// ---------------------------------------------------------------------------
+// Compile-time checks
+
+/// Regression: `Entry` (through `VacantEntry`, whose engine handle held raw
+/// pointers without `Send`/`Sync` impls) was neither `Send` nor `Sync`,
+/// unlike std's. Compile-time; found by `auto_traits` below.
+#[test]
+fn regression_entry_is_send_and_sync() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<Entry<'static, u64, String, DefaultHashBuilder>>();
+    send_sync::<VacantEntry<'static, u64, String, DefaultHashBuilder>>();
+    send_sync::<OccupiedEntry<'static, u64, String, DefaultHashBuilder>>();
+}
+
+/// Regression: `Drain` was invariant in `K` and `V` (the engine held the
+/// drained table as `&'a mut`), while std's is covariant, so code that
+/// shortens `Drain<'_, &'static str, _>` compiled with std only.
+/// Compile-time; found by `variance` below.
+#[test]
+fn regression_drain_is_covariant() {
+    fn shorten<'a>(d: Drain<'a, &'static str, &'static str>) -> Drain<'a, &'a str, &'a str> {
+        d
+    }
+    let mut m = HashMap::from([("k", "v")]);
+    let local = String::from("x");
+    let mut d = shorten(m.drain());
+    assert_eq!(d.next(), Some(("k", "v")));
+    assert!(d.all(|(k, _)| k != local.as_str()));
+    drop(d);
+    assert!(m.is_empty());
+    m.insert("again", "works");
+    ok(&m);
+}
+
+#[allow(dead_code)]
+fn auto_traits() {
+    fn send<T: Send>() {}
+    fn sync<T: Sync>() {}
+    send::<HashMap<u64, String>>();
+    sync::<HashMap<u64, String>>();
+    send::<Iter<'static, u64, String>>();
+    sync::<Iter<'static, u64, String>>();
+    send::<IterMut<'static, u64, String>>();
+    sync::<IterMut<'static, u64, String>>();
+    send::<IntoIter<u64, String>>();
+    sync::<IntoIter<u64, String>>();
+    send::<Drain<'static, u64, String>>();
+    sync::<Drain<'static, u64, String>>();
+    send::<Keys<'static, u64, String>>();
+    send::<Values<'static, u64, String>>();
+    send::<ValuesMut<'static, u64, String>>();
+    send::<IntoKeys<u64, String>>();
+    send::<IntoValues<u64, String>>();
+    send::<Entry<'static, u64, String, DefaultHashBuilder>>();
+    sync::<Entry<'static, u64, String, DefaultHashBuilder>>();
+    send::<ExtractIf<'static, u64, String, fn(&u64, &mut String) -> bool>>();
+}
+
+/// Covariance in the lifetimes of keys and values, as std's types have.
+#[allow(dead_code)]
+fn variance() {
+    fn map<'a>(m: HashMap<&'static str, &'static str>) -> HashMap<&'a str, &'a str> {
+        m
+    }
+    fn iter<'a, 'b>(i: Iter<'b, &'static str, &'static str>) -> Iter<'b, &'a str, &'a str> {
+        i
+    }
+    fn into_iter<'a>(i: IntoIter<&'static str, &'static str>) -> IntoIter<&'a str, &'a str> {
+        i
+    }
+    fn keys<'a, 'b>(i: Keys<'b, &'static str, &'static str>) -> Keys<'b, &'a str, &'a str> {
+        i
+    }
+    fn values<'a, 'b>(i: Values<'b, &'static str, &'static str>) -> Values<'b, &'a str, &'a str> {
+        i
+    }
+    fn into_keys<'a>(i: IntoKeys<&'static str, &'static str>) -> IntoKeys<&'a str, &'a str> {
+        i
+    }
+    fn into_values<'a>(i: IntoValues<&'static str, &'static str>) -> IntoValues<&'a str, &'a str> {
+        i
+    }
+    fn drain<'a, 'b>(d: Drain<'b, &'static str, &'static str>) -> Drain<'b, &'a str, &'a str> {
+        d
+    }
+}
+
+/// A hasher that ignores part of the key still gives a consistent map.
+#[test]
+fn hash_impl_that_ignores_fields() {
+    #[derive(Debug, Clone)]
+    struct K(u32, u32);
+    impl Hash for K {
+        fn hash<H: Hasher>(&self, h: &mut H) {
+            self.0.hash(h);
+        }
+    }
+    impl PartialEq for K {
+        fn eq(&self, o: &Self) -> bool {
+            self.0 == o.0 && self.1 == o.1
+        }
+    }
+    impl Eq for K {}
+    let mut m = HashMap::new();
+    for i in 0..400 {
+        m.insert(K(i % 3, i), i);
+    }
+    ok(&m);
+    assert_eq!(m.len(), 400);
+    assert_eq!(m[&K(1, 100)], 100);
+    assert_eq!(m.get(&K(1, 101)), None);
+}

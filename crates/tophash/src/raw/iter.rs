@@ -8,7 +8,7 @@
 
 use core::marker::PhantomData;
 use core::mem;
-use core::ptr;
+use core::ptr::{self, NonNull};
 
 use super::bucket::{at, ArrayView, BucketRef, Header};
 use super::tophash::{BitMask, BUCKET_SLOTS, EMPTY_REST};
@@ -177,9 +177,21 @@ impl<K, V> Drop for RawIntoIter<K, V> {
 pub(crate) struct RawDrain<'a, K, V> {
     iter: RawIter<K, V>,
     table: RawTable<K, V>,
-    orig: &'a mut RawTable<K, V>,
-    marker: PhantomData<&'a mut (K, V)>,
+    /// The drained table, mutably borrowed for `'a`. A pointer, not a
+    /// `&'a mut`, so that `Drain` is covariant in `K` and `V` like std's
+    /// (a `&mut` made it invariant): while the drain lives `orig` holds no
+    /// entry, and only an emptied table is written back to it, so no value
+    /// of a shortened type can reach the map.
+    orig: NonNull<RawTable<K, V>>,
+    marker: PhantomData<&'a RawTable<K, V>>,
 }
+
+// SAFETY: a `RawDrain` is an owned `RawTable<K, V>` plus the exclusive
+// borrow `orig` stands for; both are `Send` exactly when `K` and `V` are.
+unsafe impl<K: Send, V: Send> Send for RawDrain<'_, K, V> {}
+// SAFETY: through `&RawDrain` only the remaining entries are read (`rest`),
+// as through `&RawTable`.
+unsafe impl<K: Sync, V: Sync> Sync for RawDrain<'_, K, V> {}
 
 impl<'a, K, V> RawDrain<'a, K, V> {
     pub(crate) fn new(orig: &'a mut RawTable<K, V>) -> Self {
@@ -187,7 +199,7 @@ impl<'a, K, V> RawDrain<'a, K, V> {
         let iter = RawIter::new(&table);
         // As in `RawIntoIter::new`: the cursor owns the entries now.
         table.count = 0;
-        RawDrain { iter, table, orig, marker: PhantomData }
+        RawDrain { iter, table, orig: NonNull::from(orig), marker: PhantomData }
     }
 
     /// The entries not yet yielded, for `Debug`.
@@ -218,7 +230,9 @@ impl<K, V> Drop for RawDrain<'_, K, V> {
         impl<K, V> Drop for Restore<'_, '_, K, V> {
             fn drop(&mut self) {
                 self.0.table.forget_entries_keep_array();
-                mem::swap(self.0.orig, &mut self.0.table);
+                // SAFETY: `orig` came from the `&'a mut` that `new` took and
+                // that this drain holds for `'a`; nothing else reaches it.
+                mem::swap(unsafe { self.0.orig.as_mut() }, &mut self.0.table);
             }
         }
         let r = Restore(self);

@@ -309,6 +309,14 @@ pub(crate) struct Vacancy<K, V> {
     tail: *mut Header,
 }
 
+// SAFETY: like `Slot`, a `Vacancy` is a position, not an owner; the
+// `Vacant` that holds it also holds the `&mut RawTable`, which carries std's
+// bounds. Without these, its raw pointers made `VacantEntry` (and so
+// `Entry`) neither `Send` nor `Sync`, unlike std's.
+unsafe impl<K, V> Send for Vacancy<K, V> {}
+// SAFETY: as above.
+unsafe impl<K, V> Sync for Vacancy<K, V> {}
+
 /// The outcome of a probe for a write, inside the engine.
 enum RawProbe<K, V> {
     Found(Slot<K, V>),
