@@ -517,7 +517,10 @@ fn compare_with_go(g: &go::LabGrow, args: &Args, nar: &Narration, csv_path: &Pat
         let gs = go_starts.get(k);
         t.row(vec![
             (k + 1).to_string(),
-            format!("{} -> {}", gr.old_b, gr.new_b),
+            match gr.kind {
+                tophash::ResizeKind::SameSize => format!("{} -> {} (tophash: same-size)", gr.old_b, gr.new_b),
+                _ => format!("{} -> {}", gr.old_b, gr.new_b),
+            },
             thousands(gr.start_insert),
             gs.map_or("-".into(), |s| thousands(s.0)),
             gr.end_insert.map_or("(not yet)".into(), thousands),
@@ -531,9 +534,11 @@ fn compare_with_go(g: &go::LabGrow, args: &Args, nar: &Narration, csv_path: &Pat
         None => {
             let _ = writeln!(
                 s,
-                "B after each of the {} inserts: identical ({} growths in both, all doublings).",
+                "B after each of the {} inserts: identical ({} growths in Go 1.19, {} in tophash, {} of them doublings).",
                 thousands(args.keys),
-                go_starts.len()
+                go_starts.len(),
+                nar.growths.len(),
+                nar.growths.iter().filter(|g| g.kind == tophash::ResizeKind::Double).count()
             );
         }
         Some(i) => {
@@ -547,6 +552,19 @@ fn compare_with_go(g: &go::LabGrow, args: &Args, nar: &Narration, csv_path: &Pat
         }
     }
     s.push_str(&t.text());
+    for g in nar.growths.iter().filter(|g| g.kind == tophash::ResizeKind::SameSize) {
+        let _ = writeln!(
+            s,
+            "tophash started a same-size growth at insert #{} ({} overflow buckets >= 2^min(B,15) = {}, B = {}) with no \
+             deletes. Go 1.19 counts overflow buckets exactly only while B < 16 (incrnoverflow increments with \
+             probability 2^(15-B) above), so it starts none here; while tophash's same-size growth runs, its next \
+             doubling waits.",
+            thousands(g.start_insert),
+            g.overflow_at_start,
+            1u64 << g.old_b.min(15),
+            g.old_b
+        );
+    }
     let _ = writeln!(
         s,
         "Starts are fixed by the count (Go's overLoadFactor); ends may differ, since each write evacuates the old \
@@ -554,7 +572,9 @@ fn compare_with_go(g: &go::LabGrow, args: &Args, nar: &Narration, csv_path: &Pat
     );
     let mut page = html::p(s.lines().nth(1).unwrap_or(""));
     page.push_str(&t.html());
-    page.push_str(&html::p(s.lines().last().unwrap_or("")));
+    for line in s.lines().filter(|l| l.starts_with("tophash started") || l.starts_with("Starts are")) {
+        page.push_str(&html::p(line));
+    }
     Ok((s, page))
 }
 
