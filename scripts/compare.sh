@@ -5,12 +5,13 @@
 #
 #     scripts/compare.sh --quick
 #
-# (sizes 1K and 100K, 3 rounds; a few minutes on 2 cores once built) prints
-# ONE markdown table: rows = workload x keys x size, cells = median ns/op
-# (and each map's ratio to hashbrown), plus memory per entry, and the
-# tophash/Go ratio. Without --quick it runs 1K, 100K, 1M and 10M with 5
-# rounds (tens of minutes, ~6 GiB RAM at 10M). Results also land in
-# target/compare/{table.md,results.csv,results.json}.
+# (sizes 1K and 100K, 3 rounds; about a minute on 2 cores once built)
+# prints ONE markdown table: rows = workload x keys x size, cells = median
+# ns/op (and each map's ratio to hashbrown), plus memory per entry, and the
+# tophash/Go ratio. Without --quick it runs 1K, 100K, 1M and 10M with 3
+# rounds: hours on a loaded 2-core VM (10M dominates; ~6 GiB RAM), so
+# `--sizes 1K,100K,1M` (under 10 minutes) is the practical full-ish run.
+# Results also land in target/compare/{table.md,results.csv,results.json}.
 #
 # Options go to the runner (target/release/compare --help lists them):
 #     scripts/compare.sh --sizes 1K,100K,1M --reps 5

@@ -6,7 +6,7 @@
 //!
 //! ```text
 //! cargo run --release -p tophash-bench --bin compare -- --quick
-//! cargo run --release -p tophash-bench --bin compare -- --sizes 1K,100K,1M,10M --reps 5
+//! cargo run --release -p tophash-bench --bin compare -- --sizes 1K,100K,1M --reps 5
 //! ```
 //!
 //! (`scripts/compare.sh` installs Go 1.19 and the word list first.)
@@ -153,13 +153,13 @@ struct Cli {
     /// Map sizes, comma-separated; K and M suffixes allowed [default: 1K,100K,1M,10M; with --quick 1K,100K]
     #[arg(long, value_delimiter = ',', value_parser = parse_size)]
     sizes: Option<Vec<usize>>,
-    /// Rounds per (keys, size, map); the table shows the median [default: 5; with --quick 3]
+    /// Rounds per (keys, size, map); the table shows the median [default: 3]
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1000))]
     reps: Option<u32>,
     /// Repeat each timed pass until it covers this many operations [default: 1000000; with --quick 200000]
     #[arg(long, value_parser = parse_size)]
     min_ops: Option<usize>,
-    /// Small, fast configuration: sizes 1K,100K, 3 rounds, 200K ops per pass
+    /// Small, fast configuration: sizes 1K,100K and 200K operations per timed pass
     #[arg(long)]
     quick: bool,
     /// Key kinds, comma-separated: u64_seq, u64_rand, string
@@ -815,7 +815,7 @@ fn table(res: &Results, cfg: &Config) -> String {
 }
 
 fn csv(res: &Results, cfg: &Config) -> String {
-    let mut s = String::from("metric,keys,size,map,value,unit,ratio_to_hashbrown,iters,samples\n");
+    let mut s = String::from("metric,keys,size,map,value,unit,ratio_to_hashbrown,iters,rounds_ns_per_op\n");
     for r in rows(res, cfg) {
         let base = r.values.get("hashbrown").copied();
         let (metric, unit) = match r.what.split_once(" (") {
@@ -852,7 +852,7 @@ fn run(cli: Cli) -> Result<()> {
     };
     let mut cfg = Config {
         sizes,
-        reps: cli.reps.unwrap_or(if cli.quick { 3 } else { 5 }),
+        reps: cli.reps.unwrap_or(3),
         min_ops: cli.min_ops.unwrap_or(if cli.quick { 200_000 } else { 1_000_000 }),
         keys: dedup(cli.keys.iter().map(|k| k.name().to_owned())),
         workloads: dedup(cli.workloads.iter().map(|w| w.name().to_owned())),
