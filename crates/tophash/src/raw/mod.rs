@@ -150,7 +150,7 @@ mod tests;
 use core::marker::PhantomData;
 use core::ptr;
 
-use bucket::{alloc_overflow, at, ArrayView, BucketArray, BucketRef, Header, Released};
+use bucket::{alloc_overflow, at, ArrayView, BucketArray, BucketRef, Header};
 use tophash::{tophash, BUCKET_SLOTS, EMPTY_ONE, EMPTY_REST, MIN_TOPHASH};
 
 use crate::stats::{Event, Observer, Reason};
@@ -234,16 +234,13 @@ pub(crate) struct OldArray<K, V> {
     /// Progress counter: every old bucket below this has been evacuated.
     pub(crate) nevacuate: usize,
     pub(crate) kind: ResizeKind,
-    /// Pages handed back so far (buckets below the mark are dead).
-    pub(crate) released: Released,
     /// Old buckets evacuated so far (below the mark or not).
     pub(crate) done: usize,
 }
 
 impl<K, V> OldArray<K, V> {
     fn new(arr: BucketArray<K, V>, kind: ResizeKind) -> Self {
-        let released = arr.release_start();
-        OldArray { arr, nevacuate: 0, kind, released, done: 0 }
+        OldArray { arr, nevacuate: 0, kind, done: 0 }
     }
 
     /// Whether old bucket `i` has been evacuated. Below the mark this is
@@ -259,7 +256,6 @@ impl<K, V> OldArray<K, V> {
 /// write before it is unmapped (only for mapped arrays).
 pub(crate) struct Retired<K, V> {
     pub(crate) arr: BucketArray<K, V>,
-    pub(crate) released: Released,
 }
 
 /// A live or insertable slot: slot `index` of bucket `bucket`, in the chain
