@@ -600,7 +600,7 @@ where
     /// present (the stored key is kept, as in std). O(1) average.
     ///
     /// Growth: an insert of a new key that would take the map past
-    /// [`capacity`](Self::capacity), or that finds `2^min(B,15)` overflow
+    /// [`capacity`](Self::capacity), or that finds as many overflow buckets as
     /// buckets, starts a resize (one zeroed allocation, nothing moved).
     /// While a resize is in progress, each insert evacuates at most two old
     /// buckets first (Go's `growWork`).

@@ -388,7 +388,7 @@ fn claim_story(
     let b = ours.first().map_or(0, |r| r.b_before);
     let cap = 13u64 << b.saturating_sub(1);
     let cap = if b == 0 { 8 } else { cap };
-    let threshold = 1u64 << b.min(15);
+    let threshold = 1u64 << b;
     let max_ovf = nth / 8;
     let max_per = ours.iter().map(|r| r.max_started_per_insert).max().unwrap_or(0);
     let mut s = String::new();
@@ -410,7 +410,8 @@ fn claim_story(
     );
     let _ = writeln!(
         s,
-        "- A same-size growth needs >= 2^min(B,15) = {threshold} overflow buckets. An overflow bucket is linked only behind \
+        "- A same-size growth needs as many overflow buckets as buckets, 2^B = {threshold} (Go: its counter reaching \
+         2^min(B,15), exact below B = 16). An overflow bucket is linked only behind \
          8 full slots, so without deletes {} keys make at most {} of them: it cannot happen here.",
         thousands(nth),
         max_ovf
@@ -555,13 +556,11 @@ fn compare_with_go(g: &go::LabGrow, args: &Args, nar: &Narration, csv_path: &Pat
     for g in nar.growths.iter().filter(|g| g.kind == tophash::ResizeKind::SameSize) {
         let _ = writeln!(
             s,
-            "tophash started a same-size growth at insert #{} ({} overflow buckets >= 2^min(B,15) = {}, B = {}) with no \
-             deletes. Go 1.19 counts overflow buckets exactly only while B < 16 (incrnoverflow increments with \
-             probability 2^(15-B) above), so it starts none here; while tophash's same-size growth runs, its next \
-             doubling waits.",
+            "tophash started a same-size growth at insert #{} ({} overflow buckets >= 2^B = {}, B = {}) with no \
+             deletes; Go 1.19's trigger is the same rule, read through its approximate counter.",
             thousands(g.start_insert),
             g.overflow_at_start,
-            1u64 << g.old_b.min(15),
+            1u64 << g.old_b,
             g.old_b
         );
     }

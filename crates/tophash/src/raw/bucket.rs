@@ -281,6 +281,9 @@ pub(crate) struct BucketArray<K, V> {
     pub(crate) view: ArrayView<K, V>,
     /// Whether `base` is an OS mapping (else the global allocator's).
     mapped: bool,
+    /// For a mapped array: how far its header and slot regions have been
+    /// unmapped already (buckets below that are dead).
+    released: Released,
 }
 
 impl<K, V> BucketArray<K, V> {
@@ -323,7 +326,11 @@ impl<K, V> BucketArray<K, V> {
             len,
             marker: PhantomData,
         };
-        Ok(BucketArray { base, b, view, mapped })
+        let released = Released {
+            hdrs: (view.hdrs as usize).next_multiple_of(sys::PAGE),
+            slots: (view.slots as usize).next_multiple_of(sys::PAGE),
+        };
+        Ok(BucketArray { base, b, view, mapped, released })
     }
 
     #[inline(always)]
@@ -336,9 +343,29 @@ impl<K, V> BucketArray<K, V> {
         self.view.mask
     }
 
-    /// Bytes of the allocation.
+    /// Bytes of the allocation still held (a mapped array gives pages back
+    /// as evacuation passes them).
     pub(crate) fn bytes(&self) -> usize {
-        Self::layout(self.b).map_or(0, |(l, _, _)| l.size())
+        let size = Self::layout(self.b).map_or(0, |(l, _, _)| l.size());
+        if self.mapped {
+            self.mapped_parts(size).iter().map(|&(_, n)| n).sum()
+        } else {
+            size
+        }
+    }
+
+    /// The parts of a mapping of `size` bytes not unmapped yet, as
+    /// (address, length): before the header cursor's start, from the header
+    /// cursor to the slot cursor's start, and from the slot cursor to the end
+    /// (each page aligned; empty parts left out).
+    fn mapped_parts(&self, size: usize) -> alloc::vec::Vec<(usize, usize)> {
+        let base = self.base.as_ptr() as usize;
+        let end = (base + size).next_multiple_of(sys::PAGE);
+        let h0 = (self.view.hdrs as usize).next_multiple_of(sys::PAGE);
+        let s0 = (self.view.slots as usize).next_multiple_of(sys::PAGE);
+        let r = self.released;
+        let parts = [(base, h0), (r.hdrs, s0.max(r.hdrs)), (r.slots.max(s0), end)];
+        parts.into_iter().filter(|&(a, b)| b > a).map(|(a, b)| (a, b - a)).collect()
     }
 
     /// Frees the array itself. Entries and stand-alone overflow buckets must
@@ -349,8 +376,11 @@ impl<K, V> BucketArray<K, V> {
     pub(crate) unsafe fn free(self) {
         let (layout, _, _) = Self::layout(self.b).expect("layout was valid at allocation");
         if self.mapped {
-            // SAFETY: mapped in `new_zeroed` with this size.
-            unsafe { sys::unmap(self.base.as_ptr(), layout.size()) }
+            for (p, n) in self.mapped_parts(layout.size()) {
+                // SAFETY: each part is page aligned, inside the mapping made in
+                // `new_zeroed`, and not unmapped yet.
+                unsafe { sys::unmap(p as *mut u8, n) }
+            }
         } else {
             // SAFETY: allocated in `new_zeroed` with this same layout.
             unsafe { alloc::alloc::dealloc(self.base.as_ptr(), layout) }
@@ -362,27 +392,17 @@ impl<K, V> BucketArray<K, V> {
         self.mapped
     }
 
-    /// A cursor for [`release_upto`](Self::release_upto), at the start.
-    pub(crate) fn release_start(&self) -> Released {
-        let v = self.view;
-        Released {
-            hdrs: (v.hdrs as usize).next_multiple_of(sys::PAGE),
-            slots: (v.slots as usize).next_multiple_of(sys::PAGE),
-        }
-    }
-
-    /// Hands back to the OS the whole pages that hold only buckets below
-    /// `upto` (headers and slots) and that `r` has not released yet, at most
-    /// about `budget` bytes; advances `r`. Returns whether everything below
-    /// `upto` is released. A region is released only once at least `batch`
-    /// bytes of it are due, to keep the number of system calls down.
-    /// Released memory reads as zeroes. Does nothing for arrays that are not
-    /// mapped.
+    /// Unmaps the whole pages that hold only buckets below `upto` (headers
+    /// and slots) and were not unmapped yet, at most about `budget` bytes,
+    /// and only once at least `batch` bytes of a region are due (fewer
+    /// system calls). Returns whether everything below `upto` is gone. Does
+    /// nothing for arrays that are not mapped.
     ///
     /// # Safety
-    /// No bucket below `upto` is read as data again: evacuated old buckets
-    /// are known by index against the mark, never by content.
-    pub(crate) unsafe fn release_upto(&self, r: &mut Released, upto: usize, budget: usize, batch: usize) -> bool {
+    /// No bucket below `upto` is touched again: evacuated old buckets are
+    /// known by index against the mark, never by content. (A stray read
+    /// would fault, not read stale data.)
+    pub(crate) unsafe fn release_upto(&mut self, upto: usize, budget: usize, batch: usize) -> bool {
         if !self.mapped {
             return true;
         }
@@ -391,14 +411,16 @@ impl<K, V> BucketArray<K, V> {
         let h_end = (v.hdrs as usize + upto * HEADER) & !(sys::PAGE - 1);
         let s_end = (v.slots as usize + upto * Lay::<K, V>::SLOTS) & !(sys::PAGE - 1);
         let mut left = budget;
+        let r = &mut self.released;
         for (cur, end) in [(&mut r.hdrs, h_end), (&mut r.slots, s_end)] {
             if *cur < end && left > 0 && end - *cur >= batch {
                 // Whole pages; an unlimited budget (`usize::MAX`) stays unlimited.
                 let n = (end - *cur).min(left.checked_next_multiple_of(sys::PAGE).unwrap_or(usize::MAX));
                 // SAFETY: `[cur, cur + n)` is page aligned, inside the
-                // mapping (ends at or before the page holding bucket `upto`),
-                // and per the caller contract holds only dead buckets.
-                unsafe { sys::release(*cur as *mut u8, n) };
+                // mapping (it ends at or before the page holding bucket
+                // `upto`), not unmapped before (the cursor only grows), and
+                // per the caller contract holds only dead buckets.
+                unsafe { sys::unmap(*cur as *mut u8, n) };
                 *cur += n;
                 left = left.saturating_sub(n);
             }

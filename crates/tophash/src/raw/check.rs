@@ -70,7 +70,7 @@ impl<K, V> RawTable<K, V> {
         if self.limit != super::capacity_for(cur.b) {
             return Err(format!("inv 9: limit {} for B = {}", self.limit, cur.b));
         }
-        let ovf = if self.old.is_some() { usize::MAX } else { 1 << cur.b.min(15) };
+        let ovf = if self.old.is_some() { usize::MAX } else { super::overflow_limit(cur.b) };
         if self.ovf_limit != ovf {
             return Err(format!("inv 9: ovf_limit {} for B = {}", self.ovf_limit, cur.b));
         }

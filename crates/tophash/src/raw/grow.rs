@@ -101,8 +101,9 @@ impl<K, V> RawTable<K, V> {
     pub(crate) fn drain_retired(&mut self, all: bool) {
         let Some(r) = self.retired.as_mut() else { return };
         let budget = if all { usize::MAX } else { RELEASE_BUDGET };
+        let len = r.arr.view.len;
         // SAFETY: every bucket of a retired array is dead.
-        if unsafe { r.arr.release_upto(&mut r.released, r.arr.view.len, budget, 0) } {
+        if unsafe { r.arr.release_upto(len, budget, 0) } {
             let r = self.retired.take().expect("checked above");
             // SAFETY: dead buckets only; nothing points into the array.
             unsafe { r.arr.free() };
@@ -289,8 +290,9 @@ impl<K, V> RawTable<K, V> {
         }
         // Buckets below the mark are dead and read by index only (see
         // `OldArray::evacuated`), so their pages can go back to the OS.
+        let mark = old.nevacuate;
         // SAFETY: as just said.
-        unsafe { old.arr.release_upto(&mut old.released, old.nevacuate, RELEASE_BUDGET, RELEASE_BATCH) };
+        unsafe { old.arr.release_upto(mark, RELEASE_BUDGET, RELEASE_BATCH) };
         if old.nevacuate == n {
             self.end_resize();
         }
@@ -312,7 +314,7 @@ impl<K, V> RawTable<K, V> {
             // an earlier resize is long drained by now (it needed far fewer
             // writes than this resize did); free whatever is left of it.
             self.drain_retired(true);
-            self.retired = Some(Retired { arr: old.arr, released: old.released });
+            self.retired = Some(Retired { arr: old.arr });
         } else {
             // SAFETY: as said above; a small array, freed at once.
             unsafe { old.arr.free() };

@@ -18,9 +18,11 @@
 //!
 //! ## Growth
 //!
-//! Exactly Go 1.19's triggers. When an insert of a *new* key finds that
-//! `count + 1 > 6.5 · 2^B` (and `> 8`), or that the table has `2^min(B, 15)`
-//! overflow buckets, and no resize is under way, it starts one: doubling
+//! Go 1.19's triggers. When an insert of a *new* key finds that
+//! `count + 1 > 6.5 · 2^B` (and `> 8`), or that the table has as many
+//! overflow buckets as buckets (see *Exact overflow count* below for how
+//! that reads Go's `2^min(B, 15)`), and no resize is under way, it starts
+//! one: doubling
 //! for the load factor, same-size (compacting chains) for overflow. Starting
 //! a resize only allocates the new array and keeps the old one; nothing
 //! moves. From then on every insert or remove first *evacuates* the old
@@ -87,9 +89,16 @@
 //!   between calls to `next`.
 //! * **No iteration-order randomisation** (std does not promise any order
 //!   either); the seed of the default hasher already varies it per map.
-//! * **Exact overflow count.** Go approximates `noverflow` once `B >= 16`
-//!   to keep it in a `uint16`; we count exactly in a `usize`, so the
-//!   same-size trigger fires at exactly `2^15` overflow buckets.
+//! * **Exact overflow count.** Go keeps `noverflow` in a `uint16`: up to
+//!   `B = 15` it counts exactly and triggers a same-size growth at `2^B`
+//!   overflow buckets; from `B = 16` it adds 1 with probability
+//!   `2^-(B-15)` (`incrnoverflow`), so its trigger at a count of `2^15`
+//!   means about `2^B` real overflow buckets ("as many overflow buckets as
+//!   buckets", its comment says). We count exactly in a `usize` and trigger
+//!   at `2^B` for every `B`: Go's threshold without the randomness.
+//!   Comparing an exact count with `2^15` instead would fire eight times
+//!   too early at `B = 18`: `tophash-lab grow` caught a same-size growth at
+//!   insert 1,552,664 of an insert-only workload that Go 1.19 never makes.
 //! * **Large keys and values are stored inline.** Go boxes keys and values
 //!   over 128 bytes. In Rust a user who wants that writes `Box<T>`; we never
 //!   allocate behind the user's back, and keep one code path.
@@ -141,7 +150,7 @@ mod tests;
 use core::marker::PhantomData;
 use core::ptr;
 
-use bucket::{alloc_overflow, at, ArrayView, BucketArray, BucketRef, Header, Released};
+use bucket::{alloc_overflow, at, ArrayView, BucketArray, BucketRef, Header};
 use tophash::{tophash, BUCKET_SLOTS, EMPTY_ONE, EMPTY_REST, MIN_TOPHASH};
 
 use crate::stats::{Event, Observer, Reason};
@@ -178,8 +187,9 @@ pub(crate) fn over_load(count: usize, b: u8) -> bool {
     count > capacity_for(b)
 }
 
-/// Go's `tooManyOverflowBuckets`: as many overflow buckets as main buckets,
-/// with the threshold capped at `2^15`.
+/// Go's `tooManyOverflowBuckets`: as many overflow buckets as main buckets.
+/// Go caps its (approximate, from `B = 16`) counter's threshold at `2^15`;
+/// with an exact count the same rule is `2^B` (see the essay).
 #[inline]
 pub(crate) fn too_many_overflow(noverflow: usize, b: u8) -> bool {
     noverflow >= overflow_limit(b)
@@ -188,7 +198,8 @@ pub(crate) fn too_many_overflow(noverflow: usize, b: u8) -> bool {
 /// The overflow-bucket count at which `too_many_overflow` turns true.
 #[inline]
 pub(crate) fn overflow_limit(b: u8) -> usize {
-    1usize << b.min(15)
+    // An array of 2^b buckets exists, so 2^b fits.
+    1usize << b
 }
 
 /// Smallest `b` whose capacity holds `n` entries (Go's `makemap` loop).
@@ -223,16 +234,13 @@ pub(crate) struct OldArray<K, V> {
     /// Progress counter: every old bucket below this has been evacuated.
     pub(crate) nevacuate: usize,
     pub(crate) kind: ResizeKind,
-    /// Pages handed back so far (buckets below the mark are dead).
-    pub(crate) released: Released,
     /// Old buckets evacuated so far (below the mark or not).
     pub(crate) done: usize,
 }
 
 impl<K, V> OldArray<K, V> {
     fn new(arr: BucketArray<K, V>, kind: ResizeKind) -> Self {
-        let released = arr.release_start();
-        OldArray { arr, nevacuate: 0, kind, released, done: 0 }
+        OldArray { arr, nevacuate: 0, kind, done: 0 }
     }
 
     /// Whether old bucket `i` has been evacuated. Below the mark this is
@@ -248,7 +256,6 @@ impl<K, V> OldArray<K, V> {
 /// write before it is unmapped (only for mapped arrays).
 pub(crate) struct Retired<K, V> {
     pub(crate) arr: BucketArray<K, V>,
-    pub(crate) released: Released,
 }
 
 /// A live or insertable slot: slot `index` of bucket `bucket`, in the chain

@@ -8,8 +8,8 @@
 //! freeing a mapping unmaps all its pages at once, an O(n) pause at growth
 //! end (1.6 ms for an 18 MB array, measured with `examples/demo.rs` before
 //! this change). Mapping arrays ourselves gives O(1) zeroed allocation, and
-//! [`release`] hands pages back as evacuation passes them, so the final
-//! `munmap` has almost nothing left to tear down.
+//! pages of evacuated buckets are unmapped a chunk at a time as evacuation
+//! passes them, so no single call tears down the whole array.
 //!
 //! Elsewhere (other OSes, `no_std`) every function here declines and the
 //! global allocator is used.
@@ -46,17 +46,9 @@ mod imp {
     }
 
     /// # Safety
-    /// `[p, p + len)` lies in a mapping from `map`, page aligned, and holds
-    /// nothing anyone will read as data again (it reads back as zeroes).
-    pub(crate) unsafe fn release(p: *mut u8, len: usize) {
-        // SAFETY: caller contract. MADV_DONTNEED on a private anonymous
-        // mapping drops the pages; a later touch maps a zero page. A failure
-        // only means the memory is kept until `unmap`.
-        unsafe { libc::madvise(p.cast(), len, libc::MADV_DONTNEED) };
-    }
-
-    /// # Safety
-    /// `p` and `size` are exactly a mapping returned by `map`, unused after.
+    /// `[p, p + size)` is page aligned, lies in a mapping returned by `map`,
+    /// is still mapped, and is not used afterwards (unmapping part of a
+    /// mapping is allowed; the rest stays).
     pub(crate) unsafe fn unmap(p: *mut u8, size: usize) {
         // SAFETY: caller contract.
         unsafe { libc::munmap(p.cast(), size) };
@@ -72,14 +64,10 @@ mod imp {
     }
 
     /// # Safety
-    /// Never called with memory from `map` (which never succeeds here).
-    pub(crate) unsafe fn release(_p: *mut u8, _len: usize) {}
-
-    /// # Safety
     /// Never called: `map` never succeeds here.
     pub(crate) unsafe fn unmap(_p: *mut u8, _size: usize) {}
 
     pub(crate) const AVAILABLE: bool = false;
 }
 
-pub(crate) use imp::{map, release, unmap, AVAILABLE};
+pub(crate) use imp::{map, unmap, AVAILABLE};

@@ -121,8 +121,11 @@ fn capacity_follows_go_load_factor() {
     assert!(too_many_overflow(1, 0));
     assert!(!too_many_overflow(3, 2));
     assert!(too_many_overflow(4, 2));
-    assert!(!too_many_overflow((1 << 15) - 1, 40));
-    assert!(too_many_overflow(1 << 15, 40));
+    // From B = 16 Go's approximate counter reaches 2^15 at about 2^B real
+    // overflow buckets; with an exact count the threshold is 2^B.
+    assert!(!too_many_overflow(1 << 15, 18));
+    assert!(!too_many_overflow((1 << 18) - 1, 18));
+    assert!(too_many_overflow(1 << 18, 18));
 }
 
 /// Bucket counts after each of the first 200,000 distinct inserts equal
@@ -278,8 +281,8 @@ fn delete_back_propagates_empty_rest() {
     assert_eq!(&head[6..], &[EMPTY_REST, EMPTY_REST]);
 }
 
-/// Go's second trigger: as many overflow buckets as buckets (capped at
-/// 2^15) starts a same-size growth, which compacts the chains.
+/// Go's second trigger: as many overflow buckets as buckets starts a
+/// same-size growth, which compacts the chains.
 #[test]
 fn same_size_growth_on_overflow_count() {
     let mut t = T::new(by_bucket);

@@ -80,7 +80,7 @@ fn why(g: &Growth) -> String {
             thousands(13u64 << (g.old_b - 1))
         ),
         Reason::TooManyOverflow => {
-            format!("{} overflow buckets >= 2^min(B,15) = {}", g.overflow_at_start, 1u64 << g.old_b.min(15))
+            format!("{} overflow buckets >= 2^B = {}", g.overflow_at_start, 1u64 << g.old_b)
         }
         r => format!("{r:?}"),
     }
