@@ -25,8 +25,8 @@
 //!   randomly seeded default hasher. Without it the crate is `no_std` +
 //!   `alloc`.
 //! * `serde`: `Serialize`/`Deserialize` for [`HashMap`] and [`HashSet`].
-//! * `trace`: [`trace::TraceRecorder`], growth events as Chrome Trace JSON.
-//! * `tracing`: [`trace::TracingObserver`], growth events as `tracing`
+//! * `trace`: `trace::TraceRecorder`, growth events as Chrome Trace JSON.
+//! * `tracing`: `trace::TracingObserver`, growth events as `tracing`
 //!   events and spans.
 //!
 //! # Hashing and HashDoS
