@@ -34,6 +34,10 @@
 // around it, each side measured after runtime.GC(). Key strings are built
 // before the measurement, so only the map is counted.
 //
+// Each sample is wall time minus the time the (locked) OS thread sat
+// runnable waiting for a CPU (/proc/thread-self/schedstat), as in the Rust
+// runner.
+//
 // Every checksum is checked here (exit status 1 on a mismatch) and printed,
 // so the runner can compare it with the Rust maps' checksums too.
 // Only the standard library is used.
@@ -241,6 +245,56 @@ func sumValues[K comparable](m map[K]uint64) uint64 {
 // stays negligible.
 const minSampleOps = 10_000
 
+// clock times a function: wall time minus the time this (locked) OS thread
+// spent runnable but waiting for a CPU, from /proc/thread-self/schedstat's
+// run_delay, read outside the timed span; as the Rust runner's Clock, so
+// other processes on a shared machine do not inflate samples. Plain wall
+// time where the file is missing.
+type clock struct {
+	schedstat *os.File
+	buf       [96]byte
+}
+
+func newClock() *clock {
+	f, err := os.Open("/proc/thread-self/schedstat")
+	if err != nil {
+		return &clock{}
+	}
+	return &clock{schedstat: f}
+}
+
+func (c *clock) runDelay() (uint64, bool) {
+	if c.schedstat == nil {
+		return 0, false
+	}
+	n, err := c.schedstat.ReadAt(c.buf[:], 0)
+	if n == 0 && err != nil {
+		return 0, false
+	}
+	f := strings.Fields(string(c.buf[:n]))
+	if len(f) < 2 {
+		return 0, false
+	}
+	v, err := strconv.ParseUint(f[1], 10, 64)
+	return v, err == nil
+}
+
+func (c *clock) time(f func()) time.Duration {
+	w0, ok0 := c.runDelay()
+	t := time.Now()
+	f()
+	d := time.Since(t)
+	w1, ok1 := c.runDelay()
+	if ok0 && ok1 && w1 >= w0 {
+		// A wait longer than the span happened (partly) outside it: keep
+		// the raw time and let the median discard it.
+		if w := time.Duration(w1 - w0); w < d {
+			return d - w
+		}
+	}
+	return d
+}
+
 func median(xs []float64) float64 {
 	v := append([]float64(nil), xs...)
 	sort.Float64s(v)
@@ -294,27 +348,29 @@ func run[K comparable](kind string, ks *keySet[K], cfg *config) {
 		emit(memRecord{"mem", "go", kind, n, int64(b.HeapAlloc) - int64(a.HeapAlloc)})
 	}
 
+	clk := newClock()
 	for round := 0; round < cfg.reps; round++ {
 		// insert: from empty. The last map built is the subject of the
 		// read-only workloads and of the first remove pass.
 		var m map[K]uint64
 		for it := 0; it < iters; it++ {
 			m = nil
-			t := time.Now()
-			mm := make(map[K]uint64)
-			c := fill(mm, ks.keys)
-			sample(time.Since(t), n)
+			var c uint64
+			sample(clk.time(func() {
+				m = make(map[K]uint64)
+				c = fill(m, ks.keys)
+			}), n)
 			check("insert", c)
-			m = mm
 		}
 		record("insert")
 
 		if cfg.workloads["insert_presized"] {
 			for it := 0; it < iters; it++ {
-				t := time.Now()
-				mm := make(map[K]uint64, n)
-				c := fill(mm, ks.keys)
-				sample(time.Since(t), n)
+				var c uint64
+				sample(clk.time(func() {
+					mm := make(map[K]uint64, n)
+					c = fill(mm, ks.keys)
+				}), n)
 				check("insert_presized", c)
 			}
 			record("insert_presized")
@@ -323,14 +379,14 @@ func run[K comparable](kind string, ks *keySet[K], cfg *config) {
 		if cfg.workloads["lookup_hit"] {
 			for it := 0; it < chunks; it++ {
 				var s uint64
-				t := time.Now()
-				for c := 0; c < chunk; c++ {
-					s = 0
-					for _, k := range ks.lookup {
-						s += m[k]
+				sample(clk.time(func() {
+					for c := 0; c < chunk; c++ {
+						s = 0
+						for _, k := range ks.lookup {
+							s += m[k]
+						}
 					}
-				}
-				sample(time.Since(t), chunk*n)
+				}), chunk*n)
 				check("lookup_hit", s)
 			}
 			record("lookup_hit")
@@ -339,16 +395,16 @@ func run[K comparable](kind string, ks *keySet[K], cfg *config) {
 		if cfg.workloads["lookup_miss"] {
 			for it := 0; it < chunks; it++ {
 				var found uint64
-				t := time.Now()
-				for c := 0; c < chunk; c++ {
-					found = 0
-					for _, k := range ks.miss {
-						if _, ok := m[k]; ok {
-							found++
+				sample(clk.time(func() {
+					for c := 0; c < chunk; c++ {
+						found = 0
+						for _, k := range ks.miss {
+							if _, ok := m[k]; ok {
+								found++
+							}
 						}
 					}
-				}
-				sample(time.Since(t), chunk*n)
+				}), chunk*n)
 				check("lookup_miss", found)
 			}
 			record("lookup_miss")
@@ -358,15 +414,15 @@ func run[K comparable](kind string, ks *keySet[K], cfg *config) {
 			for it := 0; it < chunks; it++ {
 				var s uint64
 				var count int
-				t := time.Now()
-				for c := 0; c < chunk; c++ {
-					s, count = 0, 0
-					for _, v := range m {
-						s += v
-						count++
+				sample(clk.time(func() {
+					for c := 0; c < chunk; c++ {
+						s, count = 0, 0
+						for _, v := range m {
+							s += v
+							count++
+						}
 					}
-				}
-				sample(time.Since(t), chunk*n)
+				}), chunk*n)
 				if count != n {
 					fail("%s: iterate at n=%d visited %d entries", kind, n, count)
 				}
@@ -378,12 +434,13 @@ func run[K comparable](kind string, ks *keySet[K], cfg *config) {
 		if cfg.workloads["clone"] {
 			// One clone per sample, as in the Rust runner.
 			for it := 0; it < iters; it++ {
-				t := time.Now()
-				cp := make(map[K]uint64, len(m))
-				for k, v := range m {
-					cp[k] = v
-				}
-				sample(time.Since(t), n)
+				var cp map[K]uint64
+				sample(clk.time(func() {
+					cp = make(map[K]uint64, len(m))
+					for k, v := range m {
+						cp[k] = v
+					}
+				}), n)
 				if len(cp) != n {
 					fail("%s: clone at n=%d has %d entries", kind, n, len(cp))
 				}
@@ -399,11 +456,11 @@ func run[K comparable](kind string, ks *keySet[K], cfg *config) {
 					mm = build(ks.keys)
 				}
 				pre := sumValues(mm)
-				t := time.Now()
-				for _, k := range ks.lookup {
-					delete(mm, k)
-				}
-				sample(time.Since(t), n)
+				sample(clk.time(func() {
+					for _, k := range ks.lookup {
+						delete(mm, k)
+					}
+				}), n)
 				if len(mm) != 0 {
 					fail("%s: remove at n=%d left %d entries", kind, n, len(mm))
 				}
@@ -416,12 +473,12 @@ func run[K comparable](kind string, ks *keySet[K], cfg *config) {
 		if cfg.workloads["churn"] {
 			for it := 0; it < iters; it++ {
 				mm := build(ks.keys)
-				t := time.Now()
-				for j, k := range ks.keys {
-					delete(mm, k)
-					mm[ks.fresh[j]] = uint64(j)
-				}
-				sample(time.Since(t), n)
+				sample(clk.time(func() {
+					for j, k := range ks.keys {
+						delete(mm, k)
+						mm[ks.fresh[j]] = uint64(j)
+					}
+				}), n)
 				if len(mm) != n {
 					fail("%s: churn at n=%d left %d entries", kind, n, len(mm))
 				}
@@ -456,6 +513,9 @@ func parseList(s string) []string {
 }
 
 func main() {
+	// The clock reads this thread's scheduler statistics, so the main
+	// goroutine must stay on it.
+	runtime.LockOSThread()
 	sizes := flag.String("sizes", "1000,100000", "comma-separated map sizes")
 	kinds := flag.String("keys", "u64_seq,u64_rand,string", "comma-separated key kinds")
 	workloads := flag.String("workloads", "insert,insert_presized,lookup_hit,lookup_miss,remove,churn,iterate,clone",
