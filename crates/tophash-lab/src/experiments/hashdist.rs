@@ -130,8 +130,10 @@ pub struct SweepRow {
     pub buckets: u64,
     pub low_ratio: f64,
     pub low_p: f64,
+    pub low_p_low: f64,
     pub top_ratio: f64,
     pub top_p: f64,
+    pub top_p_low: f64,
 }
 
 /// A named CSV column of counts.
@@ -276,8 +278,10 @@ pub fn run(args: &Args, dir: &Path) -> Result<Outcome> {
                         buckets: m,
                         low_ratio: lo.ratio,
                         low_p: lo.p,
+                        low_p_low: lo.p_low,
                         top_ratio: tp.ratio,
                         top_p: tp.p,
+                        top_p_low: tp.p_low,
                     });
                 }
             }
@@ -398,7 +402,7 @@ pub fn run(args: &Args, dir: &Path) -> Result<Outcome> {
     if !sweep.is_empty() {
         let t = sweep_table(&sweep, &sets);
         let s = format!(
-            "\nSeed sweep: each seeded function over {} more random seeds (ratio = observed / uniform variance of the low-bit counts; p < 0.01 expected in 1 % of seeds by chance).\n\n",
+            "\nSeed sweep: each seeded function over {} more random seeds (ratio = observed / uniform variance of the counts; \"uneven\" and \"too even\" count the seeds whose upper or lower chi-square tail is below 0.01, each expected in 1 % of seeds by chance).\n\n",
             args.sweep
         );
         text.push_str(&s);
@@ -541,14 +545,16 @@ fn sweep_table(sweep: &[SweepRow], sets: &[KeySet]) -> Table {
         "key set",
         "hash",
         "seeds",
-        "low ×uniform: mean",
+        "low ×uniform: median",
         "min",
         "max",
-        "p<0.01",
-        "top ×uniform: mean",
+        "uneven",
+        "too even",
+        "top ×uniform: median",
         "min",
         "max",
-        "p<0.01",
+        "uneven",
+        "too even",
     ]);
     for set in sets {
         for f in Family::ALL.iter().filter(|f| f.seeded()) {
@@ -557,16 +563,13 @@ fn sweep_table(sweep: &[SweepRow], sets: &[KeySet]) -> Table {
                 continue;
             }
             let s = |g: fn(&SweepRow) -> f64| {
-                let v: Vec<f64> = rs.iter().map(|r| g(r)).collect();
-                let mean = v.iter().sum::<f64>() / v.len() as f64;
-                let min = v.iter().copied().fold(f64::INFINITY, f64::min);
-                let max = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-                (mean, min, max)
+                let mut v: Vec<f64> = rs.iter().map(|r| g(r)).collect();
+                v.sort_by(f64::total_cmp);
+                (median(&v), v[0], v[v.len() - 1])
             };
             let (lm, ll, lh) = s(|r| r.low_ratio);
             let (tm, tl, th) = s(|r| r.top_ratio);
-            let lsig = rs.iter().filter(|r| r.low_p < 0.01).count();
-            let tsig = rs.iter().filter(|r| r.top_p < 0.01).count();
+            let count = |g: fn(&SweepRow) -> f64| rs.iter().filter(|r| g(r) < 0.01).count().to_string();
             t.row(vec![
                 set.id.clone(),
                 f.name().into(),
@@ -574,15 +577,27 @@ fn sweep_table(sweep: &[SweepRow], sets: &[KeySet]) -> Table {
                 format!("{lm:.3}"),
                 format!("{ll:.3}"),
                 format!("{lh:.3}"),
-                lsig.to_string(),
+                count(|r| r.low_p),
+                count(|r| r.low_p_low),
                 format!("{tm:.3}"),
                 format!("{tl:.3}"),
                 format!("{th:.3}"),
-                tsig.to_string(),
+                count(|r| r.top_p),
+                count(|r| r.top_p_low),
             ]);
         }
     }
     t
+}
+
+/// The median of sorted values.
+fn median(sorted: &[f64]) -> f64 {
+    let n = sorted.len();
+    if n % 2 == 1 {
+        sorted[n / 2]
+    } else {
+        (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0
+    }
 }
 
 /// What our run says about the 1.22× claim.
@@ -606,10 +621,16 @@ fn foldhash_claim(rows: &[Row], sweep: &[SweepRow], m: u64, nsweep: u64) -> Stri
     let sw: Vec<f64> =
         sweep.iter().filter(|r| r.keyset == "u64seq" && r.id == "foldhash_fast").map(|r| r.low_ratio).collect();
     if !sw.is_empty() {
-        let mean = sw.iter().sum::<f64>() / sw.len() as f64;
-        let min = sw.iter().copied().fold(f64::INFINITY, f64::min);
-        let max = sw.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        let _ = write!(s, " Over {nsweep} more random seeds: {min:.3}–{max:.3} (mean {mean:.3}).");
+        let mut v = sw.clone();
+        v.sort_by(f64::total_cmp);
+        let (lo, hi) = (v.iter().filter(|&&r| r < lo99).count(), v.iter().filter(|&&r| r > hi99).count());
+        let _ = write!(
+            s,
+            " Over {nsweep} more random seeds: {:.3}–{:.3}, median {:.3}; {lo} below and {hi} above that interval.",
+            v[0],
+            v[v.len() - 1],
+            median(&v)
+        );
     }
     let claim_p = stats::ratio_p(FOLDHASH_CLAIM, m);
     let all: Vec<f64> = [fixed.low_ratio, random.low_ratio].into_iter().chain(sw.iter().copied()).collect();

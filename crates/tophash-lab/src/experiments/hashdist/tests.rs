@@ -114,3 +114,9 @@ fn an_identity_like_hash_is_too_even_on_sequential_keys() {
     assert_eq!(stats::reading(d.p, d.p_low), "too even");
     assert_eq!(occupancy(&[0, 2, 2, 1]), vec![1, 1, 2]);
 }
+
+#[test]
+fn medians() {
+    assert_eq!(median(&[1.0, 2.0, 9.0]), 2.0);
+    assert_eq!(median(&[1.0, 2.0, 4.0, 9.0]), 3.0);
+}
