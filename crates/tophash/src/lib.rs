@@ -31,7 +31,7 @@
 //!
 //! # Hashing and HashDoS
 //!
-//! [`DefaultHashBuilder`] is foldhash's fast `RandomState`, as in hashbrown:
+//! [`DefaultHashBuilder`] is foldhash's `quality` `RandomState`:
 //! each map gets its own random seed (Go's `hash0`), so keys that collide in
 //! one map do not collide in another, but foldhash is not a cryptographic
 //! PRF. When keys come from an adversary, use SipHash:
@@ -68,6 +68,14 @@ pub use raw::ResizeKind;
 #[doc = include_str!("../../../README.md")]
 struct ReadmeDoctests;
 
-/// The default hasher: foldhash's fast, randomly seeded `RandomState` (the
-/// same choice as hashbrown). Each map built with it gets its own seed.
-pub type DefaultHashBuilder = foldhash::fast::RandomState;
+/// The default hasher: foldhash's randomly seeded `quality::RandomState`.
+/// Each map built with it gets its own seed.
+///
+/// Not foldhash's `fast` variant, which hashbrown uses: a Go-style table
+/// picks a bucket by the hash's low bits, and `fast`'s low bits are uneven
+/// for sequential integer keys. Measured on keys `0..100_000` into 1,024
+/// buckets over 300 seeds: the variance of bucket counts was outside
+/// 0.85–1.15 times the uniform one for 269 seeds with `fast` (0.15× to
+/// 2.5×) and for 1 with `quality` (`tophash-lab hashdist` shows the same
+/// per hash function). `quality` adds one folded multiply per hash.
+pub type DefaultHashBuilder = foldhash::quality::RandomState;
