@@ -10,6 +10,7 @@ mod experiments;
 mod outdir;
 mod redis_dict;
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -89,9 +90,13 @@ fn main() -> ExitCode {
     let out = cli.out.unwrap_or_else(|| PathBuf::from("lab-out").join(command.name()));
     match run(&command, &out) {
         Ok(outcome) => {
-            print!("{}", outcome.text);
+            // The results are on disk already; a closed stdout (`| head`)
+            // only cuts the printout short, so write errors are ignored
+            // rather than panicking as print! would.
+            let mut stdout = std::io::stdout().lock();
+            let _ = stdout.write_all(outcome.text.as_bytes());
             if !outcome.files.is_empty() {
-                println!("\nwrote {} file(s) to {}", outcome.files.len(), out.display());
+                let _ = writeln!(stdout, "\nwrote {} file(s) to {}", outcome.files.len(), out.display());
             }
             ExitCode::SUCCESS
         }

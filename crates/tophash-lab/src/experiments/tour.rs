@@ -195,11 +195,7 @@ pub fn run(args: &Args, dir: &Path) -> Result<Outcome> {
     let ic = dir.join("inserts.csv");
     nar.write_inserts_csv(&ic)?;
     let files = vec![bt, gc, ic];
-    let _ = writeln!(
-        s,
-        "This tour wrote {} (the bucket drawings), {} and {}.",
-        "buckets.txt", "growths.csv", "inserts.csv"
-    );
+    let _ = writeln!(s, "This tour wrote buckets.txt (the bucket drawings), growths.csv and inserts.csv.");
     let _ = writeln!(
         s,
         "Each experiment writes its CSV/JSON data and SVG pictures to lab-out/<name> (or --out DIR):\n  \
