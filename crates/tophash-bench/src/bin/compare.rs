@@ -1017,3 +1017,47 @@ fn main() -> ExitCode {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_parse_with_suffixes() {
+        assert_eq!(parse_size("1K"), Ok(1_000));
+        assert_eq!(parse_size("10M"), Ok(10_000_000));
+        assert_eq!(parse_size("100_000"), Ok(100_000));
+        assert!(parse_size("0").is_err());
+        assert!(parse_size("1Q").is_err());
+        assert!(parse_size("2000M").is_err());
+    }
+
+    #[test]
+    fn median_of_odd_and_even() {
+        assert_eq!(median(&[3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median(&[4.0, 1.0, 2.0, 3.0]), 2.5);
+        assert!(median(&[]).is_nan());
+    }
+
+    #[test]
+    fn go_lines_parse_and_cross_check() {
+        let t = r#"{"type":"time","map":"go","keys":"u64_rand","size":1000,"workload":"lookup_hit","iters":5,"rounds_ns_per_op":[9.1,9.0],"checksum":499500}"#;
+        let m = r#"{"type":"mem","map":"go","keys":"u64_rand","size":1000,"live_bytes":41072}"#;
+        let GoLine::Time(go) = serde_json::from_str(t).unwrap() else { panic!("not a time line") };
+        assert!(matches!(serde_json::from_str(m).unwrap(), GoLine::Mem(MemRecord { live_bytes: 41072, .. })));
+        let mut res = Results::default();
+        let mut rust = go.clone();
+        rust.map = "tophash".into();
+        res.times = vec![go, rust.clone()];
+        assert!(cross_check(&res).is_ok());
+        res.times[1].checksum += 1;
+        assert!(cross_check(&res).is_err());
+    }
+
+    #[test]
+    fn sizes_print_compactly() {
+        assert_eq!(fmt_size(1_000), "1K");
+        assert_eq!(fmt_size(10_000_000), "10M");
+        assert_eq!(fmt_size(1_500), "1500");
+    }
+}
