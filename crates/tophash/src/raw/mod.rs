@@ -176,7 +176,7 @@ use core::marker::PhantomData;
 use core::ptr;
 
 use bucket::{alloc_overflow, at, ArrayView, BucketArray, BucketRef, Header};
-use tophash::{tophash, BUCKET_SLOTS, EMPTY_ONE, EMPTY_REST, MIN_TOPHASH};
+use tophash::{tophash, BUCKET_SLOTS, EMPTY_ONE, EMPTY_REST};
 
 use crate::stats::{Event, Observer, Reason};
 use crate::TryReserveError;
@@ -461,7 +461,7 @@ impl<K, V> RawTable<K, V> {
         let mut t = Self::new();
         if n > 0 {
             let b = b_for(n).map_err(|e| fallibility.failed(e))?;
-            t.install(BucketArray::new_zeroed(b).map_err(|e| fallibility.failed(e))?);
+            t.install(BucketArray::new_zeroed_heap(b).map_err(|e| fallibility.failed(e))?);
         }
         Ok(t)
     }
@@ -730,7 +730,7 @@ impl<K, V> RawTable<K, V> {
                 if need > 0 {
                     // Install in place: the observer and policy stay.
                     let b = b_for(need).map_err(|e| fallibility.failed(e))?;
-                    self.install(BucketArray::new_zeroed(b).map_err(|e| fallibility.failed(e))?);
+                    self.install(BucketArray::new_zeroed_heap(b).map_err(|e| fallibility.failed(e))?);
                 }
                 return Ok(());
             }
@@ -897,15 +897,15 @@ impl<K, V> RawTable<K, V> {
     pub(crate) fn clone_with(&self, f: impl Fn(&K, &V) -> (K, V)) -> Self {
         let mut new = Self::new();
         let Some(cur) = &self.cur else { return new };
-        new.install(infallible(BucketArray::new_zeroed(cur.b)));
+        new.install(infallible(BucketArray::new_zeroed_heap(cur.b)));
         new.next_pool = self.next_pool;
         if let Some(old) = &self.old {
-            let mut o = OldArray::new(infallible(BucketArray::new_zeroed(old.arr.b)), old.kind);
+            let mut o = OldArray::new(infallible(BucketArray::new_zeroed_heap(old.arr.b)), old.kind);
             o.nevacuate = old.nevacuate;
             new.old = Some(o);
         }
         if let Some((p, kind)) = &self.pending {
-            new.pending = Some((infallible(BucketArray::new_zeroed(p.b)), *kind));
+            new.pending = Some((infallible(BucketArray::new_zeroed_heap(p.b)), *kind));
         }
         new.auto_shrink = self.auto_shrink;
         // From here `new` is dropped correctly at any point: it holds exactly
@@ -1067,15 +1067,22 @@ unsafe fn clone_array<K, V>(
             let mut sb = src.bucket(i);
             let mut db = dst.bucket(i);
             loop {
-                for j in 0..BUCKET_SLOTS {
-                    let t = at::top(sb.hdr, j);
-                    if t >= MIN_TOPHASH {
-                        let (k, v) = f(&*sb.key(j), &*sb.val(j));
-                        db.key(j).write(k);
-                        db.val(j).write(v);
-                        *count += 1;
-                    }
-                    at::set_top(db.hdr, j, t);
+                // Copy every slot state, live slots blanked to EMPTY_ONE until
+                // their entry is cloned: a panic in `f` leaves exactly the
+                // cloned entries live (the partial table is only dropped).
+                let tops = (*sb.hdr).tophash;
+                let live = at::group(sb.hdr).match_full();
+                let mut blank = tops;
+                for j in live {
+                    blank[j] = EMPTY_ONE;
+                }
+                (*db.hdr).tophash = blank;
+                for j in live {
+                    let (k, v) = f(&*sb.key(j), &*sb.val(j));
+                    db.key(j).write(k);
+                    db.val(j).write(v);
+                    *count += 1;
+                    at::set_top(db.hdr, j, tops[j]);
                 }
                 let Some(next) = src.next(sb) else { break };
                 let nd = if src.contains(next.hdr) {
