@@ -67,6 +67,19 @@ impl<K, V> RawTable<K, V> {
         if lone != self.lone {
             return Err(format!("inv 10: lone is {} but chains hold {lone} stand-alone buckets", self.lone));
         }
+        let mut spare = 0;
+        let mut h = self.spare;
+        while !h.is_null() {
+            spare += 1;
+            // SAFETY: the spare list links live, unused buckets.
+            h = unsafe { at::overflow(h) };
+        }
+        if spare != self.nspare || self.nspare > self.lone {
+            return Err(format!(
+                "inv 11: nspare {} (list holds {spare}) must not exceed lone {}",
+                self.nspare, self.lone
+            ));
+        }
         if self.limit != super::capacity_for(cur.b) {
             return Err(format!("inv 9: limit {} for B = {}", self.limit, cur.b));
         }

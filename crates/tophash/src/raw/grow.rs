@@ -2,7 +2,7 @@
 
 use core::ptr;
 
-use super::bucket::{at, free_overflow, ArrayView, BucketArray, BucketRef, Header};
+use super::bucket::{at, ArrayView, BucketArray, BucketRef, Header};
 use super::tophash::{BUCKET_SLOTS, EVACUATED_EMPTY, EVACUATED_X, EVACUATED_Y, MIN_TOPHASH};
 use super::{over_load, OldArray, RawTable, ResizeKind, Retired};
 use crate::stats::{Event, Reason};
@@ -65,6 +65,7 @@ impl<K, V> RawTable<K, V> {
             // SAFETY: no live entries; the array is not referenced again.
             unsafe { super::free_array_and_chains(arr) };
             self.lone = 0;
+            self.free_spare();
             if self.observer.is_some() {
                 self.emit(Event::ResizeEnd { kind, b: new_b, len: 0 });
             }
@@ -374,8 +375,8 @@ impl<K, V> Drop for Finish<'_, K, V> {
             while !p.is_null() {
                 let next = at::overflow(p);
                 if !self.old.contains(p) {
-                    free_overflow::<K, V>(p);
                     self.table.lone -= 1;
+                    self.table.recycle(p);
                 }
                 p = next;
             }

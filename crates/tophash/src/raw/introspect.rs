@@ -24,7 +24,7 @@ impl<K, V> RawTable<K, V> {
         let arrays = [self.cur.as_ref(), self.old.as_ref().map(|o| &o.arr), self.retired.as_ref().map(|r| &r.arr)];
         let pending = self.pending.as_ref().map(|(a, _)| a);
         let bytes = arrays.into_iter().chain([pending]).flatten().map(BucketArray::bytes).sum::<usize>()
-            + self.lone * lone_bytes::<K, V>();
+            + (self.lone + self.nspare) * lone_bytes::<K, V>();
         Stats {
             len: self.count,
             b,
