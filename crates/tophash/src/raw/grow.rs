@@ -12,15 +12,17 @@ use crate::TryReserveError;
 /// that writes already evacuated (Go's 1024): keeps one write's work bounded.
 const MARK_SCAN_LIMIT: usize = 1024;
 
-/// Most bytes of an old array's pages handed back to the OS per write
-/// (`madvise` cost grows with the pages it drops; 256 KiB keeps a step in
-/// the tens of microseconds). Evacuation passes at most
-/// `MARK_SCAN_LIMIT + 2` buckets per write, well under this. Tests use 8 KiB
-/// so that retired arrays drain over many writes.
-const RELEASE_BUDGET: usize = if cfg!(test) { 8 << 10 } else { 256 << 10 };
+/// Most bytes of an old array's pages unmapped per write: `munmap` cost
+/// grows with the pages it drops. With 256 KiB the last writes of a 10M-key
+/// doubling took 300-780 us each when another process competed for memory
+/// (latency harness, reproducible over 3 runs); 64 KiB bounds that step 4x
+/// tighter and still outpaces evacuation (each write passes about two
+/// buckets, ~300 bytes; a jump of the mark is caught up over a few writes).
+/// Tests use 8 KiB so that retired arrays drain over many writes.
+const RELEASE_BUDGET: usize = if cfg!(test) { 8 << 10 } else { 64 << 10 };
 
 /// Least bytes handed back per system call while a resize runs (a page at a
-/// time cost 17,890 `madvise` calls for a million inserts).
+/// time cost 17,890 system calls for a million inserts).
 const RELEASE_BATCH: usize = if cfg!(test) { 4 << 10 } else { 64 << 10 };
 
 /// Where the next entry for destination chain `idx` goes: slot `j` of `b`
