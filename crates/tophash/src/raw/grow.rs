@@ -65,7 +65,7 @@ impl<K, V> RawTable<K, V> {
             // Nothing to move: free the old array at once (its chains hold
             // no entries).
             // SAFETY: no live entries; the array is not referenced again.
-            unsafe { super::free_array_and_chains(arr) };
+            unsafe { super::free_array_and_chains(arr, self.lone) };
             self.lone = 0;
             self.free_spare();
             if self.observer.is_some() {

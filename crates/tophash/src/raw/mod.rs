@@ -896,12 +896,12 @@ impl<K, V> RawTable<K, V> {
         if let Some(old) = self.old.take() {
             // SAFETY: entries were dealt with by the caller; the old array is
             // no longer referenced.
-            unsafe { free_old(old) };
+            unsafe { free_old(old, self.lone) };
         }
         if let Some(cur) = &self.cur {
             // SAFETY: frees stand-alone overflow buckets (no live entries any
             // more); then every header is zeroed, restoring invariant 7.
-            unsafe { free_chains(cur.view, 0) };
+            unsafe { free_chains(cur.view, 0, self.lone) };
             self.lone = 0;
             cur.zero_headers();
             self.next_pool = cur.buckets();
@@ -918,11 +918,11 @@ impl<K, V> RawTable<K, V> {
         self.free_side_arrays();
         if let Some(old) = self.old.take() {
             // SAFETY: no live entries are left to drop, per caller.
-            unsafe { free_old(old) };
+            unsafe { free_old(old, self.lone) };
         }
         if let Some(cur) = self.cur.take() {
             // SAFETY: as above.
-            unsafe { free_array_and_chains(cur) };
+            unsafe { free_array_and_chains(cur, self.lone) };
         }
         self.noverflow = 0;
         self.next_pool = 0;
@@ -1074,22 +1074,31 @@ pub(crate) fn for_each_standalone<K, V>(arr: ArrayView<K, V>, from: usize, mut f
 }
 
 /// Frees the stand-alone overflow buckets of the chains of `arr`'s main
-/// buckets `from..`.
+/// buckets `from..`. `lone` is the table's count of them (invariant 10):
+/// when it is 0 there is nothing to free and the walk is skipped. The walk
+/// reads every head's header, so without this check dropping an *empty*
+/// map that had reserved a huge, lazily mapped array (`try_reserve(1 << 40)`
+/// where the OS overcommits) read terabytes of never-touched pages and took
+/// minutes (regression test: `tests/hostile.rs`,
+/// `dropping_a_huge_empty_reservation_is_cheap`).
 ///
 /// # Safety
 /// No live entry in those buckets still needs dropping, and the chains are
 /// not walked again before their heads' links are reset.
-unsafe fn free_chains<K, V>(arr: ArrayView<K, V>, from: usize) {
+unsafe fn free_chains<K, V>(arr: ArrayView<K, V>, from: usize, lone: usize) {
+    if lone == 0 {
+        return;
+    }
     // SAFETY: caller contract; each link is read before its bucket is freed.
     for_each_standalone(arr, from, |h| unsafe { bucket::free_overflow::<K, V>(h) });
 }
 
 /// # Safety
 /// As for `free_chains`; `arr` is not used afterwards.
-unsafe fn free_array_and_chains<K, V>(arr: BucketArray<K, V>) {
+unsafe fn free_array_and_chains<K, V>(arr: BucketArray<K, V>, lone: usize) {
     // SAFETY: caller contract.
     unsafe {
-        free_chains(arr.view, 0);
+        free_chains(arr.view, 0, lone);
         arr.free();
     }
 }
@@ -1099,10 +1108,10 @@ unsafe fn free_array_and_chains<K, V>(arr: BucketArray<K, V>) {
 ///
 /// # Safety
 /// As for `free_chains`.
-unsafe fn free_old<K, V>(old: OldArray<K, V>) {
+unsafe fn free_old<K, V>(old: OldArray<K, V>, lone: usize) {
     // SAFETY: caller contract.
     unsafe {
-        free_chains(old.arr.view, old.nevacuate);
+        free_chains(old.arr.view, old.nevacuate, lone);
         old.arr.free();
     }
 }

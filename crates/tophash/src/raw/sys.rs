@@ -33,7 +33,12 @@ mod imp {
                 core::ptr::null_mut(),
                 size,
                 libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+                // No MAP_NORESERVE: with it the kernel skipped its overcommit
+                // check, so `try_reserve(1 << 40)` "succeeded" with a 42 TB
+                // mapping on a 24 GiB machine instead of returning
+                // `AllocError` as std's map does (the pages are populated
+                // lazily either way; tests/hostile.rs pins the error).
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
                 -1,
                 0,
             )
