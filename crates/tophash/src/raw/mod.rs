@@ -970,6 +970,12 @@ impl<K, V> RawTable<K, V> {
             new.pending = Some((infallible(BucketArray::new_zeroed_heap(p.b)), *kind));
         }
         new.auto_shrink = self.auto_shrink;
+        // `lone` is set before copying: if `f` panics, dropping `new` frees
+        // the stand-alone overflow buckets linked so far only when `lone` is
+        // nonzero (`free_chains` skips the walk at 0). Set after the copy, a
+        // panicking clone leaked them (valgrind on the panic-safety tests;
+        // `every_panic_site_colliding_same_top`).
+        new.lone = self.lone;
         // From here `new` is dropped correctly at any point: it holds exactly
         // the entries counted so far, each in a slot marked live.
         if let (Some(src), Some(dst)) = (&self.old, &new.old) {
@@ -982,7 +988,6 @@ impl<K, V> RawTable<K, V> {
             unsafe { clone_array(cur.view, dst.view, 0, &mut new.count, &f) };
         }
         new.noverflow = self.noverflow;
-        new.lone = self.lone;
         new.set_ovf_limit();
         new
     }
