@@ -66,8 +66,13 @@ run_one() {
     mkdir -p "$work" "fuzz/corpus/$t" "fuzz/artifacts/$t"
     rm -f "$tdir/stats-$t" "$tdir/log-$t"
     # -len_control=0: long inputs (long operation sequences) from the start.
+    # -timeout=600: an input of 4 KB can expand (FIFO and bulk macros) to
+    # 20,000 operations on a 16K-bucket table, each followed by a full
+    # invariant walk: over a minute with coverage instrumentation on a busy
+    # machine, which is the harness's cost, not a hang (seen: 83 s for an
+    # input that replays in 6.7 s uninstrumented).
     if ! TOPHASH_FUZZ_STATS="$tdir/stats-$t" "$bin/$t" "$work" "fuzz/corpus/$t" \
-        -max_total_time="$secs" -max_len=4096 -len_control=0 -timeout=60 -rss_limit_mb=4096 \
+        -max_total_time="$secs" -max_len=4096 -len_control=0 -timeout=600 -report_slow_units=120 -rss_limit_mb=4096 \
         -print_final_stats=1 -artifact_prefix="fuzz/artifacts/$t/" >"$tdir/log-$t" 2>&1; then
         echo "fuzz.sh: $t FAILED; log: $tdir/log-$t" >&2
         grep -E "panicked|ERROR|Test unit written" -A3 "$tdir/log-$t" | head -30 >&2

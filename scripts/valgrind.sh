@@ -43,7 +43,7 @@ if [[ ${#bins[@]} -eq 0 ]]; then
 fi
 
 vg=(valgrind --tool=memcheck --leak-check=full --errors-for-leak-kinds=definite,indirect
-    --show-leak-kinds=definite,indirect --error-exitcode=1 --num-callers=40
+    --show-leak-kinds=definite,indirect --error-exitcode=1 --num-callers=60
     --suppressions=scripts/valgrind.supp)
 
 tests=0
