@@ -26,7 +26,7 @@ use core::mem::{align_of, size_of};
 use core::ptr::{self, NonNull};
 
 use super::sys;
-use super::tophash::{Group, BUCKET_SLOTS, EVACUATED_EMPTY, EVACUATED_X};
+use super::tophash::{Group, BUCKET_SLOTS, EMPTY_ONE, EMPTY_REST, EVACUATED_EMPTY, EVACUATED_X, EVACUATED_Y};
 use crate::TryReserveError;
 
 /// A bucket's control part: Go's `tophash` array and overflow link.
@@ -130,14 +130,18 @@ pub(crate) mod at {
 
     #[inline(always)]
     pub(crate) unsafe fn top(h: *const Header, i: usize) -> u8 {
-        // SAFETY: module contract.
-        unsafe { (*h).tophash[i] }
+        debug_assert!(i < BUCKET_SLOTS);
+        // SAFETY: module contract: `h` is live and `i < 8`, so the byte is
+        // inside its tophash array. Unchecked: the hot paths' indices come
+        // from bit masks of 8 bits, which the compiler cannot see.
+        unsafe { *(*h).tophash.as_ptr().add(i) }
     }
 
     #[inline(always)]
     pub(crate) unsafe fn set_top(h: *mut Header, i: usize, t: u8) {
-        // SAFETY: module contract (write access).
-        unsafe { (*h).tophash[i] = t }
+        debug_assert!(i < BUCKET_SLOTS);
+        // SAFETY: module contract (write access, `i < 8`).
+        unsafe { *(*h).tophash.as_mut_ptr().add(i) = t }
     }
 
     #[inline(always)]
@@ -150,6 +154,29 @@ pub(crate) mod at {
     pub(crate) unsafe fn set_overflow(h: *mut Header, next: *mut Header) {
         // SAFETY: module contract (write access).
         unsafe { (*h).overflow = next }
+    }
+
+    /// Marks every slot of old-array bucket `h` that is not `EVACUATED_X`
+    /// or `EVACUATED_Y` as `EVACUATED_EMPTY`, all eight at once.
+    ///
+    /// # Safety
+    /// Module contract (write access), and every slot of `h` holds one of
+    /// `EMPTY_REST`, `EMPTY_ONE`, `EVACUATED_X`, `EVACUATED_Y` (an old
+    /// bucket whose live entries were all moved and marked).
+    #[inline(always)]
+    pub(crate) unsafe fn mark_rest_evacuated_empty(h: *mut Header) {
+        const LOW: u64 = u64::from_ne_bytes([1; BUCKET_SLOTS]);
+        const EMPTY: u64 = u64::from_ne_bytes([EVACUATED_EMPTY; BUCKET_SLOTS]);
+        const _: () = assert!(EMPTY_REST | EMPTY_ONE < 2 && EVACUATED_X & EVACUATED_Y & 2 == 2);
+        // SAFETY: module contract.
+        unsafe {
+            let w = u64::from_ne_bytes((*h).tophash);
+            debug_assert!((*h).tophash.iter().all(|&t| t <= EVACUATED_Y));
+            // Bytes 2 and 3 (X, Y) have bit 1 set, bytes 0 and 1 do not:
+            // keep the former, replace the latter.
+            let keep = ((w >> 1) & LOW) * 0xff;
+            (*h).tophash = ((w & keep) | (EMPTY & !keep)).to_ne_bytes();
+        }
     }
 
     /// Whether old-array head `h` has been evacuated. Evacuation of a bucket

@@ -168,24 +168,31 @@ impl<K, V> RawTable<K, V> {
             // is marked evacuated, so each entry is owned exactly once at
             // every point where `hasher` may panic.
             unsafe {
-                let g = at::group(b.hdr);
-                for j in g.match_full() {
+                let full = at::group(b.hdr).match_full();
+                for j in full {
                     let t = at::top(b.hdr, j);
                     let hash = hasher(&*b.key(j));
                     let d = hash as usize & new_mask;
-                    let c = if d == i { &mut x } else { &mut y };
-                    let (db, dj) = guard.table.dest_slot(c, d);
+                    // Two copies of the same step rather than one through a
+                    // reference chosen at run time: a reference to either
+                    // cursor would keep both in memory (callgrind: 50
+                    // instructions per moved entry with it, fewer without).
+                    let (db, dj, mark) = if d == i {
+                        let (db, dj) = guard.table.dest_slot(&mut x, d);
+                        (db, dj, EVACUATED_X)
+                    } else {
+                        let (db, dj) = guard.table.dest_slot(&mut y, d);
+                        (db, dj, EVACUATED_Y)
+                    };
                     ptr::copy_nonoverlapping(b.key(j), db.key(dj), 1);
                     ptr::copy_nonoverlapping(b.val(j), db.val(dj), 1);
                     at::set_top(db.hdr, dj, t);
-                    at::set_top(b.hdr, j, if d == i { EVACUATED_X } else { EVACUATED_Y });
-                    guard.moved += 1;
+                    at::set_top(b.hdr, j, mark);
                 }
-                // Old buckets hold only live and empty states, so the
-                // complement of the live slots is exactly the empty ones.
-                for j in g.match_empty() {
-                    at::set_top(b.hdr, j, EVACUATED_EMPTY);
-                }
+                guard.moved += full.len();
+                // Old buckets hold only live and empty states, and every
+                // live one is now marked X or Y: mark the rest empty.
+                at::mark_rest_evacuated_empty(b.hdr);
                 match old.next(b) {
                     Some(n) => b = n,
                     None => break,
@@ -223,7 +230,7 @@ impl<K, V> RawTable<K, V> {
     #[inline(always)]
     fn dest_slot(&mut self, c: &mut Cursor<K, V>, d: usize) -> (BucketRef<K, V>, usize) {
         if c.idx != d || c.j == BUCKET_SLOTS {
-            self.refill(c, d);
+            *c = self.refill(*c, d);
         }
         let spot = (c.b, c.j);
         c.j += 1;
@@ -233,11 +240,13 @@ impl<K, V> RawTable<K, V> {
     /// Aims `c` at destination `d`'s append position, or past a full bucket:
     /// onto the chain's next bucket (a merge into an existing chain, empty
     /// from slot 0) or a newly linked overflow bucket.
+    /// Takes and returns the cursor by value so that the hot loop never
+    /// takes a cursor's address (which would keep it out of registers).
     #[cold]
     #[inline(never)]
-    fn refill(&mut self, c: &mut Cursor<K, V>, d: usize) {
+    fn refill(&mut self, mut c: Cursor<K, V>, d: usize) -> Cursor<K, V> {
         if c.idx != d {
-            *c = self.append_cursor(d);
+            c = self.append_cursor(d);
         }
         if c.j == BUCKET_SLOTS {
             let arr = self.cur.as_ref().expect("resizing").view;
@@ -248,6 +257,7 @@ impl<K, V> RawTable<K, V> {
             };
             c.j = 0;
         }
+        c
     }
 
     /// A cursor at the first `EMPTY_REST` slot of destination chain `d`.

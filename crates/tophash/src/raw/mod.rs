@@ -528,9 +528,6 @@ impl<K, V> RawTable<K, V> {
     /// where the key's old bucket is not evacuated yet. Never moves anything.
     #[inline]
     fn find(&self, hash: u64, mut eq: impl FnMut(&K) -> bool) -> Option<Slot<K, V>> {
-        if self.count == 0 {
-            return None;
-        }
         let cur = self.cur.as_ref()?.view;
         let (arr, i) = self.home(cur, hash);
         let top = tophash(hash);
@@ -557,6 +554,11 @@ impl<K, V> RawTable<K, V> {
 
     /// Looks for the key in the current array, remembering where it would
     /// be inserted. The key's old bucket, if any, must be evacuated.
+    ///
+    /// The common case, a chain of one bucket, is decided here without
+    /// tracking state across buckets: if the main bucket's last slot is
+    /// `EMPTY_REST` the chain ends in it (invariant 2), so its first empty
+    /// slot is the chain's first. Longer chains go to `probe_chain`.
     #[inline]
     fn probe_write(&mut self, hash: u64, mut eq: impl FnMut(&K) -> bool) -> RawProbe<K, V> {
         let Some(cur) = self.cur.as_ref() else {
@@ -566,6 +568,28 @@ impl<K, V> RawTable<K, V> {
         debug_assert!(self.old_bucket_evacuated(hash));
         let i = hash as usize & arr.mask();
         let top = tophash(hash);
+        // SAFETY: `i` is a main bucket; matched slots are live.
+        unsafe {
+            let b = arr.bucket(i);
+            let g = at::group(b.hdr);
+            for j in g.match_byte(top) {
+                if eq(&*b.key(j)) {
+                    return RawProbe::Found(Slot { head: b.hdr, bucket: b, index: j });
+                }
+            }
+            if at::top(b.hdr, BUCKET_SLOTS - 1) == EMPTY_REST {
+                // Slot 7 is empty, so the set is not empty.
+                let j = g.match_empty().lowest().unwrap_or(BUCKET_SLOTS - 1);
+                return RawProbe::Vacant(Vacancy { head: b.hdr, empty: Some((b, j)), tail: b.hdr });
+            }
+        }
+        self.probe_chain(arr, i, top, eq)
+    }
+
+    /// `probe_write` for a chain whose main bucket is full or has entries
+    /// after an empty slot: walks the whole chain.
+    #[inline(never)]
+    fn probe_chain(&self, arr: ArrayView<K, V>, i: usize, top: u8, mut eq: impl FnMut(&K) -> bool) -> RawProbe<K, V> {
         let mut empty = None;
         // SAFETY: `i` is a main bucket; later buckets are reached through the
         // chain's links; matched slots are live.

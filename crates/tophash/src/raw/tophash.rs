@@ -161,6 +161,12 @@ mod sse2 {
         pub(crate) fn none() -> BitMask {
             BitMask(0)
         }
+
+        /// How many slots the set holds.
+        #[inline(always)]
+        pub(crate) fn len(self) -> usize {
+            self.0.count_ones() as usize
+        }
     }
 
     impl Iterator for BitMask {
@@ -251,6 +257,12 @@ mod swar {
         #[inline(always)]
         pub(crate) fn none() -> BitMask {
             BitMask(0)
+        }
+
+        /// How many slots the set holds.
+        #[inline(always)]
+        pub(crate) fn len(self) -> usize {
+            self.0.count_ones() as usize
         }
     }
 
