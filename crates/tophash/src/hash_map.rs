@@ -791,7 +791,7 @@ where
     /// # Panics
     /// If the key is not present.
     fn index(&self, key: &Q) -> &V {
-        self.get(key).expect("key not found in HashMap")
+        self.get(key).expect("no entry found for key")
     }
 }
 

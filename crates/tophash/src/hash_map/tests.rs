@@ -248,7 +248,7 @@ fn equality_ignores_order_capacity_and_resize_state() {
 }
 
 #[test]
-#[should_panic(expected = "key not found")]
+#[should_panic(expected = "no entry found for key")]
 fn index_of_a_missing_key_panics() {
     let m = HashMap::from([(1, 2)]);
     assert_eq!(m[&1], 2);
