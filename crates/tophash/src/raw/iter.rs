@@ -26,7 +26,10 @@ pub(crate) struct RawIter<K, V> {
     /// The array of the chain being walked.
     arr: ArrayView<K, V>,
     head: *mut Header,
-    bucket: Option<BucketRef<K, V>>,
+    /// The bucket being walked; meaningless (null) until the first advance,
+    /// while `mask` is still empty.
+    bucket: BucketRef<K, V>,
+    /// Live slots of `bucket` not yielded yet.
     mask: BitMask,
     remaining: usize,
 }
@@ -63,7 +66,7 @@ impl<K, V> RawIter<K, V> {
             next_head: t.old.as_ref().map_or(0, |o| o.nevacuate),
             arr: cur,
             head: ptr::null_mut(),
-            bucket: None,
+            bucket: BucketRef::lone(ptr::null_mut()),
             mask: BitMask::none(),
             remaining: t.count,
         }
@@ -73,6 +76,38 @@ impl<K, V> RawIter<K, V> {
     pub(crate) fn len(&self) -> usize {
         self.remaining
     }
+
+    /// Moves to the next bucket: the next one of the chain being walked if
+    /// it may hold entries, else the next chain head. Only called while
+    /// `remaining > 0`.
+    #[inline]
+    fn advance(&mut self) {
+        // SAFETY: the bucket is null (before the first advance) or a live
+        // bucket of a chain of `arr`; while `remaining > 0` a live slot lies
+        // at or after the next head, so `next_head` stays below the number
+        // of heads (`old.main + cur.main`).
+        unsafe {
+            let b = self.bucket;
+            if !b.hdr.is_null() && at::top(b.hdr, BUCKET_SLOTS - 1) != EMPTY_REST {
+                if let Some(n) = self.arr.next(b) {
+                    self.bucket = n;
+                    self.mask = at::group(n.hdr).match_full();
+                    return;
+                }
+            }
+            let (arr, i) = if self.next_head < self.old.main {
+                (self.old, self.next_head)
+            } else {
+                (self.cur, self.next_head - self.old.main)
+            };
+            self.next_head += 1;
+            self.arr = arr;
+            let b = arr.bucket(i);
+            self.head = b.hdr;
+            self.bucket = b;
+            self.mask = at::group(b.hdr).match_full();
+        }
+    }
 }
 
 impl<K, V> Iterator for RawIter<K, V> {
@@ -80,42 +115,17 @@ impl<K, V> Iterator for RawIter<K, V> {
 
     #[inline]
     fn next(&mut self) -> Option<Slot<K, V>> {
-        if self.remaining == 0 {
-            return None;
-        }
+        // The common step, another live slot of the same bucket, first:
+        // a nonempty mask means `bucket` is a live bucket of `arr`.
         loop {
-            if let Some(b) = self.bucket {
-                if let Some(i) = self.mask.next() {
-                    self.remaining -= 1;
-                    return Some(Slot { head: self.head, bucket: b, index: i });
-                }
+            if let Some(i) = self.mask.next() {
+                self.remaining -= 1;
+                return Some(Slot { head: self.head, bucket: self.bucket, index: i });
             }
-            // SAFETY: `bucket` is None or a live bucket of a chain of `arr`;
-            // while `remaining > 0` a live slot lies at or after the next
-            // head, so `next_head` stays below the number of heads
-            // (`old.main + cur.main`).
-            unsafe {
-                if let Some(b) = self.bucket {
-                    if at::top(b.hdr, BUCKET_SLOTS - 1) != EMPTY_REST {
-                        if let Some(n) = self.arr.next(b) {
-                            self.bucket = Some(n);
-                            self.mask = at::group(n.hdr).match_full();
-                            continue;
-                        }
-                    }
-                }
-                let (arr, i) = if self.next_head < self.old.main {
-                    (self.old, self.next_head)
-                } else {
-                    (self.cur, self.next_head - self.old.main)
-                };
-                self.next_head += 1;
-                self.arr = arr;
-                let b = arr.bucket(i);
-                self.head = b.hdr;
-                self.bucket = Some(b);
-                self.mask = at::group(b.hdr).match_full();
+            if self.remaining == 0 {
+                return None;
             }
+            self.advance();
         }
     }
 
