@@ -83,6 +83,27 @@ fn expected(n: u128, slot_bytes: u128) -> Option<(u8, u128)> {
     (bytes <= isize::MAX as u128).then_some((b as u8, bytes))
 }
 
+/// Arrays whose Go layout is at least this large are mapped from the OS on
+/// Linux when the map already has an array (`try_reserve` on an allocated
+/// map, growth).
+const MAP_MIN: u128 = 1 << 20;
+const PAGE: u128 = 4096;
+
+/// A mapped array of `2^b` main buckets: its pool is `2^(b-1)` buckets (not
+/// Go's `2^(b-4)`), populated only when used. Returns the mapping's bytes
+/// and the bytes it holds before any pool bucket is used (the pages of the
+/// main buckets' headers and slots), or `None` past `isize::MAX` bytes.
+fn mapped(b: u8, slot_bytes: u128) -> Option<(u128, u128)> {
+    let main = 1u128 << b;
+    let len = main + (main >> 1);
+    let bytes = len * (16 + slot_bytes);
+    let up = |x: u128| x.div_ceil(PAGE) * PAGE;
+    let hdr_end = up(main * 16);
+    let slots = len * 16;
+    let held = hdr_end + (up(slots + main * slot_bytes) - (slots / PAGE * PAGE).max(hdr_end));
+    (bytes <= isize::MAX as u128).then_some((bytes, held))
+}
+
 fn overcommit_always() -> bool {
     std::fs::read_to_string("/proc/sys/vm/overcommit_memory").is_ok_and(|s| s.trim() == "1")
 }
@@ -97,9 +118,16 @@ fn check_reserve<K: Eq + std::hash::Hash, V>(n: usize, seed: (K, V)) {
     m.insert(seed.0, seed.1);
     let got = reserve_on(m, n);
     let what = format!("{}→{} try_reserve({n:#x}) = {got:?}", std::any::type_name::<K>(), std::any::type_name::<V>());
-    match expected(n as u128 + 1, slot_bytes) {
+    let want = expected(n as u128 + 1, slot_bytes).and_then(|(b, bytes)| {
+        if cfg!(target_os = "linux") && bytes >= MAP_MIN {
+            mapped(b, slot_bytes).map(|(size, held)| (b, size, held))
+        } else {
+            Some((b, bytes, bytes))
+        }
+    });
+    match want {
         None => assert_eq!(got, Outcome::Overflow, "{what}"),
-        Some((b, bytes)) => match got {
+        Some((b, bytes, held)) => match got {
             Outcome::Overflow => panic!("{what}: representable ({bytes} bytes, B = {b})"),
             Outcome::AllocError(size) => {
                 assert_eq!(size as u128, bytes, "{what}: the refused layout is the array's");
@@ -112,7 +140,7 @@ fn check_reserve<K: Eq + std::hash::Hash, V>(n: usize, seed: (K, V)) {
             Outcome::Reserved(got_b, got_bytes) => {
                 // Held: the new array and the one-bucket old one.
                 assert_eq!(got_b, b, "{what}");
-                assert_eq!(got_bytes as u128, bytes + 16 + slot_bytes, "{what}");
+                assert_eq!(got_bytes as u128, held + 16 + slot_bytes, "{what}");
                 assert!(bytes < 1 << 47, "{what}: larger than the address space");
             }
         },
@@ -180,8 +208,11 @@ fn try_reserve_more_than_the_machine_is_alloc_error_or_lazy() {
     // so does this one, unless the kernel is set to always overcommit, in
     // which case the array is mapped, untouched, and freed cheaply.
     let n = 1usize << 40;
-    let (b, bytes) = expected(n as u128, 128).unwrap();
-    assert_eq!((b, bytes), (38, 42_056_319_762_432));
+    let (b, go_bytes) = expected(n as u128, 128).unwrap();
+    assert_eq!((b, go_bytes), (38, 42_056_319_762_432));
+    // Mapped, so with the larger pool: 1.5 * 2^38 buckets, a 59 TB layout.
+    let (bytes, _) = mapped(b, 128).unwrap();
+    assert_eq!(bytes, 59_373_627_899_904);
     let mut m: HashMap<u64, u64> = HashMap::new();
     m.insert(7, 7);
     match m.try_reserve(n) {

@@ -203,6 +203,24 @@ pub(crate) fn array_len(b: u8) -> Option<usize> {
     main.checked_add(spare)
 }
 
+/// Number of buckets of a *mapped* array of `2^b` main buckets: the pool is
+/// `2^(b-1)` buckets instead of Go's `2^(b-4)`. Pool buckets are handed out
+/// in order and a mapping is populated only where it is touched, so the
+/// larger pool costs address space, not memory, until it is used; it spares
+/// the global allocator the stand-alone overflow buckets that Go's small
+/// pool leaves to it (about a fifth of all buckets just before a doubling,
+/// at load 6.5). Freeing those in the middle of a growth made glibc trim its
+/// heap in one call: `brk` calls of 0.16-1.3 ms at the end of a 10M-key
+/// doubling (`strace -k` on the latency harness's key sequence).
+#[inline]
+pub(crate) fn mapped_len(b: u8) -> Option<usize> {
+    let go = array_len(b)?;
+    if b == 0 {
+        return Some(go);
+    }
+    (1usize << b).checked_add(1usize << (b - 1)).map(|n| n.max(go))
+}
+
 /// Where an array's parts are; copyable, owns nothing.
 pub(crate) struct ArrayView<K, V> {
     pub(crate) hdrs: *mut Header,
@@ -311,12 +329,21 @@ pub(crate) struct BucketArray<K, V> {
     /// For a mapped array: how far its header and slot regions have been
     /// unmapped already (buckets below that are dead).
     released: Released,
+    /// Buckets (main, then pool) handed out, recorded when the array stops
+    /// being the current one (the table tracks the current one's in
+    /// `next_pool`); memory accounting counts these.
+    pub(crate) used: usize,
 }
 
 impl<K, V> BucketArray<K, V> {
     /// Layout of the whole array and the offset of its slots region.
     pub(crate) fn layout(b: u8) -> Result<(Layout, usize, usize), TryReserveError> {
-        let len = array_len(b).ok_or(TryReserveError::CapacityOverflow)?;
+        Self::layout_len(b, array_len(b).ok_or(TryReserveError::CapacityOverflow)?)
+    }
+
+    /// Layout of an array of `2^b` main buckets and `len - 2^b` pool ones.
+    pub(crate) fn layout_len(b: u8, len: usize) -> Result<(Layout, usize, usize), TryReserveError> {
+        let _ = b;
         let hdr_bytes = len.checked_mul(HEADER).ok_or(TryReserveError::CapacityOverflow)?;
         let slots_off =
             hdr_bytes.checked_next_multiple_of(Lay::<K, V>::ALLOC_ALIGN).ok_or(TryReserveError::CapacityOverflow)?;
@@ -334,7 +361,7 @@ impl<K, V> BucketArray<K, V> {
     /// allocator hands out fresh zero pages from the OS, so this costs O(1)
     /// until the pages are touched.
     pub(crate) fn new_zeroed(b: u8) -> Result<Self, TryReserveError> {
-        Self::alloc(b, true)
+        Self::alloc(b, true, 0)
     }
 
     /// As [`new_zeroed`](Self::new_zeroed), but always from the global
@@ -343,12 +370,20 @@ impl<K, V> BucketArray<K, V> {
     /// charged about 2.5 us per fault on a fresh mapping (a 100K-entry clone
     /// took 612 faults, 1.8 ms, where hashbrown's took none).
     pub(crate) fn new_zeroed_heap(b: u8) -> Result<Self, TryReserveError> {
-        Self::alloc(b, false)
+        Self::alloc(b, false, 0)
     }
 
-    fn alloc(b: u8, may_map: bool) -> Result<Self, TryReserveError> {
-        let (layout, slots_off, len) = Self::layout(b)?;
-        let mapped = may_map && sys::AVAILABLE && layout.size() >= sys::MAP_MIN && layout.align() <= sys::PAGE;
+    /// As [`new_zeroed_heap`](Self::new_zeroed_heap), with at least
+    /// `min_len` buckets (a clone needs every pool bucket its source used).
+    pub(crate) fn new_zeroed_heap_len(b: u8, min_len: usize) -> Result<Self, TryReserveError> {
+        Self::alloc(b, false, min_len)
+    }
+
+    fn alloc(b: u8, may_map: bool, min_len: usize) -> Result<Self, TryReserveError> {
+        let (go_layout, _, go_len) = Self::layout(b)?;
+        let mapped = may_map && sys::AVAILABLE && go_layout.size() >= sys::MAP_MIN && go_layout.align() <= sys::PAGE;
+        let len = if mapped { mapped_len(b).ok_or(TryReserveError::CapacityOverflow)? } else { go_len.max(min_len) };
+        let (layout, slots_off, len) = Self::layout_len(b, len)?;
         let raw = if mapped {
             sys::map(layout.size())
         } else {
@@ -379,7 +414,7 @@ impl<K, V> BucketArray<K, V> {
             hdrs: (view.hdrs as usize).next_multiple_of(sys::PAGE),
             slots: (view.slots as usize).next_multiple_of(sys::PAGE),
         };
-        Ok(BucketArray { base, b, view, mapped, released })
+        Ok(BucketArray { base, b, view, mapped, released, used: 1usize << b })
     }
 
     #[inline(always)]
@@ -392,15 +427,35 @@ impl<K, V> BucketArray<K, V> {
         self.view.mask
     }
 
-    /// Bytes of the allocation still held (a mapped array gives pages back
-    /// as evacuation passes them).
-    pub(crate) fn bytes(&self) -> usize {
-        let size = Self::layout(self.b).map_or(0, |(l, _, _)| l.size());
-        if self.mapped {
-            self.mapped_parts(size).iter().map(|&(_, n)| n).sum()
-        } else {
-            size
+    /// Bytes of memory the array holds when its first `used` buckets (main,
+    /// then pool) have been handed out: the whole block for a heap array; for
+    /// a mapped one, the pages not yet handed back that hold those buckets
+    /// (pages of a mapping past them were never touched, so they hold no
+    /// memory).
+    pub(crate) fn bytes(&self, used: usize) -> usize {
+        let size = self.size();
+        if !self.mapped {
+            return size;
         }
+        let used = used.min(self.view.len);
+        let page_down = |a: usize| a & !(sys::PAGE - 1);
+        let hdr_end = (self.view.hdrs as usize + used * HEADER).next_multiple_of(sys::PAGE);
+        let slot_start = page_down(self.view.slots as usize);
+        let slot_end = (self.view.slots as usize + used * Lay::<K, V>::SLOTS).next_multiple_of(sys::PAGE);
+        let overlap = |(a, n): (usize, usize), lo: usize, hi: usize| (a + n).min(hi).saturating_sub(a.max(lo));
+        self.mapped_parts(size)
+            .into_iter()
+            .map(|p| {
+                let h = overlap(p, self.base.as_ptr() as usize, hdr_end);
+                let s = overlap(p, slot_start.max(hdr_end), slot_end);
+                h + s
+            })
+            .sum()
+    }
+
+    /// Size of the whole block.
+    fn size(&self) -> usize {
+        Self::layout_len(self.b, self.view.len).map_or(0, |(l, _, _)| l.size())
     }
 
     /// The parts of a mapping of `size` bytes not unmapped yet, as
@@ -423,7 +478,7 @@ impl<K, V> BucketArray<K, V> {
     /// # Safety
     /// Called once; no pointer into the array is used afterwards.
     pub(crate) unsafe fn free(self) {
-        let (layout, _, _) = Self::layout(self.b).expect("layout was valid at allocation");
+        let (layout, _, _) = Self::layout_len(self.b, self.view.len).expect("layout was valid at allocation");
         if self.mapped {
             for (p, n) in self.mapped_parts(layout.size()) {
                 // SAFETY: each part is page aligned, inside the mapping made in
@@ -478,9 +533,11 @@ impl<K, V> BucketArray<K, V> {
     }
 
     /// Zeroes every header, making every bucket empty with no link.
-    pub(crate) fn zero_headers(&self) {
+    /// Zeroes the first `upto` headers (the rest are zero already: pool
+    /// buckets past those handed out are never written).
+    pub(crate) fn zero_headers(&self, upto: usize) {
         // SAFETY: the header region is `len` headers long.
-        unsafe { ptr::write_bytes(self.view.hdrs, 0, self.view.len) }
+        unsafe { ptr::write_bytes(self.view.hdrs, 0, upto.min(self.view.len)) }
     }
 }
 

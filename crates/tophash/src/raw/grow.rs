@@ -55,9 +55,11 @@ impl<K, V> RawTable<K, V> {
     pub(crate) fn begin_resize_with(&mut self, new: BucketArray<K, V>, kind: ResizeKind, reason: Reason) {
         debug_assert!(self.old.is_none());
         let prev = self.cur.take();
+        let used = self.next_pool;
         let new_b = new.b;
         self.install(new);
-        let Some(arr) = prev else { return };
+        let Some(mut arr) = prev else { return };
+        arr.used = used;
         if self.observer.is_some() {
             self.emit(Event::ResizeStart { kind, reason, old_b: arr.b, new_b, len: self.count });
         }

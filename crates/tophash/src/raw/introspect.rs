@@ -21,9 +21,16 @@ impl<K, V> RawTable<K, V> {
             total: o.arr.buckets(),
             mark: o.nevacuate,
         });
-        let arrays = [self.cur.as_ref(), self.old.as_ref().map(|o| &o.arr), self.retired.as_ref().map(|r| &r.arr)];
+        // The current array's pool use is `next_pool`; the others recorded
+        // theirs when they stopped being current.
+        let cur = self.cur.as_ref().map(|a| (a, self.next_pool));
+        let others = [self.old.as_ref().map(|o| &o.arr), self.retired.as_ref().map(|r| &r.arr)];
         let pending = self.pending.as_ref().map(|(a, _)| a);
-        let bytes = arrays.into_iter().chain([pending]).flatten().map(BucketArray::bytes).sum::<usize>()
+        let bytes = cur
+            .into_iter()
+            .chain(others.into_iter().chain([pending]).flatten().map(|a| (a, a.used)))
+            .map(|(a, used)| BucketArray::bytes(a, used))
+            .sum::<usize>()
             + (self.lone + self.nspare) * lone_bytes::<K, V>();
         Stats {
             len: self.count,
