@@ -167,7 +167,7 @@ pub(crate) mod at {
     pub(crate) unsafe fn mark_rest_evacuated_empty(h: *mut Header) {
         const LOW: u64 = u64::from_ne_bytes([1; BUCKET_SLOTS]);
         const EMPTY: u64 = u64::from_ne_bytes([EVACUATED_EMPTY; BUCKET_SLOTS]);
-        const _: () = assert!(EMPTY_REST | EMPTY_ONE < 2 && EVACUATED_X & EVACUATED_Y & 2 == 2);
+        const _: () = assert!(EMPTY_REST < 2 && EMPTY_ONE < 2 && EVACUATED_X & 2 == 2 && EVACUATED_Y & 2 == 2);
         // SAFETY: module contract.
         unsafe {
             let w = u64::from_ne_bytes((*h).tophash);
