@@ -658,6 +658,11 @@ impl<K, V> RawTable<K, V> {
     /// Inserts an absent key at the spot `probe_write` found, first starting
     /// a growth if Go's triggers say so (then the spot is looked up again in
     /// the new array). Returns the slot written.
+    ///
+    /// The common case (no trigger, an empty slot found) writes inline;
+    /// everything else is one out-of-line call, so that the spot found need
+    /// not be kept in memory across calls (callgrind: the merged version
+    /// stored and reloaded the whole `Vacancy` on every insert).
     #[inline(always)]
     fn insert_vacant(
         &mut self,
@@ -667,24 +672,53 @@ impl<K, V> RawTable<K, V> {
         val: V,
         hasher: impl Fn(&K) -> u64,
     ) -> Slot<K, V> {
+        match vac.empty {
+            Some((b, i)) if self.count < self.limit && self.noverflow < self.ovf_limit => {
+                // SAFETY: `(b, i)` is an empty slot of a live chain of the
+                // current array; writing key and value then the tophash
+                // makes it live.
+                unsafe { self.write_slot(b, i, hash, key, val) };
+                Slot { head: vac.head, bucket: b, index: i }
+            }
+            _ => self.insert_slow(hash, key, val, &hasher),
+        }
+    }
+
+    /// `insert_vacant`'s other cases: a growth trigger fired (or the table
+    /// has no array yet), or the chain is full and needs an overflow bucket.
+    /// Finds the spot again rather than taking it as an argument (a chain
+    /// walk on a rare path), which keeps the common path free of stores.
+    #[inline(never)]
+    fn insert_slow(&mut self, hash: u64, key: K, val: V, hasher: &impl Fn(&K) -> u64) -> Slot<K, V> {
         let vac = if self.count >= self.limit || self.noverflow >= self.ovf_limit {
-            self.grow_for_insert(hash, &hasher)
+            self.grow_for_insert(hash, hasher)
         } else {
-            vac
+            self.vacancy(hash)
         };
         let (b, i) = match vac.empty {
             Some(spot) => spot,
             None => (self.new_overflow(vac.tail), 0),
         };
-        // SAFETY: `(b, i)` is an empty slot of a live chain of the current
-        // array; writing key and value then the tophash makes it live.
+        // SAFETY: as in `insert_vacant`: an empty slot of a live current
+        // chain (found again after a growth, or a fresh overflow bucket).
+        unsafe { self.write_slot(b, i, hash, key, val) };
+        Slot { head: vac.head, bucket: b, index: i }
+    }
+
+    /// Makes empty slot `i` of `b` live with `key → val`.
+    ///
+    /// # Safety
+    /// `(b, i)` is an empty slot of a live chain of the current array, where
+    /// `hash`'s key belongs.
+    #[inline(always)]
+    unsafe fn write_slot(&mut self, b: BucketRef<K, V>, i: usize, hash: u64, key: K, val: V) {
+        // SAFETY: per the contract the slot is in bounds and empty.
         unsafe {
             b.key(i).write(key);
             b.val(i).write(val);
             at::set_top(b.hdr, i, tophash(hash));
         }
         self.count += 1;
-        Slot { head: vac.head, bucket: b, index: i }
     }
 
     /// The rare path of an insert: allocate the first array, or start a
