@@ -298,6 +298,11 @@ impl<K, V, S> HashMap<K, V, S> {
     /// Bytes of memory the map holds: its bucket arrays (during a resize,
     /// old and new) plus stand-alone overflow buckets. O(1).
     ///
+    /// Large arrays are mapped from the OS and populated as they are used:
+    /// for those, this counts the pages holding buckets handed out so far
+    /// (main buckets and the overflow pool up to its last used bucket), not
+    /// the untouched rest of the mapping, and not pages already handed back.
+    ///
     /// ```
     /// let mut m = tophash::HashMap::new();
     /// assert_eq!(m.allocated_bytes(), 0);

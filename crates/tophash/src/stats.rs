@@ -40,7 +40,9 @@ pub struct Stats {
     pub queued: Option<(ResizeKind, u8)>,
     /// Whether an old array is still being handed back to the OS.
     pub releasing: bool,
-    /// Bytes of memory held: bucket arrays and stand-alone overflow buckets.
+    /// Bytes of memory held: bucket arrays and stand-alone overflow buckets
+    /// (see [`HashMap::allocated_bytes`](crate::HashMap::allocated_bytes)
+    /// for what counts in a mapped array).
     pub allocated_bytes: usize,
 }
 
