@@ -580,17 +580,10 @@ fn compare_with_go(g: &go::LabGrow, args: &Args, nar: &Narration, csv_path: &Pat
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::Parser;
-
-    #[derive(Parser)]
-    struct Cli {
-        #[command(flatten)]
-        a: Args,
-    }
 
     #[test]
     fn default_matches_clap() {
-        assert_eq!(Cli::parse_from(["x"]).a, Args::default());
+        assert_eq!(crate::experiments::parse_args::<Args>(&["x"]).unwrap(), Args::default());
     }
 
     #[test]

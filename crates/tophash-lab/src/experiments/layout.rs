@@ -603,17 +603,10 @@ pub fn run(args: &Args, dir: &Path) -> Result<Outcome> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::Parser;
-
-    #[derive(Parser)]
-    struct Cli {
-        #[command(flatten)]
-        a: Args,
-    }
 
     #[test]
     fn default_matches_clap() {
-        assert_eq!(Cli::parse_from(["x"]).a, Args::default());
+        assert_eq!(crate::experiments::parse_args::<Args>(&["x"]).unwrap(), Args::default());
     }
 
     #[test]

@@ -15,6 +15,15 @@ pub mod trace;
 
 use std::path::PathBuf;
 
+/// Parses command-line words (the first is the program name) as one
+/// experiment's `Args`, flattened into a command as `main` does; for the
+/// experiments' tests of their defaults and refusals.
+#[cfg(test)]
+pub(crate) fn parse_args<A: clap::Args + clap::FromArgMatches>(words: &[&str]) -> Result<A, clap::Error> {
+    let m = A::augment_args(clap::Command::new("x")).try_get_matches_from(words)?;
+    A::from_arg_matches(&m)
+}
+
 /// What an experiment found.
 #[derive(Debug, Default)]
 pub struct Outcome {

@@ -338,12 +338,11 @@ pub(crate) struct BucketArray<K, V> {
 impl<K, V> BucketArray<K, V> {
     /// Layout of the whole array and the offset of its slots region.
     pub(crate) fn layout(b: u8) -> Result<(Layout, usize, usize), TryReserveError> {
-        Self::layout_len(b, array_len(b).ok_or(TryReserveError::CapacityOverflow)?)
+        Self::layout_len(array_len(b).ok_or(TryReserveError::CapacityOverflow)?)
     }
 
-    /// Layout of an array of `2^b` main buckets and `len - 2^b` pool ones.
-    pub(crate) fn layout_len(b: u8, len: usize) -> Result<(Layout, usize, usize), TryReserveError> {
-        let _ = b;
+    /// Layout of an array of `len` buckets (main and pool).
+    pub(crate) fn layout_len(len: usize) -> Result<(Layout, usize, usize), TryReserveError> {
         let hdr_bytes = len.checked_mul(HEADER).ok_or(TryReserveError::CapacityOverflow)?;
         let slots_off =
             hdr_bytes.checked_next_multiple_of(Lay::<K, V>::ALLOC_ALIGN).ok_or(TryReserveError::CapacityOverflow)?;
@@ -383,7 +382,7 @@ impl<K, V> BucketArray<K, V> {
         let (go_layout, _, go_len) = Self::layout(b)?;
         let mapped = may_map && sys::AVAILABLE && go_layout.size() >= sys::MAP_MIN && go_layout.align() <= sys::PAGE;
         let len = if mapped { mapped_len(b).ok_or(TryReserveError::CapacityOverflow)? } else { go_len.max(min_len) };
-        let (layout, slots_off, len) = Self::layout_len(b, len)?;
+        let (layout, slots_off, len) = Self::layout_len(len)?;
         let raw = if mapped {
             sys::map(layout.size())
         } else {
@@ -455,7 +454,7 @@ impl<K, V> BucketArray<K, V> {
 
     /// Size of the whole block.
     fn size(&self) -> usize {
-        Self::layout_len(self.b, self.view.len).map_or(0, |(l, _, _)| l.size())
+        Self::layout_len(self.view.len).map_or(0, |(l, _, _)| l.size())
     }
 
     /// The parts of a mapping of `size` bytes not unmapped yet, as
@@ -478,7 +477,7 @@ impl<K, V> BucketArray<K, V> {
     /// # Safety
     /// Called once; no pointer into the array is used afterwards.
     pub(crate) unsafe fn free(self) {
-        let (layout, _, _) = Self::layout_len(self.b, self.view.len).expect("layout was valid at allocation");
+        let (layout, _, _) = Self::layout_len(self.view.len).expect("layout was valid at allocation");
         if self.mapped {
             for (p, n) in self.mapped_parts(layout.size()) {
                 // SAFETY: each part is page aligned, inside the mapping made in
@@ -532,9 +531,9 @@ impl<K, V> BucketArray<K, V> {
         r.hdrs >= h_end && r.slots >= s_end
     }
 
-    /// Zeroes every header, making every bucket empty with no link.
-    /// Zeroes the first `upto` headers (the rest are zero already: pool
-    /// buckets past those handed out are never written).
+    /// Zeroes the first `upto` headers, making those buckets empty with no
+    /// link (the rest are zero already: pool buckets past those handed out
+    /// are never written).
     pub(crate) fn zero_headers(&self, upto: usize) {
         // SAFETY: the header region is `len` headers long.
         unsafe { ptr::write_bytes(self.view.hdrs, 0, upto.min(self.view.len)) }

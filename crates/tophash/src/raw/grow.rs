@@ -242,6 +242,7 @@ impl<K, V> RawTable<K, V> {
     /// Aims `c` at destination `d`'s append position, or past a full bucket:
     /// onto the chain's next bucket (a merge into an existing chain, empty
     /// from slot 0) or a newly linked overflow bucket.
+    ///
     /// Takes and returns the cursor by value so that the hot loop never
     /// takes a cursor's address (which would keep it out of registers).
     #[cold]

@@ -4,7 +4,7 @@
 use alloc::vec;
 use alloc::vec::Vec;
 
-use super::bucket::{lone_bytes, ArrayView, BucketArray};
+use super::bucket::{lone_bytes, ArrayView};
 use super::tophash::{SlotState, MIN_TOPHASH};
 use super::{capacity_for, RawTable};
 use crate::stats::{BucketView, ResizeProgress, Shape, Stats, Which};
@@ -22,14 +22,17 @@ impl<K, V> RawTable<K, V> {
             mark: o.nevacuate,
         });
         // The current array's pool use is `next_pool`; the others recorded
-        // theirs when they stopped being current.
+        // theirs when they stopped being current (a queued one has used none).
         let cur = self.cur.as_ref().map(|a| (a, self.next_pool));
-        let others = [self.old.as_ref().map(|o| &o.arr), self.retired.as_ref().map(|r| &r.arr)];
-        let pending = self.pending.as_ref().map(|(a, _)| a);
+        let others = [
+            self.old.as_ref().map(|o| &o.arr),
+            self.retired.as_ref().map(|r| &r.arr),
+            self.pending.as_ref().map(|(a, _)| a),
+        ];
         let bytes = cur
             .into_iter()
-            .chain(others.into_iter().chain([pending]).flatten().map(|a| (a, a.used)))
-            .map(|(a, used)| BucketArray::bytes(a, used))
+            .chain(others.into_iter().flatten().map(|a| (a, a.used)))
+            .map(|(a, used)| a.bytes(used))
             .sum::<usize>()
             + (self.lone + self.nspare) * lone_bytes::<K, V>();
         Stats {

@@ -567,7 +567,8 @@ impl<K, V> RawTable<K, V> {
     /// The common case, a chain of one bucket, is decided here without
     /// tracking state across buckets: if the main bucket's last slot is
     /// `EMPTY_REST` the chain ends in it (invariant 2), so its first empty
-    /// slot is the chain's first. Longer chains go to `probe_chain`.
+    /// slot is the chain's first. Otherwise `probe_chain` walks on from the
+    /// next bucket, without searching the main bucket again.
     #[inline]
     fn probe_write(&mut self, hash: u64, mut eq: impl FnMut(&K) -> bool) -> RawProbe<K, V> {
         let Some(cur) = self.cur.as_ref() else {
@@ -577,7 +578,8 @@ impl<K, V> RawTable<K, V> {
         debug_assert!(self.old_bucket_evacuated(hash));
         let i = hash as usize & arr.mask();
         let top = tophash(hash);
-        // SAFETY: `i` is a main bucket; matched slots are live.
+        // SAFETY: `i` is a main bucket and its link leads on through the
+        // chain; matched slots are live.
         unsafe {
             let b = arr.bucket(i);
             let g = at::group(b.hdr);
@@ -591,21 +593,29 @@ impl<K, V> RawTable<K, V> {
                 let j = g.match_empty().lowest().unwrap_or(BUCKET_SLOTS - 1);
                 return RawProbe::Vacant(Vacancy { head: b.hdr, empty: Some((b, j)), tail: b.hdr });
             }
+            self.probe_chain(arr, b, top, eq)
         }
-        self.probe_chain(arr, i, top, eq)
     }
 
-    /// `probe_write` for a chain whose main bucket is full or has entries
-    /// after an empty slot: walks the whole chain.
+    /// `probe_write` past main bucket `main`, which holds no match and does
+    /// not end its chain with `EMPTY_REST`: notes its first empty slot and
+    /// walks the rest of the chain.
     #[inline(never)]
-    fn probe_chain(&self, arr: ArrayView<K, V>, i: usize, top: u8, mut eq: impl FnMut(&K) -> bool) -> RawProbe<K, V> {
-        let mut empty = None;
-        // SAFETY: `i` is a main bucket; later buckets are reached through the
-        // chain's links; matched slots are live.
+    fn probe_chain(
+        &self,
+        arr: ArrayView<K, V>,
+        main: BucketRef<K, V>,
+        top: u8,
+        mut eq: impl FnMut(&K) -> bool,
+    ) -> RawProbe<K, V> {
+        let head = main.hdr;
+        // SAFETY: `main` is a live main bucket; later buckets are reached
+        // through the chain's links; matched slots are live.
         unsafe {
-            let head = arr.hdr(i);
-            let mut b = arr.bucket(i);
-            loop {
+            let mut empty = at::group(head).match_empty().lowest().map(|j| (main, j));
+            let mut b = main;
+            while let Some(n) = arr.next(b) {
+                b = n;
                 let g = at::group(b.hdr);
                 if empty.is_none() {
                     if let Some(j) = g.match_empty().lowest() {
@@ -618,13 +628,10 @@ impl<K, V> RawTable<K, V> {
                     }
                 }
                 if at::top(b.hdr, BUCKET_SLOTS - 1) == EMPTY_REST {
-                    return RawProbe::Vacant(Vacancy { head, empty, tail: b.hdr });
-                }
-                match arr.next(b) {
-                    Some(n) => b = n,
-                    None => return RawProbe::Vacant(Vacancy { head, empty, tail: b.hdr }),
+                    break;
                 }
             }
+            RawProbe::Vacant(Vacancy { head, empty, tail: b.hdr })
         }
     }
 
@@ -1197,8 +1204,9 @@ unsafe fn free_old<K, V>(old: OldArray<K, V>, lone: usize) {
 /// live entries; mirrors pool use so that `next_pool` stays meaningful.
 ///
 /// # Safety
-/// `dst` is zeroed, has `src`'s `b` and at least every bucket `src` handed out, buckets of `src` from `from` on are
-/// readable, and `count` is the live count of the table owning `dst`.
+/// `dst` is zeroed, has `src`'s `b` and at least every bucket `src` handed
+/// out, buckets of `src` from `from` on are readable, and `count` is the live
+/// count of the table owning `dst`.
 unsafe fn clone_array<K, V>(
     src: ArrayView<K, V>,
     dst: ArrayView<K, V>,

@@ -1,16 +1,8 @@
-use clap::Parser;
-
 use super::*;
-
-#[derive(Parser, Debug)]
-struct Cli {
-    #[command(flatten)]
-    a: Args,
-}
 
 #[test]
 fn default_matches_clap() {
-    assert_eq!(Cli::parse_from(["x"]).a, Args::default());
+    assert_eq!(crate::experiments::parse_args::<Args>(&["x"]).unwrap(), Args::default());
     for bad in [
         &["x", "--keys", "0"][..],
         &["x", "--keys", "-1"],
@@ -19,9 +11,9 @@ fn default_matches_clap() {
         &["x", "--frequency", "0"],
         &["x", "--key-kind", "float"],
     ] {
-        assert!(Cli::try_parse_from(bad).is_err(), "{bad:?}");
+        assert!(crate::experiments::parse_args::<Args>(bad).is_err(), "{bad:?}");
     }
-    assert_eq!(Cli::parse_from(["x", "--key-kind", "u64"]).a.key_kind, KeyKind::U64);
+    assert_eq!(crate::experiments::parse_args::<Args>(&["x", "--key-kind", "u64"]).unwrap().key_kind, KeyKind::U64);
 }
 
 #[test]

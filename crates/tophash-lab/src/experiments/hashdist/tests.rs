@@ -1,14 +1,6 @@
 use std::path::PathBuf;
 
-use clap::Parser;
-
 use super::*;
-
-#[derive(Parser, Debug)]
-struct Cli {
-    #[command(flatten)]
-    a: Args,
-}
 
 fn temp_dir(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("tophash-lab-hashdist-{name}-{}", std::process::id()));
@@ -23,7 +15,7 @@ fn small() -> Args {
 
 #[test]
 fn default_matches_clap() {
-    assert_eq!(Cli::parse_from(["x"]).a, Args::default());
+    assert_eq!(crate::experiments::parse_args::<Args>(&["x"]).unwrap(), Args::default());
     assert_eq!(Args::default().keys, 100_000, "seed 000's 100,000 keys");
     assert_eq!(Args::default().buckets, 1024, "seed 000's 1,024 buckets");
 }
@@ -31,10 +23,10 @@ fn default_matches_clap() {
 #[test]
 fn bad_arguments_are_refused() {
     for bad in [&["x", "--keys", "0"][..], &["x", "--keys", "-5"], &["x", "--keys", "many"], &["x", "--buckets", "1"]] {
-        assert!(Cli::try_parse_from(bad).is_err(), "{bad:?}");
+        assert!(crate::experiments::parse_args::<Args>(bad).is_err(), "{bad:?}");
     }
-    assert_eq!(Cli::parse_from(["x", "--seed", "0xff"]).a.seed, Some(255));
-    assert!(Cli::try_parse_from(["x", "--seed", "0xzz"]).is_err());
+    assert_eq!(crate::experiments::parse_args::<Args>(&["x", "--seed", "0xff"]).unwrap().seed, Some(255));
+    assert!(crate::experiments::parse_args::<Args>(&["x", "--seed", "0xzz"]).is_err());
     let dir = temp_dir("bad");
     let e = run(&Args { buckets: 1000, ..small() }, &dir).unwrap_err().to_string();
     assert!(e.contains("not a power of two"), "{e}");

@@ -1,20 +1,12 @@
-use clap::Parser;
-
 use super::*;
-
-#[derive(Parser, Debug)]
-struct Cli {
-    #[command(flatten)]
-    a: Args,
-}
 
 #[test]
 fn default_matches_clap() {
-    assert_eq!(Cli::parse_from(["x"]).a, Args::default());
+    assert_eq!(crate::experiments::parse_args::<Args>(&["x"]).unwrap(), Args::default());
     for bad in [&["x", "--keys", "0"][..], &["x", "--keys", "-3"], &["x", "--keys", "1e5"], &["x", "--keys", "lots"]] {
-        assert!(Cli::try_parse_from(bad).is_err(), "{bad:?}");
+        assert!(crate::experiments::parse_args::<Args>(bad).is_err(), "{bad:?}");
     }
-    assert!(Cli::try_parse_from(["x", "--runs", "0"]).is_err());
+    assert!(crate::experiments::parse_args::<Args>(&["x", "--runs", "0"]).is_err());
 }
 
 #[test]
