@@ -91,6 +91,12 @@ impl<K, V> Clone for BucketRef<K, V> {
 impl<K, V> Copy for BucketRef<K, V> {}
 
 impl<K, V> BucketRef<K, V> {
+    /// The bucket with header `hdr` and slots at `slots`.
+    #[inline(always)]
+    pub(crate) fn new(hdr: *mut Header, slots: *mut u8) -> Self {
+        BucketRef { hdr, slots, marker: PhantomData }
+    }
+
     /// The stand-alone overflow bucket whose header is at `hdr`.
     #[inline(always)]
     pub(crate) fn lone(hdr: *mut Header) -> Self {

@@ -365,6 +365,9 @@ enum RawProbe<K, V> {
     Vacant(Vacancy<K, V>),
 }
 
+/// A header address has room for a slot index in its low bits.
+const HEADER_HOLDS_INDEX: () = assert!(core::mem::align_of::<Header>() >= BUCKET_SLOTS);
+
 /// The engine: buckets, growth and evacuation. Knows hashes and closures,
 /// never `Hash` or `Eq`.
 pub(crate) struct RawTable<K, V> {
@@ -535,29 +538,71 @@ impl<K, V> RawTable<K, V> {
 
     /// Finds the live slot whose key satisfies `eq`, reading the old array
     /// where the key's old bucket is not evacuated yet. Never moves anything.
+    ///
+    /// The main bucket is searched here and the rest of the chain out of
+    /// line (`find_chain`): a lookup in DRAM is bound by how many of them
+    /// the core keeps in flight, so every instruction on the common path
+    /// (a chain of one bucket) counts. A match's bit is cleared only after
+    /// its key compared unequal, which a hit never needs.
     #[inline]
     fn find(&self, hash: u64, mut eq: impl FnMut(&K) -> bool) -> Option<Slot<K, V>> {
         let cur = self.cur.as_ref()?.view;
         let (arr, i) = self.home(cur, hash);
         let top = tophash(hash);
-        // SAFETY: `i` is a main bucket of `arr`; every later `b` is reached
-        // through a link of that chain; matched slots are live.
+        // SAFETY: `i` is a main bucket of `arr`; matched slots are live.
         unsafe {
-            let head = arr.hdr(i);
+            let b = arr.bucket(i);
+            let g = at::group(b.hdr);
+            let mut m = g.match_byte(top);
+            while let Some(j) = m.lowest() {
+                if eq(&*b.key(j)) {
+                    return Some(Slot { head: b.hdr, bucket: b, index: j });
+                }
+                m = m.without_lowest();
+            }
+            // Invariant 2: if any slot is EMPTY_REST the last one is, and
+            // nothing later in the chain is live.
+            if g.last_is_empty_rest() {
+                return None;
+            }
+            let (found, slots) = self.find_chain(hash, eq);
+            if found == 0 {
+                return None;
+            }
+            let hdr = (found & !(BUCKET_SLOTS - 1)) as *mut Header;
+            Some(Slot { head: b.hdr, bucket: BucketRef::new(hdr, slots), index: found & (BUCKET_SLOTS - 1) })
+        }
+    }
+
+    /// `find` past the main bucket, which holds no match and does not end
+    /// its chain. Returns the matching bucket's header address with the
+    /// slot index in its low three bits (headers are 8-byte aligned, see
+    /// `HEADER_HOLDS_INDEX`) and the bucket's slots, or `(0, null)`. Two
+    /// words come back in registers: a larger result went through the
+    /// stack and gave every lookup a stack frame, and so did passing the
+    /// array view in.
+    #[inline(never)]
+    fn find_chain(&self, hash: u64, mut eq: impl FnMut(&K) -> bool) -> (usize, *mut u8) {
+        let () = HEADER_HOLDS_INDEX;
+        let Some(cur) = self.cur.as_ref() else { return (0, ptr::null_mut()) };
+        let (arr, i) = self.home(cur.view, hash);
+        let top = tophash(hash);
+        // SAFETY: `i` is a main bucket of `arr`; later buckets are reached
+        // through the chain's links; matched slots are live.
+        unsafe {
             let mut b = arr.bucket(i);
-            loop {
+            while let Some(n) = arr.next(b) {
+                b = n;
                 for j in at::group(b.hdr).match_byte(top) {
                     if eq(&*b.key(j)) {
-                        return Some(Slot { head, bucket: b, index: j });
+                        return (b.hdr as usize | j, b.slots);
                     }
                 }
-                // Invariant 2: if any slot is EMPTY_REST the last one is, and
-                // nothing later in the chain is live.
                 if at::top(b.hdr, BUCKET_SLOTS - 1) == EMPTY_REST {
-                    return None;
+                    break;
                 }
-                b = arr.next(b)?;
             }
+            (0, ptr::null_mut())
         }
     }
 

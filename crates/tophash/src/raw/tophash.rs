@@ -92,10 +92,11 @@ pub(crate) use swar::{BitMask, Group};
 #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
 mod sse2 {
     use core::arch::x86_64::{
-        __m128i, _mm_cmpeq_epi8, _mm_cvtsi64_si128, _mm_max_epu8, _mm_movemask_epi8, _mm_set1_epi8, _mm_setzero_si128,
+        __m128i, _mm_cmpeq_epi8, _mm_cvtsi128_si64, _mm_cvtsi64_si128, _mm_max_epu8, _mm_movemask_epi8, _mm_set1_epi8,
+        _mm_setzero_si128,
     };
 
-    use super::{BUCKET_SLOTS, MIN_TOPHASH};
+    use super::{BUCKET_SLOTS, EMPTY_REST, MIN_TOPHASH};
 
     #[derive(Clone, Copy, Debug)]
     pub(crate) struct Group(__m128i);
@@ -118,6 +119,14 @@ mod sse2 {
         pub(crate) fn match_byte(self, top: u8) -> BitMask {
             // SAFETY: SSE2 is enabled for the build (module cfg).
             BitMask(unsafe { _mm_movemask_epi8(_mm_cmpeq_epi8(self.0, _mm_set1_epi8(top as i8))) } as u32)
+        }
+
+        /// Whether slot 7 is `EMPTY_REST` (which, by invariant 2, ends the
+        /// chain).
+        #[inline(always)]
+        pub(crate) fn last_is_empty_rest(self) -> bool {
+            // SAFETY: SSE2 is enabled for the build (module cfg).
+            (unsafe { _mm_cvtsi128_si64(self.0) } as u64) >> 56 == u64::from(EMPTY_REST)
         }
 
         /// Slots holding a live entry (tophash >= `MIN_TOPHASH`, unsigned).
@@ -157,6 +166,12 @@ mod sse2 {
             }
         }
 
+        /// The mask without its lowest set bit.
+        #[inline(always)]
+        pub(crate) fn without_lowest(self) -> BitMask {
+            BitMask(self.0 & self.0.wrapping_sub(1))
+        }
+
         #[inline(always)]
         pub(crate) fn none() -> BitMask {
             BitMask(0)
@@ -186,7 +201,7 @@ mod sse2 {
 /// answers yes, with no false positives from borrows between bytes.
 #[cfg_attr(all(target_arch = "x86_64", target_feature = "sse2"), allow(dead_code))]
 mod swar {
-    use super::{BUCKET_SLOTS, MIN_TOPHASH};
+    use super::{BUCKET_SLOTS, EMPTY_REST, MIN_TOPHASH};
 
     const LSB: u64 = 0x0101_0101_0101_0101;
     const MSB: u64 = 0x8080_8080_8080_8080;
@@ -215,6 +230,13 @@ mod swar {
         #[inline(always)]
         pub(crate) fn match_byte(self, top: u8) -> BitMask {
             BitMask(Self::zero_bytes(self.0 ^ (LSB.wrapping_mul(top as u64))))
+        }
+
+        /// Whether slot 7 is `EMPTY_REST` (which, by invariant 2, ends the
+        /// chain).
+        #[inline(always)]
+        pub(crate) fn last_is_empty_rest(self) -> bool {
+            self.0 >> 56 == u64::from(EMPTY_REST)
         }
 
         /// Slots holding a live entry (tophash >= `MIN_TOPHASH`).
@@ -252,6 +274,12 @@ mod swar {
             } else {
                 Some(self.0.trailing_zeros() as usize / 8)
             }
+        }
+
+        /// The mask without its lowest set bit.
+        #[inline(always)]
+        pub(crate) fn without_lowest(self) -> BitMask {
+            BitMask(self.0 & self.0.wrapping_sub(1))
         }
 
         #[inline(always)]
@@ -317,8 +345,17 @@ mod tests {
                 assert_eq!(g.match_full().collect::<Vec<_>>(), naive(b, |x| x >= MIN_TOPHASH));
                 assert_eq!(g.match_empty().collect::<Vec<_>>(), naive(b, |x| x < MIN_TOPHASH));
                 assert_eq!(g.match_empty_rest().collect::<Vec<_>>(), naive(b, |x| x == 0));
+                assert_eq!(g.last_is_empty_rest(), b[7] == EMPTY_REST, "{b:?}");
                 for top in [5u8, 6, 0x7f, 0x80, 0xff, b[3].max(5)] {
-                    assert_eq!(g.match_byte(top).collect::<Vec<_>>(), naive(b, |x| x == top), "{b:?} {top}");
+                    let m = g.match_byte(top);
+                    assert_eq!(m.collect::<Vec<_>>(), naive(b, |x| x == top), "{b:?} {top}");
+                    // `without_lowest` steps through the same slots as the iterator.
+                    let (mut stepped, mut w) = (Vec::new(), m);
+                    while let Some(j) = w.lowest() {
+                        stepped.push(j);
+                        w = w.without_lowest();
+                    }
+                    assert_eq!(stepped, naive(b, |x| x == top), "{b:?} {top}");
                 }
             }
         };
