@@ -322,6 +322,36 @@ impl<K, V> ArrayView<K, V> {
     }
 }
 
+/// Asks the CPU to start loading the cache line holding `p`. A hint: it
+/// never faults, so `p` may point anywhere.
+#[inline(always)]
+pub(crate) fn prefetch(p: *const u8) {
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse"))]
+    // SAFETY: `prefetcht0` has no architectural effect and does not fault,
+    // whatever the address.
+    unsafe {
+        core::arch::x86_64::_mm_prefetch(p.cast::<i8>(), core::arch::x86_64::_MM_HINT_T0)
+    };
+    #[cfg(not(all(target_arch = "x86_64", target_feature = "sse")))]
+    let _ = p;
+}
+
+impl<K, V> BucketRef<K, V> {
+    /// Starts loading the bucket's slots (up to four cache lines) so that
+    /// their misses overlap the header's instead of following it: which
+    /// slot to read is known only once the header is in, but where the
+    /// slots are is known from the index alone.
+    #[inline(always)]
+    pub(crate) fn prefetch_slots(self) {
+        let lines = Lay::<K, V>::SLOTS.div_ceil(64);
+        let mut i = 0;
+        while i < lines && i < 4 {
+            prefetch(self.slots.wrapping_add(i * 64));
+            i += 1;
+        }
+    }
+}
+
 /// One allocation: `len` headers, then `len` buckets' slots. Owned by
 /// `RawTable`; freed explicitly, never on drop. Large arrays are mapped from
 /// the OS (see [`sys`]) and can hand pages back before they are freed.

@@ -2,7 +2,7 @@
 
 use core::ptr;
 
-use super::bucket::{at, ArrayView, BucketArray, BucketRef, Header};
+use super::bucket::{at, prefetch, ArrayView, BucketArray, BucketRef, Header};
 use super::tophash::{BUCKET_SLOTS, EVACUATED_EMPTY, EVACUATED_X, EVACUATED_Y, MIN_TOPHASH};
 use super::{over_load, OldArray, RawTable, ResizeKind, Retired};
 use crate::stats::{Event, Reason};
@@ -86,10 +86,18 @@ impl<K, V> RawTable<K, V> {
     pub(crate) fn grow_work(&mut self, hash: u64, hasher: &impl Fn(&K) -> u64) {
         if let Some(old) = &self.old {
             let i = hash as usize & old.arr.mask();
+            if !old.evacuated(i) {
+                self.prefetch_evacuation(i);
+            }
             self.evacuate(i, hasher);
             if let Some(old) = &self.old {
                 let n = old.nevacuate;
                 self.evacuate(n, hasher);
+            }
+            // The next write evacuates the bucket now at the mark: start
+            // loading it a write ahead.
+            if let Some(old) = &self.old {
+                self.prefetch_evacuation(old.nevacuate);
             }
             // A queued resize may have started just now: the key's bucket
             // must be evacuated in its old array too before the write.
@@ -99,6 +107,28 @@ impl<K, V> RawTable<K, V> {
             }
         }
         self.drain_retired(false);
+    }
+
+    /// Starts loading what evacuating old bucket `i` reads and writes: its
+    /// slots and, on a doubling, the headers and first slot lines of its
+    /// two destinations. Without this the slots are requested only once the
+    /// header is in (their live slots are known from it), two DRAM
+    /// latencies in a row for a bucket chosen by a random key.
+    #[inline(always)]
+    fn prefetch_evacuation(&self, i: usize) {
+        let (Some(old), Some(cur)) = (&self.old, &self.cur) else { return };
+        // SAFETY: `i` is a main bucket of the old array at or above the mark
+        // (its pages are not released); only addresses are formed.
+        let b = unsafe { old.arr.view.bucket(i) };
+        b.prefetch_slots();
+        if cur.b == old.arr.b + 1 {
+            for d in [i, i + old.arr.buckets()] {
+                // SAFETY: `d < 2^cur.b`, a main bucket of the current array.
+                let nb = unsafe { cur.view.bucket(d) };
+                prefetch(nb.hdr.cast());
+                prefetch(nb.slots);
+            }
+        }
     }
 
     /// Hands back the next chunk of the retired array's pages (all of them
