@@ -96,6 +96,12 @@
 //!   region of 2 bytes per slot, which stays cached much longer than Go's
 //!   144-byte buckets (`u64` keys and values); a hit reads the header and
 //!   one slot.
+//! * **Slot lines requested with the header.** Where a bucket's slots are
+//!   follows from its index alone, so a write (and the evacuation of a
+//!   bucket, and of its destinations) asks for the slot lines at the same
+//!   time as the header, overlapping two memory latencies that would
+//!   otherwise follow each other. Lookups do not: a miss needs only the
+//!   header, and the extra traffic cost misses as much as it saved hits.
 //! * **Pairs when free.** Keys and values are interleaved as `(K, V)` when
 //!   that adds no padding, so a hit reads one slot line instead of two; else
 //!   they are split as in Go.
