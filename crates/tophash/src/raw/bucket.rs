@@ -103,6 +103,17 @@ impl<K, V> BucketRef<K, V> {
         BucketRef { hdr, slots: hdr.cast::<u8>().wrapping_add(Lay::<K, V>::LONE_SLOTS), marker: PhantomData }
     }
 
+    /// Starts loading the bucket's slots (up to four cache lines) so that
+    /// their misses overlap the header's instead of following it: which
+    /// slot to read is known only once the header is in, but where the
+    /// slots are is known from the index alone.
+    #[inline(always)]
+    pub(crate) fn prefetch_slots(self) {
+        for line in 0..Lay::<K, V>::SLOTS.div_ceil(64).min(4) {
+            prefetch(self.slots.wrapping_add(line * 64));
+        }
+    }
+
     /// # Safety
     /// The bucket is live and `i < 8`.
     #[inline(always)]
@@ -334,22 +345,6 @@ pub(crate) fn prefetch(p: *const u8) {
     };
     #[cfg(not(all(target_arch = "x86_64", target_feature = "sse")))]
     let _ = p;
-}
-
-impl<K, V> BucketRef<K, V> {
-    /// Starts loading the bucket's slots (up to four cache lines) so that
-    /// their misses overlap the header's instead of following it: which
-    /// slot to read is known only once the header is in, but where the
-    /// slots are is known from the index alone.
-    #[inline(always)]
-    pub(crate) fn prefetch_slots(self) {
-        let lines = Lay::<K, V>::SLOTS.div_ceil(64);
-        let mut i = 0;
-        while i < lines && i < 4 {
-            prefetch(self.slots.wrapping_add(i * 64));
-            i += 1;
-        }
-    }
 }
 
 /// One allocation: `len` headers, then `len` buckets' slots. Owned by

@@ -647,7 +647,7 @@ impl<K, V> RawTable<K, V> {
                     return RawProbe::Found(Slot { head: b.hdr, bucket: b, index: j });
                 }
             }
-            if at::top(b.hdr, BUCKET_SLOTS - 1) == EMPTY_REST {
+            if g.last_is_empty_rest() {
                 // Slot 7 is empty, so the set is not empty.
                 let j = g.match_empty().lowest().unwrap_or(BUCKET_SLOTS - 1);
                 return RawProbe::Vacant(Vacancy { head: b.hdr, empty: Some((b, j)), tail: b.hdr });

@@ -190,7 +190,7 @@ mod sse2 {
         #[inline(always)]
         fn next(&mut self) -> Option<usize> {
             let i = self.lowest()?;
-            self.0 &= self.0 - 1;
+            *self = self.without_lowest();
             Some(i)
         }
     }
@@ -300,7 +300,7 @@ mod swar {
         #[inline(always)]
         fn next(&mut self) -> Option<usize> {
             let i = self.lowest()?;
-            self.0 &= self.0 - 1;
+            *self = self.without_lowest();
             Some(i)
         }
     }
