@@ -364,26 +364,71 @@ pub(crate) struct BucketArray<K, V> {
     /// being the current one (the table tracks the current one's in
     /// `next_pool`); memory accounting counts these.
     pub(crate) used: usize,
+    /// One bit per bucket, set once an old main bucket is evacuated
+    /// (zero while the array is current). See [`BucketArray::bits`].
+    bits: *mut u64,
+    /// Whether the bitmap has been in use (the array became an old array):
+    /// only then do its pages of a mapping hold memory.
+    pub(crate) bits_live: bool,
+}
+
+/// Where an array's parts go in its allocation.
+pub(crate) struct ArrayLayout {
+    pub(crate) layout: Layout,
+    pub(crate) slots_off: usize,
+    pub(crate) bits_off: usize,
+    /// Buckets, main plus pool.
+    pub(crate) len: usize,
+}
+
+/// Bytes of the evacuation bitmap of an array of `len` buckets.
+#[inline]
+pub(crate) const fn bitmap_bytes(len: usize) -> usize {
+    len.div_ceil(u64::BITS as usize) * size_of::<u64>()
 }
 
 impl<K, V> BucketArray<K, V> {
-    /// Layout of the whole array and the offset of its slots region.
-    pub(crate) fn layout(b: u8) -> Result<(Layout, usize, usize), TryReserveError> {
+    /// The array's evacuation bitmap, `bitmap_bytes(len)` bytes, zero until
+    /// the array becomes an old array. Bit `i` is set when old main bucket
+    /// `i` has been evacuated: a write learns that its key's old bucket is
+    /// done from a region of one bit per bucket (a few KiB, in cache)
+    /// instead of from the bucket's header, a random memory access.
+    #[inline(always)]
+    pub(crate) fn bits(&self) -> *mut u64 {
+        self.bits
+    }
+
+    /// How many bits of the bitmap are set at bucket `from` or later (for
+    /// the invariant checker). O(len).
+    pub(crate) fn bits_set(&self, from: usize) -> usize {
+        (from..self.view.len)
+            // SAFETY: `i < len`, so word `i / 64` is in the bitmap.
+            .filter(|&i| unsafe { *self.bits.add(i / 64) >> (i % 64) & 1 != 0 })
+            .count()
+    }
+
+    /// Layout of the whole array and the offsets of its slots region and
+    /// evacuation bitmap.
+    pub(crate) fn layout(b: u8) -> Result<ArrayLayout, TryReserveError> {
         Self::layout_len(array_len(b).ok_or(TryReserveError::CapacityOverflow)?)
     }
 
-    /// Layout of an array of `len` buckets (main and pool).
-    pub(crate) fn layout_len(len: usize) -> Result<(Layout, usize, usize), TryReserveError> {
+    /// Layout of an array of `len` buckets (main and pool): `len` headers,
+    /// then `len` buckets' slots, then one bit per bucket (see
+    /// [`BucketArray::bits`]).
+    pub(crate) fn layout_len(len: usize) -> Result<ArrayLayout, TryReserveError> {
         let hdr_bytes = len.checked_mul(HEADER).ok_or(TryReserveError::CapacityOverflow)?;
         let slots_off =
             hdr_bytes.checked_next_multiple_of(Lay::<K, V>::ALLOC_ALIGN).ok_or(TryReserveError::CapacityOverflow)?;
-        let size = len
+        let bits_off = len
             .checked_mul(Lay::<K, V>::SLOTS)
             .and_then(|s| s.checked_add(slots_off))
+            .and_then(|e| e.checked_next_multiple_of(align_of::<u64>()))
             .ok_or(TryReserveError::CapacityOverflow)?;
+        let size = bits_off.checked_add(bitmap_bytes(len)).ok_or(TryReserveError::CapacityOverflow)?;
         let layout =
             Layout::from_size_align(size, Lay::<K, V>::ALLOC_ALIGN).map_err(|_| TryReserveError::CapacityOverflow)?;
-        Ok((layout, slots_off, len))
+        Ok(ArrayLayout { layout, slots_off, bits_off, len })
     }
 
     /// Allocates an empty array: every tophash is `EMPTY_REST` (0) and every
@@ -410,10 +455,10 @@ impl<K, V> BucketArray<K, V> {
     }
 
     fn alloc(b: u8, may_map: bool, min_len: usize) -> Result<Self, TryReserveError> {
-        let (go_layout, _, go_len) = Self::layout(b)?;
-        let mapped = may_map && sys::AVAILABLE && go_layout.size() >= sys::MAP_MIN && go_layout.align() <= sys::PAGE;
-        let len = if mapped { mapped_len(b).ok_or(TryReserveError::CapacityOverflow)? } else { go_len.max(min_len) };
-        let (layout, slots_off, len) = Self::layout_len(len)?;
+        let go = Self::layout(b)?;
+        let mapped = may_map && sys::AVAILABLE && go.layout.size() >= sys::MAP_MIN && go.layout.align() <= sys::PAGE;
+        let len = if mapped { mapped_len(b).ok_or(TryReserveError::CapacityOverflow)? } else { go.len.max(min_len) };
+        let ArrayLayout { layout, slots_off, bits_off, len } = Self::layout_len(len)?;
         let raw = if mapped {
             sys::map(layout.size())
         } else {
@@ -425,8 +470,12 @@ impl<K, V> BucketArray<K, V> {
             // not 0.
             let p = unsafe { alloc::alloc::alloc(layout) };
             if !p.is_null() {
-                // SAFETY: the header region (`len` headers) starts the block.
-                unsafe { ptr::write_bytes(p.cast::<Header>(), 0, len) };
+                // SAFETY: the header region (`len` headers) starts the block;
+                // the bitmap ends it (`bitmap_bytes(len)` from `bits_off`).
+                unsafe {
+                    ptr::write_bytes(p.cast::<Header>(), 0, len);
+                    ptr::write_bytes(p.add(bits_off), 0, bitmap_bytes(len));
+                }
             }
             p
         };
@@ -444,7 +493,9 @@ impl<K, V> BucketArray<K, V> {
             hdrs: (view.hdrs as usize).next_multiple_of(sys::PAGE),
             slots: (view.slots as usize).next_multiple_of(sys::PAGE),
         };
-        Ok(BucketArray { base, b, view, mapped, released, used: 1usize << b })
+        // SAFETY: `bits_off <= size`, aligned for `u64` (offset and base).
+        let bits = unsafe { raw.add(bits_off).cast::<u64>() };
+        Ok(BucketArray { base, b, view, bits, mapped, released, used: 1usize << b, bits_live: false })
     }
 
     #[inline(always)]
@@ -473,19 +524,30 @@ impl<K, V> BucketArray<K, V> {
         let slot_start = page_down(self.view.slots as usize);
         let slot_end = (self.view.slots as usize + used * Lay::<K, V>::SLOTS).next_multiple_of(sys::PAGE);
         let overlap = |(a, n): (usize, usize), lo: usize, hi: usize| (a + n).min(hi).saturating_sub(a.max(lo));
-        self.mapped_parts(size)
+        let parts: usize = self
+            .mapped_parts(size)
             .into_iter()
             .map(|p| {
                 let h = overlap(p, self.base.as_ptr() as usize, hdr_end);
                 let s = overlap(p, slot_start.max(hdr_end), slot_end);
                 h + s
             })
-            .sum()
+            .sum();
+        // The bitmap's pages are touched only once the array is old, and
+        // handed back only when it is freed.
+        let bits = if self.bits_live {
+            let start = page_down(self.bits as usize).max(slot_end);
+            let end = (self.bits as usize + bitmap_bytes(self.view.len)).next_multiple_of(sys::PAGE);
+            end.saturating_sub(start)
+        } else {
+            0
+        };
+        parts + bits
     }
 
     /// Size of the whole block.
     fn size(&self) -> usize {
-        Self::layout_len(self.view.len).map_or(0, |(l, _, _)| l.size())
+        Self::layout_len(self.view.len).map_or(0, |l| l.layout.size())
     }
 
     /// The parts of a mapping of `size` bytes not unmapped yet, as
@@ -508,7 +570,7 @@ impl<K, V> BucketArray<K, V> {
     /// # Safety
     /// Called once; no pointer into the array is used afterwards.
     pub(crate) unsafe fn free(self) {
-        let (layout, _, _) = Self::layout_len(self.view.len).expect("layout was valid at allocation");
+        let layout = Self::layout_len(self.view.len).expect("layout was valid at allocation").layout;
         if self.mapped {
             for (p, n) in self.mapped_parts(layout.size()) {
                 // SAFETY: each part is page aligned, inside the mapping made in

@@ -25,13 +25,23 @@ impl<K, V> RawTable<K, V> {
             if old.nevacuate >= n {
                 return Err(format!("inv 6: old array kept with nevacuate {} >= {n}", old.nevacuate));
             }
+            if let Some(i) = (0..old.nevacuate).find(|&i| !old.evacuated(i)) {
+                return Err(format!("inv 12: old bucket {i} is below the mark {} but its bit is clear", old.nevacuate));
+            }
+            if old.arr.bits_set(n) != 0 {
+                return Err(String::from("inv 12: an old pool bucket's bit is set"));
+            }
             // Buckets below the mark are evacuated by definition, and their
             // pages may have been handed back: they are not read.
             for i in old.nevacuate..n {
                 // SAFETY: `i` is a main bucket of the old array.
                 let head = unsafe { old.arr.view.hdr(i) };
                 // SAFETY: `head` is a live bucket.
-                if unsafe { at::is_evacuated(head) } {
+                let marked = unsafe { at::is_evacuated(head) };
+                if marked != old.evacuated(i) {
+                    return Err(format!("inv 12: old bucket {i} evacuated {marked} but its bit says {}", !marked));
+                }
+                if marked {
                     for j in 0..BUCKET_SLOTS {
                         // SAFETY: as above.
                         let t = unsafe { at::top(head, j) };
@@ -50,6 +60,9 @@ impl<K, V> RawTable<K, V> {
             }
         }
 
+        if cur.bits_set(0) != 0 || self.pending.as_ref().is_some_and(|(p, _)| p.bits_set(0) != 0) {
+            return Err(String::from("inv 12: a current or queued array's bitmap is not zero"));
+        }
         let mut overflow = 0;
         for i in 0..cur.buckets() {
             let (l, o) = check_chain(cur.view, i, &hasher, "current")?;

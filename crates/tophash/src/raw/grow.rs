@@ -110,16 +110,18 @@ impl<K, V> RawTable<K, V> {
     }
 
     /// Starts loading what evacuating old bucket `i` reads and writes: its
-    /// slots and, on a doubling, the headers and first slot lines of its
+    /// header and slots and, on a doubling, the headers and first slot lines of its
     /// two destinations. Without this the slots are requested only once the
     /// header is in (their live slots are known from it), two DRAM
-    /// latencies in a row for a bucket chosen by a random key.
+    /// latencies in a row for a bucket chosen by a random key. The caller
+    /// knows that `i` still needs work from the bitmap, not the header.
     #[inline(always)]
     fn prefetch_evacuation(&self, i: usize) {
         let (Some(old), Some(cur)) = (&self.old, &self.cur) else { return };
         // SAFETY: `i` is a main bucket of the old array at or above the mark
         // (its pages are not released); only addresses are formed.
         let b = unsafe { old.arr.view.bucket(i) };
+        prefetch(b.hdr.cast());
         b.prefetch_slots();
         if cur.b == old.arr.b + 1 {
             for d in [i, i + old.arr.buckets()] {
@@ -330,8 +332,7 @@ impl<K, V> RawTable<K, V> {
         let n = old.arr.buckets();
         old.nevacuate += 1;
         let stop = (old.nevacuate + MARK_SCAN_LIMIT).min(n);
-        // SAFETY: `nevacuate < stop <= n` inside the loop.
-        while old.nevacuate < stop && unsafe { at::is_evacuated(old.arr.view.hdr(old.nevacuate)) } {
+        while old.nevacuate < stop && old.evacuated(old.nevacuate) {
             old.nevacuate += 1;
         }
         // Buckets below the mark are dead and read by index only (see
@@ -429,6 +430,7 @@ impl<K, V> Drop for Finish<'_, K, V> {
         }
         let t = &mut *self.table;
         if let Some(old) = t.old.as_mut() {
+            old.set_evacuated(self.index);
             old.done += 1;
             if t.observer.is_some() {
                 let (done, total) = (old.done, old.arr.buckets());

@@ -120,6 +120,15 @@
 //!   covers the fifth of the chains that need an overflow bucket without the
 //!   global allocator; frees of such buckets mid-growth had glibc trim its
 //!   heap in one 0.16-1.3 ms `brk` call.
+//! * **An evacuation bitmap.** Go learns whether an old bucket was
+//!   evacuated from its first tophash byte. We keep that marking, and also
+//!   one bit per bucket at the end of each array's allocation (zero pages
+//!   for a mapped array, so O(1)), set when the bucket's evacuation
+//!   finishes. A write during a resize first asks whether its key's old
+//!   bucket is done: for a random key the header is a random memory
+//!   access, the bitmap a few KiB in cache. When the bucket is not done,
+//!   its header, slots and destinations are all requested at once instead
+//!   of the slots only after the header has arrived.
 //! * **Old overflow buckets are freed when their bucket is evacuated**, not
 //!   when the whole resize ends (Go leaves this to its garbage collector).
 //! * **Iteration does not rehash.** Rust iterators borrow the map, so no
@@ -175,6 +184,9 @@
 //! 10. `lone` counts the stand-alone overflow buckets in the current
 //!     array's chains and the unevacuated old chains.
 //! 11. The spare list holds `nspare <= lone` emptied stand-alone buckets.
+//! 12. An old array's evacuation bit `i` is set exactly when old main
+//!     bucket `i` is below `nevacuate` or evacuated; its pool buckets' bits,
+//!     and every bit of the current and the queued array, are clear.
 
 mod access;
 pub(crate) mod bucket;
@@ -277,19 +289,42 @@ pub(crate) struct OldArray<K, V> {
     pub(crate) kind: ResizeKind,
     /// Old buckets evacuated so far (below the mark or not).
     pub(crate) done: usize,
+    /// `arr`'s evacuation bitmap (invariant 12).
+    bits: *mut u64,
 }
 
 impl<K, V> OldArray<K, V> {
-    fn new(arr: BucketArray<K, V>, kind: ResizeKind) -> Self {
-        OldArray { arr, nevacuate: 0, kind, done: 0 }
+    fn new(mut arr: BucketArray<K, V>, kind: ResizeKind) -> Self {
+        arr.bits_live = true;
+        let bits = arr.bits();
+        OldArray { arr, nevacuate: 0, kind, done: 0, bits }
     }
 
-    /// Whether old bucket `i` has been evacuated. Below the mark this is
-    /// known without reading the bucket, whose pages may be released.
+    /// Whether old bucket `i` has been evacuated: its bit, read from a region
+    /// of one bit per bucket instead of from the bucket itself (whose pages
+    /// may be released below the mark, and whose header is a random memory
+    /// access above it).
     #[inline(always)]
     pub(crate) fn evacuated(&self, i: usize) -> bool {
-        // SAFETY: `i` is a main bucket at or above the mark, not released.
-        i < self.nevacuate || unsafe { at::is_evacuated(self.arr.view.hdr(i)) }
+        debug_assert!(i < self.arr.buckets());
+        // SAFETY: `i` is a main bucket, so word `i / 64` is in the bitmap,
+        // which lives as long as the array and is never released early.
+        unsafe { *self.bits.add(i / 64) >> (i % 64) & 1 != 0 }
+    }
+
+    /// Records that old bucket `i` is evacuated.
+    #[inline(always)]
+    fn set_evacuated(&mut self, i: usize) {
+        debug_assert!(i < self.arr.buckets());
+        // SAFETY: as in `evacuated`; `&mut self` owns the array.
+        unsafe { *self.bits.add(i / 64) |= 1 << (i % 64) }
+    }
+
+    /// Copies the bits of `src`, an old array of the same size.
+    fn copy_bits_from(&mut self, src: &OldArray<K, V>) {
+        debug_assert_eq!(self.arr.b, src.arr.b);
+        // SAFETY: both bitmaps hold at least `2^b` bits; distinct arrays.
+        unsafe { ptr::copy_nonoverlapping(src.bits, self.bits, self.arr.buckets().div_ceil(64)) }
     }
 }
 
@@ -1102,6 +1137,7 @@ impl<K, V> RawTable<K, V> {
             arr.used = old.arr.used;
             let mut o = OldArray::new(arr, old.kind);
             o.nevacuate = old.nevacuate;
+            o.copy_bits_from(old);
             new.old = Some(o);
         }
         if let Some((p, kind)) = &self.pending {
