@@ -9,7 +9,9 @@
 //! ```
 //!
 //! An array of `2^B` main buckets (plus Go's preallocated overflow pool) is
-//! one allocation: all headers first, densely packed, then all slots. A
+//! one allocation: all headers first, densely packed, then all slots, then
+//! an evacuation bitmap of one bit per bucket (used only once the array is
+//! an old array; see [`BucketArray::bits`]). A
 //! lookup that misses reads one 16-byte header from a region 2 bytes per
 //! slot wide, which stays in cache far longer than 144-byte Go buckets do;
 //! a hit then reads one slot. A stand-alone overflow bucket (allocated when
