@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the project's commands need on a fresh machine of this kind
 # (Debian + rustup toolchain). Idempotent; called by scripts/test.sh and the
-# demo/bench scripts. Usage: scripts/setup.sh [rust|go|valgrind|words|chromium]...
+# demo, bench and compare scripts. Usage: scripts/setup.sh [rust|go|valgrind|words|chromium]...
 set -euo pipefail
 need_apt=()
 want() { command -v "$1" >/dev/null 2>&1 || need_apt+=("$2"); }

@@ -8,8 +8,8 @@
 
 mod common;
 
-use common::{batch, Key, Workload};
-use criterion::{criterion_group, criterion_main, Bencher, Criterion};
+use common::{batch, Bencher, Criterion, Key, Workload};
+use criterion::{criterion_group, criterion_main};
 use tophash_bench::keys::KeySet;
 use tophash_bench::maps::BenchMap;
 use tophash_bench::work::fill;

@@ -10,8 +10,8 @@
 
 mod common;
 
-use common::{Key, Workload};
-use criterion::{black_box, criterion_group, criterion_main, Bencher, Criterion};
+use common::{Bencher, Criterion, Key, Workload};
+use criterion::{black_box, criterion_group, criterion_main};
 use tophash_bench::keys::KeySet;
 use tophash_bench::maps::BenchMap;
 use tophash_bench::work::{build, count_found, index_sum, sum_found};

@@ -15,6 +15,13 @@
 //!
 //! Each routine asserts its checksum (`tophash_bench::work`): a broken map
 //! fails the bench instead of posting a fast number.
+//!
+//! Times are busy time ([`BusyTime`]): wall time minus the time the thread
+//! waited in the run queue for a CPU, the same clock as the `compare`
+//! runner's, so another process taking the core mid-sample does not count
+//! (it still shares caches and memory bandwidth). On an idle machine this
+//! is wall time; where the kernel counter is missing it is wall time with
+//! a warning.
 
 #![allow(dead_code)] // each bench target uses a subset
 
@@ -22,9 +29,61 @@ use std::hash::Hash;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use criterion::{BatchSize, Bencher, BenchmarkId, Criterion, SamplingMode, Throughput};
+use std::time::Instant;
+
+use criterion::measurement::{Measurement, ValueFormatter, WallTime};
+use criterion::{BatchSize, BenchmarkId, SamplingMode, Throughput};
 use tophash_bench::keys::{KeyKind, KeySet, Words, WORDS_PATH};
 use tophash_bench::maps::{BenchMap, Hashbrown, StdFold, Tophash};
+use tophash_bench::runqueue::{self, RunQueue};
+
+/// Criterion driven by [`BusyTime`].
+pub type Criterion = criterion::Criterion<BusyTime>;
+/// A bench routine's handle, timed in [`BusyTime`].
+pub type Bencher<'a> = criterion::Bencher<'a, BusyTime>;
+type Group<'a> = criterion::BenchmarkGroup<'a, BusyTime>;
+
+/// Criterion measurement: wall time minus the run-queue wait inside the
+/// span (`tophash_bench::runqueue`), reported like wall time. Criterion
+/// runs every routine on the thread that built the config, the thread
+/// whose counter this reads.
+pub struct BusyTime {
+    runqueue: RunQueue,
+}
+
+/// Borrowed for its duration formatter.
+static WALL: WallTime = WallTime;
+
+impl Measurement for BusyTime {
+    type Intermediate = (Option<u64>, Instant);
+    type Value = Duration;
+
+    fn start(&self) -> Self::Intermediate {
+        let waited = self.runqueue.delay();
+        (waited, Instant::now())
+    }
+
+    fn end(&self, (waited, t): Self::Intermediate) -> Duration {
+        let wall = t.elapsed();
+        runqueue::busy(wall, waited, self.runqueue.delay()).0
+    }
+
+    fn add(&self, a: &Duration, b: &Duration) -> Duration {
+        *a + *b
+    }
+
+    fn zero(&self) -> Duration {
+        Duration::ZERO
+    }
+
+    fn to_f64(&self, value: &Duration) -> f64 {
+        value.as_nanos() as f64
+    }
+
+    fn formatter(&self) -> &dyn ValueFormatter {
+        WALL.formatter()
+    }
+}
 
 /// Default sizes.
 pub const SIZES: [usize; 2] = [1_000, 100_000];
@@ -51,7 +110,15 @@ pub trait Workload {
 
 /// Criterion settings that keep the default `cargo bench` to minutes.
 pub fn config() -> Criterion {
-    Criterion::default().warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(2)).sample_size(20)
+    let runqueue = RunQueue::open();
+    if !runqueue.available() {
+        eprintln!("warning: /proc/thread-self/schedstat unreadable: timing wall time, run-queue waits included");
+    }
+    criterion::Criterion::default()
+        .with_measurement(BusyTime { runqueue })
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(2))
+        .sample_size(20)
 }
 
 /// `iter_batched` batch size: small maps batch, large ones go one by one.
@@ -94,10 +161,7 @@ fn group<K: Key, W: Workload>(c: &mut Criterion, kind: KeyKind, sets: &[KeySet<K
     g.finish();
 }
 
-fn bench_map<K: Key, M: BenchMap<K>, W: Workload>(
-    g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
-    ks: &KeySet<K>,
-) {
+fn bench_map<K: Key, M: BenchMap<K>, W: Workload>(g: &mut Group<'_>, ks: &KeySet<K>) {
     g.bench_with_input(BenchmarkId::new(M::ID, ks.len()), ks, |b, ks| W::bench::<K, M>(b, ks));
 }
 

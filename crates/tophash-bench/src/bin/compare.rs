@@ -55,6 +55,7 @@ use clap::Parser;
 use serde::{Deserialize, Serialize};
 use tophash_bench::keys::{KeyKind, KeySet, Words, MAX_SIZE, WORDS_PATH};
 use tophash_bench::maps::{BTree, BenchMap, Griddle, Hashbrown, IndexMapFold, StdFold, StdSip, Tophash};
+use tophash_bench::runqueue::{self, RunQueue};
 use tophash_bench::work::{self, Workload};
 
 // ---------------------------------------------------------------------------
@@ -303,14 +304,13 @@ fn median(xs: &[f64]) -> f64 {
 // ---------------------------------------------------------------------------
 // Rust measurements
 
-/// Times a closure: wall time minus the time this thread spent runnable but
-/// waiting for a CPU, read from `/proc/thread-self/schedstat` (Linux; its
-/// second field, `run_delay`, in ns) before and after. On this shared 2-core
-/// machine other processes otherwise inflate every sample that spans a
-/// preemption; on an idle machine the correction is zero. Where the file
-/// is missing, plain wall time. The file is read outside the timed span.
+/// Times a closure in busy time: wall time minus the time this thread spent
+/// runnable but waiting for a CPU (`tophash_bench::runqueue`). On this
+/// shared 2-core machine other processes otherwise inflate every sample
+/// that spans a preemption; on an idle machine the correction is zero. The
+/// counter is read outside the timed span.
 struct Clock {
-    schedstat: Option<std::fs::File>,
+    runqueue: RunQueue,
     /// Total run-queue wait subtracted, and total wall time measured.
     waited: Duration,
     wall: Duration,
@@ -318,40 +318,19 @@ struct Clock {
 
 impl Clock {
     fn new() -> Clock {
-        Clock {
-            schedstat: std::fs::File::open("/proc/thread-self/schedstat").ok(),
-            waited: Duration::ZERO,
-            wall: Duration::ZERO,
-        }
-    }
-
-    fn run_delay(&mut self) -> Option<u64> {
-        use std::os::unix::fs::FileExt;
-        let f = self.schedstat.as_ref()?;
-        let mut buf = [0u8; 96];
-        let len = f.read_at(&mut buf, 0).ok()?;
-        std::str::from_utf8(&buf[..len]).ok()?.split_whitespace().nth(1)?.parse().ok()
+        Clock { runqueue: RunQueue::open(), waited: Duration::ZERO, wall: Duration::ZERO }
     }
 
     #[inline]
     fn time<T>(&mut self, f: impl FnOnce() -> T) -> (Duration, T) {
-        let w0 = self.run_delay();
+        let w0 = self.runqueue.delay();
         let t = Instant::now();
         let out = black_box(f());
         let d = t.elapsed();
-        let waited = match (w0, self.run_delay()) {
-            (Some(a), Some(b)) => Duration::from_nanos(b.saturating_sub(a)),
-            _ => Duration::ZERO,
-        };
+        let (busy, waited) = runqueue::busy(d, w0, self.runqueue.delay());
         self.wall += d;
-        // A wait longer than the span happened (partly) outside it, around
-        // the reads: keep the raw time and let the median discard it.
-        if waited < d {
-            self.waited += waited;
-            (d - waited, out)
-        } else {
-            (d, out)
-        }
+        self.waited += waited;
+        (busy, out)
     }
 }
 
