@@ -27,16 +27,33 @@ pub(crate) const MIN_TOPHASH: u8 = 5;
 /// Number of slots in a bucket (Go's `bucketCnt`).
 pub(crate) const BUCKET_SLOTS: usize = 8;
 
-/// The tophash of a hash: its top byte, moved past the reserved states.
+/// The tophash of a hash: its top byte, moved past the reserved states
+/// (Go's `tophash`: below `MIN_TOPHASH`, add `MIN_TOPHASH`).
+///
+/// Read from a 256-byte table rather than computed: LLVM turns the
+/// arithmetic into five instructions (shift, add, compare, zero-extend,
+/// conditional move) on every lookup, the table into three. Callgrind,
+/// 100K random u64 keys: 2.3 instructions fewer per hit, 2.8 per miss.
+/// `compare --sizes 1K` (in cache), alternating binaries: u64 hits 3.32 ->
+/// 2.99 ns, string hits 8.62 -> 8.52, string misses 4.41 -> 4.25, but u64
+/// misses 2.43 -> 2.52 (the load's latency is on a miss's path to the
+/// match; a hit's key compare is speculated past it). Its 4 cache lines
+/// stay in L1 in any lookup-heavy loop.
 #[inline(always)]
 pub(crate) fn tophash(hash: u64) -> u8 {
-    let top = (hash >> 56) as u8;
-    if top < MIN_TOPHASH {
-        top + MIN_TOPHASH
-    } else {
-        top
-    }
+    TOPHASH[(hash >> 56) as usize]
 }
+
+/// `TOPHASH[top]` is the tophash of a hash whose top byte is `top`.
+static TOPHASH: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = if i < MIN_TOPHASH as usize { i as u8 + MIN_TOPHASH } else { i as u8 };
+        i += 1;
+    }
+    t
+};
 
 /// What a tophash byte means.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -374,11 +391,14 @@ mod tests {
 
     #[test]
     fn tophash_skips_reserved_values() {
+        // Go's mapping exactly: the reserved values 0..5 become 5..10, the
+        // rest stay, whatever the hash's other bytes are.
         for top in 0u64..=255 {
-            let t = tophash(top << 56 | 0x1234);
-            assert!(t >= MIN_TOPHASH);
-            if top >= MIN_TOPHASH as u64 {
-                assert_eq!(t as u64, top);
+            for low in [0, 0x1234, u64::MAX >> 8] {
+                let t = tophash(top << 56 | low);
+                assert!(t >= MIN_TOPHASH);
+                let want = if top < MIN_TOPHASH as u64 { top + MIN_TOPHASH as u64 } else { top };
+                assert_eq!(t as u64, want, "top byte {top:#04x}");
             }
         }
     }
