@@ -89,7 +89,7 @@ impl<K, V> RawTable<K, V> {
             if !old.evacuated(i) {
                 self.prefetch_evacuation(i);
             }
-            self.evacuate(i, hasher);
+            self.evacuate_unless_done(i, hasher);
             if let Some(old) = &self.old {
                 let n = old.nevacuate;
                 self.evacuate(n, hasher);
@@ -103,10 +103,23 @@ impl<K, V> RawTable<K, V> {
             // must be evacuated in its old array too before the write.
             if let Some(old) = &self.old {
                 let i = hash as usize & old.arr.mask();
-                self.evacuate(i, hasher);
+                self.evacuate_unless_done(i, hasher);
             }
         }
         self.drain_retired(false);
+    }
+
+    /// `evacuate` with its "already evacuated" case decided here, without
+    /// a call: about half of the key buckets a write asks for are done
+    /// already (callgrind, 100K inserts: 17,688 of 34,071 calls).
+    #[inline(always)]
+    fn evacuate_unless_done(&mut self, i: usize, hasher: &impl Fn(&K) -> u64) {
+        let Some(old) = &self.old else { return };
+        if !old.evacuated(i) {
+            self.evacuate(i, hasher);
+        } else if old.nevacuate == i {
+            self.advance_mark();
+        }
     }
 
     /// Starts loading what evacuating old bucket `i` reads and writes: its
