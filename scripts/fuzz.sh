@@ -6,7 +6,8 @@
 #     scripts/fuzz.sh [SECONDS] [TARGET...]      # targets: map_ops collide types large set_ops
 #     scripts/fuzz.sh --merge [SECONDS] [TARGET...]
 #
-# It prints, per target, libFuzzer's executions and the operations they ran
+# It prints, per target, libFuzzer's executions (and how many were mutated
+# inputs rather than the replay of the corpus) and the operations they ran
 # (each operation is followed by a full invariant walk), and the totals.
 # New inputs go to target/fuzz/work/<target>; with --merge the committed
 # corpus fuzz/corpus/<target> is replaced by a small set of inputs covering
@@ -96,10 +97,18 @@ done
 
 total_execs=0
 total_ops=0
-printf '%-8s %12s %14s %9s\n' target execs operations ops/exec
+total_new=0
+starved=()
+# "new" counts the executions after libFuzzer finished replaying the corpus
+# (its INITED line): inputs it mutated, not ones it replayed. A large
+# target/fuzz/work/<t> can take the whole budget to replay.
+printf '%-8s %12s %10s %14s %9s\n' target execs new operations ops/exec
 for t in "${targets[@]}"; do
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$tdir/log-$t" | tail -1)
     execs=${execs:-0}
+    inited=$(sed -n 's/^#\([0-9]*\)[[:space:]]*INITED.*/\1/p' "$tdir/log-$t" | tail -1)
+    fresh=$((execs - ${inited:-$execs}))
+    if [[ $fresh -le 0 ]]; then fresh=0; starved+=("$t"); fi
     # The harness writes "execs ops" every 64 executions: scale its count
     # to libFuzzer's final one (off by at most 63 executions' worth).
     read -r e o <"$tdir/stats-$t" 2>/dev/null || { e=0; o=0; }
@@ -107,11 +116,15 @@ for t in "${targets[@]}"; do
     if [[ "$e" -gt 0 ]]; then ops=$((o * execs / e)); fi
     per=0
     if [[ "$execs" -gt 0 ]]; then per=$((ops / execs)); fi
-    printf '%-8s %12d %14d %9d\n' "$t" "$execs" "$ops" "$per"
+    printf '%-8s %12d %10d %14d %9d\n' "$t" "$execs" "$fresh" "$ops" "$per"
     total_execs=$((total_execs + execs))
+    total_new=$((total_new + fresh))
     total_ops=$((total_ops + ops))
 done
-printf '%-8s %12d %14d\n' total "$total_execs" "$total_ops"
+printf '%-8s %12d %10d %14d\n' total "$total_execs" "$total_new" "$total_ops"
+if [[ ${#starved[@]} -gt 0 ]]; then
+    echo "fuzz.sh: warning: ${starved[*]}: no input mutated, the budget went into replaying $tdir/work/<target>; give more SECONDS or empty that directory" >&2
+fi
 
 if [[ $failed -ne 0 ]]; then
     exit 1
