@@ -27,9 +27,7 @@
 
 use std::hash::Hash;
 use std::path::PathBuf;
-use std::time::Duration;
-
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use criterion::measurement::{Measurement, ValueFormatter, WallTime};
 use criterion::{BatchSize, BenchmarkId, SamplingMode, Throughput};

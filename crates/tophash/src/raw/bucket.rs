@@ -11,7 +11,7 @@
 //! An array of `2^B` main buckets (plus Go's preallocated overflow pool) is
 //! one allocation: all headers first, densely packed, then all slots, then
 //! an evacuation bitmap of one bit per bucket (used only once the array is
-//! an old array; see [`BucketArray::bits`]). A
+//! an old array; see [`BucketArray::bit`]). A
 //! lookup that misses reads one 16-byte header from a region 2 bytes per
 //! slot wide, which stays in cache far longer than 144-byte Go buckets do;
 //! a hit then reads one slot. A stand-alone overflow bucket (allocated when
@@ -367,7 +367,7 @@ pub(crate) struct BucketArray<K, V> {
     /// `next_pool`); memory accounting counts these.
     pub(crate) used: usize,
     /// One bit per bucket, set once an old main bucket is evacuated
-    /// (zero while the array is current). See [`BucketArray::bits`].
+    /// (zero while the array is current). See [`BucketArray::bit`].
     bits: *mut u64,
     /// Whether the bitmap has been in use (the array became an old array):
     /// only then do its pages of a mapping hold memory.
@@ -390,23 +390,49 @@ pub(crate) const fn bitmap_bytes(len: usize) -> usize {
 }
 
 impl<K, V> BucketArray<K, V> {
-    /// The array's evacuation bitmap, `bitmap_bytes(len)` bytes, zero until
-    /// the array becomes an old array. Bit `i` is set when old main bucket
-    /// `i` has been evacuated: a write learns that its key's old bucket is
-    /// done from a region of one bit per bucket (a few KiB, in cache)
-    /// instead of from the bucket's header, a random memory access.
+    /// Bit `i` of the array's evacuation bitmap (`bitmap_bytes(len)` bytes,
+    /// zero until the array becomes an old array). Bit `i` is set when old
+    /// main bucket `i` has been evacuated: a write learns that its key's old
+    /// bucket is done from a region of one bit per bucket (a few KiB, in
+    /// cache) instead of from the bucket's header, a random memory access.
+    ///
+    /// # Safety
+    /// `i < len` (so word `i / 64` is in the bitmap).
     #[inline(always)]
-    pub(crate) fn bits(&self) -> *mut u64 {
-        self.bits
+    pub(crate) unsafe fn bit(&self, i: usize) -> bool {
+        debug_assert!(i < self.view.len);
+        // SAFETY: per the contract; the bitmap lives as long as the array
+        // and is never released early.
+        unsafe { *self.bits.add(i / 64) >> (i % 64) & 1 != 0 }
+    }
+
+    /// Sets bit `i` of the evacuation bitmap.
+    ///
+    /// # Safety
+    /// As for [`BucketArray::bit`].
+    #[inline(always)]
+    pub(crate) unsafe fn set_bit(&mut self, i: usize) {
+        debug_assert!(i < self.view.len);
+        // SAFETY: per the contract; `&mut self` owns the array.
+        unsafe { *self.bits.add(i / 64) |= 1 << (i % 64) }
+    }
+
+    /// Copies the first `n` bits of `src`'s bitmap (whole words).
+    ///
+    /// # Safety
+    /// `n <= len` of both arrays; they are distinct.
+    pub(crate) unsafe fn copy_bits_from(&mut self, src: &BucketArray<K, V>, n: usize) {
+        debug_assert!(n <= self.view.len && n <= src.view.len);
+        // SAFETY: `ceil(n / 64)` words are inside both bitmaps (each holds
+        // `ceil(len / 64)`); distinct allocations do not overlap.
+        unsafe { ptr::copy_nonoverlapping(src.bits, self.bits, n.div_ceil(64)) }
     }
 
     /// How many bits of the bitmap are set at bucket `from` or later (for
     /// the invariant checker). O(len).
     pub(crate) fn bits_set(&self, from: usize) -> usize {
-        (from..self.view.len)
-            // SAFETY: `i < len`, so word `i / 64` is in the bitmap.
-            .filter(|&i| unsafe { *self.bits.add(i / 64) >> (i % 64) & 1 != 0 })
-            .count()
+        // SAFETY: `i < len`.
+        (from..self.view.len).filter(|&i| unsafe { self.bit(i) }).count()
     }
 
     /// Layout of the whole array and the offsets of its slots region and
@@ -417,7 +443,7 @@ impl<K, V> BucketArray<K, V> {
 
     /// Layout of an array of `len` buckets (main and pool): `len` headers,
     /// then `len` buckets' slots, then one bit per bucket (see
-    /// [`BucketArray::bits`]).
+    /// [`BucketArray::bit`]).
     pub(crate) fn layout_len(len: usize) -> Result<ArrayLayout, TryReserveError> {
         let hdr_bytes = len.checked_mul(HEADER).ok_or(TryReserveError::CapacityOverflow)?;
         let slots_off =

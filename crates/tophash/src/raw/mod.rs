@@ -289,42 +289,39 @@ pub(crate) struct OldArray<K, V> {
     pub(crate) kind: ResizeKind,
     /// Old buckets evacuated so far (below the mark or not).
     pub(crate) done: usize,
-    /// `arr`'s evacuation bitmap (invariant 12).
-    bits: *mut u64,
 }
 
 impl<K, V> OldArray<K, V> {
     fn new(mut arr: BucketArray<K, V>, kind: ResizeKind) -> Self {
         arr.bits_live = true;
-        let bits = arr.bits();
-        OldArray { arr, nevacuate: 0, kind, done: 0, bits }
+        OldArray { arr, nevacuate: 0, kind, done: 0 }
     }
 
-    /// Whether old bucket `i` has been evacuated: its bit, read from a region
-    /// of one bit per bucket instead of from the bucket itself (whose pages
-    /// may be released below the mark, and whose header is a random memory
-    /// access above it).
+    /// Whether old bucket `i` has been evacuated: its bit (invariant 12),
+    /// read from a region of one bit per bucket instead of from the bucket
+    /// itself (whose pages may be released below the mark, and whose header
+    /// is a random memory access above it).
     #[inline(always)]
     pub(crate) fn evacuated(&self, i: usize) -> bool {
         debug_assert!(i < self.arr.buckets());
-        // SAFETY: `i` is a main bucket, so word `i / 64` is in the bitmap,
-        // which lives as long as the array and is never released early.
-        unsafe { *self.bits.add(i / 64) >> (i % 64) & 1 != 0 }
+        // SAFETY: `i` is a main bucket, below the array's length.
+        unsafe { self.arr.bit(i) }
     }
 
     /// Records that old bucket `i` is evacuated.
     #[inline(always)]
     fn set_evacuated(&mut self, i: usize) {
         debug_assert!(i < self.arr.buckets());
-        // SAFETY: as in `evacuated`; `&mut self` owns the array.
-        unsafe { *self.bits.add(i / 64) |= 1 << (i % 64) }
+        // SAFETY: as in `evacuated`.
+        unsafe { self.arr.set_bit(i) }
     }
 
     /// Copies the bits of `src`, an old array of the same size.
     fn copy_bits_from(&mut self, src: &OldArray<K, V>) {
         debug_assert_eq!(self.arr.b, src.arr.b);
-        // SAFETY: both bitmaps hold at least `2^b` bits; distinct arrays.
-        unsafe { ptr::copy_nonoverlapping(src.bits, self.bits, self.arr.buckets().div_ceil(64)) }
+        // SAFETY: both arrays hold at least their `2^b` main buckets; the
+        // clone's array is a new allocation.
+        unsafe { self.arr.copy_bits_from(&src.arr, self.arr.buckets()) }
     }
 }
 
