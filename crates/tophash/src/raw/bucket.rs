@@ -261,8 +261,9 @@ impl<K, V> Clone for ArrayView<K, V> {
 impl<K, V> Copy for ArrayView<K, V> {}
 
 impl<K, V> ArrayView<K, V> {
-    /// A view of nothing (for iterators over an unallocated table).
-    pub(crate) fn empty() -> Self {
+    /// A view of nothing (for iterators over an unallocated table, and
+    /// `RawTable::fast` outside its fast case).
+    pub(crate) const fn empty() -> Self {
         ArrayView { hdrs: ptr::null_mut(), slots: ptr::null_mut(), main: 0, mask: 0, len: 0, marker: PhantomData }
     }
 

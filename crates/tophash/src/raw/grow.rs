@@ -76,7 +76,7 @@ impl<K, V> RawTable<K, V> {
         } else {
             self.old = Some(OldArray::new(arr, kind));
         }
-        self.set_ovf_limit();
+        self.sync_resize_state();
     }
 
     /// Go's `growWork`: evacuate the old bucket `hash` maps to, then the one
@@ -363,7 +363,7 @@ impl<K, V> RawTable<K, V> {
     /// each bucket was evacuated), then start a queued resize.
     fn end_resize(&mut self) {
         let old = self.old.take().expect("ending a resize");
-        self.set_ovf_limit();
+        self.sync_resize_state();
         if self.observer.is_some() {
             let b = self.cur.as_ref().map_or(0, |c| c.b);
             self.emit(Event::ResizeEnd { kind: old.kind, b, len: self.count });

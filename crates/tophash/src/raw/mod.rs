@@ -187,6 +187,8 @@
 //! 12. An old array's evacuation bit `i` is set exactly when old main
 //!     bucket `i` is below `nevacuate` or evacuated; its pool buckets' bits,
 //!     and every bit of the current and the queued array, are clear.
+//! 13. `fast` is the current array's view while no resize runs, and a view
+//!     with null `hdrs` during a resize or before the first insert.
 
 mod access;
 pub(crate) mod bucket;
@@ -204,7 +206,7 @@ use core::marker::PhantomData;
 use core::ptr;
 
 use bucket::{alloc_overflow, at, ArrayView, BucketArray, BucketRef, Header};
-use tophash::{tophash, BUCKET_SLOTS, EMPTY_ONE, EMPTY_REST};
+use tophash::{tag, tophash, Tag, BUCKET_SLOTS, EMPTY_ONE, EMPTY_REST};
 
 use crate::stats::{Event, Observer, Reason};
 use crate::TryReserveError;
@@ -409,6 +411,11 @@ const HEADER_HOLDS_INDEX: () = assert!(core::mem::align_of::<Header>() >= BUCKET
 /// The engine: buckets, growth and evacuation. Knows hashes and closures,
 /// never `Hash` or `Eq`.
 pub(crate) struct RawTable<K, V> {
+    /// The current array's view while no resize runs; a view with null
+    /// `hdrs` during a resize and before the first insert (invariant 13).
+    /// `find` reads it, so that its common path tests a pointer it loads
+    /// anyway instead of the two `Option`s.
+    pub(crate) fast: ArrayView<K, V>,
     /// The current array (Go's `buckets`); `None` until the first insert.
     pub(crate) cur: Option<BucketArray<K, V>>,
     /// The array being evacuated (Go's `oldbuckets`), while resizing.
@@ -499,6 +506,7 @@ impl<K, V> RawTable<K, V> {
     /// An empty table; allocates nothing.
     pub(crate) const fn new() -> Self {
         RawTable {
+            fast: ArrayView::empty(),
             cur: None,
             old: None,
             count: 0,
@@ -549,15 +557,15 @@ impl<K, V> RawTable<K, V> {
         self.noverflow = 0;
         self.limit = capacity_for(arr.b);
         self.cur = Some(arr);
-        self.set_ovf_limit();
+        self.sync_resize_state();
     }
 
-    /// Recomputes `ovf_limit` after the current array or the resize state
-    /// changed.
-    pub(crate) fn set_ovf_limit(&mut self) {
-        self.ovf_limit = match (&self.cur, &self.old) {
-            (Some(cur), None) => overflow_limit(cur.b),
-            _ => usize::MAX,
+    /// Recomputes `ovf_limit` and `fast` after the current array or the
+    /// resize state changed (invariants 9 and 13).
+    pub(crate) fn sync_resize_state(&mut self) {
+        (self.ovf_limit, self.fast) = match (&self.cur, &self.old) {
+            (Some(cur), None) => (overflow_limit(cur.b), cur.view),
+            _ => (usize::MAX, ArrayView::empty()),
         };
     }
 
@@ -577,16 +585,49 @@ impl<K, V> RawTable<K, V> {
     /// Finds the live slot whose key satisfies `eq`, reading the old array
     /// where the key's old bucket is not evacuated yet. Never moves anything.
     ///
-    /// The main bucket is searched here and the rest of the chain out of
-    /// line (`find_chain`): a lookup in DRAM is bound by how many of them
-    /// the core keeps in flight, so every instruction on the common path
-    /// (a chain of one bucket) counts. A match's bit is cleared only after
-    /// its key compared unequal, which a hit never needs.
+    /// A lookup in DRAM is bound by how many of them the core keeps in
+    /// flight, so every instruction on the common path counts: that path
+    /// is a table not resizing and a chain of one bucket, entered by
+    /// testing `fast`'s pointer, which the path loads anyway. A lookup
+    /// during a resize (`find_slow`) and the rest of a chain (`find_chain`)
+    /// run out of line. A match's bit is cleared only after its key
+    /// compared unequal, which a hit never needs.
+    ///
+    /// Callgrind, 1M random u64 keys: 37.6 -> 32.5 instructions per hit and
+    /// 33.5 -> 28.4 per miss against testing `old` and `cur` inline (and
+    /// LLVM now hoists `fast`'s fields out of a caller's loop).
+    /// `compare --sizes 1K,100K,1M --workloads lookup_hit,lookup_miss`,
+    /// 4 runs alternating with the previous binary: tophash / hashbrown
+    /// geomean, hits 1.29 -> 1.23, misses 1.15 -> 1.00.
     #[inline]
-    fn find(&self, hash: u64, mut eq: impl FnMut(&K) -> bool) -> Option<Slot<K, V>> {
+    fn find(&self, hash: u64, eq: impl FnMut(&K) -> bool) -> Option<Slot<K, V>> {
+        let fast = self.fast;
+        if fast.hdrs.is_null() {
+            return self.find_slow(hash, eq);
+        }
+        self.find_from(fast, hash as usize & fast.mask(), hash, eq)
+    }
+
+    /// `find` while a resize is under way (the key's chain is in the old
+    /// array until its old bucket is evacuated) or before the first insert.
+    #[inline(never)]
+    fn find_slow(&self, hash: u64, eq: impl FnMut(&K) -> bool) -> Option<Slot<K, V>> {
         let cur = self.cur.as_ref()?.view;
         let (arr, i) = self.home(cur, hash);
-        let top = tophash(hash);
+        self.find_from(arr, i, hash, eq)
+    }
+
+    /// `find` in chain `i` of `arr`, the key's home (see `home`): the main
+    /// bucket here, the rest of the chain out of line.
+    #[inline(always)]
+    fn find_from(
+        &self,
+        arr: ArrayView<K, V>,
+        i: usize,
+        hash: u64,
+        mut eq: impl FnMut(&K) -> bool,
+    ) -> Option<Slot<K, V>> {
+        let top = tag(hash);
         // SAFETY: `i` is a main bucket of `arr`; matched slots are live.
         unsafe {
             let b = arr.bucket(i);
@@ -624,7 +665,7 @@ impl<K, V> RawTable<K, V> {
         let () = HEADER_HOLDS_INDEX;
         let Some(cur) = self.cur.as_ref() else { return (0, ptr::null_mut()) };
         let (arr, i) = self.home(cur.view, hash);
-        let top = tophash(hash);
+        let top = tag(hash);
         // SAFETY: `i` is a main bucket of `arr`; later buckets are reached
         // through the chain's links; matched slots are live.
         unsafe {
@@ -660,7 +701,7 @@ impl<K, V> RawTable<K, V> {
         let arr = cur.view;
         debug_assert!(self.old_bucket_evacuated(hash));
         let i = hash as usize & arr.mask();
-        let top = tophash(hash);
+        let top = tag(hash);
         // SAFETY: `i` is a main bucket and its link leads on through the
         // chain; matched slots are live.
         unsafe {
@@ -696,7 +737,7 @@ impl<K, V> RawTable<K, V> {
         &self,
         arr: ArrayView<K, V>,
         main: BucketRef<K, V>,
-        top: u8,
+        top: Tag,
         mut eq: impl FnMut(&K) -> bool,
     ) -> RawProbe<K, V> {
         let head = main.hdr;
@@ -1073,7 +1114,7 @@ impl<K, V> RawTable<K, V> {
         }
         self.count = 0;
         self.noverflow = 0;
-        self.set_ovf_limit();
+        self.sync_resize_state();
     }
 
     /// Frees all memory without dropping entries, leaving an unallocated
@@ -1093,6 +1134,7 @@ impl<K, V> RawTable<K, V> {
         self.next_pool = 0;
         self.limit = 0;
         self.ovf_limit = 0;
+        self.fast = ArrayView::empty();
         self.lone = 0;
     }
 
@@ -1159,7 +1201,7 @@ impl<K, V> RawTable<K, V> {
             unsafe { clone_array(cur.view, dst.view, 0, &mut new.count, &f) };
         }
         new.noverflow = self.noverflow;
-        new.set_ovf_limit();
+        new.sync_resize_state();
         new
     }
 }
