@@ -63,10 +63,20 @@ impl<K, V> RawTable<K, V> {
         eq: impl FnMut(&K) -> bool,
         hasher: impl Fn(&K) -> u64,
     ) -> Probe<'_, K, V> {
-        if self.old.is_some() || self.retired.is_some() {
+        // `fast` is null during a resize and before the first insert: then
+        // the resize gets its share of work and the current array is read
+        // afterwards. A retired array hands back its pages on writes too.
+        let fast = self.fast;
+        let arr = if fast.hdrs.is_null() || self.retired.is_some() {
             self.grow_work(hash, &hasher);
-        }
-        match self.probe_write(hash, eq) {
+            match &self.cur {
+                Some(cur) => cur.view,
+                None => return Probe::Vacant(Vacant { table: self, hash, vac: Vacancy::NO_ARRAY }),
+            }
+        } else {
+            fast
+        };
+        match self.probe_write(arr, hash, eq) {
             RawProbe::Found(slot) => Probe::Found(Occupied { table: self, slot }),
             RawProbe::Vacant(vac) => Probe::Vacant(Vacant { table: self, hash, vac }),
         }

@@ -20,7 +20,7 @@ impl<K, V> RawTable<K, V> {
             return Err(String::from("inv 13: fast is not the current array's view outside a resize"));
         }
         let Some(cur) = &self.cur else {
-            if self.old.is_some() || self.count != 0 || self.noverflow != 0 || self.limit != 0 {
+            if self.old.is_some() || self.count != 0 || self.noverflow != 0 || self.limit != 0 || self.grow_at != 0 {
                 return Err(String::from("unallocated table with state"));
             }
             return Ok(());
@@ -103,9 +103,13 @@ impl<K, V> RawTable<K, V> {
         if self.limit != super::capacity_for(cur.b) {
             return Err(format!("inv 9: limit {} for B = {}", self.limit, cur.b));
         }
-        let ovf = if self.old.is_some() { usize::MAX } else { super::overflow_limit(cur.b) };
-        if self.ovf_limit != ovf {
-            return Err(format!("inv 9: ovf_limit {} for B = {}", self.ovf_limit, cur.b));
+        let too_many = self.old.is_none() && super::too_many_overflow(self.noverflow, cur.b);
+        let grow_at = if too_many { 0 } else { self.limit };
+        if self.grow_at != grow_at {
+            return Err(format!(
+                "inv 9: grow_at {} with limit {} and {} overflow buckets",
+                self.grow_at, self.limit, self.noverflow
+            ));
         }
         if overflow != self.noverflow {
             return Err(format!("inv 7: noverflow is {} but chains hold {overflow}", self.noverflow));

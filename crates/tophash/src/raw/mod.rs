@@ -180,7 +180,9 @@
 //!    array's chains; pool buckets at or after `next_pool` are unused
 //!    (all-zero headers).
 //! 8. No two live keys are equal (checked by the model tests).
-//! 9. `limit` is the capacity of the current array (0 when unallocated).
+//! 9. `limit` is the capacity of the current array (0 when unallocated);
+//!    `grow_at` is 0 when `noverflow` reached the same-size growth trigger
+//!    outside a resize, else `limit`.
 //! 10. `lone` counts the stand-alone overflow buckets in the current
 //!     array's chains and the unevacuated old chains.
 //! 11. The spare list holds `nspare <= lone` emptied stand-alone buckets.
@@ -391,6 +393,12 @@ pub(crate) struct Vacancy<K, V> {
     tail: *mut Header,
 }
 
+impl<K, V> Vacancy<K, V> {
+    /// Where a key goes in a table with no array yet: nowhere until the
+    /// insert allocates one.
+    pub(crate) const NO_ARRAY: Self = Vacancy { head: ptr::null_mut(), empty: None, tail: ptr::null_mut() };
+}
+
 // SAFETY: like `Slot`, a `Vacancy` is a position, not an owner; the
 // `Vacant` that holds it also holds the `&mut RawTable`, which carries std's
 // bounds. Without these, its raw pointers made `VacantEntry` (and so
@@ -428,10 +436,11 @@ pub(crate) struct RawTable<K, V> {
     pub(crate) next_pool: usize,
     /// `capacity_for(cur.b)`, cached for the insert path (invariant 9).
     pub(crate) limit: usize,
-    /// Overflow buckets that trigger a same-size growth: `2^min(b, 15)`, or
-    /// `usize::MAX` while a resize runs (no new one starts then). Cached so
-    /// an insert tests both triggers with two compares (invariant 9).
-    pub(crate) ovf_limit: usize,
+    /// The count at which an insert takes the slow path: `limit`, or 0 once
+    /// `noverflow` reached `2^min(b, 15)` outside a resize (Go's second
+    /// trigger; no resize starts while one runs). Both of Go's growth
+    /// triggers in one compare on the insert path (invariant 9).
+    pub(crate) grow_at: usize,
     /// An old array whose resize ended, being handed back in chunks.
     pub(crate) retired: Option<Retired<K, V>>,
     /// A resize asked for (by `reserve` or `shrink_to`) while another was
@@ -513,7 +522,7 @@ impl<K, V> RawTable<K, V> {
             noverflow: 0,
             next_pool: 0,
             limit: 0,
-            ovf_limit: 0,
+            grow_at: 0,
             retired: None,
             pending: None,
             auto_shrink: false,
@@ -560,12 +569,14 @@ impl<K, V> RawTable<K, V> {
         self.sync_resize_state();
     }
 
-    /// Recomputes `ovf_limit` and `fast` after the current array or the
-    /// resize state changed (invariants 9 and 13).
+    /// Recomputes `grow_at` and `fast` after the current array, the resize
+    /// state or `noverflow` changed (invariants 9 and 13).
     pub(crate) fn sync_resize_state(&mut self) {
-        (self.ovf_limit, self.fast) = match (&self.cur, &self.old) {
-            (Some(cur), None) => (overflow_limit(cur.b), cur.view),
-            _ => (usize::MAX, ArrayView::empty()),
+        (self.grow_at, self.fast) = match (&self.cur, &self.old) {
+            (Some(cur), None) if too_many_overflow(self.noverflow, cur.b) => (0, cur.view),
+            (Some(cur), None) => (self.limit, cur.view),
+            (Some(_), Some(_)) => (self.limit, ArrayView::empty()),
+            (None, _) => (0, ArrayView::empty()),
         };
     }
 
@@ -685,8 +696,8 @@ impl<K, V> RawTable<K, V> {
         }
     }
 
-    /// Looks for the key in the current array, remembering where it would
-    /// be inserted. The key's old bucket, if any, must be evacuated.
+    /// Looks for the key in `arr`, the current array, remembering where it
+    /// would be inserted. The key's old bucket, if any, must be evacuated.
     ///
     /// The common case, a chain of one bucket, is decided here without
     /// tracking state across buckets: if the main bucket's last slot is
@@ -694,11 +705,7 @@ impl<K, V> RawTable<K, V> {
     /// slot is the chain's first. Otherwise `probe_chain` walks on from the
     /// next bucket, without searching the main bucket again.
     #[inline]
-    fn probe_write(&mut self, hash: u64, mut eq: impl FnMut(&K) -> bool) -> RawProbe<K, V> {
-        let Some(cur) = self.cur.as_ref() else {
-            return RawProbe::Vacant(Vacancy { head: ptr::null_mut(), empty: None, tail: ptr::null_mut() });
-        };
-        let arr = cur.view;
+    fn probe_write(&mut self, arr: ArrayView<K, V>, hash: u64, mut eq: impl FnMut(&K) -> bool) -> RawProbe<K, V> {
         debug_assert!(self.old_bucket_evacuated(hash));
         let i = hash as usize & arr.mask();
         let top = tag(hash);
@@ -721,11 +728,11 @@ impl<K, V> RawTable<K, V> {
                 }
             }
             if g.last_is_empty_rest() {
-                // Slot 7 is empty, so the set is not empty.
-                let j = g.match_empty().lowest().unwrap_or(BUCKET_SLOTS - 1);
+                // Slot 7 is empty, so some slot is, and `j < 8`.
+                let j = g.match_full().lowest_unset();
                 return RawProbe::Vacant(Vacancy { head: b.hdr, empty: Some((b, j)), tail: b.hdr });
             }
-            self.probe_chain(arr, b, top, eq)
+            self.probe_chain(b, top, eq)
         }
     }
 
@@ -733,13 +740,10 @@ impl<K, V> RawTable<K, V> {
     /// not end its chain with `EMPTY_REST`: notes its first empty slot and
     /// walks the rest of the chain.
     #[inline(never)]
-    fn probe_chain(
-        &self,
-        arr: ArrayView<K, V>,
-        main: BucketRef<K, V>,
-        top: Tag,
-        mut eq: impl FnMut(&K) -> bool,
-    ) -> RawProbe<K, V> {
+    fn probe_chain(&self, main: BucketRef<K, V>, top: Tag, mut eq: impl FnMut(&K) -> bool) -> RawProbe<K, V> {
+        // The current array, read here: a view passed in went through the
+        // stack, and made the caller copy it there on every write.
+        let arr = self.cur.as_ref().expect("probing a table with no array").view;
         let head = main.hdr;
         // SAFETY: `main` is a live main bucket; later buckets are reached
         // through the chain's links; matched slots are live.
@@ -812,7 +816,7 @@ impl<K, V> RawTable<K, V> {
         hasher: impl Fn(&K) -> u64,
     ) -> Slot<K, V> {
         match vac.empty {
-            Some((b, i)) if self.count < self.limit && self.noverflow < self.ovf_limit => {
+            Some((b, i)) if self.count < self.grow_at => {
                 // SAFETY: `(b, i)` is an empty slot of a live chain of the
                 // current array; writing key and value then the tophash
                 // makes it live.
@@ -829,11 +833,7 @@ impl<K, V> RawTable<K, V> {
     /// walk on a rare path), which keeps the common path free of stores.
     #[inline(never)]
     fn insert_slow(&mut self, hash: u64, key: K, val: V, hasher: &impl Fn(&K) -> u64) -> Slot<K, V> {
-        let vac = if self.count >= self.limit || self.noverflow >= self.ovf_limit {
-            self.grow_for_insert(hash, hasher)
-        } else {
-            self.vacancy(hash)
-        };
+        let vac = if self.count >= self.grow_at { self.grow_for_insert(hash, hasher) } else { self.vacancy(hash) };
         let (b, i) = match vac.empty {
             Some(spot) => spot,
             None => (self.new_overflow(vac.tail), 0),
@@ -904,6 +904,7 @@ impl<K, V> RawTable<K, V> {
         // SAFETY: `tail` is the last header of a live chain.
         unsafe { at::set_overflow(tail, nb.hdr) };
         self.noverflow += 1;
+        self.sync_resize_state();
         if self.observer.is_some() {
             self.emit(Event::OverflowAlloc { pooled, overflow_buckets: self.noverflow });
         }
@@ -1133,7 +1134,7 @@ impl<K, V> RawTable<K, V> {
         self.noverflow = 0;
         self.next_pool = 0;
         self.limit = 0;
-        self.ovf_limit = 0;
+        self.grow_at = 0;
         self.fast = ArrayView::empty();
         self.lone = 0;
     }

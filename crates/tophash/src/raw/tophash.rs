@@ -223,6 +223,13 @@ mod sse2 {
         pub(crate) fn len(self) -> usize {
             self.0.count_ones() as usize
         }
+
+        /// The lowest slot *not* in the set, or `BUCKET_SLOTS` if all are:
+        /// of `match_full`, the first empty slot, in two instructions.
+        #[inline(always)]
+        pub(crate) fn lowest_unset(self) -> usize {
+            (!u32::from(self.0)).trailing_zeros() as usize
+        }
     }
 
     impl Iterator for BitMask {
@@ -333,6 +340,12 @@ mod swar {
         pub(crate) fn len(self) -> usize {
             self.0.count_ones() as usize
         }
+
+        /// The lowest slot *not* in the set, or `BUCKET_SLOTS` if all are.
+        #[inline(always)]
+        pub(crate) fn lowest_unset(self) -> usize {
+            (!self.0 & MSB).trailing_zeros() as usize / 8
+        }
     }
 
     impl Iterator for BitMask {
@@ -386,6 +399,8 @@ mod tests {
                 assert_eq!(g.match_full().collect::<Vec<_>>(), naive(b, |x| x >= MIN_TOPHASH));
                 assert_eq!(g.match_empty().collect::<Vec<_>>(), naive(b, |x| x < MIN_TOPHASH));
                 assert_eq!(g.match_empty_rest().collect::<Vec<_>>(), naive(b, |x| x == 0));
+                let first_empty = naive(b, |x| x < MIN_TOPHASH).first().copied().unwrap_or(BUCKET_SLOTS);
+                assert_eq!(g.match_full().lowest_unset(), first_empty, "{b:?}");
                 assert_eq!(g.last_is_empty_rest(), b[7] == EMPTY_REST, "{b:?}");
                 for top in [5u8, 6, 0x7f, 0x80, 0xff, b[3].max(5)] {
                     let m = g.match_byte(Tag::splat(top));
