@@ -202,10 +202,20 @@ impl<K, V> RawTable<K, V> {
         // the chain and advances the mark; if `hasher` panics it also drops
         // the entries not yet moved (their destination is unknown).
         let mut guard = Finish { table: self, old, index: i, clean: false, moved: 0 };
-        // On doubling, old bucket i feeds exactly new buckets i ("X") and
-        // i + n ("Y"); same-size growth feeds only i. Cursor `x` serves
+        // Decided by the sizes, not the kind: a reserve of one doubling
+        // splits buckets exactly as a load-factor doubling does.
+        let n = old.main;
+        if new_mask == 2 * n - 1 {
+            // SAFETY: a doubling (the new array has twice the old one's main
+            // buckets); `i` is an old main bucket not yet evacuated.
+            unsafe { split_chain(&mut guard, old, i, n, hasher) };
+            guard.clean = true;
+            return;
+        }
+        // Not a doubling: same-size growth feeds only new bucket i, shrinks
+        // and reserve jumps any number of chains. Cursor `x` serves
         // destination i, cursor `y` any other, re-aimed when the destination
-        // changes (only shrinks and reserve jumps have more than two).
+        // changes.
         let (mut x, mut y) = guard.table.fresh_cursors(i);
         // SAFETY: `i` is a main bucket; the walk follows the chain's links.
         let mut b = unsafe { old.bucket(i) };
@@ -249,11 +259,11 @@ impl<K, V> RawTable<K, V> {
         guard.clean = true;
     }
 
-    /// Cursors for old bucket `i`'s destinations. Doubling and same-size
-    /// growth write only into chains no one else writes to (an insert
-    /// evacuates its key's old bucket first), so they start at slot 0 of
-    /// the main buckets; other resizes find the append position on first
-    /// use.
+    /// Cursors for old bucket `i`'s destinations outside a doubling (see
+    /// `split_chain`). Same-size growth writes only into chains no one else
+    /// writes to (an insert evacuates its key's old bucket first), so its
+    /// cursor starts at slot 0 of the main bucket; other resizes find the
+    /// append position on first use.
     #[inline(always)]
     fn fresh_cursors(&self, i: usize) -> (Cursor<K, V>, Cursor<K, V>) {
         let none = Cursor { idx: usize::MAX, b: BucketRef::lone(ptr::null_mut()), j: 0 };
@@ -262,11 +272,8 @@ impl<K, V> RawTable<K, V> {
             // SAFETY: `d` is a main bucket of the current array.
             Cursor { idx: d, b: unsafe { cur.view.bucket(d) }, j: 0 }
         };
-        // Decided by the sizes, not the kind: a reserve of one doubling
-        // splits buckets exactly as a load-factor doubling does.
-        if cur.b == old.arr.b + 1 {
-            (at(i), at(i + old.arr.buckets()))
-        } else if cur.b == old.arr.b {
+        // Decided by the sizes, not the kind.
+        if cur.b == old.arr.b {
             (at(i), none)
         } else {
             (none, none)
@@ -297,12 +304,7 @@ impl<K, V> RawTable<K, V> {
             c = self.append_cursor(d);
         }
         if c.j == BUCKET_SLOTS {
-            let arr = self.cur.as_ref().expect("resizing").view;
-            // SAFETY: `c.b` is a live bucket of a current chain.
-            c.b = match unsafe { arr.next(c.b) } {
-                Some(n) => n,
-                None => self.new_overflow(c.b.hdr),
-            };
+            c.b = self.next_dest(c.b);
             c.j = 0;
         }
         c
@@ -388,6 +390,87 @@ impl<K, V> RawTable<K, V> {
                 let reason = if kind == ResizeKind::Shrink { Reason::ShrinkTo } else { Reason::Reserve };
                 self.begin_resize_with(arr, kind, reason);
             }
+        }
+    }
+}
+
+/// `evacuate`'s loop for a doubling: old bucket `i`'s entries go to new
+/// bucket `i` ("X") when hash bit `n` is clear and to `i + n` ("Y") when it
+/// is set. Each destination chain is empty and only this evacuation writes
+/// to it (an insert evacuates its key's old bucket first), so a cursor is a
+/// bucket and a slot index, kept in registers, with no test of which chain
+/// it serves. Callgrind, 100K random u64 inserts from empty: see the README.
+///
+/// # Safety
+/// The table is doubling from `old` (`n` main buckets) and old bucket `i`
+/// is not evacuated.
+#[inline(always)]
+unsafe fn split_chain<K, V>(
+    guard: &mut Finish<'_, K, V>,
+    old: ArrayView<K, V>,
+    i: usize,
+    n: usize,
+    hasher: &impl Fn(&K) -> u64,
+) {
+    let cur = guard.table.cur.as_ref().expect("resizing table has a current array").view;
+    // SAFETY: `i` and `i + n` are main buckets of the current array (it has
+    // `2n`); the old walk follows the chain's links. Each live slot's entry
+    // is copied to an empty destination slot, then the old slot is marked
+    // evacuated, so each entry is owned exactly once at every point where
+    // `hasher` may panic (as in `evacuate`).
+    unsafe {
+        let (mut xb, mut xj) = (cur.bucket(i), 0);
+        let (mut yb, mut yj) = (cur.bucket(i + n), 0);
+        let mut b = old.bucket(i);
+        loop {
+            let full = at::group(b.hdr).match_full();
+            for j in full {
+                let t = at::top(b.hdr, j);
+                let hash = hasher(&*b.key(j));
+                if hash as usize & n == 0 {
+                    if xj == BUCKET_SLOTS {
+                        (xb, xj) = (guard.table.next_dest(xb), 0);
+                    }
+                    ptr::copy_nonoverlapping(b.key(j), xb.key(xj), 1);
+                    ptr::copy_nonoverlapping(b.val(j), xb.val(xj), 1);
+                    at::set_top(xb.hdr, xj, t);
+                    at::set_top(b.hdr, j, EVACUATED_X);
+                    xj += 1;
+                } else {
+                    if yj == BUCKET_SLOTS {
+                        (yb, yj) = (guard.table.next_dest(yb), 0);
+                    }
+                    ptr::copy_nonoverlapping(b.key(j), yb.key(yj), 1);
+                    ptr::copy_nonoverlapping(b.val(j), yb.val(yj), 1);
+                    at::set_top(yb.hdr, yj, t);
+                    at::set_top(b.hdr, j, EVACUATED_Y);
+                    yj += 1;
+                }
+            }
+            guard.moved += full.len();
+            // Old buckets hold only live and empty states, and every live
+            // one is now marked X or Y: mark the rest empty.
+            at::mark_rest_evacuated_empty(b.hdr);
+            match old.next(b) {
+                Some(nb) => b = nb,
+                None => break,
+            }
+        }
+    }
+}
+
+impl<K, V> RawTable<K, V> {
+    /// The bucket after full destination bucket `c` in its current chain:
+    /// the next one if the chain has it, else a newly linked overflow
+    /// bucket.
+    #[cold]
+    #[inline(never)]
+    fn next_dest(&mut self, c: BucketRef<K, V>) -> BucketRef<K, V> {
+        let arr = self.cur.as_ref().expect("resizing").view;
+        // SAFETY: `c` is a live bucket of a current chain.
+        match unsafe { arr.next(c) } {
+            Some(n) => n,
+            None => self.new_overflow(c.hdr),
         }
     }
 }
