@@ -425,26 +425,14 @@ unsafe fn split_chain<K, V>(
         loop {
             let full = at::group(b.hdr).match_full();
             for j in full {
-                let t = at::top(b.hdr, j);
                 let hash = hasher(&*b.key(j));
+                // The same step written out for each cursor (inlined, so
+                // both stay in registers), not one through a reference
+                // chosen at run time.
                 if hash as usize & n == 0 {
-                    if xj == BUCKET_SLOTS {
-                        (xb, xj) = (guard.table.next_dest(xb), 0);
-                    }
-                    ptr::copy_nonoverlapping(b.key(j), xb.key(xj), 1);
-                    ptr::copy_nonoverlapping(b.val(j), xb.val(xj), 1);
-                    at::set_top(xb.hdr, xj, t);
-                    at::set_top(b.hdr, j, EVACUATED_X);
-                    xj += 1;
+                    move_entry(guard.table, b, j, (&mut xb, &mut xj), EVACUATED_X);
                 } else {
-                    if yj == BUCKET_SLOTS {
-                        (yb, yj) = (guard.table.next_dest(yb), 0);
-                    }
-                    ptr::copy_nonoverlapping(b.key(j), yb.key(yj), 1);
-                    ptr::copy_nonoverlapping(b.val(j), yb.val(yj), 1);
-                    at::set_top(yb.hdr, yj, t);
-                    at::set_top(b.hdr, j, EVACUATED_Y);
-                    yj += 1;
+                    move_entry(guard.table, b, j, (&mut yb, &mut yj), EVACUATED_Y);
                 }
             }
             guard.moved += full.len();
@@ -457,6 +445,34 @@ unsafe fn split_chain<K, V>(
             }
         }
     }
+}
+
+/// Moves the entry in slot `j` of old bucket `b` to the cursor's slot
+/// (past a full bucket first), then marks the old slot `mark`.
+///
+/// # Safety
+/// Slot `j` of `b` is live; the cursor is the append position of the
+/// entry's destination chain in the current array.
+#[inline(always)]
+unsafe fn move_entry<K, V>(
+    table: &mut RawTable<K, V>,
+    b: BucketRef<K, V>,
+    j: usize,
+    (db, dj): (&mut BucketRef<K, V>, &mut usize),
+    mark: u8,
+) {
+    if *dj == BUCKET_SLOTS {
+        (*db, *dj) = (table.next_dest(*db), 0);
+    }
+    // SAFETY: caller contract: a live source slot and an empty destination
+    // slot; the copy moves ownership, and the old slot's mark says so.
+    unsafe {
+        ptr::copy_nonoverlapping(b.key(j), db.key(*dj), 1);
+        ptr::copy_nonoverlapping(b.val(j), db.val(*dj), 1);
+        at::set_top(db.hdr, *dj, at::top(b.hdr, j));
+        at::set_top(b.hdr, j, mark);
+    }
+    *dj += 1;
 }
 
 impl<K, V> RawTable<K, V> {
