@@ -12,11 +12,11 @@ use super::RawTable;
 impl<K, V> RawTable<K, V> {
     /// Walks the whole table and returns the first broken invariant.
     pub(crate) fn check_invariants(&self, hasher: impl Fn(&K) -> u64) -> Result<(), String> {
-        let fast = match (&self.cur, &self.old) {
-            (Some(cur), None) => cur.view.hdrs,
-            _ => core::ptr::null_mut(),
+        let fast_ok = match (&self.cur, &self.old) {
+            (Some(cur), None) => same_view(self.fast, cur.view),
+            _ => self.fast.hdrs.is_null(),
         };
-        if self.fast.hdrs != fast || (!fast.is_null() && !same_view(self.fast, self.cur.as_ref().map(|c| c.view))) {
+        if !fast_ok {
             return Err(String::from("inv 13: fast is not the current array's view outside a resize"));
         }
         let Some(cur) = &self.cur else {
@@ -133,8 +133,8 @@ impl<K, V> RawTable<K, V> {
 }
 
 /// Whether `a` is the view `b` (field by field).
-fn same_view<K, V>(a: ArrayView<K, V>, b: Option<ArrayView<K, V>>) -> bool {
-    b.is_some_and(|b| a.hdrs == b.hdrs && a.slots == b.slots && a.main == b.main && a.mask == b.mask && a.len == b.len)
+fn same_view<K, V>(a: ArrayView<K, V>, b: ArrayView<K, V>) -> bool {
+    a.hdrs == b.hdrs && a.slots == b.slots && a.main == b.main && a.mask == b.mask && a.len == b.len
 }
 
 /// Checks invariants 2 to 5 on chain `i` of `arr`; returns its live slots

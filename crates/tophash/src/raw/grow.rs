@@ -399,7 +399,13 @@ impl<K, V> RawTable<K, V> {
 /// is set. Each destination chain is empty and only this evacuation writes
 /// to it (an insert evacuates its key's old bucket first), so a cursor is a
 /// bucket and a slot index, kept in registers, with no test of which chain
-/// it serves. Callgrind, 100K random u64 inserts from empty: see the README.
+/// it serves. Callgrind, 100K random u64 inserts from empty: 22.66M ->
+/// 21.25M instructions against running doublings through `evacuate`'s
+/// general loop.
+///
+/// The chain walk is written again here rather than shared with that loop
+/// through a helper taking a destination closure: tried, the closure's
+/// captured cursors went to the stack and the same run took 21.91M-22.14M.
 ///
 /// # Safety
 /// The table is doubling from `old` (`n` main buckets) and old bucket `i`
