@@ -12,10 +12,13 @@
 //!   (foldhash and SipHash), griddle, indexmap and `BTreeMap`.
 //! * [`work`]: the workloads, each returning a checksum, and the expected
 //!   checksum computed from the formulas alone.
+//! * [`size`]: counts as written on a command line (`100K`, `10M`), for
+//!   every binary of this crate and the lab.
 //! * [`runqueue`]: busy time (wall time minus the time the thread waited
 //!   for a CPU), the clock of both the runner and the Criterion benches.
 
 pub mod keys;
 pub mod maps;
 pub mod runqueue;
+pub mod size;
 pub mod work;
