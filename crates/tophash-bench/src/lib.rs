@@ -14,11 +14,14 @@
 //!   checksum computed from the formulas alone.
 //! * [`size`]: counts as written on a command line (`100K`, `10M`), for
 //!   every binary of this crate and the lab.
+//! * [`outdir`]: output directories written whole or not at all, that
+//!   never delete or replace a file they did not write.
 //! * [`runqueue`]: busy time (wall time minus the time the thread waited
 //!   for a CPU), the clock of both the runner and the Criterion benches.
 
 pub mod keys;
 pub mod maps;
+pub mod outdir;
 pub mod runqueue;
 pub mod size;
 pub mod work;
