@@ -329,8 +329,8 @@ where
 /// self-consistent.
 fn check_event(e: &Event) {
     match *e {
-        Event::Evacuated { done, total, entries, old_bucket } => {
-            assert!(done >= 1 && done <= total && old_bucket < total, "{e:?}");
+        Event::Evacuated { evacuated, total, entries, old_bucket } => {
+            assert!(evacuated >= 1 && evacuated <= total && old_bucket < total, "{e:?}");
             // An old chain cannot hold more entries than the whole table.
             assert!(entries <= total.saturating_mul(8 * 64), "{e:?}");
         }

@@ -310,7 +310,7 @@ impl<K, V, S> HashMap<K, V, S> {
     /// assert!(m.allocated_bytes() > 0);
     /// ```
     pub fn allocated_bytes(&self) -> usize {
-        self.table.stats().allocated_bytes
+        self.table.counters().allocated_bytes
     }
 
     /// An O(1) snapshot: length, buckets, overflow buckets, load, resize
@@ -325,7 +325,7 @@ impl<K, V, S> HashMap<K, V, S> {
     /// assert_eq!((r.old_b, r.new_b, r.total), (2, 3, 4));
     /// ```
     pub fn stats(&self) -> crate::stats::Stats {
-        self.table.stats()
+        crate::stats::Stats::of(&self.table)
     }
 
     /// The table's shape from a full walk, O(buckets + len): chain-length
@@ -342,7 +342,7 @@ impl<K, V, S> HashMap<K, V, S> {
     /// assert_eq!(s.slots_used.iter().sum::<usize>(), buckets);
     /// ```
     pub fn shape(&self) -> crate::stats::Shape {
-        self.table.shape()
+        crate::stats::Shape::of(&self.table)
     }
 
     /// Every chain's tophash states, old array first while resizing.
@@ -356,7 +356,7 @@ impl<K, V, S> HashMap<K, V, S> {
     /// assert_eq!(v[0].occupied(), 1);
     /// ```
     pub fn bucket_views(&self) -> alloc::vec::Vec<crate::stats::BucketView> {
-        self.table.views()
+        crate::stats::BucketView::all_of(&self.table)
     }
 
     /// A text drawing of every bucket (tophash bytes, states, overflow
@@ -370,7 +370,10 @@ impl<K, V, S> HashMap<K, V, S> {
     /// assert!(text.starts_with("B=0 (1 buckets), 3 entries"));
     /// ```
     pub fn debug_internals(&self) -> crate::stats::Internals {
-        crate::stats::Internals { stats: self.table.stats(), views: self.table.views() }
+        crate::stats::Internals {
+            stats: crate::stats::Stats::of(&self.table),
+            views: crate::stats::BucketView::all_of(&self.table),
+        }
     }
 
     /// Sets the observer that receives growth [events](crate::stats::Event)
@@ -392,7 +395,7 @@ impl<K, V, S> HashMap<K, V, S> {
         &mut self,
         observer: Option<alloc::boxed::Box<dyn crate::stats::Observer>>,
     ) -> Option<alloc::boxed::Box<dyn crate::stats::Observer>> {
-        core::mem::replace(&mut self.table.observer, observer)
+        self.table.replace_observer(observer)
     }
 
     /// Turns the automatic shrink policy on or off (off by default, as in
@@ -413,7 +416,7 @@ impl<K, V, S> HashMap<K, V, S> {
     /// assert!(m.capacity() < 100);
     /// ```
     pub fn set_auto_shrink(&mut self, on: bool) {
-        self.table.auto_shrink = on;
+        self.table.set_auto_shrink(on);
     }
 
     /// Whether a resize (growth or shrink) is in progress. O(1).
@@ -698,7 +701,7 @@ where
     /// ```
     pub fn evacuate(&mut self, n: usize) -> usize {
         let hasher = make_hasher::<K, S>(&self.hash_builder);
-        self.table.evacuate_steps(n, &hasher)
+        self.table.evacuate_at_mark(n, &hasher)
     }
 
     /// Evacuates old buckets until `budget` has elapsed or the resize is

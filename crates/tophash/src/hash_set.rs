@@ -13,13 +13,12 @@ use core::fmt;
 use core::hash::{BuildHasher, Hash};
 use core::marker::PhantomData;
 use core::ops::{BitAnd, BitOr, BitXor, Sub};
-use core::ptr;
 
 use equivalent::Equivalent;
 
 pub use iter::{Difference, Drain, ExtractIf, Intersection, IntoIter, Iter, SymmetricDifference, Union};
 
-use crate::hash_map::{self, make_hash, HashMap};
+use crate::hash_map::{self, HashMap};
 use crate::{DefaultHashBuilder, TryReserveError};
 
 /// A hash set with Go's classic bucket design and incremental growth.
@@ -431,16 +430,10 @@ where
     /// ```
     #[inline]
     pub fn get_or_insert(&mut self, value: T) -> &T {
-        // No map method returns a reference to the stored key that outlives
-        // the entry, so remember where the element lives and look it up
-        // again by address: a read, no key comparison, nothing moves.
-        let hash = make_hash(self.map.hasher(), &value);
-        let at: *const T = match self.map.entry(value) {
-            hash_map::Entry::Occupied(e) => e.key(),
-            hash_map::Entry::Vacant(e) => e.insert_entry(()).key(),
-        };
-        let found = self.map.table.get(hash, |k| ptr::eq(k, at));
-        found.expect("get_or_insert: the element is in the set").0
+        match self.map.entry(value) {
+            hash_map::Entry::Occupied(e) => e.into_key(),
+            hash_map::Entry::Vacant(e) => e.insert_entry(()).into_key(),
+        }
     }
 
     /// Returns a reference to the stored element equal to `value`, first

@@ -67,14 +67,17 @@
 
 #![no_std]
 #![warn(missing_docs)]
+// Unsafe code lives in the engine only (`raw`, which allows it below); the
+// compiler rejects it anywhere else.
+#![deny(unsafe_code)]
 
 extern crate alloc;
 #[cfg(any(feature = "std", test))]
 extern crate std;
 
-mod error;
 pub mod hash_map;
 pub mod hash_set;
+#[allow(unsafe_code)]
 mod raw;
 #[cfg(feature = "serde")]
 mod serde_impls;
@@ -84,12 +87,13 @@ pub mod stats;
 pub mod testing;
 #[cfg(any(feature = "trace", feature = "tracing"))]
 pub mod trace;
+mod types;
 
 pub use equivalent::Equivalent;
-pub use error::TryReserveError;
 pub use hash_map::HashMap;
 pub use hash_set::HashSet;
-pub use raw::ResizeKind;
+pub use types::ResizeKind;
+pub use types::TryReserveError;
 
 // The README's usage snippet is compiled and run as a doctest.
 #[cfg(doctest)]

@@ -2,15 +2,20 @@
 //! O(buckets) [`Shape`] walk with the columns of the load-factor table in
 //! Go's `map.go`, per-bucket [`BucketView`]s, and growth [`Event`]s delivered
 //! to an [`Observer`].
+//!
+//! Everything here is built from what the engine reports (its counters and
+//! a walk over every chain's slot states); the engine knows nothing of these
+//! types.
 
+use alloc::vec;
 use alloc::vec::Vec;
 use core::fmt;
 
 #[cfg(test)]
 mod tests;
 
-pub use crate::raw::tophash::SlotState;
-pub use crate::raw::ResizeKind;
+use crate::raw::{ChainReport, RawTable};
+pub use crate::types::{Event, Observer, Reason, ResizeKind, SlotState};
 
 /// An O(1) snapshot of a map's state; from [`HashMap::stats`](crate::HashMap::stats).
 #[derive(Clone, Debug, PartialEq)]
@@ -59,8 +64,9 @@ pub struct ResizeProgress {
     pub evacuated: usize,
     /// Old buckets in all.
     pub total: usize,
-    /// The evacuation mark: every old bucket below it is evacuated.
-    pub mark: usize,
+    /// The evacuation mark (Go's `nevacuate`): every old bucket below it
+    /// is evacuated.
+    pub nevacuate: usize,
 }
 
 /// The shape of a table, from a full walk; from
@@ -131,96 +137,6 @@ impl BucketView {
     }
 }
 
-/// Why a resize started.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Reason {
-    /// A new key would pass 6.5 entries per bucket (Go's `overLoadFactor`).
-    LoadFactor,
-    /// As many overflow buckets as buckets (Go's `tooManyOverflowBuckets`).
-    TooManyOverflow,
-    /// `reserve` / `try_reserve`.
-    Reserve,
-    /// `shrink_to` / `shrink_to_fit`.
-    ShrinkTo,
-    /// The automatic shrink policy (`set_auto_shrink`).
-    AutoShrink,
-}
-
-/// Something the map did; delivered to an [`Observer`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Event {
-    /// A resize began: the new array is allocated, nothing moved yet.
-    ResizeStart {
-        /// What the resize does.
-        kind: ResizeKind,
-        /// Why it started.
-        reason: Reason,
-        /// `b` before.
-        old_b: u8,
-        /// `b` after.
-        new_b: u8,
-        /// Entries at the start.
-        len: usize,
-    },
-    /// One old bucket was evacuated.
-    Evacuated {
-        /// Its index in the old array.
-        old_bucket: usize,
-        /// Entries it moved.
-        entries: usize,
-        /// Old buckets evacuated so far, this one included.
-        done: usize,
-        /// Old buckets in all.
-        total: usize,
-    },
-    /// The mark passed the last old bucket.
-    ResizeEnd {
-        /// What the resize did.
-        kind: ResizeKind,
-        /// `b` now.
-        b: u8,
-        /// Entries at the end.
-        len: usize,
-    },
-    /// An overflow bucket was linked into a chain of the current array.
-    OverflowAlloc {
-        /// Whether it came from the array's preallocated pool (else a
-        /// stand-alone allocation).
-        pooled: bool,
-        /// Overflow buckets in the current array now.
-        overflow_buckets: usize,
-    },
-}
-
-/// Receives a map's [`Event`]s; set with
-/// [`HashMap::set_observer`](crate::HashMap::set_observer). Called only on
-/// rare paths (resizes and overflow allocation), never by lookups.
-pub trait Observer: Send {
-    /// Called once per event, in order.
-    fn event(&mut self, e: &Event);
-}
-
-impl<F: FnMut(&Event) + Send> Observer for F {
-    fn event(&mut self, e: &Event) {
-        self(e)
-    }
-}
-
-impl fmt::Display for SlotState {
-    /// Two characters: `..` empty-rest, `--` empty-one, `eX`/`eY`/`e_`
-    /// evacuated X/Y/empty, or the tophash byte in hex.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            SlotState::EmptyRest => f.write_str(".."),
-            SlotState::EmptyOne => f.write_str("--"),
-            SlotState::EvacuatedX => f.write_str("eX"),
-            SlotState::EvacuatedY => f.write_str("eY"),
-            SlotState::EvacuatedEmpty => f.write_str("e_"),
-            SlotState::Occupied(t) => write!(f, "{t:02x}"),
-        }
-    }
-}
-
 /// A text drawing of a map's buckets; from
 /// [`HashMap::debug_internals`](crate::HashMap::debug_internals).
 pub struct Internals {
@@ -239,8 +155,8 @@ impl fmt::Display for Internals {
         if let Some(r) = &s.resize {
             write!(
                 f,
-                ", resizing {:?} B {} -> {}: {}/{} old buckets evacuated (mark {})",
-                r.kind, r.old_b, r.new_b, r.evacuated, r.total, r.mark
+                ", resizing {:?} B {} -> {}: {}/{} old buckets evacuated (nevacuate {})",
+                r.kind, r.old_b, r.new_b, r.evacuated, r.total, r.nevacuate
             )?;
         }
         writeln!(f)?;
@@ -273,5 +189,135 @@ impl fmt::Display for Internals {
 impl fmt::Debug for Internals {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Display::fmt(self, f)
+    }
+}
+
+impl Stats {
+    /// The O(1) snapshot of `t`.
+    pub(crate) fn of<K, V>(t: &RawTable<K, V>) -> Stats {
+        let c = t.counters();
+        Stats {
+            len: c.len,
+            b: c.b,
+            buckets: c.buckets,
+            overflow_buckets: c.overflow_buckets,
+            load: if c.buckets == 0 { 0.0 } else { c.len as f64 / c.buckets as f64 },
+            // Before the first insert: the one bucket it will allocate.
+            max_load: if c.buckets == 0 { 8.0 } else { c.load_limit as f64 / c.buckets as f64 },
+            capacity: c.capacity,
+            resize: c.resize.map(|r| ResizeProgress {
+                kind: r.kind,
+                old_b: r.old_b,
+                new_b: r.new_b,
+                evacuated: r.evacuated,
+                total: r.total,
+                nevacuate: r.nevacuate,
+            }),
+            queued: c.queued,
+            releasing: c.releasing,
+            allocated_bytes: c.allocated_bytes,
+        }
+    }
+}
+
+impl BucketView {
+    /// Every chain of `t`, old array first while resizing. O(buckets).
+    pub(crate) fn all_of<K, V>(t: &RawTable<K, V>) -> Vec<BucketView> {
+        let mut out = Vec::new();
+        t.for_each_chain(|c| {
+            out.push(BucketView {
+                array: if c.old { Which::Old } else { Which::Current },
+                index: c.index,
+                evacuated: c.evacuated,
+                chain: c.buckets.to_vec(),
+            })
+        });
+        out
+    }
+}
+
+impl Shape {
+    /// The shape of `t` from one walk over its live chains (the current
+    /// array's and the old array's not yet evacuated). O(buckets + len).
+    pub(crate) fn of<K, V>(t: &RawTable<K, V>) -> Shape {
+        let mut w = Walk { chain_lengths: vec![0], ..Walk::default() };
+        let mut main = 0;
+        t.for_each_chain(|c| {
+            if !c.old {
+                main += 1;
+            }
+            if !c.evacuated {
+                w.chain(&c);
+            }
+        });
+        let len = t.len();
+        let per = |x: f64| if len == 0 { 0.0 } else { x / len as f64 };
+        let bytes = t.counters().allocated_bytes as f64;
+        let payload = len * (core::mem::size_of::<K>() + core::mem::size_of::<V>());
+        Shape {
+            len,
+            chains: w.chains,
+            chain_lengths: w.chain_lengths,
+            slots_used: w.slots_used,
+            overflow_pct: if w.chains == 0 { 0.0 } else { 100.0 * w.with_overflow as f64 / w.chains as f64 },
+            bytes_per_entry: per(bytes),
+            overhead_per_entry: per(bytes - payload as f64),
+            hit_probe: per(w.hit_checked as f64),
+            miss_probe: if main == 0 { 0.0 } else { w.current_live as f64 / main as f64 },
+            hit_key_compares: per((len + w.false_matches) as f64),
+            tophash_false_match_rate: if len == 0 {
+                0.0
+            } else {
+                w.false_matches as f64 / (len + w.false_matches) as f64
+            },
+        }
+    }
+}
+
+/// Running sums of [`Shape::of`]'s walk.
+#[derive(Default)]
+struct Walk {
+    chains: usize,
+    with_overflow: usize,
+    chain_lengths: Vec<usize>,
+    slots_used: [usize; 9],
+    /// Sum over live entries of their 1-based position among the chain's
+    /// live entries.
+    hit_checked: usize,
+    /// Sum over live entries of earlier live entries with the same tophash.
+    false_matches: usize,
+    /// Live entries in current-array chains.
+    current_live: usize,
+}
+
+impl Walk {
+    fn chain(&mut self, c: &ChainReport<'_>) {
+        let n = c.buckets.len();
+        self.chains += 1;
+        if n > 1 {
+            self.with_overflow += 1;
+        }
+        if self.chain_lengths.len() <= n {
+            self.chain_lengths.resize(n + 1, 0);
+        }
+        self.chain_lengths[n] += 1;
+        let mut seen = [0u16; 256];
+        let mut pos = 0;
+        for b in c.buckets {
+            let mut used = 0;
+            for s in b {
+                if let SlotState::Occupied(t) = *s {
+                    used += 1;
+                    pos += 1;
+                    self.hit_checked += pos;
+                    self.false_matches += seen[t as usize] as usize;
+                    seen[t as usize] += 1;
+                }
+            }
+            self.slots_used[used] += 1;
+        }
+        if !c.old {
+            self.current_live += pos;
+        }
     }
 }

@@ -482,12 +482,12 @@ pub struct Shape {
 
 /// The shape of `map`'s table.
 pub fn shape<K, V, S>(map: &HashMap<K, V, S>) -> Shape {
-    let t = &map.table;
+    let c = map.table.counters();
     Shape {
-        resize: t.old.as_ref().map(|o| (o.kind, o.arr.b, o.nevacuate)),
-        b: t.cur.as_ref().map(|c| c.b),
-        noverflow: t.noverflow,
-        pending: t.pending.as_ref().map(|p| p.1),
+        resize: c.resize.map(|r| (r.kind, r.old_b, r.nevacuate)),
+        b: (c.buckets > 0).then_some(c.b),
+        noverflow: c.overflow_buckets,
+        pending: c.queued.map(|q| q.0),
     }
 }
 

@@ -87,9 +87,9 @@ mod recorder {
                 "name": "resize", "cat": "tophash", "ph": "E", "ts": ts, "pid": 1, "tid": 1,
                 "args": { "kind": format!("{kind:?}"), "B": b, "len": len }
             }),
-            Event::Evacuated { old_bucket, entries, done, total } => json!({
+            Event::Evacuated { old_bucket, entries, evacuated, total } => json!({
                 "name": "evacuated buckets", "cat": "tophash", "ph": "C", "ts": ts, "pid": 1, "tid": 1,
-                "args": { "done": done, "left": total - done, "last_bucket": old_bucket, "last_entries": entries }
+                "args": { "evacuated": evacuated, "left": total - evacuated, "last_bucket": old_bucket, "last_entries": entries }
             }),
             Event::OverflowAlloc { pooled, overflow_buckets } => json!({
                 "name": if pooled { "overflow (pool)" } else { "overflow (alloc)" },
@@ -132,9 +132,11 @@ mod tracing_bridge {
                     let span = self.span.take().unwrap_or_else(tracing::Span::none);
                     span.in_scope(|| tracing::debug!(target: "tophash", ?kind, b, len, "resize end"));
                 }
-                Event::Evacuated { old_bucket, entries, done, total } => {
+                Event::Evacuated { old_bucket, entries, evacuated, total } => {
                     let span = self.span.clone().unwrap_or_else(tracing::Span::none);
-                    span.in_scope(|| tracing::debug!(target: "tophash", old_bucket, entries, done, total, "evacuated"));
+                    span.in_scope(
+                        || tracing::debug!(target: "tophash", old_bucket, entries, evacuated, total, "evacuated"),
+                    );
                 }
                 Event::OverflowAlloc { pooled, overflow_buckets } => {
                     tracing::debug!(target: "tophash", pooled, overflow_buckets, "overflow bucket")

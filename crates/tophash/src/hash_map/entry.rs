@@ -190,6 +190,12 @@ impl<'a, K, V, S> OccupiedEntry<'a, K, V, S> {
         self.inner.into_mut()
     }
 
+    /// The stored key, for the map's borrow (the set's `get_or_insert`).
+    #[inline]
+    pub(crate) fn into_key(self) -> &'a K {
+        self.inner.into_key()
+    }
+
     /// Sets the value, returning the old one.
     ///
     /// ```

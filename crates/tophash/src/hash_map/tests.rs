@@ -475,3 +475,110 @@ fn hash_impl_that_ignores_fields() {
     assert_eq!(m[&K(1, 100)], 100);
     assert_eq!(m.get(&K(1, 101)), None);
 }
+
+// ---------------------------------------------------------------------------
+// A panicking observer
+
+/// Which events an observer panics at.
+type PanicsAt = fn(&crate::stats::Event) -> bool;
+
+/// An observer that counts the events it is given and panics at those `on`
+/// selects.
+fn panicking_observer(
+    seen: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    on: PanicsAt,
+) -> Option<alloc::boxed::Box<dyn crate::stats::Observer>> {
+    Some(alloc::boxed::Box::new(move |e: &crate::stats::Event| {
+        seen.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if on(e) {
+            panic!("{} in the observer", crate::testing::PLANNED);
+        }
+    }))
+}
+
+/// The hasher panics while an insert evacuates an old bucket, and the
+/// observer panics at every event: unwinding from the hasher must not call
+/// the observer (a panic while unwinding aborts the process), and the table
+/// stays consistent. Before the evacuation guard stopped calling the
+/// observer, this test aborted the test binary.
+#[test]
+fn a_panicking_observer_does_not_abort_an_unwinding_evacuation() {
+    use crate::testing::{PanicSwitch, Panicky};
+    use std::panic::{catch_unwind, AssertUnwindSafe};
+    crate::testing::quiet_planned_panics();
+    let p = Panicky { inner: Fixed(7), switch: PanicSwitch::new() };
+    let mut m: HashMap<u64, u64, _> = HashMap::with_hasher(p.clone());
+    let mut k = 0;
+    while !m.is_resizing() {
+        m.insert(k, k);
+        k += 1;
+    }
+    let seen = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    m.set_observer(panicking_observer(seen.clone(), |_| true));
+    // The insert hashes its key (call 0), then evacuation rehashes the old
+    // bucket's entries: call 1 panics mid-bucket.
+    p.switch.arm(1);
+    let r = catch_unwind(AssertUnwindSafe(|| m.insert(u64::MAX, 0)));
+    assert!(r.is_err() && p.switch.disarm(), "the hasher's panic propagates");
+    assert_eq!(seen.load(std::sync::atomic::Ordering::Relaxed), 0, "no event while unwinding");
+    ok(&m);
+    assert!(!m.contains_key(&u64::MAX));
+    // Writes go on; the resize finishes (the observer is gone).
+    m.set_observer(None);
+    m.finish_resize();
+    ok(&m);
+}
+
+/// An observer that panics at each kind of event in turn leaves the map
+/// whole: every entry still there, invariants intact, and later writes
+/// work. A panic at `ResizeStart` used to unwind with the old array (all the
+/// entries) held in a local and lose it.
+#[test]
+fn a_panicking_observer_leaves_the_map_whole() {
+    use crate::stats::Event;
+    use std::panic::{catch_unwind, AssertUnwindSafe};
+    crate::testing::quiet_planned_panics();
+    let kinds: [(&str, PanicsAt); 4] = [
+        ("ResizeStart", |e| matches!(e, Event::ResizeStart { .. })),
+        ("Evacuated", |e| matches!(e, Event::Evacuated { .. })),
+        ("ResizeEnd", |e| matches!(e, Event::ResizeEnd { .. })),
+        ("OverflowAlloc", |e| matches!(e, Event::OverflowAlloc { .. })),
+    ];
+    for (name, on) in kinds {
+        let seen = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let mut m: HashMap<u64, u64, _> = HashMap::with_hasher(Colliding { bucket_bits: 3 });
+        m.set_observer(panicking_observer(seen.clone(), on));
+        let (mut panics, mut present) = (0, Vec::new());
+        for k in 0..3_000u64 {
+            let before = m.len();
+            match catch_unwind(AssertUnwindSafe(|| m.insert(k, k))) {
+                Ok(_) => assert_eq!(m.len(), before + 1, "{name}: key {k}"),
+                Err(_) => {
+                    panics += 1;
+                    // A write may have been cut short: the key is in or out.
+                    assert!(m.len() == before || m.len() == before + 1 && m.get(&k) == Some(&k), "{name}: key {k}");
+                }
+            }
+            if m.len() > before {
+                present.push(k);
+            }
+            ok(&m);
+            for j in present.iter().step_by(97) {
+                assert_eq!(m.get(j), Some(j), "{name}: key {j} lost after inserting {k}");
+            }
+            // A queued shrink makes `ResizeEnd` start another resize. These
+            // calls deliver events too, so they may panic as well.
+            if k % 500 == 250 {
+                let _ = catch_unwind(AssertUnwindSafe(|| m.reserve(4_000)));
+                ok(&m);
+                let _ = catch_unwind(AssertUnwindSafe(|| m.shrink_to(0)));
+                ok(&m);
+            }
+        }
+        assert_eq!(m.len(), present.len(), "{name}");
+        assert!(panics > 3, "{name}: the observer panicked only {panics} times");
+        m.set_observer(None);
+        m.finish_resize();
+        ok(&m);
+    }
+}

@@ -63,18 +63,18 @@ impl<K, V> RawTable<K, V> {
         eq: impl FnMut(&K) -> bool,
         hasher: impl Fn(&K) -> u64,
     ) -> Probe<'_, K, V> {
-        // `fast` is null during a resize and before the first insert: then
+        // `steady_view` is null during a resize and before the first insert: then
         // the resize gets its share of work and the current array is read
-        // afterwards. A retired array hands back its pages on writes too.
-        let fast = self.fast;
-        let arr = if fast.hdrs.is_null() || self.retired.is_some() {
+        // afterwards. A releasing array hands back its pages on writes too.
+        let steady = self.steady_view;
+        let arr = if steady.hdrs.is_null() || self.releasing.is_some() {
             self.grow_work(hash, &hasher);
-            match &self.cur {
+            match &self.current {
                 Some(cur) => cur.view,
                 None => return Probe::Vacant(Vacant { table: self, hash, vac: Vacancy::NO_ARRAY }),
             }
         } else {
-            fast
+            steady
         };
         match self.probe_write(arr, hash, eq) {
             RawProbe::Found(slot) => Probe::Found(Occupied { table: self, slot }),
@@ -127,6 +127,13 @@ impl<'a, K, V> Occupied<'a, K, V> {
     pub(crate) fn get_mut(&mut self) -> &mut V {
         // SAFETY: live slot; `&mut self` makes the reference unique.
         unsafe { self.slot.val_mut() }
+    }
+
+    #[inline]
+    pub(crate) fn into_key(self) -> &'a K {
+        // SAFETY: live slot; the table stays borrowed for `'a` and `self` is
+        // consumed, so only shared references to this key remain.
+        unsafe { self.slot.key() }
     }
 
     #[inline]

@@ -29,7 +29,7 @@ use core::ptr::{self, NonNull};
 
 use super::sys;
 use super::tophash::{Group, BUCKET_SLOTS, EMPTY_ONE, EMPTY_REST, EVACUATED_EMPTY, EVACUATED_X, EVACUATED_Y};
-use crate::TryReserveError;
+use crate::types::TryReserveError;
 
 /// A bucket's control part: Go's `tophash` array and overflow link.
 #[repr(C)]
@@ -54,9 +54,9 @@ const fn round_up(n: usize, align: usize) -> usize {
 }
 
 /// The slot layout for `K` and `V`, computed at compile time.
-pub(crate) struct Lay<K, V>(PhantomData<(K, V)>);
+pub(crate) struct SlotLayout<K, V>(PhantomData<(K, V)>);
 
-impl<K, V> Lay<K, V> {
+impl<K, V> SlotLayout<K, V> {
     /// Offset of `V` in a `#[repr(C)] (K, V)` pair.
     const PAIR_VAL: usize = round_up(size_of::<K>(), align_of::<V>());
     const ALIGN: usize = max(align_of::<K>(), align_of::<V>());
@@ -75,7 +75,7 @@ impl<K, V> Lay<K, V> {
     /// Alignment of an array or stand-alone bucket allocation.
     pub(crate) const ALLOC_ALIGN: usize = max(align_of::<Header>(), Self::ALIGN);
     /// Offset of the slots in a stand-alone overflow bucket.
-    pub(crate) const LONE_SLOTS: usize = round_up(HEADER, Self::ALIGN);
+    pub(crate) const STANDALONE_SLOTS_OFFSET: usize = round_up(HEADER, Self::ALIGN);
 }
 
 /// A bucket: its header and its slots. Copyable position, owns nothing.
@@ -101,8 +101,12 @@ impl<K, V> BucketRef<K, V> {
 
     /// The stand-alone overflow bucket whose header is at `hdr`.
     #[inline(always)]
-    pub(crate) fn lone(hdr: *mut Header) -> Self {
-        BucketRef { hdr, slots: hdr.cast::<u8>().wrapping_add(Lay::<K, V>::LONE_SLOTS), marker: PhantomData }
+    pub(crate) fn standalone(hdr: *mut Header) -> Self {
+        BucketRef {
+            hdr,
+            slots: hdr.cast::<u8>().wrapping_add(SlotLayout::<K, V>::STANDALONE_SLOTS_OFFSET),
+            marker: PhantomData,
+        }
     }
 
     /// Starts loading the bucket's slots (up to four cache lines) so that
@@ -111,7 +115,7 @@ impl<K, V> BucketRef<K, V> {
     /// slots are is known from the index alone.
     #[inline(always)]
     pub(crate) fn prefetch_slots(self) {
-        for line in 0..Lay::<K, V>::SLOTS.div_ceil(64).min(4) {
+        for line in 0..SlotLayout::<K, V>::SLOTS.div_ceil(64).min(4) {
             prefetch(self.slots.wrapping_add(line * 64));
         }
     }
@@ -121,7 +125,7 @@ impl<K, V> BucketRef<K, V> {
     #[inline(always)]
     pub(crate) unsafe fn key(self, i: usize) -> *mut K {
         // SAFETY: caller contract; `i * KEY_STRIDE` stays inside the slots.
-        unsafe { self.slots.add(i * Lay::<K, V>::KEY_STRIDE).cast::<K>() }
+        unsafe { self.slots.add(i * SlotLayout::<K, V>::KEY_STRIDE).cast::<K>() }
     }
 
     /// # Safety
@@ -129,7 +133,7 @@ impl<K, V> BucketRef<K, V> {
     #[inline(always)]
     pub(crate) unsafe fn val(self, i: usize) -> *mut V {
         // SAFETY: caller contract; the offset stays inside the slots.
-        unsafe { self.slots.add(Lay::<K, V>::VAL_OFF + i * Lay::<K, V>::VAL_STRIDE).cast::<V>() }
+        unsafe { self.slots.add(SlotLayout::<K, V>::VAL_OFF + i * SlotLayout::<K, V>::VAL_STRIDE).cast::<V>() }
     }
 }
 
@@ -138,7 +142,7 @@ impl<K, V> BucketRef<K, V> {
 /// # Safety (for every function here)
 /// `h` points to a live header of a table that the caller may access in the
 /// way the function's name says (read or write), and `i < BUCKET_SLOTS`.
-pub(crate) mod at {
+pub(crate) mod header {
     use super::*;
 
     #[inline(always)]
@@ -262,7 +266,7 @@ impl<K, V> Copy for ArrayView<K, V> {}
 
 impl<K, V> ArrayView<K, V> {
     /// A view of nothing (for iterators over an unallocated table, and
-    /// `RawTable::fast` outside its fast case).
+    /// `RawTable::steady_view` during a resize).
     pub(crate) const fn empty() -> Self {
         ArrayView { hdrs: ptr::null_mut(), slots: ptr::null_mut(), main: 0, mask: 0, len: 0, marker: PhantomData }
     }
@@ -281,7 +285,11 @@ impl<K, V> ArrayView<K, V> {
         debug_assert!(i < self.len);
         // SAFETY: caller contract: `i` indexes both regions in bounds.
         unsafe {
-            BucketRef { hdr: self.hdrs.add(i), slots: self.slots.add(i * Lay::<K, V>::SLOTS), marker: PhantomData }
+            BucketRef {
+                hdr: self.hdrs.add(i),
+                slots: self.slots.add(i * SlotLayout::<K, V>::SLOTS),
+                marker: PhantomData,
+            }
         }
     }
 
@@ -313,7 +321,7 @@ impl<K, V> ArrayView<K, V> {
             // SAFETY: `i < len` by `contains`.
             unsafe { self.bucket(i) }
         } else {
-            BucketRef::lone(h)
+            BucketRef::standalone(h)
         }
     }
 
@@ -326,7 +334,7 @@ impl<K, V> ArrayView<K, V> {
         // SAFETY: caller contract; links are null or headers of this array's
         // chains.
         unsafe {
-            let h = at::overflow(b.hdr);
+            let h = header::overflow(b.hdr);
             if h.is_null() {
                 None
             } else {
@@ -447,16 +455,17 @@ impl<K, V> BucketArray<K, V> {
     /// [`BucketArray::bit`]).
     pub(crate) fn layout_len(len: usize) -> Result<ArrayLayout, TryReserveError> {
         let hdr_bytes = len.checked_mul(HEADER).ok_or(TryReserveError::CapacityOverflow)?;
-        let slots_off =
-            hdr_bytes.checked_next_multiple_of(Lay::<K, V>::ALLOC_ALIGN).ok_or(TryReserveError::CapacityOverflow)?;
+        let slots_off = hdr_bytes
+            .checked_next_multiple_of(SlotLayout::<K, V>::ALLOC_ALIGN)
+            .ok_or(TryReserveError::CapacityOverflow)?;
         let bits_off = len
-            .checked_mul(Lay::<K, V>::SLOTS)
+            .checked_mul(SlotLayout::<K, V>::SLOTS)
             .and_then(|s| s.checked_add(slots_off))
             .and_then(|e| e.checked_next_multiple_of(align_of::<u64>()))
             .ok_or(TryReserveError::CapacityOverflow)?;
         let size = bits_off.checked_add(bitmap_bytes(len)).ok_or(TryReserveError::CapacityOverflow)?;
-        let layout =
-            Layout::from_size_align(size, Lay::<K, V>::ALLOC_ALIGN).map_err(|_| TryReserveError::CapacityOverflow)?;
+        let layout = Layout::from_size_align(size, SlotLayout::<K, V>::ALLOC_ALIGN)
+            .map_err(|_| TryReserveError::CapacityOverflow)?;
         Ok(ArrayLayout { layout, slots_off, bits_off, len })
     }
 
@@ -551,7 +560,7 @@ impl<K, V> BucketArray<K, V> {
         let page_down = |a: usize| a & !(sys::PAGE - 1);
         let hdr_end = (self.view.hdrs as usize + used * HEADER).next_multiple_of(sys::PAGE);
         let slot_start = page_down(self.view.slots as usize);
-        let slot_end = (self.view.slots as usize + used * Lay::<K, V>::SLOTS).next_multiple_of(sys::PAGE);
+        let slot_end = (self.view.slots as usize + used * SlotLayout::<K, V>::SLOTS).next_multiple_of(sys::PAGE);
         let overlap = |(a, n): (usize, usize), lo: usize, hi: usize| (a + n).min(hi).saturating_sub(a.max(lo));
         let parts: usize = self
             .mapped_parts(size)
@@ -634,7 +643,7 @@ impl<K, V> BucketArray<K, V> {
         let v = self.view;
         let upto = upto.min(v.len);
         let h_end = (v.hdrs as usize + upto * HEADER) & !(sys::PAGE - 1);
-        let s_end = (v.slots as usize + upto * Lay::<K, V>::SLOTS) & !(sys::PAGE - 1);
+        let s_end = (v.slots as usize + upto * SlotLayout::<K, V>::SLOTS) & !(sys::PAGE - 1);
         let mut left = budget;
         let r = &mut self.released;
         for (cur, end) in [(&mut r.hdrs, h_end), (&mut r.slots, s_end)] {
@@ -662,16 +671,19 @@ impl<K, V> BucketArray<K, V> {
     }
 }
 
-fn lone_layout<K, V>() -> Layout {
-    let size = round_up(Lay::<K, V>::LONE_SLOTS + Lay::<K, V>::SLOTS, Lay::<K, V>::ALLOC_ALIGN);
+fn standalone_layout<K, V>() -> Layout {
+    let size = round_up(
+        SlotLayout::<K, V>::STANDALONE_SLOTS_OFFSET + SlotLayout::<K, V>::SLOTS,
+        SlotLayout::<K, V>::ALLOC_ALIGN,
+    );
     // A header plus one bucket's slots is far below isize::MAX for any type
     // that can exist, and the alignment is a power of two.
-    Layout::from_size_align(size, Lay::<K, V>::ALLOC_ALIGN).expect("bucket layout")
+    Layout::from_size_align(size, SlotLayout::<K, V>::ALLOC_ALIGN).expect("bucket layout")
 }
 
 /// Allocates one zeroed stand-alone overflow bucket and returns its header.
 pub(crate) fn alloc_overflow<K, V>() -> *mut Header {
-    let layout = lone_layout::<K, V>();
+    let layout = standalone_layout::<K, V>();
     // SAFETY: the layout holds at least a 16-byte header.
     let p = unsafe { alloc::alloc::alloc_zeroed(layout) };
     if p.is_null() {
@@ -687,7 +699,7 @@ pub(crate) fn alloc_overflow<K, V>() -> *mut Header {
 /// needs dropping, and is not used afterwards.
 pub(crate) unsafe fn free_overflow<K, V>(h: *mut Header) {
     // SAFETY: caller contract; same layout as in `alloc_overflow`.
-    unsafe { alloc::alloc::dealloc(h.cast(), lone_layout::<K, V>()) }
+    unsafe { alloc::alloc::dealloc(h.cast(), standalone_layout::<K, V>()) }
 }
 
 /// How far an array's pages have been handed back: absolute addresses up
@@ -699,17 +711,21 @@ pub(crate) struct Released {
 }
 
 /// Bytes of one stand-alone overflow bucket.
-pub(crate) fn lone_bytes<K, V>() -> usize {
-    lone_layout::<K, V>().size()
+pub(crate) fn standalone_bytes<K, V>() -> usize {
+    standalone_layout::<K, V>().size()
 }
 
 // The slot layouts, checked when the crate compiles.
 const _: () = {
-    assert!(Lay::<u64, u64>::PAIRED && Lay::<u64, u64>::SLOTS == 128);
-    assert!(Lay::<u32, u32>::PAIRED);
+    assert!(SlotLayout::<u64, u64>::PAIRED && SlotLayout::<u64, u64>::SLOTS == 128);
+    assert!(SlotLayout::<u32, u32>::PAIRED);
     // (u64, u8) would pad to 16 bytes: Go's split layout, 8 keys then 8 bytes.
-    assert!(!Lay::<u64, u8>::PAIRED && Lay::<u64, u8>::SLOTS == 72 && Lay::<u64, u8>::VAL_OFF == 64);
-    assert!(!Lay::<u8, u64>::PAIRED && Lay::<u8, u64>::VAL_OFF == 8 && Lay::<u8, u64>::SLOTS == 72);
-    assert!(Lay::<(), ()>::PAIRED && Lay::<(), ()>::SLOTS == 0);
+    assert!(
+        !SlotLayout::<u64, u8>::PAIRED && SlotLayout::<u64, u8>::SLOTS == 72 && SlotLayout::<u64, u8>::VAL_OFF == 64
+    );
+    assert!(
+        !SlotLayout::<u8, u64>::PAIRED && SlotLayout::<u8, u64>::VAL_OFF == 8 && SlotLayout::<u8, u64>::SLOTS == 72
+    );
+    assert!(SlotLayout::<(), ()>::PAIRED && SlotLayout::<(), ()>::SLOTS == 0);
     assert!(HEADER == 16);
 };

@@ -5,22 +5,27 @@
 use alloc::format;
 use alloc::string::String;
 
-use super::bucket::{at, ArrayView};
+use super::bucket::{header, ArrayView};
 use super::tophash::{tophash, BUCKET_SLOTS, EMPTY_ONE, EMPTY_REST, EVACUATED_EMPTY, EVACUATED_X, MIN_TOPHASH};
 use super::RawTable;
 
 impl<K, V> RawTable<K, V> {
     /// Walks the whole table and returns the first broken invariant.
     pub(crate) fn check_invariants(&self, hasher: impl Fn(&K) -> u64) -> Result<(), String> {
-        let fast_ok = match (&self.cur, &self.old) {
-            (Some(cur), None) => same_view(self.fast, cur.view),
-            _ => self.fast.hdrs.is_null(),
+        let fast_ok = match (&self.current, &self.old) {
+            (Some(cur), None) => same_view(self.steady_view, cur.view),
+            _ => self.steady_view.hdrs.is_null(),
         };
         if !fast_ok {
-            return Err(String::from("inv 13: fast is not the current array's view outside a resize"));
+            return Err(String::from("inv 13: steady_view is not the current array's view outside a resize"));
         }
-        let Some(cur) = &self.cur else {
-            if self.old.is_some() || self.count != 0 || self.noverflow != 0 || self.limit != 0 || self.grow_at != 0 {
+        let Some(cur) = &self.current else {
+            if self.old.is_some()
+                || self.count != 0
+                || self.noverflow != 0
+                || self.load_limit != 0
+                || self.slow_insert_at != 0
+            {
                 return Err(String::from("unallocated table with state"));
             }
             return Ok(());
@@ -32,7 +37,7 @@ impl<K, V> RawTable<K, V> {
             if old.nevacuate >= n {
                 return Err(format!("inv 6: old array kept with nevacuate {} >= {n}", old.nevacuate));
             }
-            if let Some(i) = (0..old.nevacuate).find(|&i| !old.evacuated(i)) {
+            if let Some(i) = (0..old.nevacuate).find(|&i| !old.is_evacuated(i)) {
                 return Err(format!("inv 12: old bucket {i} is below the mark {} but its bit is clear", old.nevacuate));
             }
             if old.arr.bits_set(n) != 0 {
@@ -44,20 +49,20 @@ impl<K, V> RawTable<K, V> {
                 // SAFETY: `i` is a main bucket of the old array.
                 let head = unsafe { old.arr.view.hdr(i) };
                 // SAFETY: `head` is a live bucket.
-                let marked = unsafe { at::is_evacuated(head) };
-                if marked != old.evacuated(i) {
+                let marked = unsafe { header::is_evacuated(head) };
+                if marked != old.is_evacuated(i) {
                     return Err(format!("inv 12: old bucket {i} evacuated {marked} but its bit says {}", !marked));
                 }
                 if marked {
                     for j in 0..BUCKET_SLOTS {
                         // SAFETY: as above.
-                        let t = unsafe { at::top(head, j) };
+                        let t = unsafe { header::top(head, j) };
                         if !(EVACUATED_X..=EVACUATED_EMPTY).contains(&t) {
                             return Err(format!("inv 6: evacuated old bucket {i} slot {j} has tophash {t}"));
                         }
                     }
                     // SAFETY: as above.
-                    if unsafe { !at::overflow(head).is_null() } {
+                    if unsafe { !header::overflow(head).is_null() } {
                         return Err(format!("inv 6: evacuated old bucket {i} keeps an overflow chain"));
                     }
                 } else {
@@ -67,7 +72,7 @@ impl<K, V> RawTable<K, V> {
             }
         }
 
-        if cur.bits_set(0) != 0 || self.pending.as_ref().is_some_and(|(p, _)| p.bits_set(0) != 0) {
+        if cur.bits_set(0) != 0 || self.queued.as_ref().is_some_and(|(p, _)| p.bits_set(0) != 0) {
             return Err(String::from("inv 12: a current or queued array's bitmap is not zero"));
         }
         let mut overflow = 0;
@@ -79,36 +84,39 @@ impl<K, V> RawTable<K, V> {
         if live != self.count {
             return Err(format!("inv 1: count is {} but {live} slots are live", self.count));
         }
-        let mut lone = 0;
+        let mut standalone = 0;
         if let Some(old) = &self.old {
-            super::for_each_standalone(old.arr.view, old.nevacuate, |_| lone += 1);
+            super::overflow::for_each_standalone(old.arr.view, old.nevacuate, |_| standalone += 1);
         }
-        super::for_each_standalone(cur.view, 0, |_| lone += 1);
-        if lone != self.lone {
-            return Err(format!("inv 10: lone is {} but chains hold {lone} stand-alone buckets", self.lone));
+        super::overflow::for_each_standalone(cur.view, 0, |_| standalone += 1);
+        if standalone != self.standalone {
+            return Err(format!(
+                "inv 10: standalone is {} but chains hold {standalone} stand-alone buckets",
+                self.standalone
+            ));
         }
         let mut spare = 0;
-        let mut h = self.spare;
+        let mut h = self.spare_list;
         while !h.is_null() {
             spare += 1;
             // SAFETY: the spare list links live, unused buckets.
-            h = unsafe { at::overflow(h) };
+            h = unsafe { header::overflow(h) };
         }
-        if spare != self.nspare || self.nspare > self.lone {
+        if spare != self.spare_count || self.spare_count > self.standalone {
             return Err(format!(
-                "inv 11: nspare {} (list holds {spare}) must not exceed lone {}",
-                self.nspare, self.lone
+                "inv 11: spare_count {} (list holds {spare}) must not exceed standalone {}",
+                self.spare_count, self.standalone
             ));
         }
-        if self.limit != super::capacity_for(cur.b) {
-            return Err(format!("inv 9: limit {} for B = {}", self.limit, cur.b));
+        if self.load_limit != super::capacity_for(cur.b) {
+            return Err(format!("inv 9: limit {} for B = {}", self.load_limit, cur.b));
         }
         let too_many = self.old.is_none() && super::too_many_overflow(self.noverflow, cur.b);
-        let grow_at = if too_many { 0 } else { self.limit };
-        if self.grow_at != grow_at {
+        let slow_insert_at = if too_many { 0 } else { self.load_limit };
+        if self.slow_insert_at != slow_insert_at {
             return Err(format!(
-                "inv 9: grow_at {} with limit {} and {} overflow buckets",
-                self.grow_at, self.limit, self.noverflow
+                "inv 9: slow_insert_at {} with load_limit {} and {} overflow buckets",
+                self.slow_insert_at, self.load_limit, self.noverflow
             ));
         }
         if overflow != self.noverflow {
@@ -122,7 +130,7 @@ impl<K, V> RawTable<K, V> {
             // SAFETY: `p < len`.
             let (tops, link) = unsafe {
                 let h = cur.view.hdr(p);
-                ((*h).tophash, at::overflow(h))
+                ((*h).tophash, header::overflow(h))
             };
             if tops != [0; BUCKET_SLOTS] || !link.is_null() {
                 return Err(format!("inv 7: unused pool bucket {p} is not zero"));
@@ -155,7 +163,7 @@ fn check_chain<K, V>(
     while let Some(b) = bucket {
         for j in 0..BUCKET_SLOTS {
             // SAFETY: `b` is a live bucket of the chain.
-            let t = unsafe { at::top(b.hdr, j) };
+            let t = unsafe { header::top(b.hdr, j) };
             if seen_rest && t != EMPTY_REST {
                 return Err(format!("inv 2: {which} bucket {i} depth {depth} slot {j} is {t} after EMPTY_REST"));
             }

@@ -2,11 +2,11 @@
 
 use core::ptr;
 
-use super::bucket::{at, prefetch, ArrayView, BucketArray, BucketRef, Header};
+use super::bucket::{header, prefetch, ArrayView, BucketArray, BucketRef, Header};
 use super::tophash::{BUCKET_SLOTS, EVACUATED_EMPTY, EVACUATED_X, EVACUATED_Y, MIN_TOPHASH};
-use super::{over_load, OldArray, RawTable, ResizeKind, Retired};
-use crate::stats::{Event, Reason};
-use crate::TryReserveError;
+use super::{over_load, OldArray, RawTable, Releasing, ResizeKind};
+use crate::types::TryReserveError;
+use crate::types::{Event, Reason};
 
 /// How far `advance_mark` looks past the bucket just evacuated for buckets
 /// that writes already evacuated (Go's 1024): keeps one write's work bounded.
@@ -18,7 +18,7 @@ const MARK_SCAN_LIMIT: usize = 1024;
 /// (latency harness, reproducible over 3 runs); 64 KiB bounds that step 4x
 /// tighter and still outpaces evacuation (each write passes about two
 /// buckets, ~300 bytes; a jump of the mark is caught up over a few writes).
-/// Tests use 8 KiB so that retired arrays drain over many writes.
+/// Tests use 8 KiB so that releasing arrays drain over many writes.
 const RELEASE_BUDGET: usize = if cfg!(test) { 8 << 10 } else { 64 << 10 };
 
 /// Least bytes handed back per system call while a resize runs (a page at a
@@ -50,49 +50,64 @@ impl<K, V> RawTable<K, V> {
         Ok(())
     }
 
-    /// Makes `new` the current array and the current one the old array.
-    /// The caller has finished any earlier resize.
+    /// Makes `new` the current array and the current one the old array,
+    /// then tells the observer. The caller has finished any earlier resize.
     pub(crate) fn begin_resize_with(&mut self, new: BucketArray<K, V>, kind: ResizeKind, reason: Reason) {
+        let events = self.switch_arrays(new, kind, reason);
+        self.emit_all(events);
+    }
+
+    /// `begin_resize_with` without the observer: returns the events to
+    /// deliver (a resize with nothing to move starts and ends at once).
+    fn switch_arrays(&mut self, new: BucketArray<K, V>, kind: ResizeKind, reason: Reason) -> [Option<Event>; 2] {
         debug_assert!(self.old.is_none());
-        let prev = self.cur.take();
+        let prev = self.current.take();
         let used = self.next_pool;
         let new_b = new.b;
         self.install(new);
-        let Some(mut arr) = prev else { return };
+        let Some(mut arr) = prev else { return [None, None] };
         arr.used = used;
-        if self.observer.is_some() {
-            self.emit(Event::ResizeStart { kind, reason, old_b: arr.b, new_b, len: self.count });
-        }
+        let start = Event::ResizeStart { kind, reason, old_b: arr.b, new_b, len: self.count };
+        let mut end = None;
         if self.count == 0 {
             // Nothing to move: free the old array at once (its chains hold
             // no entries).
             // SAFETY: no live entries; the array is not referenced again.
-            unsafe { super::free_array_and_chains(arr, self.lone) };
-            self.lone = 0;
+            unsafe { super::overflow::free_array_and_chains(arr, self.standalone) };
+            self.standalone = 0;
             self.free_spare();
-            if self.observer.is_some() {
-                self.emit(Event::ResizeEnd { kind, b: new_b, len: 0 });
-            }
+            end = Some(Event::ResizeEnd { kind, b: new_b, len: 0 });
         } else {
             self.old = Some(OldArray::new(arr, kind));
         }
         self.sync_resize_state();
+        [Some(start), end]
+    }
+
+    /// Delivers `events` in order. Called only once the table is whole
+    /// again: the observer is user code and may panic.
+    fn emit_all(&mut self, events: [Option<Event>; 2]) {
+        if self.observer.is_some() {
+            for e in events.into_iter().flatten() {
+                self.emit(e);
+            }
+        }
     }
 
     /// Go's `growWork`: evacuate the old bucket `hash` maps to, then the one
     /// at the mark, so every write moves at least one bucket. Also hands
-    /// back one chunk of a retired array's pages.
+    /// back one chunk of a releasing array's pages.
     #[inline(never)]
     pub(crate) fn grow_work(&mut self, hash: u64, hasher: &impl Fn(&K) -> u64) {
         if let Some(old) = &self.old {
             let i = hash as usize & old.arr.mask();
-            if !old.evacuated(i) {
+            if !old.is_evacuated(i) {
                 self.prefetch_evacuation(i);
             }
-            self.evacuate_unless_done(i, hasher);
+            self.evacuate_if_needed(i, hasher);
             if let Some(old) = &self.old {
                 let n = old.nevacuate;
-                self.evacuate(n, hasher);
+                self.evacuate_bucket(n, hasher);
             }
             // The next write evacuates the bucket now at the mark: start
             // loading it a write ahead.
@@ -103,20 +118,20 @@ impl<K, V> RawTable<K, V> {
             // must be evacuated in its old array too before the write.
             if let Some(old) = &self.old {
                 let i = hash as usize & old.arr.mask();
-                self.evacuate_unless_done(i, hasher);
+                self.evacuate_if_needed(i, hasher);
             }
         }
-        self.drain_retired(false);
+        self.release_old_pages(false);
     }
 
     /// `evacuate` with its "already evacuated" case decided here, without
-    /// a call: about half of the key buckets a write asks for are done
+    /// a call: about half of the key buckets a write asks for are evacuated
     /// already (callgrind, 100K inserts: 17,688 of 34,071 calls).
     #[inline(always)]
-    fn evacuate_unless_done(&mut self, i: usize, hasher: &impl Fn(&K) -> u64) {
+    fn evacuate_if_needed(&mut self, i: usize, hasher: &impl Fn(&K) -> u64) {
         let Some(old) = &self.old else { return };
-        if !old.evacuated(i) {
-            self.evacuate(i, hasher);
+        if !old.is_evacuated(i) {
+            self.evacuate_bucket(i, hasher);
         } else if old.nevacuate == i {
             self.advance_mark();
         }
@@ -130,7 +145,7 @@ impl<K, V> RawTable<K, V> {
     /// knows that `i` still needs work from the bitmap, not the header.
     #[inline(always)]
     fn prefetch_evacuation(&self, i: usize) {
-        let (Some(old), Some(cur)) = (&self.old, &self.cur) else { return };
+        let (Some(old), Some(cur)) = (&self.old, &self.current) else { return };
         // SAFETY: `i` is a main bucket of the old array at or above the mark
         // (its pages are not released); only addresses are formed.
         let b = unsafe { old.arr.view.bucket(i) };
@@ -146,15 +161,15 @@ impl<K, V> RawTable<K, V> {
         }
     }
 
-    /// Hands back the next chunk of the retired array's pages (all of them
+    /// Hands back the next chunk of the releasing array's pages (all of them
     /// if `all`), and unmaps it once nothing is left.
-    pub(crate) fn drain_retired(&mut self, all: bool) {
-        let Some(r) = self.retired.as_mut() else { return };
+    pub(crate) fn release_old_pages(&mut self, all: bool) {
+        let Some(r) = self.releasing.as_mut() else { return };
         let budget = if all { usize::MAX } else { RELEASE_BUDGET };
         let len = r.arr.view.len;
-        // SAFETY: every bucket of a retired array is dead.
+        // SAFETY: every bucket of a releasing array is dead.
         if unsafe { r.arr.release_upto(len, budget, 0) } {
-            let r = self.retired.take().expect("checked above");
+            let r = self.releasing.take().expect("checked above");
             // SAFETY: dead buckets only; nothing points into the array.
             unsafe { r.arr.free() };
         }
@@ -162,16 +177,16 @@ impl<K, V> RawTable<K, V> {
 
     /// Evacuates up to `n` old buckets at the mark. Returns how many it
     /// evacuated (fewer when the resize ends first).
-    pub(crate) fn evacuate_steps(&mut self, n: usize, hasher: &impl Fn(&K) -> u64) -> usize {
-        let mut done = 0;
-        while done < n {
+    pub(crate) fn evacuate_at_mark(&mut self, n: usize, hasher: &impl Fn(&K) -> u64) -> usize {
+        let mut evacuated = 0;
+        while evacuated < n {
             let Some(old) = &self.old else { break };
             let i = old.nevacuate;
-            self.evacuate(i, hasher);
-            self.drain_retired(false);
-            done += 1;
+            self.evacuate_bucket(i, hasher);
+            self.release_old_pages(false);
+            evacuated += 1;
         }
-        done
+        evacuated
     }
 
     /// Evacuates every remaining old bucket, starts and finishes a queued
@@ -179,29 +194,31 @@ impl<K, V> RawTable<K, V> {
     pub(crate) fn finish_resize(&mut self, hasher: &impl Fn(&K) -> u64) {
         while let Some(old) = &self.old {
             let i = old.nevacuate;
-            self.evacuate(i, hasher);
-            self.drain_retired(true);
+            self.evacuate_bucket(i, hasher);
+            self.release_old_pages(true);
         }
-        self.drain_retired(true);
+        self.release_old_pages(true);
     }
 
     /// Go's `evacuate`: move every entry of old bucket `i`'s chain to its
     /// bucket in the current array, mark each old slot, free the chain's
     /// stand-alone overflow buckets, and advance the mark if `i` is at it.
-    pub(crate) fn evacuate(&mut self, i: usize, hasher: &impl Fn(&K) -> u64) {
+    pub(crate) fn evacuate_bucket(&mut self, i: usize, hasher: &impl Fn(&K) -> u64) {
         let o = self.old.as_ref().expect("evacuate outside a resize");
         // `i` is a main bucket of the old array (a masked hash, or the mark,
         // which is below the bucket count by invariant 6).
-        if o.evacuated(i) {
+        if o.is_evacuated(i) {
             self.after_evacuate(i);
             return;
         }
         let old = o.arr.view;
-        let new_mask = self.cur.as_ref().expect("resizing table has a current array").mask();
-        // Dropping `guard` finishes the bucket: on the normal path it frees
-        // the chain and advances the mark; if `hasher` panics it also drops
-        // the entries not yet moved (their destination is unknown).
-        let mut guard = Finish { table: self, old, index: i, clean: false, moved: 0 };
+        let new_mask = self.current.as_ref().expect("resizing table has a current array").mask();
+        // Only if `hasher` panics does dropping `guard` do anything: it drops
+        // the entries not yet moved (their destination is unknown) and
+        // finishes the bucket's bookkeeping. The normal path disarms it and
+        // finishes the bucket below, in plain code.
+        let before = (self.noverflow, self.next_pool);
+        let mut guard = EvacuationGuard { table: self, old, index: i, armed: true, moved: 0 };
         // Decided by the sizes, not the kind: a reserve of one doubling
         // splits buckets exactly as a load-factor doubling does.
         let n = old.main;
@@ -209,13 +226,94 @@ impl<K, V> RawTable<K, V> {
             // SAFETY: a doubling (the new array has twice the old one's main
             // buckets); `i` is an old main bucket not yet evacuated.
             unsafe { split_chain(&mut guard, old, i, n, hasher) };
-            guard.clean = true;
-            return;
+        } else {
+            // SAFETY: not a doubling; `i` is an old main bucket not yet
+            // evacuated.
+            unsafe { move_chain(&mut guard, old, i, new_mask, hasher) };
         }
-        // Not a doubling: same-size growth feeds only new bucket i, shrinks
-        // and reserve jumps any number of chains. Cursor `x` serves
-        // destination i, cursor `y` any other, re-aimed when the destination
-        // changes.
+        guard.armed = false;
+        let moved = guard.moved;
+        drop(guard);
+        self.finish_evacuation(old, i, moved, before);
+    }
+
+    /// Records that old bucket `i`, whose entries have all moved, is
+    /// evacuated: frees its chain, sets its bit, tells the observer, and
+    /// advances the mark if `i` is at it.
+    ///
+    /// The observer hears of the bucket's evacuation only now, when the
+    /// table is whole: first of the overflow buckets that the destinations
+    /// needed (`before` is `(noverflow, next_pool)` from before the move;
+    /// the pool is used up before any stand-alone bucket is allocated, so
+    /// the order is known), then of the bucket itself. An observer that
+    /// panics halfway through an evacuation would otherwise have cost the
+    /// entries not yet moved.
+    fn finish_evacuation(&mut self, old: ArrayView<K, V>, i: usize, moved: usize, before: (usize, usize)) {
+        // SAFETY: every slot of old chain `i` is marked evacuated, so its
+        // overflow buckets hold nothing.
+        unsafe { self.retire_old_chain(old, i) };
+        if self.observer.is_some() {
+            let pooled = self.next_pool - before.1;
+            for n in before.0 + 1..=self.noverflow {
+                self.emit(Event::OverflowAlloc { pooled: n - before.0 <= pooled, overflow_buckets: n });
+            }
+            if let Some(o) = &self.old {
+                let (evacuated, total) = (o.evacuated, o.arr.buckets());
+                self.emit(Event::Evacuated { old_bucket: i, entries: moved, evacuated, total });
+            }
+        }
+        self.after_evacuate(i);
+    }
+
+    /// The bookkeeping shared by a finished and an abandoned evacuation of
+    /// old bucket `i`: recycles the chain's stand-alone overflow buckets,
+    /// cuts the head's link, and sets the bucket's evacuation bit.
+    ///
+    /// # Safety
+    /// Every slot of old chain `i` is marked evacuated (no entry is left in
+    /// it), and `old` is the old array's view.
+    unsafe fn retire_old_chain(&mut self, old: ArrayView<K, V>, i: usize) {
+        // SAFETY: `i` is a main bucket of the old array, still allocated (the
+        // mark is at or below it); the chain's buckets hold no entries, per
+        // the contract, so its stand-alone buckets can be reused; each link
+        // is read before its bucket is recycled.
+        unsafe {
+            let head = old.hdr(i);
+            let mut p: *mut Header = header::overflow(head);
+            while !p.is_null() {
+                let next = header::overflow(p);
+                if !old.contains(p) {
+                    self.standalone -= 1;
+                    self.recycle(p);
+                }
+                p = next;
+            }
+            header::set_overflow(head, ptr::null_mut());
+        }
+        if let Some(o) = self.old.as_mut() {
+            o.set_evacuated(i);
+            o.evacuated += 1;
+        }
+    }
+}
+
+/// `evacuate_bucket`'s loop for every resize but a doubling: same-size
+/// growth feeds only new bucket `i`, shrinks and reserve jumps any number
+/// of chains. Cursor `x` serves destination `i`, cursor `y` any other,
+/// re-aimed when the destination changes.
+///
+/// # Safety
+/// The table is resizing from `old` to a current array with mask
+/// `new_mask`, not a doubling, and old bucket `i` is not evacuated.
+#[inline(always)]
+unsafe fn move_chain<K, V>(
+    guard: &mut EvacuationGuard<'_, K, V>,
+    old: ArrayView<K, V>,
+    i: usize,
+    new_mask: usize,
+    hasher: &impl Fn(&K) -> u64,
+) {
+    {
         let (mut x, mut y) = guard.table.fresh_cursors(i);
         // SAFETY: `i` is a main bucket; the walk follows the chain's links.
         let mut b = unsafe { old.bucket(i) };
@@ -225,9 +323,9 @@ impl<K, V> RawTable<K, V> {
             // is marked evacuated, so each entry is owned exactly once at
             // every point where `hasher` may panic.
             unsafe {
-                let full = at::group(b.hdr).match_full();
+                let full = header::group(b.hdr).match_full();
                 for j in full {
-                    let t = at::top(b.hdr, j);
+                    let t = header::top(b.hdr, j);
                     let hash = hasher(&*b.key(j));
                     let d = hash as usize & new_mask;
                     // Two copies of the same step rather than one through a
@@ -243,22 +341,23 @@ impl<K, V> RawTable<K, V> {
                     };
                     ptr::copy_nonoverlapping(b.key(j), db.key(dj), 1);
                     ptr::copy_nonoverlapping(b.val(j), db.val(dj), 1);
-                    at::set_top(db.hdr, dj, t);
-                    at::set_top(b.hdr, j, mark);
+                    header::set_top(db.hdr, dj, t);
+                    header::set_top(b.hdr, j, mark);
                 }
                 guard.moved += full.len();
                 // Old buckets hold only live and empty states, and every
                 // live one is now marked X or Y: mark the rest empty.
-                at::mark_rest_evacuated_empty(b.hdr);
+                header::mark_rest_evacuated_empty(b.hdr);
                 match old.next(b) {
                     Some(n) => b = n,
                     None => break,
                 }
             }
         }
-        guard.clean = true;
     }
+}
 
+impl<K, V> RawTable<K, V> {
     /// Cursors for old bucket `i`'s destinations outside a doubling (see
     /// `split_chain`). Same-size growth writes only into chains no one else
     /// writes to (an insert evacuates its key's old bucket first), so its
@@ -266,8 +365,8 @@ impl<K, V> RawTable<K, V> {
     /// append position on first use.
     #[inline(always)]
     fn fresh_cursors(&self, i: usize) -> (Cursor<K, V>, Cursor<K, V>) {
-        let none = Cursor { idx: usize::MAX, b: BucketRef::lone(ptr::null_mut()), j: 0 };
-        let (Some(old), Some(cur)) = (&self.old, &self.cur) else { return (none, none) };
+        let none = Cursor { idx: usize::MAX, b: BucketRef::standalone(ptr::null_mut()), j: 0 };
+        let (Some(old), Some(cur)) = (&self.old, &self.current) else { return (none, none) };
         let at = |d: usize| {
             // SAFETY: `d` is a main bucket of the current array.
             Cursor { idx: d, b: unsafe { cur.view.bucket(d) }, j: 0 }
@@ -313,13 +412,13 @@ impl<K, V> RawTable<K, V> {
     /// A cursor at the first `EMPTY_REST` slot of destination chain `d`.
     /// Appending there keeps invariants 2 and 3.
     fn append_cursor(&self, d: usize) -> Cursor<K, V> {
-        let arr = self.cur.as_ref().expect("resizing table has a current array").view;
+        let arr = self.current.as_ref().expect("resizing table has a current array").view;
         // SAFETY: `d` is masked by the current array's mask; the walk follows
         // the chain's links.
         unsafe {
             let mut b = arr.bucket(d);
             loop {
-                if let Some(j) = at::group(b.hdr).match_empty_rest().lowest() {
+                if let Some(j) = header::group(b.hdr).match_empty_rest().lowest() {
                     return Cursor { idx: d, b, j };
                 }
                 match arr.next(b) {
@@ -347,7 +446,7 @@ impl<K, V> RawTable<K, V> {
         let n = old.arr.buckets();
         old.nevacuate += 1;
         let stop = (old.nevacuate + MARK_SCAN_LIMIT).min(n);
-        while old.nevacuate < stop && old.evacuated(old.nevacuate) {
+        while old.nevacuate < stop && old.is_evacuated(old.nevacuate) {
             old.nevacuate += 1;
         }
         // Buckets below the mark are dead and read by index only (see
@@ -365,32 +464,35 @@ impl<K, V> RawTable<K, V> {
     /// each bucket was evacuated), then start a queued resize.
     fn end_resize(&mut self) {
         let old = self.old.take().expect("ending a resize");
+        let kind = old.kind;
         self.sync_resize_state();
-        if self.observer.is_some() {
-            let b = self.cur.as_ref().map_or(0, |c| c.b);
-            self.emit(Event::ResizeEnd { kind: old.kind, b, len: self.count });
-        }
         if old.arr.releasable() {
             // Unmapping now would drop every remaining page in one call;
-            // hand them back a chunk per write instead. A retired array from
+            // hand them back a chunk per write instead. A releasing array from
             // an earlier resize is long drained by now (it needed far fewer
             // writes than this resize did); free whatever is left of it.
-            self.drain_retired(true);
-            self.retired = Some(Retired { arr: old.arr });
+            self.release_old_pages(true);
+            self.releasing = Some(Releasing { arr: old.arr });
         } else {
             // SAFETY: as said above; a small array, freed at once.
             unsafe { old.arr.free() };
         }
-        if let Some((arr, kind)) = self.pending.take() {
+        let end = Event::ResizeEnd { kind, b: self.current.as_ref().map_or(0, |c| c.b), len: self.count };
+        let mut next = [None, None];
+        if let Some((arr, kind)) = self.queued.take() {
             if kind == ResizeKind::Shrink && over_load(self.count, arr.b) {
                 // The table grew since the shrink was asked for.
                 // SAFETY: a queued array was never used.
                 unsafe { arr.free() };
             } else {
                 let reason = if kind == ResizeKind::Shrink { Reason::ShrinkTo } else { Reason::Reserve };
-                self.begin_resize_with(arr, kind, reason);
+                next = self.switch_arrays(arr, kind, reason);
             }
         }
+        // The table is whole (and the queued resize under way) before any
+        // user code runs.
+        self.emit_all([Some(end), None]);
+        self.emit_all(next);
     }
 }
 
@@ -412,13 +514,13 @@ impl<K, V> RawTable<K, V> {
 /// is not evacuated.
 #[inline(always)]
 unsafe fn split_chain<K, V>(
-    guard: &mut Finish<'_, K, V>,
+    guard: &mut EvacuationGuard<'_, K, V>,
     old: ArrayView<K, V>,
     i: usize,
     n: usize,
     hasher: &impl Fn(&K) -> u64,
 ) {
-    let cur = guard.table.cur.as_ref().expect("resizing table has a current array").view;
+    let cur = guard.table.current.as_ref().expect("resizing table has a current array").view;
     // SAFETY: `i` and `i + n` are main buckets of the current array (it has
     // `2n`); the old walk follows the chain's links. Each live slot's entry
     // is copied to an empty destination slot, then the old slot is marked
@@ -429,7 +531,7 @@ unsafe fn split_chain<K, V>(
         let (mut yb, mut yj) = (cur.bucket(i + n), 0);
         let mut b = old.bucket(i);
         loop {
-            let full = at::group(b.hdr).match_full();
+            let full = header::group(b.hdr).match_full();
             for j in full {
                 let hash = hasher(&*b.key(j));
                 // The same step written out for each cursor (inlined, so
@@ -444,7 +546,7 @@ unsafe fn split_chain<K, V>(
             guard.moved += full.len();
             // Old buckets hold only live and empty states, and every live
             // one is now marked X or Y: mark the rest empty.
-            at::mark_rest_evacuated_empty(b.hdr);
+            header::mark_rest_evacuated_empty(b.hdr);
             match old.next(b) {
                 Some(nb) => b = nb,
                 None => break,
@@ -475,8 +577,8 @@ unsafe fn move_entry<K, V>(
     unsafe {
         ptr::copy_nonoverlapping(b.key(j), db.key(*dj), 1);
         ptr::copy_nonoverlapping(b.val(j), db.val(*dj), 1);
-        at::set_top(db.hdr, *dj, at::top(b.hdr, j));
-        at::set_top(b.hdr, j, mark);
+        header::set_top(db.hdr, *dj, header::top(b.hdr, j));
+        header::set_top(b.hdr, j, mark);
     }
     *dj += 1;
 }
@@ -488,73 +590,62 @@ impl<K, V> RawTable<K, V> {
     #[cold]
     #[inline(never)]
     fn next_dest(&mut self, c: BucketRef<K, V>) -> BucketRef<K, V> {
-        let arr = self.cur.as_ref().expect("resizing").view;
+        let arr = self.current.as_ref().expect("resizing").view;
         // SAFETY: `c` is a live bucket of a current chain.
         match unsafe { arr.next(c) } {
             Some(n) => n,
-            None => self.new_overflow(c.hdr),
+            None => self.link_overflow(c.hdr),
         }
     }
 }
 
-/// Completes an old bucket's evacuation, normally or while unwinding from a
-/// panicking hasher.
-struct Finish<'a, K, V> {
+/// Finishes an old bucket's evacuation when the user's hasher panics in the
+/// middle of it; disarmed (does nothing) on the normal path, where
+/// `finish_evacuation` runs instead.
+struct EvacuationGuard<'a, K, V> {
     table: &'a mut RawTable<K, V>,
     old: ArrayView<K, V>,
     index: usize,
-    /// Every slot was moved or marked (the normal path).
-    clean: bool,
-    /// Entries moved.
+    /// Set until the chain's every entry has moved.
+    armed: bool,
+    /// Entries moved so far.
     moved: usize,
 }
 
-impl<K, V> Drop for Finish<'_, K, V> {
+impl<K, V> Drop for EvacuationGuard<'_, K, V> {
+    /// Only while unwinding from `hasher`: drops the entries of the chain
+    /// that had not moved (their destination is unknown; hashbrown does the
+    /// same when its hasher panics mid-rehash), marks every slot evacuated,
+    /// and does the bucket's bookkeeping, so that `count` stays exact and
+    /// the table consistent. It calls no user code but those entries'
+    /// destructors: the observer is not told, and the evacuation mark
+    /// advances on a later write, when it finds the bucket evacuated.
     fn drop(&mut self) {
+        if !self.armed {
+            return;
+        }
         // SAFETY: `index` is a main bucket of the old array, still allocated
         // (the mark is at or below it). Every slot of the chain is either
-        // marked evacuated (moved, or empty) or still owns its entry: the
-        // latter only when unwinding from `hasher`; those entries are dropped
-        // here (hashbrown does the same when its hasher panics mid-rehash)
-        // and their slots marked, keeping `count` exact. Then the chain's
-        // stand-alone overflow buckets hold nothing and are freed.
+        // marked evacuated (moved, or empty) or still owns its entry; the
+        // latter are dropped once and their slots marked.
         unsafe {
             let head = self.old.hdr(self.index);
-            let mut h = if self.clean { ptr::null_mut() } else { head };
+            let mut h = head;
             while !h.is_null() {
                 let b = self.old.resolve(h);
                 for j in 0..BUCKET_SLOTS {
-                    let t = at::top(h, j);
+                    let t = header::top(h, j);
                     if t >= MIN_TOPHASH {
                         self.table.count -= 1;
-                        at::set_top(h, j, EVACUATED_EMPTY);
-                        super::drop_slot(super::Slot { head, bucket: b, index: j });
+                        header::set_top(h, j, EVACUATED_EMPTY);
+                        super::lifecycle::drop_slot(super::Slot { head, bucket: b, index: j });
                     } else if t < EVACUATED_X {
-                        at::set_top(h, j, EVACUATED_EMPTY);
+                        header::set_top(h, j, EVACUATED_EMPTY);
                     }
                 }
-                h = at::overflow(h);
+                h = header::overflow(h);
             }
-            let mut p: *mut Header = at::overflow(head);
-            while !p.is_null() {
-                let next = at::overflow(p);
-                if !self.old.contains(p) {
-                    self.table.lone -= 1;
-                    self.table.recycle(p);
-                }
-                p = next;
-            }
-            at::set_overflow(head, ptr::null_mut());
+            self.table.retire_old_chain(self.old, self.index);
         }
-        let t = &mut *self.table;
-        if let Some(old) = t.old.as_mut() {
-            old.set_evacuated(self.index);
-            old.done += 1;
-            if t.observer.is_some() {
-                let (done, total) = (old.done, old.arr.buckets());
-                t.emit(Event::Evacuated { old_bucket: self.index, entries: self.moved, done, total });
-            }
-        }
-        self.table.after_evacuate(self.index);
     }
 }

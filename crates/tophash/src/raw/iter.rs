@@ -10,7 +10,7 @@ use core::marker::PhantomData;
 use core::mem;
 use core::ptr::{self, NonNull};
 
-use super::bucket::{at, ArrayView, BucketRef, Header};
+use super::bucket::{header, ArrayView, BucketRef, Header};
 use super::tophash::{BitMask, BUCKET_SLOTS, EMPTY_REST};
 use super::{RawTable, Slot};
 
@@ -19,7 +19,7 @@ use super::{RawTable, Slot};
 /// table and carry the right `Send`/`Sync` bounds through `PhantomData`.
 pub(crate) struct RawIter<K, V> {
     old: ArrayView<K, V>,
-    cur: ArrayView<K, V>,
+    current: ArrayView<K, V>,
     /// Index of the next chain head: `0..old.main` in the old array, then
     /// the current array.
     next_head: usize,
@@ -58,15 +58,15 @@ impl<K, V> RawIter<K, V> {
     /// that slot in its chain).
     pub(crate) fn new(t: &RawTable<K, V>) -> Self {
         let old = t.old.as_ref().map_or(ArrayView::empty(), |o| o.arr.view);
-        let cur = t.cur.as_ref().map_or(ArrayView::empty(), |a| a.view);
+        let cur = t.current.as_ref().map_or(ArrayView::empty(), |a| a.view);
         RawIter {
             old,
-            cur,
+            current: cur,
             // Old buckets below the mark are evacuated (and maybe released).
             next_head: t.old.as_ref().map_or(0, |o| o.nevacuate),
             arr: cur,
             head: ptr::null_mut(),
-            bucket: BucketRef::lone(ptr::null_mut()),
+            bucket: BucketRef::standalone(ptr::null_mut()),
             mask: BitMask::none(),
             remaining: t.count,
         }
@@ -88,24 +88,24 @@ impl<K, V> RawIter<K, V> {
         // of heads (`old.main + cur.main`).
         unsafe {
             let b = self.bucket;
-            if !b.hdr.is_null() && at::top(b.hdr, BUCKET_SLOTS - 1) != EMPTY_REST {
+            if !b.hdr.is_null() && header::top(b.hdr, BUCKET_SLOTS - 1) != EMPTY_REST {
                 if let Some(n) = self.arr.next(b) {
                     self.bucket = n;
-                    self.mask = at::group(n.hdr).match_full();
+                    self.mask = header::group(n.hdr).match_full();
                     return;
                 }
             }
             let (arr, i) = if self.next_head < self.old.main {
                 (self.old, self.next_head)
             } else {
-                (self.cur, self.next_head - self.old.main)
+                (self.current, self.next_head - self.old.main)
             };
             self.next_head += 1;
             self.arr = arr;
             let b = arr.bucket(i);
             self.head = b.hdr;
             self.bucket = b;
-            self.mask = at::group(b.hdr).match_full();
+            self.mask = header::group(b.hdr).match_full();
         }
     }
 }
@@ -263,13 +263,13 @@ pub(crate) fn drop_rest<K, V>(iter: &mut RawIter<K, V>) {
             for s in self.0.by_ref() {
                 // SAFETY: each live slot is yielded once and its table
                 // forgets it (the caller's contract).
-                unsafe { super::drop_slot(s) };
+                unsafe { super::lifecycle::drop_slot(s) };
             }
         }
     }
     let rest = Rest(iter);
     for s in rest.0.by_ref() {
         // SAFETY: as in `Rest::drop`.
-        unsafe { super::drop_slot(s) };
+        unsafe { super::lifecycle::drop_slot(s) };
     }
 }

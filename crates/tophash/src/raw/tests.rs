@@ -5,7 +5,7 @@
 use alloc::vec::Vec;
 use core::mem;
 
-use super::bucket::at;
+use super::bucket::header;
 use super::tophash::{tophash, BUCKET_SLOTS, EMPTY_ONE, EMPTY_REST, EVACUATED_EMPTY, EVACUATED_X, EVACUATED_Y};
 use super::*;
 
@@ -79,17 +79,17 @@ impl<H: Fn(&u64) -> u64> T<H> {
     }
 
     fn b(&self) -> u8 {
-        self.t.cur.as_ref().map_or(0, |a| a.b)
+        self.t.current.as_ref().map_or(0, |a| a.b)
     }
 
     fn evacuated_old_buckets(&self) -> usize {
         let Some(old) = &self.t.old else { return 0 };
-        (0..old.arr.buckets()).filter(|&i| old.evacuated(i)).count()
+        (0..old.arr.buckets()).filter(|&i| old.is_evacuated(i)).count()
     }
 
     /// Tophash bytes of chain `i` of the current array.
     fn chain_tops(&self, i: usize) -> Vec<[u8; BUCKET_SLOTS]> {
-        let cur = self.t.cur.as_ref().unwrap().view;
+        let cur = self.t.current.as_ref().unwrap().view;
         let mut out = Vec::new();
         // SAFETY: `i` is a main bucket; links are null or live headers.
         let mut h = unsafe { cur.hdr(i) };
@@ -97,7 +97,7 @@ impl<H: Fn(&u64) -> u64> T<H> {
             // SAFETY: `h` is live.
             unsafe {
                 out.push((*h).tophash);
-                h = at::overflow(h);
+                h = header::overflow(h);
             }
         }
         out
@@ -223,8 +223,8 @@ fn evacuated_slots_say_where_entries_went() {
     // the mark (bucket 0): the growth completes in one write here. To see
     // marks, look at the old array before `advance_mark` frees it: start the
     // resize by hand.
-    t.t.start_resize(2, ResizeKind::Double, crate::stats::Reason::LoadFactor).unwrap();
-    t.t.evacuate(1, &by_bucket);
+    t.t.start_resize(2, ResizeKind::Double, crate::types::Reason::LoadFactor).unwrap();
+    t.t.evacuate_bucket(1, &by_bucket);
     t.check();
     let old = t.t.old.as_ref().unwrap();
     // SAFETY: bucket 1 of the old array.
@@ -381,7 +381,7 @@ fn reserve_jump_and_shrink_are_incremental() {
         t.remove(k);
     }
     t.t.shrink_to(0);
-    assert!(t.t.cur.is_none());
+    assert!(t.t.current.is_none());
 }
 
 /// Iteration during a resize yields every entry exactly once, without
@@ -441,25 +441,25 @@ fn overflow_pool_is_used_first() {
     }
     assert_eq!(t.t.noverflow, 1);
     assert_eq!(t.t.next_pool, 17);
-    let cur = t.t.cur.as_ref().unwrap().view;
+    let cur = t.t.current.as_ref().unwrap().view;
     // SAFETY: bucket 3 is a main bucket of the current array.
-    let link = unsafe { at::overflow(cur.hdr(3)) };
+    let link = unsafe { header::overflow(cur.hdr(3)) };
     assert!(cur.contains(link));
 }
 
 /// Large arrays are mapped (from 16 KiB under test): pages of evacuated old
 /// buckets are handed back as the mark passes them, and the finished
-/// array is retired and drained a chunk per write. Lookups, iteration and
+/// array is releasing and drained a chunk per write. Lookups, iteration and
 /// clones mid-resize must never read a released bucket.
 #[test]
 fn released_pages_are_never_read() {
     let mut t = T::new(mix);
-    let mut saw_retired = 0;
+    let mut saw_releasing = 0;
     let mut saw_released_mid_resize = 0;
     for k in 0..30_000u64 {
         t.insert(k, k);
-        if t.t.retired.is_some() {
-            saw_retired += 1;
+        if t.t.releasing.is_some() {
+            saw_releasing += 1;
         }
         if let Some(old) = &t.t.old {
             if old.arr.releasable() && old.nevacuate > 600 && k % 31 == 0 {
@@ -476,9 +476,9 @@ fn released_pages_are_never_read() {
         }
     }
     t.check_now();
-    // Evacuation already handed back the main buckets' pages; a retired
+    // Evacuation already handed back the main buckets' pages; a releasing
     // array has only its overflow pool left, drained in a few writes.
-    assert!(saw_retired >= 3, "retired arrays drained over several writes: {saw_retired}");
+    assert!(saw_releasing >= 3, "releasing arrays drained over several writes: {saw_releasing}");
     assert!(saw_released_mid_resize > 5, "{saw_released_mid_resize}");
 }
 
@@ -498,7 +498,7 @@ fn reserve_during_resize_is_queued() {
     assert_eq!(t.t.old.as_ref().unwrap().nevacuate, mark, "reserve moved nothing");
     assert!(t.t.capacity() >= t.t.len() + 100_000);
     let mut k = 10_000_000;
-    while t.t.pending.is_some() {
+    while t.t.queued.is_some() {
         t.insert(k, k);
         k += 1;
     }
@@ -582,7 +582,7 @@ fn regression_reserve_after_queued_shrink() {
     }
     t.t.shrink_to(100); // starts a shrink
     t.t.shrink_to(0); // queued behind it
-    assert!(t.t.pending.is_some());
+    assert!(t.t.queued.is_some());
     t.t.reserve(50, Fallibility::Fallible).unwrap();
     assert!(t.t.capacity() >= 55);
     t.t.finish_resize(&mix);

@@ -3,8 +3,13 @@
 //!
 //! Go's `tophash` array doubles as the slot state: values below
 //! [`MIN_TOPHASH`] are states, values from it up are the top byte of a live
-//! entry's hash. This module owns that encoding; nothing else in the crate
-//! compares tophash bytes against numbers.
+//! entry's hash. This module defines that encoding, its names and the
+//! group matches over it; the rest of the engine compares bytes with these
+//! names only (`grow.rs` and `bucket.rs` order them: a byte below
+//! `EVACUATED_X` is empty, below `MIN_TOPHASH` a state), and the public API
+//! sees them as `SlotState`.
+
+use crate::types::SlotState;
 
 /// Slot is empty and so is every higher slot of this bucket and every slot of
 /// its overflow buckets (Go's `emptyRest`). Zero, so a zeroed allocation is a
@@ -79,44 +84,15 @@ const TAGS: [u64; 256] = {
     t
 };
 
-/// What a tophash byte means.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum SlotState {
-    /// `emptyRest`: empty, and nothing after it in the chain is occupied.
-    EmptyRest,
-    /// `emptyOne`: empty; entries may follow.
-    EmptyOne,
-    /// `evacuatedX`: moved to the same index in the new array.
-    EvacuatedX,
-    /// `evacuatedY`: moved to another index in the new array.
-    EvacuatedY,
-    /// `evacuatedEmpty`: was empty when its bucket was evacuated.
-    EvacuatedEmpty,
-    /// A live entry whose hash's (adjusted) top byte is this value.
-    Occupied(u8),
-}
-
-impl SlotState {
-    /// Decodes a raw tophash byte.
-    pub fn from_byte(b: u8) -> SlotState {
-        match b {
-            EMPTY_REST => SlotState::EmptyRest,
-            EMPTY_ONE => SlotState::EmptyOne,
-            EVACUATED_X => SlotState::EvacuatedX,
-            EVACUATED_Y => SlotState::EvacuatedY,
-            EVACUATED_EMPTY => SlotState::EvacuatedEmpty,
-            h => SlotState::Occupied(h),
-        }
-    }
-
-    /// Whether the slot holds a live entry.
-    pub fn is_occupied(self) -> bool {
-        matches!(self, SlotState::Occupied(_))
-    }
-
-    /// Whether the slot is marked evacuated (any of the three states).
-    pub fn is_evacuated(self) -> bool {
-        matches!(self, SlotState::EvacuatedX | SlotState::EvacuatedY | SlotState::EvacuatedEmpty)
+/// What a tophash byte says, in the public vocabulary.
+pub(crate) fn slot_state(b: u8) -> SlotState {
+    match b {
+        EMPTY_REST => SlotState::EmptyRest,
+        EMPTY_ONE => SlotState::EmptyOne,
+        EVACUATED_X => SlotState::EvacuatedX,
+        EVACUATED_Y => SlotState::EvacuatedY,
+        EVACUATED_EMPTY => SlotState::EvacuatedEmpty,
+        h => SlotState::Occupied(h),
     }
 }
 

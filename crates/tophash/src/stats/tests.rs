@@ -76,7 +76,7 @@ fn growth_event_sequence_is_exact() {
         take(&log),
         [
             ResizeStart { kind: Double, reason: Reason::LoadFactor, old_b: 0, new_b: 1, len: 8 },
-            Evacuated { old_bucket: 0, entries: 8, done: 1, total: 1 },
+            Evacuated { old_bucket: 0, entries: 8, evacuated: 1, total: 1 },
             ResizeEnd { kind: Double, b: 1, len: 8 },
         ]
     );
@@ -93,8 +93,8 @@ fn growth_event_sequence_is_exact() {
         take(&log),
         [
             ResizeStart { kind: Double, reason: Reason::LoadFactor, old_b: 1, new_b: 2, len: 13 },
-            Evacuated { old_bucket: 1, entries: 6, done: 1, total: 2 },
-            Evacuated { old_bucket: 0, entries: 7, done: 2, total: 2 },
+            Evacuated { old_bucket: 1, entries: 6, evacuated: 1, total: 2 },
+            Evacuated { old_bucket: 0, entries: 7, evacuated: 2, total: 2 },
             ResizeEnd { kind: Double, b: 2, len: 13 },
         ]
     );
@@ -111,12 +111,12 @@ fn growth_event_sequence_is_exact() {
         take(&log),
         [
             ResizeStart { kind: Double, reason: Reason::LoadFactor, old_b: 2, new_b: 3, len: 26 },
-            Evacuated { old_bucket: 2, entries: 6, done: 1, total: 4 },
-            Evacuated { old_bucket: 0, entries: 7, done: 2, total: 4 },
+            Evacuated { old_bucket: 2, entries: 6, evacuated: 1, total: 4 },
+            Evacuated { old_bucket: 0, entries: 7, evacuated: 2, total: 4 },
         ]
     );
     let r = m.stats().resize.unwrap();
-    assert_eq!((r.evacuated, r.total, r.mark), (2, 4, 1));
+    assert_eq!((r.evacuated, r.total, r.nevacuate), (2, 4, 1));
     // A lookup moves nothing and emits nothing.
     assert_eq!(m.get(&5), Some(&5));
     assert_eq!(take(&log), []);
@@ -127,8 +127,8 @@ fn growth_event_sequence_is_exact() {
     assert_eq!(
         take(&log),
         [
-            Evacuated { old_bucket: 3, entries: 6, done: 3, total: 4 },
-            Evacuated { old_bucket: 1, entries: 7, done: 4, total: 4 },
+            Evacuated { old_bucket: 3, entries: 6, evacuated: 3, total: 4 },
+            Evacuated { old_bucket: 1, entries: 7, evacuated: 4, total: 4 },
             ResizeEnd { kind: Double, b: 3, len: 27 },
         ]
     );
@@ -200,7 +200,7 @@ fn stats_count_without_walking() {
         assert_eq!(s.buckets, 1 << s.b);
         assert!((s.load - s.len as f64 / s.buckets as f64).abs() < 1e-12);
         if let Some(r) = s.resize {
-            assert!(r.mark <= r.evacuated && r.evacuated <= r.total);
+            assert!(r.nevacuate <= r.evacuated && r.evacuated <= r.total);
             let done = m.bucket_views().iter().filter(|v| v.array == Which::Old && v.evacuated).count();
             assert_eq!(done, r.evacuated);
         }

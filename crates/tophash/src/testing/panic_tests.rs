@@ -266,7 +266,8 @@ fn sweep<H: BuildHasher + Clone + Debug + 'static>(hasher: &H, sc: &Scenario<H>,
         let before = ids(&map);
         // The arrays a resize under way, or one the operation starts, moves
         // entries out of.
-        let masks = [map.table.old.as_ref().map(|o| o.arr.mask()), map.table.cur.as_ref().map(|c| c.mask())];
+        let c = map.table.counters();
+        let masks = [c.resize.map(|r| (1 << r.old_b) - 1), (c.buckets > 0).then_some(c.buckets - 1)];
         arm(site, l, &p.switch, n);
         let r = catch_unwind(AssertUnwindSafe(|| (sc.op)(&mut map, &mut other, l)));
         let fired = l.disarm_all() | p.switch.disarm();
@@ -363,8 +364,8 @@ fn hasher_panic_drops_exactly_the_rest_of_the_bucket() {
                 let l = Ledger::new();
                 let p = Panicky { inner: hasher, switch: PanicSwitch::new() };
                 let mut map = setup(l, &p);
-                let old = map.table.old.as_ref().expect("resizing");
-                let mask = old.arr.mask();
+                let old = map.table.counters().resize.expect("resizing");
+                let mask = (1 << old.old_b) - 1;
                 let bucket = |k: &Tracked| hasher.hash_one(k) as usize & mask;
                 // The unevacuated old bucket with the most entries. Iteration
                 // walks an old bucket's chain in order: the order in which
@@ -373,7 +374,10 @@ fn hasher_panic_drops_exactly_the_rest_of_the_bucket() {
                 for k in map.keys() {
                     chains[bucket(k)].push(k.id);
                 }
-                let i = (old.nevacuate..=mask).filter(|&i| !old.evacuated(i)).max_by_key(|&i| chains[i].len()).unwrap();
+                let i = (old.nevacuate..=mask)
+                    .filter(|&i| !map.table.old_bucket_evacuated(i))
+                    .max_by_key(|&i| chains[i].len())
+                    .unwrap();
                 let chain = core::mem::take(&mut chains[i]);
                 if n == chain.len() {
                     break;
@@ -390,8 +394,7 @@ fn hasher_panic_drops_exactly_the_rest_of_the_bucket() {
                 assert_eq!(lost, want, "{what}: chain {chain:?}");
                 assert!(!map.contains_key(&l.make(key)), "{what}");
                 l.assert(2 * map.len());
-                let old = map.table.old.as_ref();
-                assert!(old.map_or(true, |o| o.evacuated(i)), "{what}: the bucket was not finished");
+                assert!(map.table.old_bucket_evacuated(i), "{what}: the bucket was not finished");
                 sound(&mut map, l, &what);
                 drop(map);
                 l.assert(0);

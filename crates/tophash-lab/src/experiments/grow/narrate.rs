@@ -134,7 +134,7 @@ pub fn run<K: Hash + Eq + Debug>(n: u64, key: impl Fn(u64) -> K, draw: usize) ->
                         op_count: 0,
                     });
                 }
-                Event::Evacuated { old_bucket, entries, done, total } => {
+                Event::Evacuated { old_bucket, entries, evacuated: done, total } => {
                     let o = op.get_or_insert(Op { insert, buckets: Vec::new(), done, total });
                     o.buckets.push((old_bucket, entries));
                     o.done = done;

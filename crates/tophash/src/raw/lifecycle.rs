@@ -1,0 +1,213 @@
+//! A table's lifecycle: clearing, cloning, dropping, and freeing every
+//! array and chain.
+
+use core::ptr;
+
+use super::bucket::{self, alloc_overflow, header, ArrayView, BucketArray, BucketRef};
+use super::overflow::{free_array_and_chains, free_chains, free_old};
+use super::tophash::EMPTY_ONE;
+use super::{infallible, iter, OldArray, RawTable, Slot};
+
+impl<K, V> RawTable<K, V> {
+    /// Drops every entry and returns to one empty array of the same size.
+    /// O(capacity).
+    pub(crate) fn clear(&mut self) {
+        struct Reset<'a, K, V>(&'a mut RawTable<K, V>);
+        impl<K, V> Drop for Reset<'_, K, V> {
+            fn drop(&mut self) {
+                self.0.forget_entries_keep_array();
+            }
+        }
+        let g = Reset(self);
+        g.0.drop_entries();
+    }
+
+    /// Resets to an empty table keeping the current array, without dropping
+    /// entries (the caller moved them out or dropped them).
+    pub(crate) fn forget_entries_keep_array(&mut self) {
+        self.free_side_arrays();
+        if let Some(old) = self.old.take() {
+            // SAFETY: entries were dealt with by the caller; the old array is
+            // no longer referenced.
+            unsafe { free_old(old, self.standalone) };
+        }
+        if let Some(cur) = &self.current {
+            // SAFETY: frees stand-alone overflow buckets (no live entries any
+            // more); then every header is zeroed, restoring invariant 7.
+            unsafe { free_chains(cur.view, 0, self.standalone) };
+            self.standalone = 0;
+            cur.zero_headers(self.next_pool);
+            self.next_pool = cur.buckets();
+        }
+        self.count = 0;
+        self.noverflow = 0;
+        self.sync_resize_state();
+    }
+
+    /// Frees all memory without dropping entries, leaving an unallocated
+    /// table (used after the entries were moved out).
+    pub(crate) fn forget_entries_and_free(&mut self) {
+        self.count = 0;
+        self.free_side_arrays();
+        if let Some(old) = self.old.take() {
+            // SAFETY: no live entries are left to drop, per caller.
+            unsafe { free_old(old, self.standalone) };
+        }
+        if let Some(cur) = self.current.take() {
+            // SAFETY: as above.
+            unsafe { free_array_and_chains(cur, self.standalone) };
+        }
+        self.noverflow = 0;
+        self.next_pool = 0;
+        self.load_limit = 0;
+        self.slow_insert_at = 0;
+        self.steady_view = ArrayView::empty();
+        self.standalone = 0;
+    }
+
+    /// Frees the releasing and the queued array (neither holds entries) and
+    /// the spare overflow buckets.
+    pub(super) fn free_side_arrays(&mut self) {
+        self.free_spare();
+        if let Some(r) = self.releasing.take() {
+            // SAFETY: a releasing array's buckets are all dead.
+            unsafe { r.arr.free() };
+        }
+        if let Some((p, _)) = self.queued.take() {
+            // SAFETY: a queued array was never used.
+            unsafe { p.free() };
+        }
+    }
+
+    /// Drops every live entry and sets `count` to 0. The caller then makes
+    /// the arrays forget the entries (also when a destructor panics).
+    pub(super) fn drop_entries(&mut self) {
+        let mut it = iter::RawIter::new(self);
+        self.count = 0;
+        iter::drop_rest(&mut it);
+    }
+
+    /// Copies the table's exact shape (arrays, chains, pool use, resize
+    /// state), cloning each entry with `f`. If `f` panics, the entries
+    /// cloned so far are dropped and the memory freed.
+    pub(crate) fn clone_with(&self, f: impl Fn(&K, &V) -> (K, V)) -> Self {
+        let mut new = Self::new();
+        let Some(cur) = &self.current else { return new };
+        // Pool buckets keep their indices in the copy, so each copy holds at
+        // least as many as its source handed out (a mapped source's pool is
+        // larger than a heap array's; see `bucket::mapped_len`).
+        new.install(infallible(BucketArray::new_zeroed_heap_len(cur.b, self.next_pool)));
+        new.next_pool = self.next_pool;
+        if let Some(old) = &self.old {
+            let mut arr = infallible(BucketArray::new_zeroed_heap_len(old.arr.b, old.arr.used));
+            arr.used = old.arr.used;
+            let mut o = OldArray::new(arr, old.kind);
+            o.nevacuate = old.nevacuate;
+            o.copy_bits_from(old);
+            new.old = Some(o);
+        }
+        if let Some((p, kind)) = &self.queued {
+            new.queued = Some((infallible(BucketArray::new_zeroed_heap(p.b)), *kind));
+        }
+        new.auto_shrink = self.auto_shrink;
+        // `standalone` is set before copying: if `f` panics, dropping `new` frees
+        // the stand-alone overflow buckets linked so far only when `standalone` is
+        // nonzero (`free_chains` skips the walk at 0). Set after the copy, a
+        // panicking clone leaked them (valgrind on the panic-safety tests;
+        // `every_panic_site_colliding_same_top`).
+        new.standalone = self.standalone;
+        // From here `new` is dropped correctly at any point: it holds exactly
+        // the entries counted so far, each in a slot marked live.
+        if let (Some(src), Some(dst)) = (&self.old, &new.old) {
+            // SAFETY: both arrays were just allocated zeroed with `src`'s `b`;
+            // old buckets below the mark are dead and not read.
+            unsafe { clone_array(src.arr.view, dst.arr.view, src.nevacuate, &mut new.count, &f) };
+        }
+        if let Some(dst) = &new.current {
+            // SAFETY: as above.
+            unsafe { clone_array(cur.view, dst.view, 0, &mut new.count, &f) };
+        }
+        new.noverflow = self.noverflow;
+        new.sync_resize_state();
+        new
+    }
+}
+
+impl<K, V> Drop for RawTable<K, V> {
+    fn drop(&mut self) {
+        // If dropping an entry panics, `drop_entries` keeps dropping the
+        // rest; the memory is freed by this guard in any case.
+        struct Free<'a, K, V>(&'a mut RawTable<K, V>);
+        impl<K, V> Drop for Free<'_, K, V> {
+            fn drop(&mut self) {
+                self.0.forget_entries_and_free();
+            }
+        }
+        let g = Free(self);
+        g.0.drop_entries();
+    }
+}
+
+/// Drops a live slot's key and value. If the key's destructor panics the
+/// value is still dropped (tuple drop glue).
+///
+/// # Safety
+/// The slot is live and is forgotten by its table afterwards.
+pub(super) unsafe fn drop_slot<K, V>(s: Slot<K, V>) {
+    // SAFETY: caller contract.
+    unsafe { drop((ptr::read(s.bucket.key(s.index)), ptr::read(s.bucket.val(s.index)))) }
+}
+
+/// Copies `src`'s chains into the zeroed `dst` of the same size, cloning
+/// live entries; mirrors pool use so that `next_pool` stays meaningful.
+///
+/// # Safety
+/// `dst` is zeroed, has `src`'s `b` and at least every bucket `src` handed
+/// out, buckets of `src` from `from` on are readable, and `count` is the live
+/// count of the table owning `dst`.
+unsafe fn clone_array<K, V>(
+    src: ArrayView<K, V>,
+    dst: ArrayView<K, V>,
+    from: usize,
+    count: &mut usize,
+    f: &impl Fn(&K, &V) -> (K, V),
+) {
+    for i in from..src.main {
+        // SAFETY: `i` is a main bucket of both arrays; every `sb` is a live
+        // bucket of src's chain, every `db` a bucket of dst we just linked.
+        // A slot's tophash is written only after its entry is, so a panic in
+        // `f` leaves `dst` with exactly `count` live slots.
+        unsafe {
+            let mut sb = src.bucket(i);
+            let mut db = dst.bucket(i);
+            loop {
+                // Copy every slot state, live slots blanked to EMPTY_ONE until
+                // their entry is cloned: a panic in `f` leaves exactly the
+                // cloned entries live (the partial table is only dropped).
+                let tops = (*sb.hdr).tophash;
+                let live = header::group(sb.hdr).match_full();
+                let mut blank = tops;
+                for j in live {
+                    blank[j] = EMPTY_ONE;
+                }
+                (*db.hdr).tophash = blank;
+                for j in live {
+                    let (k, v) = f(&*sb.key(j), &*sb.val(j));
+                    db.key(j).write(k);
+                    db.val(j).write(v);
+                    *count += 1;
+                    header::set_top(db.hdr, j, tops[j]);
+                }
+                let Some(next) = src.next(sb) else { break };
+                let nd = if src.contains(next.hdr) {
+                    dst.bucket((next.hdr as usize - src.hdrs as usize) / bucket::HEADER)
+                } else {
+                    BucketRef::standalone(alloc_overflow::<K, V>())
+                };
+                header::set_overflow(db.hdr, nd.hdr);
+                sb = next;
+                db = nd;
+            }
+        }
+    }
+}

@@ -1,0 +1,157 @@
+//! Overflow buckets: linking a new one into a chain (from the array's
+//! preallocated pool, else a stand-alone allocation), the spare list of
+//! emptied stand-alone buckets kept for reuse, and freeing chains.
+
+use core::ptr;
+
+use super::bucket::{self, alloc_overflow, header, ArrayView, BucketArray, BucketRef, Header};
+use super::tophash::{BUCKET_SLOTS, EMPTY_REST};
+use super::{OldArray, RawTable};
+use crate::types::Event;
+
+impl<K, V> RawTable<K, V> {
+    /// Links a fresh empty overflow bucket after header `tail` (Go's
+    /// `newoverflow`) and tells the observer.
+    pub(crate) fn new_overflow(&mut self, tail: *mut Header) -> BucketRef<K, V> {
+        let nb = self.link_overflow(tail);
+        if self.observer.is_some() {
+            let pooled = self.current.as_ref().is_some_and(|c| c.view.contains(nb.hdr));
+            self.emit(Event::OverflowAlloc { pooled, overflow_buckets: self.noverflow });
+        }
+        nb
+    }
+
+    /// `new_overflow` without the observer, for evacuation, which must not
+    /// run user code halfway through a bucket (see
+    /// `grow::RawTable::finish_evacuation`): from the array's preallocated
+    /// pool while it lasts, then stand-alone buckets, so the pool's share
+    /// of the buckets linked since a point is told by `next_pool`.
+    pub(super) fn link_overflow(&mut self, tail: *mut Header) -> BucketRef<K, V> {
+        let arr = self.current.as_ref().expect("overflow needs an allocated table").view;
+        let nb = if self.next_pool < arr.len {
+            // SAFETY: `next_pool < len`; pool buckets past `next_pool` are
+            // unused and zeroed (invariant 7).
+            let b = unsafe { arr.bucket(self.next_pool) };
+            self.next_pool += 1;
+            b
+        } else {
+            self.standalone += 1;
+            BucketRef::standalone(self.take_spare().unwrap_or_else(alloc_overflow::<K, V>))
+        };
+        // SAFETY: `tail` is the last header of a live chain.
+        unsafe { header::set_overflow(tail, nb.hdr) };
+        self.noverflow += 1;
+        self.sync_resize_state();
+        nb
+    }
+
+    /// A recycled stand-alone overflow bucket, reset to empty, if any.
+    pub(super) fn take_spare(&mut self) -> Option<*mut Header> {
+        if self.spare_list.is_null() {
+            return None;
+        }
+        let h = self.spare_list;
+        // SAFETY: spare buckets are live allocations owned by this table,
+        // holding no entries; their overflow field links the spare list.
+        unsafe {
+            self.spare_list = header::overflow(h);
+            (*h).tophash = [EMPTY_REST; BUCKET_SLOTS];
+            header::set_overflow(h, ptr::null_mut());
+        }
+        self.spare_count -= 1;
+        Some(h)
+    }
+
+    /// Keeps an emptied stand-alone overflow bucket for reuse, or frees it
+    /// when the spare list already holds as many as are in use.
+    ///
+    /// # Safety
+    /// `h` is a stand-alone overflow bucket of this table, unlinked from
+    /// every chain, holding no entry that needs dropping.
+    pub(crate) unsafe fn recycle(&mut self, h: *mut Header) {
+        if self.spare_count < self.standalone {
+            // SAFETY: per contract the bucket is ours and unused.
+            unsafe { header::set_overflow(h, self.spare_list) };
+            self.spare_list = h;
+            self.spare_count += 1;
+        } else {
+            // SAFETY: per contract.
+            unsafe { bucket::free_overflow::<K, V>(h) };
+        }
+        // `standalone` just fell: keep invariant 11.
+        while self.spare_count > self.standalone {
+            let h = self.take_spare().expect("spare_count > 0");
+            // SAFETY: taken from the spare list: ours, empty, unlinked.
+            unsafe { bucket::free_overflow::<K, V>(h) };
+        }
+    }
+
+    /// Frees the spare list.
+    pub(crate) fn free_spare(&mut self) {
+        while let Some(h) = self.take_spare() {
+            // SAFETY: taken from the spare list: ours, empty, unlinked.
+            unsafe { bucket::free_overflow::<K, V>(h) };
+        }
+    }
+}
+
+/// Calls `f` on the header of every stand-alone (not pooled) overflow
+/// bucket of the chains of `arr`'s main buckets `from..`. Reads each link
+/// before calling `f`, so `f` may free the bucket.
+pub(super) fn for_each_standalone<K, V>(arr: ArrayView<K, V>, from: usize, mut f: impl FnMut(*mut Header)) {
+    for i in from..arr.main {
+        // SAFETY: `i` is a main bucket; links are null or live headers.
+        let mut p = unsafe { header::overflow(arr.hdr(i)) };
+        while !p.is_null() {
+            // SAFETY: `p` is a live header of the chain.
+            let next = unsafe { header::overflow(p) };
+            if !arr.contains(p) {
+                f(p);
+            }
+            p = next;
+        }
+    }
+}
+
+/// Frees the stand-alone overflow buckets of the chains of `arr`'s main
+/// buckets `from..`. `standalone` is the table's count of them (invariant 10):
+/// when it is 0 there is nothing to free and the walk is skipped. The walk
+/// reads every head's header, so without this check dropping an *empty*
+/// map that had reserved a huge, lazily mapped array (`try_reserve(1 << 40)`
+/// where the OS overcommits) read terabytes of never-touched pages and took
+/// minutes (regression test: `tests/hostile.rs`,
+/// `dropping_a_huge_empty_reservation_is_cheap`).
+///
+/// # Safety
+/// No live entry in those buckets still needs dropping, and the chains are
+/// not walked again before their heads' links are reset.
+pub(super) unsafe fn free_chains<K, V>(arr: ArrayView<K, V>, from: usize, standalone: usize) {
+    if standalone == 0 {
+        return;
+    }
+    // SAFETY: caller contract; each link is read before its bucket is freed.
+    for_each_standalone(arr, from, |h| unsafe { bucket::free_overflow::<K, V>(h) });
+}
+
+/// # Safety
+/// As for `free_chains`; `arr` is not used afterwards.
+pub(super) unsafe fn free_array_and_chains<K, V>(arr: BucketArray<K, V>, standalone: usize) {
+    // SAFETY: caller contract.
+    unsafe {
+        free_chains(arr.view, 0, standalone);
+        arr.free();
+    }
+}
+
+/// Frees an old array; buckets below its mark were evacuated, their chains
+/// freed then, and their pages possibly released, so they are not walked.
+///
+/// # Safety
+/// As for `free_chains`.
+pub(super) unsafe fn free_old<K, V>(old: OldArray<K, V>, standalone: usize) {
+    // SAFETY: caller contract.
+    unsafe {
+        free_chains(old.arr.view, old.nevacuate, standalone);
+        old.arr.free();
+    }
+}
