@@ -228,7 +228,10 @@ fn shape_at_max_load_matches_gos_table() {
     assert!((16.0..26.0).contains(&s.overflow_pct), "{}", s.overflow_pct);
     assert!(s.hit_key_compares >= 1.0 && s.hit_key_compares < 1.05, "{}", s.hit_key_compares);
     assert!(s.tophash_false_match_rate < 0.03);
-    assert_eq!(s.slots_used.iter().map(|_| 1).sum::<usize>(), 9);
+    // Every bucket, main or overflow, is counted once in each histogram.
+    let buckets: usize = s.chain_lengths.iter().enumerate().map(|(n, c)| n * c).sum();
+    assert_eq!(buckets, 4096 + m.stats().overflow_buckets);
+    assert_eq!(s.slots_used.iter().sum::<usize>(), buckets);
     let in_buckets: usize = s.slots_used.iter().enumerate().map(|(n, c)| n * c).sum();
     assert_eq!(in_buckets, s.len);
 }
