@@ -718,6 +718,7 @@ where
     /// }
     /// ```
     #[cfg(feature = "std")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
     pub fn evacuate_for(&mut self, budget: std::time::Duration) -> usize {
         let start = std::time::Instant::now();
         let mut moved = 0;

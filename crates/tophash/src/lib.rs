@@ -67,6 +67,8 @@
 
 #![no_std]
 #![warn(missing_docs)]
+// docs.rs builds with `--cfg docsrs`: items say which feature they need.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 // Unsafe code lives in the engine only (`raw`, which allows it below); the
 // compiler rejects it anywhere else.
 #![deny(unsafe_code)]
@@ -86,6 +88,7 @@ pub mod stats;
 #[doc(hidden)]
 pub mod testing;
 #[cfg(any(feature = "trace", feature = "tracing"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "trace", feature = "tracing"))))]
 pub mod trace;
 mod types;
 
@@ -95,9 +98,9 @@ pub use hash_set::HashSet;
 pub use types::ResizeKind;
 pub use types::TryReserveError;
 
-// The README's usage snippet is compiled and run as a doctest.
+// The crate README's usage snippet is compiled and run as a doctest.
 #[cfg(doctest)]
-#[doc = include_str!("../../../README.md")]
+#[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
 
 /// The default hasher: foldhash's randomly seeded `quality::RandomState`.

@@ -26,6 +26,7 @@ fn cautious(hint: Option<usize>) -> usize {
     hint.unwrap_or(0).min(MAX_PREALLOC)
 }
 
+#[cfg_attr(docsrs, doc(cfg(feature = "serde")))]
 impl<K: Serialize, V: Serialize, S> Serialize for HashMap<K, V, S> {
     fn serialize<Ser: Serializer>(&self, serializer: Ser) -> Result<Ser::Ok, Ser::Error> {
         let mut map = serializer.serialize_map(Some(self.len()))?;
@@ -36,6 +37,7 @@ impl<K: Serialize, V: Serialize, S> Serialize for HashMap<K, V, S> {
     }
 }
 
+#[cfg_attr(docsrs, doc(cfg(feature = "serde")))]
 impl<T: Serialize, S> Serialize for HashSet<T, S> {
     fn serialize<Ser: Serializer>(&self, serializer: Ser) -> Result<Ser::Ok, Ser::Error> {
         let mut seq = serializer.serialize_seq(Some(self.len()))?;
@@ -46,6 +48,7 @@ impl<T: Serialize, S> Serialize for HashSet<T, S> {
     }
 }
 
+#[cfg_attr(docsrs, doc(cfg(feature = "serde")))]
 impl<'de, K, V, S> Deserialize<'de> for HashMap<K, V, S>
 where
     K: Deserialize<'de> + Eq + Hash,
@@ -80,6 +83,7 @@ where
     }
 }
 
+#[cfg_attr(docsrs, doc(cfg(feature = "serde")))]
 impl<'de, T, S> Deserialize<'de> for HashSet<T, S>
 where
     T: Deserialize<'de> + Eq + Hash,

@@ -1,10 +1,12 @@
-//! Ready-made [`Observer`]s: a recorder that writes Chrome Trace Event JSON
+//! Ready-made [`Observer`](crate::stats::Observer)s: a recorder that writes Chrome Trace Event JSON
 //! (feature `trace`; opens in Perfetto or `chrome://tracing`) and a bridge
 //! to the `tracing` crate (feature `tracing`).
 
 #[cfg(feature = "trace")]
+#[cfg_attr(docsrs, doc(cfg(feature = "trace")))]
 pub use recorder::TraceRecorder;
 #[cfg(feature = "tracing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tracing")))]
 pub use tracing_bridge::TracingObserver;
 
 #[cfg(feature = "trace")]
