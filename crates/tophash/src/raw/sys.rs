@@ -13,6 +13,14 @@
 //!
 //! Elsewhere (other OSes, `no_std`) every function here declines and the
 //! global allocator is used.
+//!
+//! Under Miri a mapping is an allocation of the global allocator instead
+//! (`miri` below): Miri models an allocation as one object and calls
+//! releasing part of it undefined behaviour, while POSIX lets `munmap`
+//! release any page-aligned part of a mapping. There, releasing part of a
+//! mapping only counts the bytes, and the allocation is freed when every
+//! byte has been released, so Miri checks the rest of the engine (and that
+//! every mapping is released exactly once, in full) on the same code paths.
 
 /// Arrays at least this large are mapped directly. Tests map from 16 KiB
 /// so that page release happens in nearly every test.
@@ -21,7 +29,7 @@ pub(crate) const MAP_MIN: usize = if cfg!(test) { 16 << 10 } else { 1 << 20 };
 /// Page size assumed for release granularity (the smallest Linux page).
 pub(crate) const PAGE: usize = 4096;
 
-#[cfg(all(feature = "std", target_os = "linux"))]
+#[cfg(all(feature = "std", target_os = "linux", not(miri)))]
 mod imp {
     /// A zeroed, private, anonymous mapping of `size` bytes (page aligned),
     /// or null.
@@ -62,7 +70,57 @@ mod imp {
     pub(crate) const AVAILABLE: bool = true;
 }
 
+#[cfg(all(feature = "std", miri))]
+mod imp {
+    use std::collections::BTreeMap;
+    use std::sync::Mutex;
+
+    /// Live "mappings": start address -> (size, bytes released so far).
+    static MAPPINGS: Mutex<BTreeMap<usize, (usize, usize)>> = Mutex::new(BTreeMap::new());
+
+    fn layout(size: usize) -> std::alloc::Layout {
+        std::alloc::Layout::from_size_align(size, super::PAGE).expect("mapping sizes are page multiples")
+    }
+
+    /// A zeroed, page-aligned allocation standing for a mapping, or null.
+    /// Like the kernel, it rounds the length up to whole pages (the engine
+    /// releases those whole pages).
+    pub(crate) fn map(size: usize) -> *mut u8 {
+        let size = size.next_multiple_of(super::PAGE);
+        // SAFETY: `size` is nonzero (an array has at least one bucket).
+        let p = unsafe { std::alloc::alloc_zeroed(layout(size)) };
+        if !p.is_null() {
+            MAPPINGS.lock().unwrap_or_else(|e| e.into_inner()).insert(p as usize, (size, 0));
+        }
+        p
+    }
+
+    /// Counts `[p, p + size)` as released; frees the allocation once all of
+    /// it is.
+    ///
+    /// # Safety
+    /// As for the Linux `unmap`: `[p, p + size)` lies in a mapping returned
+    /// by `map`, has not been released before, and is not used afterwards.
+    pub(crate) unsafe fn unmap(p: *mut u8, size: usize) {
+        let mut maps = MAPPINGS.lock().unwrap_or_else(|e| e.into_inner());
+        let (&base, entry) = maps.range_mut(..=p as usize).next_back().expect("unmap outside every mapping");
+        assert!(p as usize + size <= base + entry.0, "unmap past the end of its mapping");
+        entry.1 += size;
+        assert!(entry.1 <= entry.0, "a mapping was released more than once");
+        if entry.1 == entry.0 {
+            let total = entry.0;
+            maps.remove(&base);
+            // SAFETY: `base` came from `alloc_zeroed` with this layout, and
+            // every byte of it has been released by its owner.
+            unsafe { std::alloc::dealloc(base as *mut u8, layout(total)) };
+        }
+    }
+
+    pub(crate) const AVAILABLE: bool = true;
+}
+
 #[cfg(not(all(feature = "std", target_os = "linux")))]
+#[cfg(not(all(feature = "std", miri)))]
 mod imp {
     pub(crate) fn map(_size: usize) -> *mut u8 {
         core::ptr::null_mut()
