@@ -1,0 +1,607 @@
+//! The map's model runner: [`Op`] (every `HashMap` call as data) and
+//! [`run`], which applies operations to a [`HashMap`] and std's `HashMap` in
+//! lockstep and calls [`check`] after every one; [`Observed`] says which
+//! states a run reached.
+
+use core::fmt::Debug;
+use core::hash::{BuildHasher, Hash};
+use std::collections::{HashMap as StdMap, HashSet};
+use std::format;
+use std::string::String;
+use std::vec::Vec;
+
+use super::{Codec, Key, Val};
+use crate::hash_map::{Entry, HashMap};
+use crate::{ResizeKind, TryReserveError};
+
+/// One call of the map's API, with its arguments. `take` fields say how many
+/// items to pull from an iterator before dropping it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Op {
+    /// `insert`.
+    Insert(Key, Val),
+    /// `remove`.
+    Remove(Key),
+    /// `remove_entry`.
+    RemoveEntry(Key),
+    /// `get`.
+    Get(Key),
+    /// `get_mut`, storing the value if present.
+    GetMut(Key, Val),
+    /// `get_key_value`.
+    GetKeyValue(Key),
+    /// `contains_key`.
+    ContainsKey(Key),
+    /// `map[&k]`, only when the key is present.
+    Index(Key),
+    /// `entry(k).or_insert(v)`.
+    OrInsert(Key, Val),
+    /// `entry(k).or_insert_with_key(..)`.
+    OrInsertWithKey(Key),
+    /// `entry(k).and_modify(add v).or_insert(v)`.
+    AndModify(Key, Val),
+    /// `entry(k).or_default()`.
+    OrDefault(Key),
+    /// `entry(k).insert_entry(v)`.
+    InsertEntry(Key, Val),
+    /// `entry(k)`, then `OccupiedEntry::remove_entry` or
+    /// `VacantEntry::into_key`.
+    EntryRemove(Key),
+    /// `entry(k)`, then `OccupiedEntry::replace_key`.
+    ReplaceKey(Key),
+    /// `try_insert`.
+    TryInsert(Key, Val),
+    /// `extend` with these pairs.
+    Extend(Vec<(Key, Val)>),
+    /// `retain` keeping keys with `k % modulus != rem`, adding 1 to the
+    /// values it keeps.
+    Retain {
+        /// Divisor (0 is read as 1).
+        modulus: u8,
+        /// Remainder of the keys removed.
+        rem: u8,
+    },
+    /// `extract_if` of keys with `k % modulus == rem`, `take` items pulled.
+    ExtractIf {
+        /// Divisor (0 is read as 1).
+        modulus: u8,
+        /// Remainder of the keys extracted.
+        rem: u8,
+        /// Items pulled before the iterator is dropped.
+        take: u8,
+    },
+    /// `drain`, `take` items pulled before it is dropped.
+    Drain {
+        /// Items pulled.
+        take: u8,
+    },
+    /// `clear`.
+    Clear,
+    /// `reserve`.
+    Reserve(u16),
+    /// `try_reserve` (small, or hopeless: `>= 2^62`).
+    TryReserve(usize),
+    /// `shrink_to`.
+    ShrinkTo(u16),
+    /// `shrink_to_fit`.
+    ShrinkToFit,
+    /// `evacuate(n)`.
+    Evacuate(u8),
+    /// `evacuate_for(Duration::ZERO)`: one round of 16 buckets.
+    EvacuateFor,
+    /// `set_auto_shrink`.
+    AutoShrink(bool),
+    /// `finish_resize`.
+    FinishResize,
+    /// `clone`, compared; if `replace`, the map is replaced by its clone.
+    Clone {
+        /// Continue with the clone.
+        replace: bool,
+    },
+    /// `clone_from` into a map with other entries; if `replace`, the map is
+    /// replaced by the target.
+    CloneFrom {
+        /// Continue with the target.
+        replace: bool,
+    },
+    /// `iter`, `keys`, `values` compared; `iter_mut` and `values_mut`
+    /// change every value.
+    Iterate,
+    /// `into_iter` of a clone, `take` items pulled before it is dropped.
+    IntoIter {
+        /// Items pulled.
+        take: u8,
+    },
+    /// `get_disjoint_mut` of two different keys, storing `v` and `v + 1`.
+    GetDisjointMut(Key, Key, Val),
+}
+
+/// What a run saw, to prove that the interesting states were reached.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Observed {
+    /// Operations applied.
+    pub ops: usize,
+    /// Operations applied while a resize was in progress.
+    pub ops_while_resizing: usize,
+    /// Resizes seen in progress after an operation, by kind
+    /// (`Double`, `SameSize`, `Reserve`, `Shrink`).
+    pub resizes: [usize; 4],
+    /// Operations applied while a same-size resize was in progress.
+    pub ops_while_same_size: usize,
+    /// Operations after which the current array had an overflow bucket.
+    pub ops_with_overflow: usize,
+    /// Largest overflow count seen.
+    pub max_overflow: usize,
+    /// Largest `len` seen.
+    pub max_len: usize,
+    /// Operations after which a resize was queued behind the current one.
+    pub ops_with_pending: usize,
+}
+
+impl Observed {
+    /// Adds another run's counts.
+    pub fn merge(&mut self, o: &Observed) {
+        self.ops += o.ops;
+        self.ops_while_resizing += o.ops_while_resizing;
+        for (a, b) in self.resizes.iter_mut().zip(o.resizes) {
+            *a += b;
+        }
+        self.ops_while_same_size += o.ops_while_same_size;
+        self.ops_with_overflow += o.ops_with_overflow;
+        self.max_overflow = self.max_overflow.max(o.max_overflow);
+        self.max_len = self.max_len.max(o.max_len);
+        self.ops_with_pending += o.ops_with_pending;
+    }
+}
+
+fn kind_index(k: ResizeKind) -> usize {
+    match k {
+        ResizeKind::Double => 0,
+        ResizeKind::SameSize => 1,
+        ResizeKind::Reserve => 2,
+        ResizeKind::Shrink => 3,
+    }
+}
+
+/// The engine's shape, read from inside the crate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shape {
+    /// Kind, old `B` and evacuation mark of the resize in progress.
+    pub resize: Option<(ResizeKind, u8, usize)>,
+    /// `B` of the current array.
+    pub b: Option<u8>,
+    /// Overflow buckets in the current array's chains.
+    pub noverflow: usize,
+    /// Kind of the resize queued to start when the current one ends.
+    pub pending: Option<ResizeKind>,
+}
+
+/// The shape of `map`'s table.
+pub fn shape<K, V, S>(map: &HashMap<K, V, S>) -> Shape {
+    let t = &map.table;
+    Shape {
+        resize: t.old.as_ref().map(|o| (o.kind, o.arr.b, o.nevacuate)),
+        b: t.cur.as_ref().map(|c| c.b),
+        noverflow: t.noverflow,
+        pending: t.pending.as_ref().map(|p| p.1),
+    }
+}
+
+/// Whether `after` shows a resize that was not in progress in `before`.
+fn resize_started(before: &Shape, after: &Shape) -> Option<ResizeKind> {
+    let (kind, old_b, mark) = after.resize?;
+    match before.resize {
+        Some((k0, b0, m0)) if k0 == kind && b0 == old_b && m0 <= mark && before.b == after.b => None,
+        _ => Some(kind),
+    }
+}
+
+/// Checks everything that must hold between operations: the engine's
+/// invariants, `len`, that iteration yields each of the model's entries
+/// once, and that `get` finds every key.
+pub fn check<K, V, S, C>(map: &HashMap<K, V, S>, model: &StdMap<Key, Val>, codec: &C) -> Result<(), String>
+where
+    K: Hash + Eq,
+    S: BuildHasher,
+    C: Codec<K, V>,
+{
+    check_with(map, model, codec, true)
+}
+
+/// [`check`], with the lookup of every key optional (it is half the cost of
+/// a check; `check_invariants` already proves each key sits in the chain
+/// its hash selects).
+fn check_with<K, V, S, C>(
+    map: &HashMap<K, V, S>,
+    model: &StdMap<Key, Val>,
+    codec: &C,
+    lookups: bool,
+) -> Result<(), String>
+where
+    K: Hash + Eq,
+    S: BuildHasher,
+    C: Codec<K, V>,
+{
+    map.check_invariants()?;
+    if map.len() != model.len() {
+        return Err(format!("len {} but the model holds {}", map.len(), model.len()));
+    }
+    // Iteration must yield `len` distinct keys whose entries are the
+    // model's: a bitmap of the `u16` keys finds a repeat, and an
+    // order-independent fingerprint compares the entry sets (sorting both
+    // sides took most of a debug build's run time). On a mismatch the sorted
+    // lists say where.
+    let mut seen = std::vec![0u64; 1 << 10];
+    let mut n = 0;
+    let mut print = 0u64;
+    for (k, v) in map.iter() {
+        let (k, v) = (codec.key_of(k), codec.val_of(v));
+        let (word, bit) = (k as usize / 64, 1u64 << (k % 64));
+        if seen[word] & bit != 0 {
+            return Err(format!("iteration yields key {k} twice"));
+        }
+        seen[word] |= bit;
+        n += 1;
+        print = print.wrapping_add(fingerprint(k, v));
+    }
+    if n != map.len() {
+        return Err(format!("len {} but iteration yields {n}", map.len()));
+    }
+    if print != model.iter().fold(0u64, |p, (&k, &v)| p.wrapping_add(fingerprint(k, v))) {
+        let (ours, want) = (contents(map, codec), sorted(model));
+        let diff = ours.iter().zip(&want).find(|(a, b)| a != b);
+        return Err(format!("iteration differs from the model; first difference (ours, model): {diff:?}"));
+    }
+    for (&k, &v) in model.iter().filter(|_| lookups) {
+        let got = map.get(&codec.key(k)).map(|v| codec.val_of(v));
+        if got != Some(v) {
+            return Err(format!("get({k}) is {got:?}, the model has {v}"));
+        }
+    }
+    Ok(())
+}
+
+/// A well-mixed hash of one entry (splitmix64's finaliser).
+fn fingerprint(k: Key, v: Val) -> u64 {
+    let mut z = ((k as u64) << 32 | v as u64).wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// The model's entries, sorted.
+fn sorted(model: &StdMap<Key, Val>) -> Vec<(Key, Val)> {
+    let mut v: Vec<_> = model.iter().map(|(&k, &v)| (k, v)).collect();
+    v.sort_unstable();
+    v
+}
+
+/// A map's entries through the codec, sorted.
+fn contents<K, V, S, C: Codec<K, V>>(map: &HashMap<K, V, S>, codec: &C) -> Vec<(Key, Val)> {
+    let mut v: Vec<_> = map.iter().map(|(k, v)| (codec.key_of(k), codec.val_of(v))).collect();
+    v.sort_unstable();
+    v
+}
+
+/// Applies `ops` to `map` and to a std `HashMap` model (seeded with `map`'s
+/// entries) in lockstep, asserting equal results and calling [`check`] after
+/// every operation (the lookup of every key after every fourth and the last
+/// one). Panics with the operation's index and the failure.
+pub fn run<K, V, S, C>(ops: &[Op], map: &mut HashMap<K, V, S>, codec: &C) -> Observed
+where
+    K: Hash + Eq + Clone + Debug,
+    V: Clone + Debug,
+    S: BuildHasher + Clone,
+    C: Codec<K, V>,
+{
+    let mut model: StdMap<Key, Val> = map.iter().map(|(k, v)| (codec.key_of(k), codec.val_of(v))).collect();
+    let mut obs = Observed::default();
+    if let Err(e) = check(map, &model, codec) {
+        panic!("before the first op: {e}");
+    }
+    for (i, op) in ops.iter().enumerate() {
+        let before = shape(map);
+        apply(op, map, &mut model, codec);
+        let after = shape(map);
+        if let Err(e) = check_with(map, &model, codec, i % 4 == 3 || i + 1 == ops.len()) {
+            panic!("after op #{i} {op:?}: {e}\n(shape before {before:?}, after {after:?})");
+        }
+        obs.ops += 1;
+        if let Some((kind, _, _)) = before.resize {
+            obs.ops_while_resizing += 1;
+            if kind == ResizeKind::SameSize {
+                obs.ops_while_same_size += 1;
+            }
+        }
+        if let Some(k) = resize_started(&before, &after) {
+            obs.resizes[kind_index(k)] += 1;
+        }
+        if after.noverflow > 0 {
+            obs.ops_with_overflow += 1;
+        }
+        obs.max_overflow = obs.max_overflow.max(after.noverflow);
+        obs.max_len = obs.max_len.max(map.len());
+        if after.pending.is_some() {
+            obs.ops_with_pending += 1;
+        }
+    }
+    obs
+}
+
+/// Applies one operation to both maps and compares the results.
+fn apply<K, V, S, C>(op: &Op, map: &mut HashMap<K, V, S>, model: &mut StdMap<Key, Val>, c: &C)
+where
+    K: Hash + Eq + Clone + Debug,
+    V: Clone + Debug,
+    S: BuildHasher + Clone,
+    C: Codec<K, V>,
+{
+    // Canonical model key and value.
+    let ck = |k: Key| c.key_of(&c.key(k));
+    let cv = |v: Val| c.val_of(&c.val(v));
+    let kv = |(k, v): (K, V)| (c.key_of(&k), c.val_of(&v));
+    match *op {
+        Op::Insert(k, v) => {
+            let got = map.insert(c.key(k), c.val(v)).map(|v| c.val_of(&v));
+            assert_eq!(got, model.insert(ck(k), cv(v)), "{op:?}");
+        }
+        Op::Remove(k) => {
+            let got = map.remove(&c.key(k)).map(|v| c.val_of(&v));
+            assert_eq!(got, model.remove(&ck(k)), "{op:?}");
+        }
+        Op::RemoveEntry(k) => {
+            let got = map.remove_entry(&c.key(k)).map(kv);
+            assert_eq!(got, model.remove_entry(&ck(k)), "{op:?}");
+        }
+        Op::Get(k) => {
+            let got = map.get(&c.key(k)).map(|v| c.val_of(v));
+            assert_eq!(got, model.get(&ck(k)).copied(), "{op:?}");
+        }
+        Op::GetMut(k, v) => {
+            let got = map.get_mut(&c.key(k)).map(|x| *x = c.val(v));
+            let want = model.get_mut(&ck(k)).map(|x| *x = cv(v));
+            assert_eq!(got, want, "{op:?}");
+        }
+        Op::GetKeyValue(k) => {
+            let got = map.get_key_value(&c.key(k)).map(|(k, v)| (c.key_of(k), c.val_of(v)));
+            assert_eq!(got, model.get_key_value(&ck(k)).map(|(&k, &v)| (k, v)), "{op:?}");
+        }
+        Op::ContainsKey(k) => {
+            assert_eq!(map.contains_key(&c.key(k)), model.contains_key(&ck(k)), "{op:?}");
+        }
+        Op::Index(k) => {
+            if let Some(&v) = model.get(&ck(k)) {
+                assert_eq!(c.val_of(&map[&c.key(k)]), v, "{op:?}");
+            }
+        }
+        Op::OrInsert(k, v) => {
+            let got = c.val_of(map.entry(c.key(k)).or_insert(c.val(v)));
+            assert_eq!(got, *model.entry(ck(k)).or_insert(cv(v)), "{op:?}");
+        }
+        Op::OrInsertWithKey(k) => {
+            let f = |k: Key| (k as Val).wrapping_mul(7).wrapping_add(1);
+            let got = c.val_of(map.entry(c.key(k)).or_insert_with_key(|key| c.val(f(c.key_of(key)))));
+            assert_eq!(got, *model.entry(ck(k)).or_insert_with_key(|&key| cv(f(key))), "{op:?}");
+        }
+        Op::AndModify(k, v) => {
+            let got = c.val_of(
+                map.entry(c.key(k)).and_modify(|x| *x = c.val(c.val_of(x).wrapping_add(v))).or_insert(c.val(v)),
+            );
+            let want = *model.entry(ck(k)).and_modify(|x| *x = cv(x.wrapping_add(v))).or_insert(cv(v));
+            assert_eq!(got, want, "{op:?}");
+        }
+        Op::OrDefault(k) => {
+            let got = c.val_of(c.or_default(map.entry(c.key(k))));
+            assert_eq!(got, *model.entry(ck(k)).or_insert(cv(0)), "{op:?}");
+        }
+        Op::InsertEntry(k, v) => {
+            let e = map.entry(c.key(k)).insert_entry(c.val(v));
+            let got = (c.key_of(e.key()), c.val_of(e.get()));
+            model.insert(ck(k), cv(v));
+            assert_eq!(got, (ck(k), cv(v)), "{op:?}");
+        }
+        Op::EntryRemove(k) => {
+            let got = match map.entry(c.key(k)) {
+                Entry::Occupied(e) => Some(kv(e.remove_entry())),
+                Entry::Vacant(e) => {
+                    assert_eq!(c.key_of(e.key()), ck(k), "{op:?}");
+                    drop(e.into_key());
+                    None
+                }
+            };
+            assert_eq!(got, model.remove_entry(&ck(k)), "{op:?}");
+        }
+        Op::ReplaceKey(k) => {
+            let got = match map.entry(c.key(k)) {
+                Entry::Occupied(e) => Some(c.key_of(&e.replace_key())),
+                Entry::Vacant(_) => None,
+            };
+            assert_eq!(got, model.contains_key(&ck(k)).then(|| ck(k)), "{op:?}");
+        }
+        Op::TryInsert(k, v) => {
+            let got = match map.try_insert(c.key(k), c.val(v)) {
+                Ok(x) => Ok(c.val_of(x)),
+                Err(e) => Err((c.key_of(e.entry.key()), c.val_of(e.entry.get()), c.val_of(&e.value))),
+            };
+            let want = match model.get(&ck(k)) {
+                Some(&old) => Err((ck(k), old, cv(v))),
+                None => {
+                    model.insert(ck(k), cv(v));
+                    Ok(cv(v))
+                }
+            };
+            assert_eq!(got, want, "{op:?}");
+        }
+        Op::Extend(ref pairs) => {
+            map.extend(pairs.iter().map(|&(k, v)| (c.key(k), c.val(v))));
+            model.extend(pairs.iter().map(|&(k, v)| (ck(k), cv(v))));
+        }
+        Op::Retain { modulus, rem } => {
+            let m = modulus.max(1) as Key;
+            let rem = rem as Key;
+            map.retain(|k, v| {
+                let keep = c.key_of(k) % m != rem;
+                if keep {
+                    *v = c.val(c.val_of(v).wrapping_add(1));
+                }
+                keep
+            });
+            model.retain(|&k, v| {
+                let keep = k % m != rem;
+                if keep {
+                    *v = cv(v.wrapping_add(1));
+                }
+                keep
+            });
+        }
+        Op::ExtractIf { modulus, rem, take } => {
+            let m = modulus.max(1) as Key;
+            let rem = rem as Key;
+            let mut it = map.extract_if(|k, _| c.key_of(k) % m == rem);
+            let mut exhausted = false;
+            for _ in 0..take {
+                let Some((k, v)) = it.next().map(kv) else {
+                    exhausted = true;
+                    break;
+                };
+                assert_eq!(k % m, rem, "{op:?} yielded {k}");
+                assert_eq!(model.remove(&k), Some(v), "{op:?} yielded {k} => {v}");
+            }
+            drop(it);
+            if exhausted {
+                assert!(!model.keys().any(|k| k % m == rem), "{op:?} missed an entry");
+            }
+        }
+        Op::Drain { take } => {
+            let mut d = map.drain();
+            assert_eq!(d.len(), model.len(), "{op:?}");
+            let mut seen = HashSet::new();
+            for _ in 0..take {
+                let Some((k, v)) = d.next().map(kv) else { break };
+                assert_eq!(model.get(&k), Some(&v), "{op:?}");
+                assert!(seen.insert(k), "{op:?} yielded {k} twice");
+            }
+            assert_eq!(d.len(), model.len() - seen.len(), "{op:?}");
+            drop(d);
+            model.clear();
+        }
+        Op::Clear => {
+            map.clear();
+            model.clear();
+        }
+        Op::Reserve(n) => {
+            map.reserve(n as usize);
+            model.reserve(n as usize);
+            assert!(map.capacity() >= map.len() + n as usize, "{op:?}: capacity {}", map.capacity());
+        }
+        Op::TryReserve(n) => {
+            let got = map.try_reserve(n);
+            let want = model.try_reserve(n);
+            assert_eq!(got.is_ok(), want.is_ok(), "{op:?}: {got:?}");
+            match got {
+                Ok(()) => assert!(map.capacity() >= map.len() + n, "{op:?}"),
+                Err(e) => assert_eq!(e, TryReserveError::CapacityOverflow, "{op:?}"),
+            }
+        }
+        Op::ShrinkTo(n) => {
+            let cap = map.capacity();
+            map.shrink_to(n as usize);
+            model.shrink_to(n as usize);
+            assert!(map.capacity() >= map.len().max(cap.min(n as usize)), "{op:?}: capacity {}", map.capacity());
+        }
+        Op::ShrinkToFit => {
+            map.shrink_to_fit();
+            model.shrink_to_fit();
+            if map.is_empty() {
+                assert_eq!(map.capacity(), 0, "{op:?}: an empty map frees its memory");
+            }
+        }
+        Op::Evacuate(n) => {
+            let was = map.is_resizing();
+            let moved = map.evacuate(n as usize);
+            assert!(moved <= n as usize, "{op:?} moved {moved}");
+            if !was {
+                assert_eq!(moved, 0, "{op:?}");
+            } else if n > 0 {
+                assert!(moved >= 1, "{op:?}");
+            }
+            if moved < n as usize {
+                assert!(!map.is_resizing(), "{op:?} stopped early mid-resize");
+            }
+        }
+        Op::EvacuateFor => {
+            let was = map.is_resizing();
+            let moved = map.evacuate_for(std::time::Duration::ZERO);
+            assert!(moved <= 16 && (moved > 0) == was, "{op:?} moved {moved}");
+        }
+        Op::AutoShrink(on) => map.set_auto_shrink(on),
+        Op::FinishResize => {
+            map.finish_resize();
+            assert!(!map.is_resizing(), "{op:?}");
+        }
+        Op::Clone { replace } => {
+            let copy = map.clone();
+            check(&copy, model, c).unwrap_or_else(|e| panic!("{op:?}: the clone: {e}"));
+            assert_eq!(shape(&copy), shape(map), "{op:?}: a clone keeps the shape");
+            if replace {
+                *map = copy;
+            }
+        }
+        Op::CloneFrom { replace } => {
+            let mut target = HashMap::with_hasher(map.hasher().clone());
+            for i in 0..(model.len() as Key % 20) {
+                target.insert(c.key(i.wrapping_mul(7919)), c.val(i as Val));
+            }
+            target.clone_from(map);
+            check(&target, model, c).unwrap_or_else(|e| panic!("{op:?}: the target: {e}"));
+            if replace {
+                *map = target;
+            }
+        }
+        Op::Iterate => {
+            let want = sorted(model);
+            assert_eq!(contents(map, c), want, "{op:?}");
+            assert_eq!(map.iter().len(), model.len(), "{op:?}");
+            let bytes = map.allocated_bytes();
+            assert_eq!(bytes == 0, map.capacity() == 0, "{op:?}: {bytes} bytes, capacity {}", map.capacity());
+            let mut keys: Vec<Key> = map.keys().map(|k| c.key_of(k)).collect();
+            keys.sort_unstable();
+            assert_eq!(keys, want.iter().map(|p| p.0).collect::<Vec<_>>(), "{op:?}");
+            let mut vals: Vec<Val> = map.values().map(|v| c.val_of(v)).collect();
+            let mut want_vals: Vec<Val> = model.values().copied().collect();
+            vals.sort_unstable();
+            want_vals.sort_unstable();
+            assert_eq!(vals, want_vals, "{op:?}");
+            let mut n = 0;
+            for (_, v) in map.iter_mut() {
+                *v = c.val(c.val_of(v) ^ 1);
+                n += 1;
+            }
+            assert_eq!(n, model.len(), "{op:?}");
+            map.values_mut().for_each(|v| *v = c.val(c.val_of(v).wrapping_add(2)));
+            model.values_mut().for_each(|v| *v = cv(cv(*v ^ 1).wrapping_add(2)));
+        }
+        Op::IntoIter { take } => {
+            let mut it = map.clone().into_iter();
+            assert_eq!(it.len(), model.len(), "{op:?}");
+            let mut seen = HashSet::new();
+            for _ in 0..take {
+                let Some((k, v)) = it.next().map(kv) else { break };
+                assert_eq!(model.get(&k), Some(&v), "{op:?}");
+                assert!(seen.insert(k), "{op:?} yielded {k} twice");
+            }
+            assert_eq!(it.len(), model.len() - seen.len(), "{op:?}");
+        }
+        Op::GetDisjointMut(a, b, v) => {
+            if ck(a) == ck(b) {
+                return;
+            }
+            let (ka, kb) = (c.key(a), c.key(b));
+            let got = map.get_disjoint_mut([&ka, &kb]).map(|x| x.map(|x| *x = c.val(v)).is_some());
+            // std's `get_disjoint_mut` is newer than this crate's MSRV; for
+            // two distinct keys two `get_mut`s are the same thing.
+            let want = [ck(a), ck(b)].map(|k| model.get_mut(&k).map(|x| *x = cv(v)).is_some());
+            assert_eq!(got, want, "{op:?}");
+        }
+    }
+}
