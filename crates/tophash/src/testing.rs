@@ -15,6 +15,8 @@
 //!   invariants (`check_invariants`), that `len` equals what iteration
 //!   yields, that iteration yields no key twice, and that both maps hold the
 //!   same entries.
+//! * [`observed`](self::observed): [`ResizeState`] snapshots and the
+//!   [`Observed`] counts that prove a run reached the states it is for.
 //!
 //! The runner works on any key and value type through a [`Codec`] that maps
 //! the model's `u16` keys and `u32` values to them and back, so the same
@@ -25,11 +27,13 @@
 pub mod codec;
 pub mod hashers;
 pub mod map_model;
+pub mod observed;
 mod tracked;
 
 pub use codec::{Big, Codec, Key, Lift, Plain, TrackedCodec, Val};
 pub use hashers::{Colliding, Fixed, Panicky, SameTop, Shaped, Weak, SAME_TOP};
-pub use map_model::{check, run, shape, Observed, Op, Shape};
+pub use map_model::{check, run, Op};
+pub use observed::{resize_state, Observed, ResizeState};
 pub use tracked::{quiet_planned_panics, Ledger, PanicSwitch, Tracked, PLANNED};
 
 #[cfg(test)]

@@ -1,7 +1,6 @@
 //! The map's model runner: [`Op`] (every `HashMap` call as data) and
 //! [`run`], which applies operations to a [`HashMap`] and std's `HashMap` in
-//! lockstep and calls [`check`] after every one; [`Observed`] says which
-//! states a run reached.
+//! lockstep and calls [`check`] after every one.
 
 use core::fmt::Debug;
 use core::hash::{BuildHasher, Hash};
@@ -10,9 +9,9 @@ use std::format;
 use std::string::String;
 use std::vec::Vec;
 
-use super::{Codec, Key, Val};
+use super::{resize_state, Codec, Key, Observed, Val};
 use crate::hash_map::{Entry, HashMap};
-use crate::{ResizeKind, TryReserveError};
+use crate::TryReserveError;
 
 /// One call of the map's API, with its arguments. `take` fields say how many
 /// items to pull from an iterator before dropping it.
@@ -114,86 +113,6 @@ pub enum Op {
     },
     /// `get_disjoint_mut` of two different keys, storing `v` and `v + 1`.
     GetDisjointMut(Key, Key, Val),
-}
-
-/// What a run saw, to prove that the interesting states were reached.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Observed {
-    /// Operations applied.
-    pub ops: usize,
-    /// Operations applied while a resize was in progress.
-    pub ops_while_resizing: usize,
-    /// Resizes seen in progress after an operation, by kind
-    /// (`Double`, `SameSize`, `Reserve`, `Shrink`).
-    pub resizes: [usize; 4],
-    /// Operations applied while a same-size resize was in progress.
-    pub ops_while_same_size: usize,
-    /// Operations after which the current array had an overflow bucket.
-    pub ops_with_overflow: usize,
-    /// Largest overflow count seen.
-    pub max_overflow: usize,
-    /// Largest `len` seen.
-    pub max_len: usize,
-    /// Operations after which a resize was queued behind the current one.
-    pub ops_with_pending: usize,
-}
-
-impl Observed {
-    /// Adds another run's counts.
-    pub fn merge(&mut self, o: &Observed) {
-        self.ops += o.ops;
-        self.ops_while_resizing += o.ops_while_resizing;
-        for (a, b) in self.resizes.iter_mut().zip(o.resizes) {
-            *a += b;
-        }
-        self.ops_while_same_size += o.ops_while_same_size;
-        self.ops_with_overflow += o.ops_with_overflow;
-        self.max_overflow = self.max_overflow.max(o.max_overflow);
-        self.max_len = self.max_len.max(o.max_len);
-        self.ops_with_pending += o.ops_with_pending;
-    }
-}
-
-fn kind_index(k: ResizeKind) -> usize {
-    match k {
-        ResizeKind::Double => 0,
-        ResizeKind::SameSize => 1,
-        ResizeKind::Reserve => 2,
-        ResizeKind::Shrink => 3,
-    }
-}
-
-/// The engine's shape, read from inside the crate.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Shape {
-    /// Kind, old `B` and evacuation mark of the resize in progress.
-    pub resize: Option<(ResizeKind, u8, usize)>,
-    /// `B` of the current array.
-    pub b: Option<u8>,
-    /// Overflow buckets in the current array's chains.
-    pub noverflow: usize,
-    /// Kind of the resize queued to start when the current one ends.
-    pub pending: Option<ResizeKind>,
-}
-
-/// The shape of `map`'s table.
-pub fn shape<K, V, S>(map: &HashMap<K, V, S>) -> Shape {
-    let t = &map.table;
-    Shape {
-        resize: t.old.as_ref().map(|o| (o.kind, o.arr.b, o.nevacuate)),
-        b: t.cur.as_ref().map(|c| c.b),
-        noverflow: t.noverflow,
-        pending: t.pending.as_ref().map(|p| p.1),
-    }
-}
-
-/// Whether `after` shows a resize that was not in progress in `before`.
-fn resize_started(before: &Shape, after: &Shape) -> Option<ResizeKind> {
-    let (kind, old_b, mark) = after.resize?;
-    match before.resize {
-        Some((k0, b0, m0)) if k0 == kind && b0 == old_b && m0 <= mark && before.b == after.b => None,
-        _ => Some(kind),
-    }
 }
 
 /// Checks everything that must hold between operations: the engine's
@@ -300,30 +219,13 @@ where
         panic!("before the first op: {e}");
     }
     for (i, op) in ops.iter().enumerate() {
-        let before = shape(map);
+        let before = resize_state(map);
         apply(op, map, &mut model, codec);
-        let after = shape(map);
+        let after = resize_state(map);
         if let Err(e) = check_with(map, &model, codec, i % 4 == 3 || i + 1 == ops.len()) {
-            panic!("after op #{i} {op:?}: {e}\n(shape before {before:?}, after {after:?})");
+            panic!("after op #{i} {op:?}: {e}\n(resize state before {before:?}, after {after:?})");
         }
-        obs.ops += 1;
-        if let Some((kind, _, _)) = before.resize {
-            obs.ops_while_resizing += 1;
-            if kind == ResizeKind::SameSize {
-                obs.ops_while_same_size += 1;
-            }
-        }
-        if let Some(k) = resize_started(&before, &after) {
-            obs.resizes[kind_index(k)] += 1;
-        }
-        if after.noverflow > 0 {
-            obs.ops_with_overflow += 1;
-        }
-        obs.max_overflow = obs.max_overflow.max(after.noverflow);
-        obs.max_len = obs.max_len.max(map.len());
-        if after.pending.is_some() {
-            obs.ops_with_pending += 1;
-        }
+        obs.record(&before, &after, map.len());
     }
     obs
 }
@@ -542,7 +444,12 @@ where
         Op::Clone { replace } => {
             let copy = map.clone();
             check(&copy, model, c).unwrap_or_else(|e| panic!("{op:?}: the clone: {e}"));
-            assert_eq!(shape(&copy), shape(map), "{op:?}: a clone keeps the shape");
+            let (ours, source) = (resize_state(&copy), resize_state(map));
+            assert_eq!(
+                ours.ignoring_evacuated_count(),
+                source.ignoring_evacuated_count(),
+                "{op:?}: a clone keeps the resize state"
+            );
             if replace {
                 *map = copy;
             }

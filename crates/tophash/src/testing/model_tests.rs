@@ -164,7 +164,7 @@ fn observes_every_interesting_state() {
     assert!(o.ops_while_same_size >= 20, "ops during same-size growth: {o:?}");
     assert!(o.ops_with_overflow > o.ops / 10 && o.max_overflow >= 8, "overflow buckets: {o:?}");
     assert!(o.max_len > 150, "{o:?}");
-    assert!(o.ops_with_pending > 0, "resizes queued behind another: {o:?}");
+    assert!(o.ops_with_queued_resize > 0, "resizes queued behind another: {o:?}");
 }
 
 /// The runner itself catches a wrong answer: a map whose model disagrees
