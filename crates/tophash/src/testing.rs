@@ -4,7 +4,8 @@
 //! * [`hashers`](self::hashers): [`Fixed`] (deterministic foldhash),
 //!   [`Colliding`] (few distinct low bits: long overflow chains), [`SameTop`]
 //!   (also one top byte: every tophash matches, so keys are compared in
-//!   every slot), [`Weak`] (either), [`Panicky`] (panics at a chosen call).
+//!   every slot), [`Weak`] (either), [`Panicky`] (panics at a chosen call);
+//!   [`splitmix64`], the one mixer for test keys, seeds and fingerprints.
 //! * [`Tracked`]: a key/value type counting clones and drops, whose `Hash`,
 //!   `Eq`, `Clone` and `Drop` panic on demand.
 //! * [`codec`](self::codec): the model's [`Key`] and [`Val`] numbers and how
@@ -31,13 +32,15 @@ pub mod observed;
 mod tracked;
 
 pub use codec::{Big, Codec, Key, Lift, Plain, TrackedCodec, Val};
-pub use hashers::{Colliding, Fixed, Panicky, SameTop, Shaped, Weak, SAME_TOP};
+pub use hashers::{splitmix64, Colliding, Fixed, Panicky, SameTop, Shaped, Weak, SAME_TOP};
 pub use map_model::{check, run, Op};
 pub use observed::{resize_state, Observed, ResizeState};
 pub use tracked::{quiet_planned_panics, Ledger, PanicSwitch, Tracked, PLANNED};
 
 #[cfg(test)]
 mod drop_tests;
+#[cfg(test)]
+mod hashers_tests;
 #[cfg(test)]
 mod model_tests;
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! Hashers for tests: deterministic ([`Fixed`]), weak on purpose
 //! ([`Colliding`], [`SameTop`], either as [`Weak`]), panicking at a chosen
-//! call ([`Panicky`]).
+//! call ([`Panicky`]), and the [`splitmix64`] mixer for test keys, seeds and
+//! fingerprints.
 
 use core::fmt::{self, Debug};
 use core::hash::{BuildHasher, Hasher};
@@ -8,6 +9,25 @@ use core::hash::{BuildHasher, Hasher};
 use foldhash::fast::{FixedState, FoldHasher};
 
 use super::PanicSwitch;
+
+/// The SplitMix64 increment: 2^64 divided by the golden ratio, odd.
+const GAMMA: u64 = 0x9e37_79b9_7f4a_7c15;
+
+/// One step of the SplitMix64 generator (Steele, Lea and Flood, 2014) from
+/// state `x`: advances the state by the golden-ratio increment and returns
+/// the finalised new state. `splitmix64(0)` is the generator's first output
+/// when seeded with 0, and its `n`-th output (from 0) when seeded with `s`
+/// is `splitmix64(s + n * 0x9e37_79b9_7f4a_7c15)` (wrapping).
+///
+/// A bijection on `u64` whose output bits all depend on every input bit:
+/// the one mixer the crate's tests use for well-spread hashes, test keys
+/// and fingerprints. O(1).
+pub fn splitmix64(x: u64) -> u64 {
+    let mut z = x.wrapping_add(GAMMA);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
 
 /// foldhash with a fixed seed: deterministic across runs.
 #[derive(Clone, Copy, Debug, Default)]

@@ -9,7 +9,7 @@ use std::format;
 use std::string::String;
 use std::vec::Vec;
 
-use super::{resize_state, Codec, Key, Observed, Val};
+use super::{resize_state, splitmix64, Codec, Key, Observed, Val};
 use crate::hash_map::{Entry, HashMap};
 use crate::TryReserveError;
 
@@ -180,12 +180,9 @@ where
     Ok(())
 }
 
-/// A well-mixed hash of one entry (splitmix64's finaliser).
+/// A well-mixed hash of one entry.
 fn fingerprint(k: Key, v: Val) -> u64 {
-    let mut z = ((k as u64) << 32 | v as u64).wrapping_add(0x9e37_79b9_7f4a_7c15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
+    splitmix64((k as u64) << 32 | v as u64)
 }
 
 /// The model's entries, sorted.
