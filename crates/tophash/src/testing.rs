@@ -16,6 +16,8 @@
 //!   invariants (`check_invariants`), that `len` equals what iteration
 //!   yields, that iteration yields no key twice, and that both maps hold the
 //!   same entries.
+//! * [`compare`](self::compare): the iteration-against-model check both
+//!   runners share.
 //! * [`observed`](self::observed): [`ResizeState`] snapshots and the
 //!   [`Observed`] counts that prove a run reached the states it is for.
 //!
@@ -26,6 +28,7 @@
 //! so a zero-sized type simply maps everything to 0.
 
 pub mod codec;
+pub mod compare;
 pub mod hashers;
 pub mod map_model;
 pub mod observed;

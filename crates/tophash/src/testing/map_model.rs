@@ -9,7 +9,8 @@ use std::format;
 use std::string::String;
 use std::vec::Vec;
 
-use super::{resize_state, splitmix64, Codec, Key, Observed, Val};
+use super::compare::{same_entries, sorted};
+use super::{resize_state, Codec, Key, Observed, Val};
 use crate::hash_map::{Entry, HashMap};
 use crate::TryReserveError;
 
@@ -145,32 +146,8 @@ where
     if map.len() != model.len() {
         return Err(format!("len {} but the model holds {}", map.len(), model.len()));
     }
-    // Iteration must yield `len` distinct keys whose entries are the
-    // model's: a bitmap of the `u16` keys finds a repeat, and an
-    // order-independent fingerprint compares the entry sets (sorting both
-    // sides took most of a debug build's run time). On a mismatch the sorted
-    // lists say where.
-    let mut seen = std::vec![0u64; 1 << 10];
-    let mut n = 0;
-    let mut print = 0u64;
-    for (k, v) in map.iter() {
-        let (k, v) = (codec.key_of(k), codec.val_of(v));
-        let (word, bit) = (k as usize / 64, 1u64 << (k % 64));
-        if seen[word] & bit != 0 {
-            return Err(format!("iteration yields key {k} twice"));
-        }
-        seen[word] |= bit;
-        n += 1;
-        print = print.wrapping_add(fingerprint(k, v));
-    }
-    if n != map.len() {
-        return Err(format!("len {} but iteration yields {n}", map.len()));
-    }
-    if print != model.iter().fold(0u64, |p, (&k, &v)| p.wrapping_add(fingerprint(k, v))) {
-        let (ours, want) = (contents(map, codec), sorted(model));
-        let diff = ours.iter().zip(&want).find(|(a, b)| a != b);
-        return Err(format!("iteration differs from the model; first difference (ours, model): {diff:?}"));
-    }
+    let ours = map.iter().map(|(k, v)| (codec.key_of(k), codec.val_of(v)));
+    same_entries(map.len(), ours, model.iter().map(|(&k, &v)| (k, v)))?;
     for (&k, &v) in model.iter().filter(|_| lookups) {
         let got = map.get(&codec.key(k)).map(|v| codec.val_of(v));
         if got != Some(v) {
@@ -180,23 +157,9 @@ where
     Ok(())
 }
 
-/// A well-mixed hash of one entry.
-fn fingerprint(k: Key, v: Val) -> u64 {
-    splitmix64((k as u64) << 32 | v as u64)
-}
-
-/// The model's entries, sorted.
-fn sorted(model: &StdMap<Key, Val>) -> Vec<(Key, Val)> {
-    let mut v: Vec<_> = model.iter().map(|(&k, &v)| (k, v)).collect();
-    v.sort_unstable();
-    v
-}
-
 /// A map's entries through the codec, sorted.
 fn contents<K, V, S, C: Codec<K, V>>(map: &HashMap<K, V, S>, codec: &C) -> Vec<(Key, Val)> {
-    let mut v: Vec<_> = map.iter().map(|(k, v)| (codec.key_of(k), codec.val_of(v))).collect();
-    v.sort_unstable();
-    v
+    sorted(map.iter().map(|(k, v)| (codec.key_of(k), codec.val_of(v))))
 }
 
 /// Applies `ops` to `map` and to a std `HashMap` model (seeded with `map`'s
@@ -463,7 +426,7 @@ where
             }
         }
         Op::Iterate => {
-            let want = sorted(model);
+            let want = sorted(model.iter().map(|(&k, &v)| (k, v)));
             assert_eq!(contents(map, c), want, "{op:?}");
             assert_eq!(map.iter().len(), model.len(), "{op:?}");
             let bytes = map.allocated_bytes();
