@@ -9,13 +9,17 @@
 //! * [`Tracked`]: a key/value type counting clones and drops, whose `Hash`,
 //!   `Eq`, `Clone` and `Drop` panic on demand.
 //! * [`codec`](self::codec): the model's [`Key`] and [`Val`] numbers and how
-//!   they map to the types under test ([`Lift`], [`Codec`]).
+//!   they map to the types under test ([`Lift`], [`Codec`]); the set's
+//!   [`Tagged`] elements.
 //! * [`map_model`](self::map_model): [`Op`] and [`run`], every map API call
 //!   as data, applied to a [`HashMap`](crate::HashMap) and std's `HashMap`
 //!   in lockstep. After *every* operation the runner checks the engine's
 //!   invariants (`check_invariants`), that `len` equals what iteration
 //!   yields, that iteration yields no key twice, and that both maps hold the
 //!   same entries.
+//! * [`set_model`](self::set_model): [`SetOp`] and [`run_set`], the same for
+//!   two `HashSet`s against two std `HashSet`s (the one set oracle of the
+//!   unit, property and fuzz tests).
 //! * [`compare`](self::compare): the iteration-against-model check both
 //!   runners share.
 //! * [`observed`](self::observed): [`ResizeState`] snapshots and the
@@ -32,12 +36,14 @@ pub mod compare;
 pub mod hashers;
 pub mod map_model;
 pub mod observed;
+pub mod set_model;
 mod tracked;
 
-pub use codec::{Big, Codec, Key, Lift, Plain, TrackedCodec, Val};
+pub use codec::{Big, Codec, Id, Key, Lift, Plain, Tagged, TrackedCodec, Val};
 pub use hashers::{splitmix64, Colliding, Fixed, Panicky, SameTop, Shaped, Weak, SAME_TOP};
 pub use map_model::{check, run, Op};
 pub use observed::{resize_state, Observed, ResizeState};
+pub use set_model::{check_set, run_set, SetOp, SetOperator};
 pub use tracked::{quiet_planned_panics, Ledger, PanicSwitch, Tracked, PLANNED};
 
 #[cfg(test)]

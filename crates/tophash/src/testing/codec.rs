@@ -1,10 +1,13 @@
 //! The types the runners store and how the model's numbers map to them:
-//! [`Lift`] for plain key and value types ([`Big`] among them), and the
-//! [`Codec`]s the map runner uses ([`Plain`], [`TrackedCodec`]).
+//! [`Lift`] for plain key and value types ([`Big`] among them), the
+//! [`Codec`]s the map runner uses ([`Plain`], [`TrackedCodec`]), and the set
+//! runner's [`Tagged`] elements with their [`Id`] queries.
 
-use core::hash::{BuildHasher, Hash};
+use core::hash::{BuildHasher, Hash, Hasher};
 use std::format;
 use std::string::String;
+
+use equivalent::Equivalent;
 
 use super::{Ledger, Tracked};
 use crate::hash_map::Entry;
@@ -154,5 +157,46 @@ impl Codec<Tracked, Tracked> for TrackedCodec {
     }
     fn val_of(&self, v: &Tracked) -> Val {
         v.id
+    }
+}
+
+/// A set element, equal to and hashed like every other `Tagged` with the
+/// same `id`; the `tag` tells equal elements apart.
+#[derive(Clone, Copy, Debug)]
+pub struct Tagged {
+    /// What the set compares and hashes.
+    pub id: Key,
+    /// Which of the equal elements this is.
+    pub tag: Val,
+}
+
+impl PartialEq for Tagged {
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id
+    }
+}
+
+impl Eq for Tagged {}
+
+impl Hash for Tagged {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        self.id.hash(h);
+    }
+}
+
+/// A borrowed-style query for a [`Tagged`]: hashes and compares like one
+/// with the same id.
+#[derive(Clone, Copy, Debug)]
+pub struct Id(pub Key);
+
+impl Hash for Id {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        self.0.hash(h);
+    }
+}
+
+impl Equivalent<Tagged> for Id {
+    fn equivalent(&self, k: &Tagged) -> bool {
+        self.0 == k.id
     }
 }

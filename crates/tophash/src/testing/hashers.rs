@@ -136,6 +136,14 @@ pub enum Weak {
     SameTop(SameTop),
 }
 
+impl Default for Weak {
+    /// `SameTop` with 2 bucket bits: four chains of keys that all share one
+    /// tophash. (The set operators build their result with `S::default()`.)
+    fn default() -> Self {
+        Weak::SameTop(SameTop { bucket_bits: 2 })
+    }
+}
+
 impl BuildHasher for Weak {
     type Hasher = Shaped;
 

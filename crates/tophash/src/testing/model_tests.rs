@@ -16,8 +16,8 @@ use std::vec::Vec;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, RngSeed, TestError, TestRunner};
 
-use super::strategy::{fifo, ops, Mix};
-use super::{run, Colliding, Fixed, Observed, Op, Plain, SameTop, Weak};
+use super::strategy::{any_colliding, any_fixed, any_same_top, any_weak, fifo, ops, Mix};
+use super::{run, Fixed, Observed, Op, Plain};
 use crate::HashMap;
 
 /// How a run's map is built.
@@ -72,22 +72,6 @@ where
 /// One operation per line, for copying into a regression test.
 fn list(ops: &[Op]) -> String {
     ops.iter().map(|o| format!("\n    Op::{o:?},")).collect()
-}
-
-fn any_colliding() -> impl Strategy<Value = Colliding> {
-    (0..4u32).prop_map(|bucket_bits| Colliding { bucket_bits })
-}
-
-fn any_same_top() -> impl Strategy<Value = SameTop> {
-    prop_oneof![0..4u32, Just(56)].prop_map(|bucket_bits| SameTop { bucket_bits })
-}
-
-fn any_weak() -> impl Strategy<Value = Weak> {
-    prop_oneof![any_colliding().prop_map(Weak::Colliding), any_same_top().prop_map(Weak::SameTop)]
-}
-
-fn any_fixed() -> impl Strategy<Value = Fixed> {
-    any::<u64>().prop_map(Fixed)
 }
 
 /// FIFO windows just under the capacity of 4 and 8 buckets (26 and 52),

@@ -1,5 +1,5 @@
-//! proptest strategies for [`Op`] sequences (test builds only: proptest is a
-//! dev-dependency).
+//! proptest strategies for [`Op`] and [`SetOp`] sequences and for the test
+//! hashers (test builds only: proptest is a dev-dependency).
 //!
 //! An operation is drawn as a tuple of plain numbers and then built by a
 //! table lookup, not with `prop_oneof!`/`Union`: a union of forty options
@@ -12,7 +12,7 @@ use std::vec::Vec;
 
 use proptest::prelude::*;
 
-use super::{Key, Op, Val};
+use super::{Colliding, Fixed, Key, Op, SameTop, SetOp, SetOperator, Val, Weak};
 
 /// The mix of operations a sequence draws from.
 #[derive(Clone, Copy, Debug)]
@@ -56,9 +56,16 @@ struct Args {
     n: u16,
 }
 
-type Make = fn(&Args) -> Op;
+/// Builds an operation from the raw numbers.
+type Make<T> = fn(&Args) -> T;
 
-const INSERTS: &[(u32, Make)] = &[
+/// The elements of an `extend`: `take % 24` keys from `k` with stride
+/// `k2 | 1`, values from `v`.
+fn run_of(x: &Args) -> Vec<(Key, Val)> {
+    (0..x.take as Key % 24).map(|i| (x.k.wrapping_add(i.wrapping_mul(x.k2 | 1)), x.v.wrapping_add(i as Val))).collect()
+}
+
+const INSERTS: &[(u32, Make<Op>)] = &[
     (12, |x| Op::Insert(x.k, x.v)),
     (2, |x| Op::OrInsert(x.k, x.v)),
     (1, |x| Op::OrInsertWithKey(x.k)),
@@ -66,17 +73,13 @@ const INSERTS: &[(u32, Make)] = &[
     (1, |x| Op::OrDefault(x.k)),
     (1, |x| Op::InsertEntry(x.k, x.v)),
     (2, |x| Op::TryInsert(x.k, x.v)),
-    (1, |x| {
-        let pairs =
-            (0..x.take as Key % 24).map(|i| (x.k.wrapping_add(i.wrapping_mul(x.k2 | 1)), x.v.wrapping_add(i as Val)));
-        Op::Extend(pairs.collect())
-    }),
+    (1, |x| Op::Extend(run_of(x))),
 ];
 
-const REMOVES: &[(u32, Make)] =
+const REMOVES: &[(u32, Make<Op>)] =
     &[(6, |x| Op::Remove(x.k)), (2, |x| Op::RemoveEntry(x.k)), (2, |x| Op::EntryRemove(x.k))];
 
-const OTHERS: &[(u32, Make)] = &[
+const OTHERS: &[(u32, Make<Op>)] = &[
     (8, |x| Op::Get(x.k)),
     (2, |x| Op::GetMut(x.k, x.v)),
     (2, |x| Op::GetKeyValue(x.k)),
@@ -96,26 +99,67 @@ const OTHERS: &[(u32, Make)] = &[
     (1, |x| Op::IntoIter { take: x.take }),
 ];
 
-const RESETS: &[(u32, Make)] = &[
+const RESETS: &[(u32, Make<Op>)] = &[
     (1, |x| Op::Drain { take: x.take }),
     (1, |_| Op::Clear),
     (1, |x| Op::Reserve(x.n)),
-    (1, |x| {
-        Op::TryReserve(match x.a % 4 {
-            0 => usize::MAX,
-            1 => (1 << 62) + x.n as usize,
-            _ => x.n as usize,
-        })
-    }),
+    (1, |x| Op::TryReserve(try_reserve_size(x))),
     (1, |x| Op::ShrinkTo(x.n)),
     (1, |_| Op::ShrinkToFit),
 ];
 
-/// The cumulative weight table for `mix`: each group gets its share.
-fn table(mix: Mix) -> Vec<(u32, Make)> {
+/// `try_reserve` sizes: small, or hopeless (`>= 2^62`), so that std agrees.
+fn try_reserve_size(x: &Args) -> usize {
+    match x.a % 4 {
+        0 => usize::MAX,
+        1 => (1 << 62) + x.n as usize,
+        _ => x.n as usize,
+    }
+}
+
+const SET_INSERTS: &[(u32, Make<SetOp>)] = &[
+    (12, |x| SetOp::Insert(x.k, x.v)),
+    (3, |x| SetOp::Replace(x.k, x.v)),
+    (2, |x| SetOp::GetOrInsert(x.k, x.v)),
+    (2, |x| SetOp::GetOrInsertWith(x.k, x.v)),
+    (1, |x| SetOp::Extend { elems: run_of(x), borrowed: x.flag }),
+];
+
+const SET_REMOVES: &[(u32, Make<SetOp>)] = &[(6, |x| SetOp::Remove(x.k)), (3, |x| SetOp::Take(x.k))];
+
+const SET_OTHERS: &[(u32, Make<SetOp>)] = &[
+    (6, |x| SetOp::Contains(x.k)),
+    (6, |x| SetOp::Get(x.k)),
+    (1, |x| SetOp::Retain { modulus: x.a % 7 + 1, rem: x.b % 8 }),
+    (1, |x| SetOp::ExtractIf { modulus: x.a % 7 + 1, rem: x.b % 8, take: x.take }),
+    (2, |x| SetOp::Evacuate(x.a % 4)),
+    (1, |_| SetOp::FinishResize),
+    (1, |x| SetOp::Clone { replace: x.flag }),
+    (1, |x| SetOp::CloneFrom { replace: x.flag }),
+    (1, |_| SetOp::CloneIntoOther),
+    (2, |_| SetOp::SwapSets),
+    (1, |_| SetOp::Iterate),
+    (1, |x| SetOp::IntoIter { take: x.take }),
+    (2, |_| SetOp::Algebra),
+    (2, |x| SetOp::Operator([SetOperator::Or, SetOperator::And, SetOperator::Xor, SetOperator::Sub][x.a as usize % 4])),
+];
+
+const SET_RESETS: &[(u32, Make<SetOp>)] = &[
+    (1, |x| SetOp::Drain { take: x.take }),
+    (1, |_| SetOp::Clear),
+    (1, |x| SetOp::Reserve(x.n)),
+    (1, |x| SetOp::TryReserve(try_reserve_size(x))),
+    (1, |x| SetOp::ShrinkTo(x.n)),
+    (1, |_| SetOp::ShrinkToFit),
+];
+
+/// The cumulative weight table for `mix` over the four groups of one
+/// operation type (inserts, removes, others, resets): each group gets its
+/// share.
+fn table<T>(mix: Mix, groups: [&[(u32, Make<T>)]; 4]) -> Vec<(u32, Make<T>)> {
     let mut out = Vec::new();
     let mut acc = 0;
-    for (group, weight) in [(INSERTS, mix.insert), (REMOVES, mix.remove), (OTHERS, mix.other), (RESETS, mix.reset)] {
+    for (group, weight) in groups.into_iter().zip([mix.insert, mix.remove, mix.other, mix.reset]) {
         let total: u32 = group.iter().map(|g| g.0).sum();
         for &(w, make) in group {
             acc += (w * weight * 100 / total).max(1);
@@ -133,9 +177,8 @@ fn val() -> impl Strategy<Value = Val> {
     (any::<bool>(), 0..100 as Val, any::<Val>()).prop_map(|(small, a, b)| if small { a } else { b })
 }
 
-/// One operation.
-pub(crate) fn op(mix: Mix) -> impl Strategy<Value = Op> {
-    let table = table(mix);
+/// One operation drawn from `table`.
+fn pick<T: Clone + core::fmt::Debug>(mix: Mix, table: Vec<(u32, Make<T>)>) -> impl Strategy<Value = T> {
     let total = table.last().expect("a non-empty table").0;
     let args = (key(mix.keys), key(mix.keys), val(), any::<u8>(), any::<u8>(), any::<u8>(), any::<bool>(), 0..300u16);
     (0..total, args).prop_map(move |(pick, (k, k2, v, a, b, take, flag, n))| {
@@ -144,7 +187,22 @@ pub(crate) fn op(mix: Mix) -> impl Strategy<Value = Op> {
     })
 }
 
-/// A sequence of operations.
+/// One map operation.
+pub(crate) fn op(mix: Mix) -> impl Strategy<Value = Op> {
+    pick(mix, table(mix, [INSERTS, REMOVES, OTHERS, RESETS]))
+}
+
+/// One set operation.
+pub(crate) fn set_op(mix: Mix) -> impl Strategy<Value = SetOp> {
+    pick(mix, table(mix, [SET_INSERTS, SET_REMOVES, SET_OTHERS, SET_RESETS]))
+}
+
+/// A sequence of set operations.
+pub(crate) fn set_ops(mix: Mix, len: core::ops::Range<usize>) -> impl Strategy<Value = Vec<SetOp>> {
+    prop::collection::vec(set_op(mix), len)
+}
+
+/// A sequence of map operations.
 pub(crate) fn ops(mix: Mix, len: core::ops::Range<usize>) -> impl Strategy<Value = Vec<Op>> {
     prop::collection::vec(op(mix), len)
 }
@@ -171,13 +229,32 @@ pub(crate) fn fifo(
     window: core::ops::Range<usize>,
     steps: core::ops::Range<usize>,
 ) -> impl Strategy<Value = Vec<Op>> {
-    let step = (val(), op(mix), 0..3u8);
-    (window, prop::collection::vec(step, steps)).prop_map(|(window, steps)| {
+    fifo_of(op(mix), Op::Insert, Op::Remove, window, steps)
+}
+
+/// [`fifo`] for the set runner, with `set_op(mix)` mixed in.
+pub(crate) fn set_fifo(
+    mix: Mix,
+    window: core::ops::Range<usize>,
+    steps: core::ops::Range<usize>,
+) -> impl Strategy<Value = Vec<SetOp>> {
+    fifo_of(set_op(mix), SetOp::Insert, SetOp::Remove, window, steps)
+}
+
+fn fifo_of<T: Clone + core::fmt::Debug>(
+    extra: impl Strategy<Value = T>,
+    insert: fn(Key, Val) -> T,
+    remove: fn(Key) -> T,
+    window: core::ops::Range<usize>,
+    steps: core::ops::Range<usize>,
+) -> impl Strategy<Value = Vec<T>> {
+    let step = (val(), extra, 0..3u8);
+    (window, prop::collection::vec(step, steps)).prop_map(move |(window, steps)| {
         let mut out = Vec::with_capacity(steps.len() * 3);
         for (t, (v, extra, dice)) in steps.into_iter().enumerate() {
-            out.push(Op::Insert(fifo_key(t), v));
+            out.push(insert(fifo_key(t), v));
             if t >= window {
-                out.push(Op::Remove(fifo_key(t - window)));
+                out.push(remove(fifo_key(t - window)));
             }
             if dice == 0 {
                 out.push(extra);
@@ -185,4 +262,25 @@ pub(crate) fn fifo(
         }
         out
     })
+}
+
+/// [`Fixed`] with any seed.
+pub(crate) fn any_fixed() -> impl Strategy<Value = Fixed> {
+    any::<u64>().prop_map(Fixed)
+}
+
+/// [`Colliding`] with 0 to 3 bucket bits.
+pub(crate) fn any_colliding() -> impl Strategy<Value = Colliding> {
+    (0..4u32).prop_map(|bucket_bits| Colliding { bucket_bits })
+}
+
+/// [`SameTop`] with 0 to 3 bucket bits, or 56 (one tophash, chains as
+/// foldhash spreads them).
+pub(crate) fn any_same_top() -> impl Strategy<Value = SameTop> {
+    prop_oneof![0..4u32, Just(56)].prop_map(|bucket_bits| SameTop { bucket_bits })
+}
+
+/// Either weak hasher.
+pub(crate) fn any_weak() -> impl Strategy<Value = Weak> {
+    prop_oneof![any_colliding().prop_map(Weak::Colliding), any_same_top().prop_map(Weak::SameTop)]
 }
