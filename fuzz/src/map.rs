@@ -7,7 +7,7 @@ use std::fmt;
 use std::hash::{BuildHasher, Hash};
 
 use tophash::stats::Event;
-use tophash::testing::{run, Big, Codec, Colliding, Fixed, Observed, Op, Plain, SameTop, Val};
+use tophash::testing::{run, Big, CapacityOp, Codec, Colliding, Fixed, Observed, Op, Plain, SameTop, Val};
 use tophash::HashMap;
 
 use crate::input::{scatter, value, Input, Keys, Limits, KEY_SPACES};
@@ -81,22 +81,22 @@ fn decode_one(code: u8, inp: &mut Input<'_>, keys: Keys, lim: Limits, out: &mut 
         24 => Op::ExtractIf { modulus: inp.u8(), rem: inp.u8() % 8, take: inp.u8() },
         25 => Op::Drain { take: inp.u8() },
         26 => Op::Clear,
-        27 => Op::Reserve(inp.u16()),
+        27 => Op::Capacity(CapacityOp::Reserve(inp.u16())),
         // `try_reserve` only asks for sizes whose outcome std agrees on
         // (small, or impossible); the sizes in between are the hostile-size
         // tests' business (`crates/tophash/tests/hostile.rs`).
-        28 => Op::TryReserve(match inp.u8() % 6 {
+        28 => Op::Capacity(CapacityOp::TryReserve(match inp.u8() % 6 {
             0 => usize::MAX,
             1 => isize::MAX as usize,
             2 => (1 << 62) + inp.u8() as usize,
             _ => inp.u16() as usize,
-        }),
-        29 => Op::ShrinkTo(inp.u16()),
-        30 => Op::ShrinkToFit,
-        31 => Op::Evacuate(inp.u8()),
+        })),
+        29 => Op::Capacity(CapacityOp::ShrinkTo(inp.u16())),
+        30 => Op::Capacity(CapacityOp::ShrinkToFit),
+        31 => Op::Capacity(CapacityOp::Evacuate(inp.u8())),
         32 => Op::EvacuateFor,
         33 => Op::AutoShrink(inp.bool()),
-        34 => Op::FinishResize,
+        34 => Op::Capacity(CapacityOp::FinishResize),
         35 => Op::Clone { replace: inp.bool() },
         36 => Op::CloneFrom { replace: inp.bool() },
         37 => Op::Iterate,

@@ -9,7 +9,7 @@
 //! key and the opcode's own bytes. Each element's tag is its operation's
 //! index, so equal elements from different calls differ.
 
-use tophash::testing::{run_set, Fixed, Key, SetOp, SetOperator, Val};
+use tophash::testing::{run_set, CapacityOp, Fixed, Key, SetOp, SetOperator, Val};
 use tophash::HashSet;
 
 use crate::input::{Input, Keys};
@@ -73,18 +73,18 @@ fn decode_one(code: u8, k: Key, tag: Val, inp: &mut Input<'_>, keys: Keys, out: 
         }
         17 => SetOp::Drain { take: inp.u8() },
         18 => match inp.u8() % 5 {
-            0 => SetOp::Reserve(k),
-            1 => SetOp::TryReserve(usize::MAX),
-            2 => SetOp::ShrinkTo(k),
-            3 => SetOp::ShrinkToFit,
+            0 => SetOp::Capacity(CapacityOp::Reserve(k)),
+            1 => SetOp::Capacity(CapacityOp::TryReserve(usize::MAX)),
+            2 => SetOp::Capacity(CapacityOp::ShrinkTo(k)),
+            3 => SetOp::Capacity(CapacityOp::ShrinkToFit),
             _ => SetOp::Clear,
         },
         19 => {
-            out.push(SetOp::Evacuate(inp.u8()));
+            out.push(SetOp::Capacity(CapacityOp::Evacuate(inp.u8())));
             if !inp.bool() {
                 return;
             }
-            SetOp::FinishResize
+            SetOp::Capacity(CapacityOp::FinishResize)
         }
         20 => {
             // Bulk: extend by a run of keys, then by reference with its

@@ -20,7 +20,8 @@
 //! * [`set_model`](self::set_model): [`SetOp`] and [`run_set`], the same for
 //!   two `HashSet`s against two std `HashSet`s (the one set oracle of the
 //!   unit, property and fuzz tests).
-//! * [`compare`](self::compare): the iteration-against-model check both
+//! * [`compare`](self::compare) and [`capacity`](self::capacity): the
+//!   iteration-against-model check and the capacity calls' checks both
 //!   runners share.
 //! * [`observed`](self::observed): [`ResizeState`] snapshots and the
 //!   [`Observed`] counts that prove a run reached the states it is for.
@@ -31,6 +32,7 @@
 //! [`Tracked`] entries. The model stores *canonical* values (`lower(lift(x))`),
 //! so a zero-sized type simply maps everything to 0.
 
+pub mod capacity;
 pub mod codec;
 pub mod compare;
 pub mod hashers;
@@ -39,6 +41,7 @@ pub mod observed;
 pub mod set_model;
 mod tracked;
 
+pub use capacity::{apply_capacity, Capacity, CapacityOp};
 pub use codec::{Big, Codec, Id, Key, Lift, Plain, Tagged, TrackedCodec, Val};
 pub use hashers::{splitmix64, Colliding, Fixed, Panicky, SameTop, Shaped, Weak, SAME_TOP};
 pub use map_model::{check, run, Op};

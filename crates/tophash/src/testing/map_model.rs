@@ -10,9 +10,8 @@ use std::string::String;
 use std::vec::Vec;
 
 use super::compare::{same_entries, sorted};
-use super::{resize_state, Codec, Key, Observed, Val};
+use super::{apply_capacity, resize_state, CapacityOp, Codec, Key, Observed, Val};
 use crate::hash_map::{Entry, HashMap};
-use crate::TryReserveError;
 
 /// One call of the map's API, with its arguments. `take` fields say how many
 /// items to pull from an iterator before dropping it.
@@ -77,22 +76,12 @@ pub enum Op {
     },
     /// `clear`.
     Clear,
-    /// `reserve`.
-    Reserve(u16),
-    /// `try_reserve` (small, or hopeless: `>= 2^62`).
-    TryReserve(usize),
-    /// `shrink_to`.
-    ShrinkTo(u16),
-    /// `shrink_to_fit`.
-    ShrinkToFit,
-    /// `evacuate(n)`.
-    Evacuate(u8),
+    /// A capacity or resize call, checked as for the set.
+    Capacity(CapacityOp),
     /// `evacuate_for(Duration::ZERO)`: one round of 16 buckets.
     EvacuateFor,
     /// `set_auto_shrink`.
     AutoShrink(bool),
-    /// `finish_resize`.
-    FinishResize,
     /// `clone`, compared; if `replace`, the map is replaced by its clone.
     Clone {
         /// Continue with the clone.
@@ -351,56 +340,13 @@ where
             map.clear();
             model.clear();
         }
-        Op::Reserve(n) => {
-            map.reserve(n as usize);
-            model.reserve(n as usize);
-            assert!(map.capacity() >= map.len() + n as usize, "{op:?}: capacity {}", map.capacity());
-        }
-        Op::TryReserve(n) => {
-            let got = map.try_reserve(n);
-            let want = model.try_reserve(n);
-            assert_eq!(got.is_ok(), want.is_ok(), "{op:?}: {got:?}");
-            match got {
-                Ok(()) => assert!(map.capacity() >= map.len() + n, "{op:?}"),
-                Err(e) => assert_eq!(e, TryReserveError::CapacityOverflow, "{op:?}"),
-            }
-        }
-        Op::ShrinkTo(n) => {
-            let cap = map.capacity();
-            map.shrink_to(n as usize);
-            model.shrink_to(n as usize);
-            assert!(map.capacity() >= map.len().max(cap.min(n as usize)), "{op:?}: capacity {}", map.capacity());
-        }
-        Op::ShrinkToFit => {
-            map.shrink_to_fit();
-            model.shrink_to_fit();
-            if map.is_empty() {
-                assert_eq!(map.capacity(), 0, "{op:?}: an empty map frees its memory");
-            }
-        }
-        Op::Evacuate(n) => {
-            let was = map.is_resizing();
-            let moved = map.evacuate(n as usize);
-            assert!(moved <= n as usize, "{op:?} moved {moved}");
-            if !was {
-                assert_eq!(moved, 0, "{op:?}");
-            } else if n > 0 {
-                assert!(moved >= 1, "{op:?}");
-            }
-            if moved < n as usize {
-                assert!(!map.is_resizing(), "{op:?} stopped early mid-resize");
-            }
-        }
+        Op::Capacity(c) => apply_capacity(c, map, |n| model.try_reserve(n).is_ok()),
         Op::EvacuateFor => {
             let was = map.is_resizing();
             let moved = map.evacuate_for(std::time::Duration::ZERO);
             assert!(moved <= 16 && (moved > 0) == was, "{op:?} moved {moved}");
         }
         Op::AutoShrink(on) => map.set_auto_shrink(on),
-        Op::FinishResize => {
-            map.finish_resize();
-            assert!(!map.is_resizing(), "{op:?}");
-        }
         Op::Clone { replace } => {
             let copy = map.clone();
             check(&copy, model, c).unwrap_or_else(|e| panic!("{op:?}: the clone: {e}"));

@@ -21,8 +21,8 @@ use std::string::String;
 use std::vec::Vec;
 
 use super::compare::{same_entries, sorted};
-use super::{resize_state, Id, Key, Observed, Tagged, Val};
-use crate::{HashSet, TryReserveError};
+use super::{apply_capacity, resize_state, CapacityOp, Id, Key, Observed, Tagged, Val};
+use crate::HashSet;
 
 fn t(id: Key, tag: Val) -> Tagged {
     Tagged { id, tag }
@@ -99,18 +99,8 @@ pub enum SetOp {
     },
     /// `clear`.
     Clear,
-    /// `reserve`.
-    Reserve(u16),
-    /// `try_reserve` (small, or hopeless: `>= 2^62`).
-    TryReserve(usize),
-    /// `shrink_to`.
-    ShrinkTo(u16),
-    /// `shrink_to_fit`.
-    ShrinkToFit,
-    /// `evacuate(n)`.
-    Evacuate(u8),
-    /// `finish_resize`.
-    FinishResize,
+    /// A capacity or resize call, checked as for the map.
+    Capacity(CapacityOp),
     /// `clone`, compared; if `replace`, the set is replaced by its clone.
     Clone {
         /// Continue with the clone.
@@ -319,46 +309,7 @@ where
             s.clear();
             o.clear();
         }
-        SetOp::Reserve(n) => {
-            s.reserve(n as usize);
-            assert!(s.capacity() >= s.len() + n as usize, "{op:?}: capacity {}", s.capacity());
-        }
-        SetOp::TryReserve(n) => {
-            let got = s.try_reserve(n);
-            let want = o.try_reserve(n);
-            assert_eq!(got.is_ok(), want.is_ok(), "{op:?}: {got:?}");
-            match got {
-                Ok(()) => assert!(s.capacity() >= s.len() + n, "{op:?}"),
-                Err(e) => assert_eq!(e, TryReserveError::CapacityOverflow, "{op:?}"),
-            }
-        }
-        SetOp::ShrinkTo(n) => {
-            let cap = s.capacity();
-            s.shrink_to(n as usize);
-            let now = s.capacity();
-            assert!(now >= s.len().max(cap.min(n as usize)) && now <= cap, "{op:?}: capacity {cap} -> {now}");
-        }
-        SetOp::ShrinkToFit => {
-            s.shrink_to_fit();
-            if s.is_empty() {
-                assert_eq!(s.capacity(), 0, "{op:?}: an empty set frees its memory");
-            }
-        }
-        SetOp::Evacuate(n) => {
-            let was = s.is_resizing();
-            let moved = s.evacuate(n as usize);
-            assert!(moved <= n as usize && (was || moved == 0), "{op:?} moved {moved}");
-            if was && n > 0 {
-                assert!(moved >= 1, "{op:?}");
-            }
-            if moved < n as usize {
-                assert!(!s.is_resizing(), "{op:?} stopped early mid-resize");
-            }
-        }
-        SetOp::FinishResize => {
-            s.finish_resize();
-            assert!(!s.is_resizing(), "{op:?}");
-        }
+        SetOp::Capacity(c) => apply_capacity(c, s, |n| o.try_reserve(n).is_ok()),
         SetOp::Clone { replace } => {
             let copy = s.clone();
             check_set(&copy, o, true).unwrap_or_else(|e| panic!("{op:?}: the clone: {e}"));

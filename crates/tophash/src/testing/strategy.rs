@@ -12,7 +12,7 @@ use std::vec::Vec;
 
 use proptest::prelude::*;
 
-use super::{Colliding, Fixed, Key, Op, SameTop, SetOp, SetOperator, Val, Weak};
+use super::{CapacityOp, Colliding, Fixed, Key, Op, SameTop, SetOp, SetOperator, Val, Weak};
 
 /// The mix of operations a sequence draws from.
 #[derive(Clone, Copy, Debug)]
@@ -89,10 +89,10 @@ const OTHERS: &[(u32, Make<Op>)] = &[
     (1, |x| Op::GetDisjointMut(x.k, x.k2, x.v)),
     (1, |x| Op::Retain { modulus: x.a % 7 + 1, rem: x.b % 8 }),
     (1, |x| Op::ExtractIf { modulus: x.a % 7 + 1, rem: x.b % 8, take: x.take }),
-    (2, |x| Op::Evacuate(x.a % 4)),
+    (2, |x| Op::Capacity(CapacityOp::Evacuate(x.a % 4))),
     (1, |_| Op::EvacuateFor),
     (1, |x| Op::AutoShrink(x.flag)),
-    (1, |_| Op::FinishResize),
+    (1, |_| Op::Capacity(CapacityOp::FinishResize)),
     (1, |x| Op::Clone { replace: x.flag }),
     (1, |x| Op::CloneFrom { replace: x.flag }),
     (1, |_| Op::Iterate),
@@ -102,10 +102,10 @@ const OTHERS: &[(u32, Make<Op>)] = &[
 const RESETS: &[(u32, Make<Op>)] = &[
     (1, |x| Op::Drain { take: x.take }),
     (1, |_| Op::Clear),
-    (1, |x| Op::Reserve(x.n)),
-    (1, |x| Op::TryReserve(try_reserve_size(x))),
-    (1, |x| Op::ShrinkTo(x.n)),
-    (1, |_| Op::ShrinkToFit),
+    (1, |x| Op::Capacity(CapacityOp::Reserve(x.n))),
+    (1, |x| Op::Capacity(CapacityOp::TryReserve(try_reserve_size(x)))),
+    (1, |x| Op::Capacity(CapacityOp::ShrinkTo(x.n))),
+    (1, |_| Op::Capacity(CapacityOp::ShrinkToFit)),
 ];
 
 /// `try_reserve` sizes: small, or hopeless (`>= 2^62`), so that std agrees.
@@ -132,8 +132,8 @@ const SET_OTHERS: &[(u32, Make<SetOp>)] = &[
     (6, |x| SetOp::Get(x.k)),
     (1, |x| SetOp::Retain { modulus: x.a % 7 + 1, rem: x.b % 8 }),
     (1, |x| SetOp::ExtractIf { modulus: x.a % 7 + 1, rem: x.b % 8, take: x.take }),
-    (2, |x| SetOp::Evacuate(x.a % 4)),
-    (1, |_| SetOp::FinishResize),
+    (2, |x| SetOp::Capacity(CapacityOp::Evacuate(x.a % 4))),
+    (1, |_| SetOp::Capacity(CapacityOp::FinishResize)),
     (1, |x| SetOp::Clone { replace: x.flag }),
     (1, |x| SetOp::CloneFrom { replace: x.flag }),
     (1, |_| SetOp::CloneIntoOther),
@@ -147,10 +147,10 @@ const SET_OTHERS: &[(u32, Make<SetOp>)] = &[
 const SET_RESETS: &[(u32, Make<SetOp>)] = &[
     (1, |x| SetOp::Drain { take: x.take }),
     (1, |_| SetOp::Clear),
-    (1, |x| SetOp::Reserve(x.n)),
-    (1, |x| SetOp::TryReserve(try_reserve_size(x))),
-    (1, |x| SetOp::ShrinkTo(x.n)),
-    (1, |_| SetOp::ShrinkToFit),
+    (1, |x| SetOp::Capacity(CapacityOp::Reserve(x.n))),
+    (1, |x| SetOp::Capacity(CapacityOp::TryReserve(try_reserve_size(x)))),
+    (1, |x| SetOp::Capacity(CapacityOp::ShrinkTo(x.n))),
+    (1, |_| SetOp::Capacity(CapacityOp::ShrinkToFit)),
 ];
 
 /// The cumulative weight table for `mix` over the four groups of one
