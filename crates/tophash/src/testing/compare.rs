@@ -1,6 +1,8 @@
 //! Comparing what a collection's iteration yields with a model's entries:
 //! one check shared by the map and set runners.
 
+use core::fmt::Debug;
+use std::collections::BTreeSet;
 use std::format;
 use std::string::String;
 use std::vec::Vec;
@@ -52,6 +54,33 @@ where
         return Err(format!("iteration differs from the model; first difference (ours, model): {diff:?}"));
     }
     Ok(())
+}
+
+/// Pulls up to `take` entries from `it`, an iterator that hands out a
+/// collection's entries whose model held `model_len`, and checks that each
+/// is the model's entry for its key (`model(key)`), that no key comes
+/// twice, and that the iterator's exact size counts down; returns the
+/// entries pulled. Panics naming `op`.
+pub fn pull_entries<I>(
+    it: &mut I,
+    take: u8,
+    model_len: usize,
+    model: impl Fn(Key) -> Option<Val>,
+    op: &dyn Debug,
+) -> Vec<(Key, Val)>
+where
+    I: ExactSizeIterator<Item = (Key, Val)>,
+{
+    let mut pulled = Vec::new();
+    let mut keys = BTreeSet::new();
+    for _ in 0..take {
+        let Some((k, v)) = it.next() else { break };
+        assert_eq!(model(k), Some(v), "{op:?} yielded {k} => {v}");
+        assert!(keys.insert(k), "{op:?} yielded {k} twice");
+        pulled.push((k, v));
+        assert_eq!(it.len(), model_len - pulled.len(), "{op:?}: exact size");
+    }
+    pulled
 }
 
 /// A well-mixed hash of one entry.

@@ -4,12 +4,12 @@
 
 use core::fmt::Debug;
 use core::hash::{BuildHasher, Hash};
-use std::collections::{HashMap as StdMap, HashSet};
+use std::collections::HashMap as StdMap;
 use std::format;
 use std::string::String;
 use std::vec::Vec;
 
-use super::compare::{same_entries, sorted};
+use super::compare::{pull_entries, same_entries, sorted};
 use super::{apply_capacity, resize_state, CapacityOp, Codec, Key, Observed, Val};
 use crate::hash_map::{Entry, HashMap};
 
@@ -326,13 +326,7 @@ where
         Op::Drain { take } => {
             let mut d = map.drain();
             assert_eq!(d.len(), model.len(), "{op:?}");
-            let mut seen = HashSet::new();
-            for _ in 0..take {
-                let Some((k, v)) = d.next().map(kv) else { break };
-                assert_eq!(model.get(&k), Some(&v), "{op:?}");
-                assert!(seen.insert(k), "{op:?} yielded {k} twice");
-            }
-            assert_eq!(d.len(), model.len() - seen.len(), "{op:?}");
+            pull_entries(&mut d.by_ref().map(kv), take, model.len(), |k| model.get(&k).copied(), op);
             drop(d);
             model.clear();
         }
@@ -395,15 +389,9 @@ where
             model.values_mut().for_each(|v| *v = cv(cv(*v ^ 1).wrapping_add(2)));
         }
         Op::IntoIter { take } => {
-            let mut it = map.clone().into_iter();
+            let mut it = map.clone().into_iter().map(kv);
             assert_eq!(it.len(), model.len(), "{op:?}");
-            let mut seen = HashSet::new();
-            for _ in 0..take {
-                let Some((k, v)) = it.next().map(kv) else { break };
-                assert_eq!(model.get(&k), Some(&v), "{op:?}");
-                assert!(seen.insert(k), "{op:?} yielded {k} twice");
-            }
-            assert_eq!(it.len(), model.len() - seen.len(), "{op:?}");
+            pull_entries(&mut it, take, model.len(), |k| model.get(&k).copied(), op);
         }
         Op::GetDisjointMut(a, b, v) => {
             if ck(a) == ck(b) {

@@ -20,7 +20,7 @@ use std::format;
 use std::string::String;
 use std::vec::Vec;
 
-use super::compare::{same_entries, sorted};
+use super::compare::{pull_entries, same_entries, sorted};
 use super::{apply_capacity, resize_state, CapacityOp, Id, Key, Observed, Tagged, Val};
 use crate::HashSet;
 
@@ -301,7 +301,7 @@ where
         SetOp::Drain { take } => {
             let mut d = s.drain();
             assert_eq!(d.len(), o.len(), "{op:?}");
-            pull_distinct(&mut d, take, o, op);
+            pull_entries(&mut d.by_ref().map(|x| pair(&x)), take, o.len(), |k| model_tag(o, k), op);
             drop(d);
             o.clear();
         }
@@ -341,10 +341,10 @@ where
         SetOp::IntoIter { take } => {
             let mut it = s.clone().into_iter();
             assert_eq!(it.len(), o.len(), "{op:?}");
-            let pulled = pull_distinct(&mut it, take, o, op);
+            let pulled = pull_entries(&mut it.by_ref().map(|x| pair(&x)), take, o.len(), |k| model_tag(o, k), op);
             let rest: HashSet<Tagged, S> = it.collect();
             let mut want = o.clone();
-            want.retain(|x| !pulled.contains(x));
+            want.retain(|x| !pulled.iter().any(|&(id, _)| id == x.id));
             check_set(&rest, &want, true).unwrap_or_else(|e| panic!("{op:?}: the rest: {e}"));
         }
         SetOp::Algebra => {
@@ -380,22 +380,9 @@ where
     }
 }
 
-/// Pulls up to `take` items from `it`, each an element of `model` (same
-/// tag) and none twice, checking the exact size after each; returns them.
-fn pull_distinct(
-    it: &mut impl ExactSizeIterator<Item = Tagged>,
-    take: u8,
-    model: &StdSet<Tagged>,
-    op: &SetOp,
-) -> Vec<Tagged> {
-    let mut pulled = StdSet::new();
-    for _ in 0..take {
-        let Some(x) = it.next() else { break };
-        assert_eq!(model.get(&x).map(pair), Some(pair(&x)), "{op:?} yielded {x:?}");
-        assert!(pulled.insert(x), "{op:?} yielded {x:?} twice");
-        assert_eq!(it.len(), model.len() - pulled.len(), "{op:?}");
-    }
-    pulled.into_iter().collect()
+/// The tag of the model's element with id `id`.
+fn model_tag(model: &StdSet<Tagged>, id: Key) -> Option<Val> {
+    model.get(&t(id, 0)).map(|x| x.tag)
 }
 
 /// Checks an iterator over elements against std's for the same call: the
