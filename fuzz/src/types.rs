@@ -6,27 +6,7 @@ use std::cell::Cell;
 use std::fmt;
 use std::hash::{Hash, Hasher};
 
-use tophash::testing::{Codec, Key, Lift, Val};
-
-/// The codec for [`Lift`] types whose `Default` does not lower to 0
-/// (`String`): `Entry::or_default` is run as `or_insert_with(lift(0))`.
-#[derive(Clone, Copy, Debug)]
-pub struct NoDefault;
-
-impl<K: Lift, V: Lift> Codec<K, V> for NoDefault {
-    fn key(&self, k: Key) -> K {
-        K::lift(k as u32)
-    }
-    fn key_of(&self, k: &K) -> Key {
-        k.lower() as Key
-    }
-    fn val(&self, v: Val) -> V {
-        V::lift(v)
-    }
-    fn val_of(&self, v: &V) -> Val {
-        v.lower()
-    }
-}
+use tophash::testing::Lift;
 
 /// A one-byte value: `(u64, Byte)` would pad, so the engine stores keys and
 /// values in separate arrays (Go's layout).

@@ -62,12 +62,21 @@ impl Lift for () {
     }
 }
 
+/// 0 is the empty string, which is `String::default()`, so [`Plain`]'s
+/// `or_default` holds for `String` values; any other `x` is `key-{x}-`
+/// padded with `x % 40` bytes, so lengths vary.
 impl Lift for String {
     fn lift(x: u32) -> Self {
-        format!("key-{x}-{}", "x".repeat(x as usize % 40))
+        match x {
+            0 => String::new(),
+            _ => format!("key-{x}-{}", "x".repeat(x as usize % 40)),
+        }
     }
     fn lower(&self) -> u32 {
-        self[4..].split('-').next().and_then(|n| n.parse().ok()).expect("a lifted String")
+        if self.is_empty() {
+            return 0;
+        }
+        self.strip_prefix("key-").and_then(|r| r.split('-').next()?.parse().ok()).expect("a lifted String")
     }
 }
 
