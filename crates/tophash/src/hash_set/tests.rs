@@ -7,7 +7,7 @@
 
 extern crate std;
 
-use core::cell::{Cell, RefCell};
+use core::cell::Cell;
 use core::hash::{BuildHasher, Hash, Hasher};
 use std::collections::HashSet as StdSet;
 use std::format;
@@ -17,10 +17,9 @@ use std::string::{String, ToString};
 use std::vec::Vec;
 
 use proptest::prelude::*;
-use proptest::test_runner::{Config, RngAlgorithm, RngSeed, TestError, TestRunner};
 
 use super::*;
-use crate::testing::strategy::{any_fixed, any_weak, set_fifo, set_ops, Mix};
+use crate::testing::strategy::{any_fixed, any_weak, observe_cases, set_fifo, set_ops, Mix};
 use crate::testing::{
     check_set, quiet_planned_panics, run_set, Fixed, Id, Ledger, Observed, SetOp, SetOperator, Tagged, Tracked, PLANNED,
 };
@@ -54,25 +53,16 @@ where
     H: Strategy<Value = S>,
     O: Strategy<Value = Vec<SetOp>>,
 {
-    // XorShift: the default ChaCha generator is slow in a debug build.
-    let mut config =
-        Config { cases, failure_persistence: None, rng_algorithm: RngAlgorithm::XorShift, ..Config::default() };
-    if let Some(seed) = seed {
-        config.rng_seed = RngSeed::Fixed(seed);
-    }
-    let total = RefCell::new(Observed::default());
-    let result = TestRunner::new(config).run(&(hasher, ops), |(s, ops)| {
-        total.borrow_mut().merge(&run_set(&ops, &mut empty_pair(s)));
-        Ok(())
-    });
-    match result {
-        Ok(()) => total.into_inner(),
-        Err(TestError::Fail(why, (s, ops))) => {
+    observe_cases(
+        (hasher, ops),
+        cases,
+        seed,
+        |(s, ops)| run_set(&ops, &mut empty_pair(s)),
+        |(s, ops)| {
             let list: String = ops.iter().map(|o| format!("\n    SetOp::{o:?},")).collect();
-            panic!("set model test failed: {why}\nhasher {s:?}\nops ({}): {list}", ops.len())
-        }
-        Err(e) => panic!("{e}"),
-    }
+            format!("hasher {s:?}\nops ({}): {list}", ops.len())
+        },
+    )
 }
 
 const CASES: u32 = 128;

@@ -7,16 +7,14 @@
 //! states fails loudly instead of testing nothing;
 //! [`observes_every_interesting_state`] pins the full set with a fixed seed.
 
-use core::cell::RefCell;
 use core::hash::BuildHasher;
 use std::format;
 use std::string::String;
 use std::vec::Vec;
 
 use proptest::prelude::*;
-use proptest::test_runner::{Config, RngAlgorithm, RngSeed, TestError, TestRunner};
 
-use super::strategy::{any_colliding, any_fixed, any_same_top, any_weak, fifo, ops, Mix};
+use super::strategy::{any_colliding, any_fixed, any_same_top, any_weak, fifo, observe_cases, ops, Mix};
 use super::{run, Fixed, Observed, Op, Plain};
 use crate::HashMap;
 
@@ -46,27 +44,13 @@ where
     H: Strategy<Value = S>,
     O: Strategy<Value = Vec<Op>>,
 {
-    // XorShift: the default ChaCha generator, unoptimised in a debug build,
-    // would take most of the test's time.
-    let mut config =
-        Config { cases, failure_persistence: None, rng_algorithm: RngAlgorithm::XorShift, ..Config::default() };
-    if let Some(seed) = seed {
-        config.rng_seed = RngSeed::Fixed(seed);
-    }
-    let total = RefCell::new(Observed::default());
-    let result = TestRunner::new(config).run(&(hasher, start(), ops), |(s, start, ops)| {
-        let mut map = make(start, s);
-        let obs = run(&ops, &mut map, &Plain);
-        total.borrow_mut().merge(&obs);
-        Ok(())
-    });
-    match result {
-        Ok(()) => total.into_inner(),
-        Err(TestError::Fail(why, (s, start, ops))) => {
-            panic!("model test failed: {why}\nhasher {s:?}, start {start:?}\nops ({}): {}", ops.len(), list(&ops))
-        }
-        Err(e) => panic!("{e}"),
-    }
+    observe_cases(
+        (hasher, start(), ops),
+        cases,
+        seed,
+        |(s, start, ops)| run(&ops, &mut make(start, s), &Plain),
+        |(s, start, ops)| format!("hasher {s:?}, start {start:?}\nops ({}): {}", ops.len(), list(ops)),
+    )
 }
 
 /// One operation per line, for copying into a regression test.

@@ -1,5 +1,6 @@
 //! proptest strategies for [`Op`] and [`SetOp`] sequences and for the test
-//! hashers (test builds only: proptest is a dev-dependency).
+//! hashers, and [`observe_cases`], the one way the model tests run them
+//! (test builds only: proptest is a dev-dependency).
 //!
 //! An operation is drawn as a tuple of plain numbers and then built by a
 //! table lookup, not with `prop_oneof!`/`Union`: a union of forty options
@@ -8,11 +9,15 @@
 //! The pick shrinks towards the start of the table, so shrunk sequences are
 //! made of inserts where possible.
 
+use core::cell::RefCell;
+use core::fmt::Debug;
+use std::string::String;
 use std::vec::Vec;
 
 use proptest::prelude::*;
+use proptest::test_runner::{Config, RngAlgorithm, RngSeed, TestError, TestRunner};
 
-use super::{CapacityOp, Colliding, Fixed, Key, Op, SameTop, SetOp, SetOperator, Val, Weak};
+use super::{CapacityOp, Colliding, Fixed, Key, Observed, Op, SameTop, SetOp, SetOperator, Val, Weak};
 
 /// The mix of operations a sequence draws from.
 #[derive(Clone, Copy, Debug)]
@@ -283,4 +288,34 @@ pub(crate) fn any_same_top() -> impl Strategy<Value = SameTop> {
 /// Either weak hasher.
 pub(crate) fn any_weak() -> impl Strategy<Value = Weak> {
     prop_oneof![any_colliding().prop_map(Weak::Colliding), any_same_top().prop_map(Weak::SameTop)]
+}
+
+/// Runs `cases` random cases of `strategy` through `test` (from a fixed
+/// `seed` if given) and returns what they observed together; on a failure,
+/// panics with the shrunk input as `describe` writes it (operation lists
+/// one per line, for pasting into a regression test).
+pub(crate) fn observe_cases<T: Debug>(
+    strategy: impl Strategy<Value = T>,
+    cases: u32,
+    seed: Option<u64>,
+    test: impl Fn(T) -> Observed,
+    describe: impl Fn(&T) -> String,
+) -> Observed {
+    // XorShift: the default ChaCha generator, unoptimised in a debug build,
+    // would take most of the test's time.
+    let mut config =
+        Config { cases, failure_persistence: None, rng_algorithm: RngAlgorithm::XorShift, ..Config::default() };
+    if let Some(seed) = seed {
+        config.rng_seed = RngSeed::Fixed(seed);
+    }
+    let total = RefCell::new(Observed::default());
+    let result = TestRunner::new(config).run(&strategy, |input| {
+        total.borrow_mut().merge(&test(input));
+        Ok(())
+    });
+    match result {
+        Ok(()) => total.into_inner(),
+        Err(TestError::Fail(why, input)) => panic!("model test failed: {why}\n{}", describe(&input)),
+        Err(e) => panic!("{e}"),
+    }
 }
