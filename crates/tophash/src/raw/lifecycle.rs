@@ -103,6 +103,7 @@ impl<K, V> RawTable<K, V> {
             arr.used = old.arr.used;
             let mut o = OldArray::new(arr, old.kind);
             o.nevacuate = old.nevacuate;
+            o.evacuated = old.evacuated;
             o.copy_bits_from(old);
             new.old = Some(o);
         }

@@ -20,10 +20,7 @@ struct ByBucketHasher(u64);
 impl Hasher for ByBucketHasher {
     fn finish(&self) -> u64 {
         let k = self.0;
-        let mut z = k.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        ((z ^ (z >> 31)) & !0xffff) | (k & 0xffff)
+        (crate::testing::splitmix64(k) & !0xffff) | (k & 0xffff)
     }
     fn write(&mut self, bytes: &[u8]) {
         for &b in bytes {

@@ -10,11 +10,10 @@
 
 use core::hash::BuildHasher;
 use core::mem;
+use std::format;
 use std::vec::Vec;
 
-use proptest::test_runner::{Config, RngAlgorithm, TestRunner};
-
-use super::strategy::{ops, Mix};
+use super::strategy::{observe_cases, ops, Mix};
 use super::{run, Colliding, Fixed, Ledger, Tracked, TrackedCodec};
 use crate::hash_map::Entry;
 use crate::HashMap;
@@ -289,18 +288,15 @@ fn resizing_calls_drop_nothing() {
 /// and nothing after the map is dropped.
 #[test]
 fn random_ops_leave_no_leak_and_no_double_drop() {
-    let config =
-        Config { cases: 64, failure_persistence: None, rng_algorithm: RngAlgorithm::XorShift, ..Config::default() };
     let strategy = (0..3u32, ops(Mix::GROW, 50..250));
-    TestRunner::new(config)
-        .run(&strategy, |(bits, ops)| {
-            let l = Ledger::new();
-            let mut m: Map<Colliding> = HashMap::with_hasher(Colliding { bucket_bits: [1, 3, 56][bits as usize] });
-            run(&ops, &mut m, &TrackedCodec(l));
-            l.assert(2 * m.len());
-            drop(m);
-            l.assert(0);
-            Ok(())
-        })
-        .unwrap();
+    let test = |(bits, ops): (u32, Vec<_>)| {
+        let l = Ledger::new();
+        let mut m: Map<Colliding> = HashMap::with_hasher(Colliding { bucket_bits: [1, 3, 56][bits as usize] });
+        let observed = run(&ops, &mut m, &TrackedCodec(l));
+        l.assert(2 * m.len());
+        drop(m);
+        l.assert(0);
+        observed
+    };
+    observe_cases(strategy, 64, None, test, |input| format!("{input:?}"));
 }

@@ -7,17 +7,15 @@
 //! states fails loudly instead of testing nothing;
 //! [`observes_every_interesting_state`] pins the full set with a fixed seed.
 
-use core::cell::RefCell;
 use core::hash::BuildHasher;
 use std::format;
 use std::string::String;
 use std::vec::Vec;
 
 use proptest::prelude::*;
-use proptest::test_runner::{Config, RngAlgorithm, RngSeed, TestError, TestRunner};
 
-use super::strategy::{fifo, ops, Mix};
-use super::{run, Colliding, Fixed, Observed, Op, Plain, SameTop, Weak};
+use super::strategy::{any_colliding, any_fixed, any_same_top, any_weak, fifo, observe_cases, ops, Mix};
+use super::{run, Fixed, Observed, Op, Plain};
 use crate::HashMap;
 
 /// How a run's map is built.
@@ -46,48 +44,18 @@ where
     H: Strategy<Value = S>,
     O: Strategy<Value = Vec<Op>>,
 {
-    // XorShift: the default ChaCha generator, unoptimised in a debug build,
-    // would take most of the test's time.
-    let mut config =
-        Config { cases, failure_persistence: None, rng_algorithm: RngAlgorithm::XorShift, ..Config::default() };
-    if let Some(seed) = seed {
-        config.rng_seed = RngSeed::Fixed(seed);
-    }
-    let total = RefCell::new(Observed::default());
-    let result = TestRunner::new(config).run(&(hasher, start(), ops), |(s, start, ops)| {
-        let mut map = make(start, s);
-        let obs = run(&ops, &mut map, &Plain);
-        total.borrow_mut().merge(&obs);
-        Ok(())
-    });
-    match result {
-        Ok(()) => total.into_inner(),
-        Err(TestError::Fail(why, (s, start, ops))) => {
-            panic!("model test failed: {why}\nhasher {s:?}, start {start:?}\nops ({}): {}", ops.len(), list(&ops))
-        }
-        Err(e) => panic!("{e}"),
-    }
+    observe_cases(
+        (hasher, start(), ops),
+        cases,
+        seed,
+        |(s, start, ops)| run(&ops, &mut make(start, s), &Plain),
+        |(s, start, ops)| format!("hasher {s:?}, start {start:?}\nops ({}): {}", ops.len(), list(ops)),
+    )
 }
 
 /// One operation per line, for copying into a regression test.
 fn list(ops: &[Op]) -> String {
     ops.iter().map(|o| format!("\n    Op::{o:?},")).collect()
-}
-
-fn any_colliding() -> impl Strategy<Value = Colliding> {
-    (0..4u32).prop_map(|bucket_bits| Colliding { bucket_bits })
-}
-
-fn any_same_top() -> impl Strategy<Value = SameTop> {
-    prop_oneof![0..4u32, Just(56)].prop_map(|bucket_bits| SameTop { bucket_bits })
-}
-
-fn any_weak() -> impl Strategy<Value = Weak> {
-    prop_oneof![any_colliding().prop_map(Weak::Colliding), any_same_top().prop_map(Weak::SameTop)]
-}
-
-fn any_fixed() -> impl Strategy<Value = Fixed> {
-    any::<u64>().prop_map(Fixed)
 }
 
 /// FIFO windows just under the capacity of 4 and 8 buckets (26 and 52),
@@ -164,7 +132,7 @@ fn observes_every_interesting_state() {
     assert!(o.ops_while_same_size >= 20, "ops during same-size growth: {o:?}");
     assert!(o.ops_with_overflow > o.ops / 10 && o.max_overflow >= 8, "overflow buckets: {o:?}");
     assert!(o.max_len > 150, "{o:?}");
-    assert!(o.ops_with_pending > 0, "resizes queued behind another: {o:?}");
+    assert!(o.ops_with_queued_resize > 0, "resizes queued behind another: {o:?}");
 }
 
 /// The runner itself catches a wrong answer: a map whose model disagrees

@@ -1,5 +1,6 @@
-//! proptest strategies for [`Op`] sequences (test builds only: proptest is a
-//! dev-dependency).
+//! proptest strategies for [`Op`] and [`SetOp`] sequences and for the test
+//! hashers, and [`observe_cases`], the one way the model tests run them
+//! (test builds only: proptest is a dev-dependency).
 //!
 //! An operation is drawn as a tuple of plain numbers and then built by a
 //! table lookup, not with `prop_oneof!`/`Union`: a union of forty options
@@ -8,11 +9,15 @@
 //! The pick shrinks towards the start of the table, so shrunk sequences are
 //! made of inserts where possible.
 
+use core::cell::RefCell;
+use core::fmt::Debug;
+use std::string::String;
 use std::vec::Vec;
 
 use proptest::prelude::*;
+use proptest::test_runner::{Config, RngAlgorithm, RngSeed, TestError, TestRunner};
 
-use super::{Key, Op, Val};
+use super::{CapacityOp, Colliding, Fixed, Key, Observed, Op, SameTop, SetOp, SetOperator, Val, Weak};
 
 /// The mix of operations a sequence draws from.
 #[derive(Clone, Copy, Debug)]
@@ -56,9 +61,16 @@ struct Args {
     n: u16,
 }
 
-type Make = fn(&Args) -> Op;
+/// Builds an operation from the raw numbers.
+type Make<T> = fn(&Args) -> T;
 
-const INSERTS: &[(u32, Make)] = &[
+/// The elements of an `extend`: `take % 24` keys from `k` with stride
+/// `k2 | 1`, values from `v`.
+fn run_of(x: &Args) -> Vec<(Key, Val)> {
+    (0..x.take as Key % 24).map(|i| (x.k.wrapping_add(i.wrapping_mul(x.k2 | 1)), x.v.wrapping_add(i as Val))).collect()
+}
+
+const INSERTS: &[(u32, Make<Op>)] = &[
     (12, |x| Op::Insert(x.k, x.v)),
     (2, |x| Op::OrInsert(x.k, x.v)),
     (1, |x| Op::OrInsertWithKey(x.k)),
@@ -66,17 +78,13 @@ const INSERTS: &[(u32, Make)] = &[
     (1, |x| Op::OrDefault(x.k)),
     (1, |x| Op::InsertEntry(x.k, x.v)),
     (2, |x| Op::TryInsert(x.k, x.v)),
-    (1, |x| {
-        let pairs =
-            (0..x.take as Key % 24).map(|i| (x.k.wrapping_add(i.wrapping_mul(x.k2 | 1)), x.v.wrapping_add(i as Val)));
-        Op::Extend(pairs.collect())
-    }),
+    (1, |x| Op::Extend(run_of(x))),
 ];
 
-const REMOVES: &[(u32, Make)] =
+const REMOVES: &[(u32, Make<Op>)] =
     &[(6, |x| Op::Remove(x.k)), (2, |x| Op::RemoveEntry(x.k)), (2, |x| Op::EntryRemove(x.k))];
 
-const OTHERS: &[(u32, Make)] = &[
+const OTHERS: &[(u32, Make<Op>)] = &[
     (8, |x| Op::Get(x.k)),
     (2, |x| Op::GetMut(x.k, x.v)),
     (2, |x| Op::GetKeyValue(x.k)),
@@ -86,36 +94,77 @@ const OTHERS: &[(u32, Make)] = &[
     (1, |x| Op::GetDisjointMut(x.k, x.k2, x.v)),
     (1, |x| Op::Retain { modulus: x.a % 7 + 1, rem: x.b % 8 }),
     (1, |x| Op::ExtractIf { modulus: x.a % 7 + 1, rem: x.b % 8, take: x.take }),
-    (2, |x| Op::Evacuate(x.a % 4)),
+    (2, |x| Op::Capacity(CapacityOp::Evacuate(x.a % 4))),
     (1, |_| Op::EvacuateFor),
     (1, |x| Op::AutoShrink(x.flag)),
-    (1, |_| Op::FinishResize),
+    (1, |_| Op::Capacity(CapacityOp::FinishResize)),
     (1, |x| Op::Clone { replace: x.flag }),
     (1, |x| Op::CloneFrom { replace: x.flag }),
     (1, |_| Op::Iterate),
     (1, |x| Op::IntoIter { take: x.take }),
 ];
 
-const RESETS: &[(u32, Make)] = &[
+const RESETS: &[(u32, Make<Op>)] = &[
     (1, |x| Op::Drain { take: x.take }),
     (1, |_| Op::Clear),
-    (1, |x| Op::Reserve(x.n)),
-    (1, |x| {
-        Op::TryReserve(match x.a % 4 {
-            0 => usize::MAX,
-            1 => (1 << 62) + x.n as usize,
-            _ => x.n as usize,
-        })
-    }),
-    (1, |x| Op::ShrinkTo(x.n)),
-    (1, |_| Op::ShrinkToFit),
+    (1, |x| Op::Capacity(CapacityOp::Reserve(x.n))),
+    (1, |x| Op::Capacity(CapacityOp::TryReserve(try_reserve_size(x)))),
+    (1, |x| Op::Capacity(CapacityOp::ShrinkTo(x.n))),
+    (1, |_| Op::Capacity(CapacityOp::ShrinkToFit)),
 ];
 
-/// The cumulative weight table for `mix`: each group gets its share.
-fn table(mix: Mix) -> Vec<(u32, Make)> {
+/// `try_reserve` sizes: small, or hopeless (`>= 2^62`), so that std agrees.
+fn try_reserve_size(x: &Args) -> usize {
+    match x.a % 4 {
+        0 => usize::MAX,
+        1 => (1 << 62) + x.n as usize,
+        _ => x.n as usize,
+    }
+}
+
+const SET_INSERTS: &[(u32, Make<SetOp>)] = &[
+    (12, |x| SetOp::Insert(x.k, x.v)),
+    (3, |x| SetOp::Replace(x.k, x.v)),
+    (2, |x| SetOp::GetOrInsert(x.k, x.v)),
+    (2, |x| SetOp::GetOrInsertWith(x.k, x.v)),
+    (1, |x| SetOp::Extend { elems: run_of(x), borrowed: x.flag }),
+];
+
+const SET_REMOVES: &[(u32, Make<SetOp>)] = &[(6, |x| SetOp::Remove(x.k)), (3, |x| SetOp::Take(x.k))];
+
+const SET_OTHERS: &[(u32, Make<SetOp>)] = &[
+    (6, |x| SetOp::Contains(x.k)),
+    (6, |x| SetOp::Get(x.k)),
+    (1, |x| SetOp::Retain { modulus: x.a % 7 + 1, rem: x.b % 8 }),
+    (1, |x| SetOp::ExtractIf { modulus: x.a % 7 + 1, rem: x.b % 8, take: x.take }),
+    (2, |x| SetOp::Capacity(CapacityOp::Evacuate(x.a % 4))),
+    (1, |_| SetOp::Capacity(CapacityOp::FinishResize)),
+    (1, |x| SetOp::Clone { replace: x.flag }),
+    (1, |x| SetOp::CloneFrom { replace: x.flag }),
+    (1, |_| SetOp::CloneIntoOther),
+    (2, |_| SetOp::SwapSets),
+    (1, |_| SetOp::Iterate),
+    (1, |x| SetOp::IntoIter { take: x.take }),
+    (2, |_| SetOp::Algebra),
+    (2, |x| SetOp::Operator([SetOperator::Or, SetOperator::And, SetOperator::Xor, SetOperator::Sub][x.a as usize % 4])),
+];
+
+const SET_RESETS: &[(u32, Make<SetOp>)] = &[
+    (1, |x| SetOp::Drain { take: x.take }),
+    (1, |_| SetOp::Clear),
+    (1, |x| SetOp::Capacity(CapacityOp::Reserve(x.n))),
+    (1, |x| SetOp::Capacity(CapacityOp::TryReserve(try_reserve_size(x)))),
+    (1, |x| SetOp::Capacity(CapacityOp::ShrinkTo(x.n))),
+    (1, |_| SetOp::Capacity(CapacityOp::ShrinkToFit)),
+];
+
+/// The cumulative weight table for `mix` over the four groups of one
+/// operation type (inserts, removes, others, resets): each group gets its
+/// share.
+fn table<T>(mix: Mix, groups: [&[(u32, Make<T>)]; 4]) -> Vec<(u32, Make<T>)> {
     let mut out = Vec::new();
     let mut acc = 0;
-    for (group, weight) in [(INSERTS, mix.insert), (REMOVES, mix.remove), (OTHERS, mix.other), (RESETS, mix.reset)] {
+    for (group, weight) in groups.into_iter().zip([mix.insert, mix.remove, mix.other, mix.reset]) {
         let total: u32 = group.iter().map(|g| g.0).sum();
         for &(w, make) in group {
             acc += (w * weight * 100 / total).max(1);
@@ -133,9 +182,8 @@ fn val() -> impl Strategy<Value = Val> {
     (any::<bool>(), 0..100 as Val, any::<Val>()).prop_map(|(small, a, b)| if small { a } else { b })
 }
 
-/// One operation.
-pub(crate) fn op(mix: Mix) -> impl Strategy<Value = Op> {
-    let table = table(mix);
+/// One operation drawn from `table`.
+fn pick<T: Clone + core::fmt::Debug>(mix: Mix, table: Vec<(u32, Make<T>)>) -> impl Strategy<Value = T> {
     let total = table.last().expect("a non-empty table").0;
     let args = (key(mix.keys), key(mix.keys), val(), any::<u8>(), any::<u8>(), any::<u8>(), any::<bool>(), 0..300u16);
     (0..total, args).prop_map(move |(pick, (k, k2, v, a, b, take, flag, n))| {
@@ -144,7 +192,22 @@ pub(crate) fn op(mix: Mix) -> impl Strategy<Value = Op> {
     })
 }
 
-/// A sequence of operations.
+/// One map operation.
+pub(crate) fn op(mix: Mix) -> impl Strategy<Value = Op> {
+    pick(mix, table(mix, [INSERTS, REMOVES, OTHERS, RESETS]))
+}
+
+/// One set operation.
+pub(crate) fn set_op(mix: Mix) -> impl Strategy<Value = SetOp> {
+    pick(mix, table(mix, [SET_INSERTS, SET_REMOVES, SET_OTHERS, SET_RESETS]))
+}
+
+/// A sequence of set operations.
+pub(crate) fn set_ops(mix: Mix, len: core::ops::Range<usize>) -> impl Strategy<Value = Vec<SetOp>> {
+    prop::collection::vec(set_op(mix), len)
+}
+
+/// A sequence of map operations.
 pub(crate) fn ops(mix: Mix, len: core::ops::Range<usize>) -> impl Strategy<Value = Vec<Op>> {
     prop::collection::vec(op(mix), len)
 }
@@ -171,13 +234,32 @@ pub(crate) fn fifo(
     window: core::ops::Range<usize>,
     steps: core::ops::Range<usize>,
 ) -> impl Strategy<Value = Vec<Op>> {
-    let step = (val(), op(mix), 0..3u8);
-    (window, prop::collection::vec(step, steps)).prop_map(|(window, steps)| {
+    fifo_of(op(mix), Op::Insert, Op::Remove, window, steps)
+}
+
+/// [`fifo`] for the set runner, with `set_op(mix)` mixed in.
+pub(crate) fn set_fifo(
+    mix: Mix,
+    window: core::ops::Range<usize>,
+    steps: core::ops::Range<usize>,
+) -> impl Strategy<Value = Vec<SetOp>> {
+    fifo_of(set_op(mix), SetOp::Insert, SetOp::Remove, window, steps)
+}
+
+fn fifo_of<T: Clone + core::fmt::Debug>(
+    extra: impl Strategy<Value = T>,
+    insert: fn(Key, Val) -> T,
+    remove: fn(Key) -> T,
+    window: core::ops::Range<usize>,
+    steps: core::ops::Range<usize>,
+) -> impl Strategy<Value = Vec<T>> {
+    let step = (val(), extra, 0..3u8);
+    (window, prop::collection::vec(step, steps)).prop_map(move |(window, steps)| {
         let mut out = Vec::with_capacity(steps.len() * 3);
         for (t, (v, extra, dice)) in steps.into_iter().enumerate() {
-            out.push(Op::Insert(fifo_key(t), v));
+            out.push(insert(fifo_key(t), v));
             if t >= window {
-                out.push(Op::Remove(fifo_key(t - window)));
+                out.push(remove(fifo_key(t - window)));
             }
             if dice == 0 {
                 out.push(extra);
@@ -185,4 +267,55 @@ pub(crate) fn fifo(
         }
         out
     })
+}
+
+/// [`Fixed`] with any seed.
+pub(crate) fn any_fixed() -> impl Strategy<Value = Fixed> {
+    any::<u64>().prop_map(Fixed)
+}
+
+/// [`Colliding`] with 0 to 3 bucket bits.
+pub(crate) fn any_colliding() -> impl Strategy<Value = Colliding> {
+    (0..4u32).prop_map(|bucket_bits| Colliding { bucket_bits })
+}
+
+/// [`SameTop`] with 0 to 3 bucket bits, or 56 (one tophash, chains as
+/// foldhash spreads them).
+pub(crate) fn any_same_top() -> impl Strategy<Value = SameTop> {
+    prop_oneof![0..4u32, Just(56)].prop_map(|bucket_bits| SameTop { bucket_bits })
+}
+
+/// Either weak hasher.
+pub(crate) fn any_weak() -> impl Strategy<Value = Weak> {
+    prop_oneof![any_colliding().prop_map(Weak::Colliding), any_same_top().prop_map(Weak::SameTop)]
+}
+
+/// Runs `cases` random cases of `strategy` through `test` (from a fixed
+/// `seed` if given) and returns what they observed together; on a failure,
+/// panics with the shrunk input as `describe` writes it (operation lists
+/// one per line, for pasting into a regression test).
+pub(crate) fn observe_cases<T: Debug>(
+    strategy: impl Strategy<Value = T>,
+    cases: u32,
+    seed: Option<u64>,
+    test: impl Fn(T) -> Observed,
+    describe: impl Fn(&T) -> String,
+) -> Observed {
+    // XorShift: the default ChaCha generator, unoptimised in a debug build,
+    // would take most of the test's time.
+    let mut config =
+        Config { cases, failure_persistence: None, rng_algorithm: RngAlgorithm::XorShift, ..Config::default() };
+    if let Some(seed) = seed {
+        config.rng_seed = RngSeed::Fixed(seed);
+    }
+    let total = RefCell::new(Observed::default());
+    let result = TestRunner::new(config).run(&strategy, |input| {
+        total.borrow_mut().merge(&test(input));
+        Ok(())
+    });
+    match result {
+        Ok(()) => total.into_inner(),
+        Err(TestError::Fail(why, input)) => panic!("model test failed: {why}\n{}", describe(&input)),
+        Err(e) => panic!("{e}"),
+    }
 }

@@ -1,6 +1,6 @@
 //! A key/value type that counts its clones and drops, and panic switches
-//! that make `Hash`, `Eq`, `Clone`, `Drop` or a `BuildHasher` panic at a
-//! chosen call.
+//! that make `Hash`, `Eq`, `Clone`, `Drop` (or, through `Panicky`, a
+//! `BuildHasher`) panic at a chosen call.
 //!
 //! The ledger is leaked (`&'static`), not reference counted: a double drop of
 //! a [`Tracked`] must be *counted*, and a reference-counted ledger would have
@@ -8,7 +8,7 @@
 
 use core::cell::{Cell, RefCell};
 use core::fmt;
-use core::hash::{BuildHasher, Hash, Hasher};
+use core::hash::{Hash, Hasher};
 use std::boxed::Box;
 use std::rc::Rc;
 use std::vec::Vec;
@@ -82,26 +82,6 @@ pub fn quiet_planned_panics() {
             }
         }));
     });
-}
-
-/// A `BuildHasher` wrapper whose `build_hasher` ticks a [`PanicSwitch`]: the
-/// map builds one hasher per key it hashes, so arming the switch at `n`
-/// makes the `n`-th hash computation panic.
-#[derive(Clone, Debug, Default)]
-pub struct Panicky<S> {
-    /// The hasher that does the work.
-    pub inner: S,
-    /// Shared by clones of this `Panicky` (and so by a map's clones).
-    pub switch: PanicSwitch,
-}
-
-impl<S: BuildHasher> BuildHasher for Panicky<S> {
-    type Hasher = S::Hasher;
-
-    fn build_hasher(&self) -> S::Hasher {
-        self.switch.tick("BuildHasher");
-        self.inner.build_hasher()
-    }
 }
 
 /// Counts the [`Tracked`] values created and dropped, and holds the panic
