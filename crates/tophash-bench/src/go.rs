@@ -76,12 +76,22 @@ impl Go {
 /// Finds Go: `explicit` if given (an error if it does not run), else
 /// [`DEBIAN_GO`], else `go` on `PATH`; `None` if neither is there.
 pub fn find(explicit: Option<&Path>) -> Result<Option<Go>> {
+    find_among(explicit, &default_places())
+}
+
+/// Where Go is looked for when no path is given: [`DEBIAN_GO`], then `go`
+/// on `PATH`.
+fn default_places() -> Vec<PathBuf> {
+    [Some(PathBuf::from(DEBIAN_GO)), which::which("go").ok()].into_iter().flatten().collect()
+}
+
+/// As [`find`], looking at `places` when no path is given.
+fn find_among(explicit: Option<&Path>, places: &[PathBuf]) -> Result<Option<Go>> {
     if let Some(p) = explicit {
         return Go::at(p).map(Some);
     }
-    let candidates = [Some(PathBuf::from(DEBIAN_GO)), which::which("go").ok()];
-    for p in candidates.into_iter().flatten().filter(|p| p.is_file()) {
-        if let Ok(go) = Go::at(&p) {
+    for p in places.iter().filter(|p| p.is_file()) {
+        if let Ok(go) = Go::at(p) {
             return Ok(Some(go));
         }
     }
@@ -94,10 +104,21 @@ pub fn find(explicit: Option<&Path>) -> Result<Option<Go>> {
 /// none was found, on stderr as `<tool>: …`. Errors when Go was asked for
 /// explicitly and none runs.
 pub fn resolve(tool: &str, wanted: bool, explicit: bool, path: Option<&Path>) -> Result<Option<Go>> {
+    resolve_among(tool, wanted, explicit, path, &default_places())
+}
+
+/// As [`resolve`], looking at `places` when no path is given.
+fn resolve_among(
+    tool: &str,
+    wanted: bool,
+    explicit: bool,
+    path: Option<&Path>,
+    places: &[PathBuf],
+) -> Result<Option<Go>> {
     if !wanted {
         return Ok(None);
     }
-    match find(path)? {
+    match find_among(path, places)? {
         Some(go) => {
             eprintln!("{tool}: Go: {} ({})", go.path.display(), go.version);
             if !go.is_1_19() {
@@ -140,5 +161,9 @@ mod tests {
         let e = resolve("t", true, true, Some(Path::new("/nonexistent/go"))).unwrap_err();
         assert!(format!("{e:#}").contains("cannot run /nonexistent/go"), "{e:#}");
         assert!(workspace_path("go/latency").join("main.go").is_file());
+        let nowhere = [PathBuf::from("/nonexistent/go")];
+        assert_eq!(resolve_among("t", true, false, None, &nowhere).unwrap(), None, "Rust maps only");
+        let e = resolve_among("t", true, true, None, &nowhere).unwrap_err().to_string();
+        assert!(e.starts_with("Go not found") && e.contains("--no-go"), "{e}");
     }
 }

@@ -120,6 +120,16 @@ pub fn markdown(w: &Workload, results: &[MapResult], failed: &[(MapKind, String)
     for (m, e) in failed {
         let _ = writeln!(s, "| {m} | failed: {} |||||||||||||| |", e.replace('|', "/"));
     }
+    s += &headline(results);
+    s += &slowest_inserts(results);
+    s
+}
+
+/// The headline: tophash's slowest and reproducible slowest insert against
+/// hashbrown's (empty if either did not run).
+fn headline(results: &[MapResult]) -> String {
+    let mut s = String::new();
+    let hb = results.iter().find(|r| r.map == MapKind::Hashbrown);
     let th = results.iter().find(|r| r.map == MapKind::Tophash);
     if let (Some(t), Some(h)) = (th, hb) {
         let line = |what: &str, tv: u64, hv: u64| {
@@ -138,6 +148,13 @@ pub fn markdown(w: &Workload, results: &[MapResult], failed: &[(MapKind, String)
             line("reproducible slowest insert", t.repro_max, h.repro_max),
         );
     }
+    s
+}
+
+/// Per map, the five slowest reproducible inserts with what the map did,
+/// and each run's maximum.
+fn slowest_inserts(results: &[MapResult]) -> String {
+    let mut s = String::new();
     let _ = writeln!(
         s,
         "\nSlowest reproducible inserts (index: min over runs, what the map did during it), and each run's max:\n"
