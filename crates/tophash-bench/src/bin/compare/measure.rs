@@ -110,29 +110,26 @@ impl Pass<'_> {
     }
 }
 
-/// Runs the selected maps on one key set.
+/// Runs the selected maps on one key set, in table order.
 pub fn run_rust<K: Clone + Ord + Hash>(ks: &KeySet<K>, kind: KeyKind, cfg: &Config, res: &mut Results) -> Result<()> {
-    let on = |id: &str| cfg.maps.iter().any(|m| m == id);
-    if on("tophash") {
-        run_map::<K, Tophash<K>>(ks, kind, cfg, res)?;
-    }
-    if on("hashbrown") {
-        run_map::<K, Hashbrown<K>>(ks, kind, cfg, res)?;
-    }
-    if on("std_fold") {
-        run_map::<K, StdFold<K>>(ks, kind, cfg, res)?;
-    }
-    if on("std_sip") {
-        run_map::<K, StdSip<K>>(ks, kind, cfg, res)?;
-    }
-    if on("griddle") {
-        run_map::<K, Griddle<K>>(ks, kind, cfg, res)?;
-    }
-    if on("indexmap") {
-        run_map::<K, IndexMapFold<K>>(ks, kind, cfg, res)?;
-    }
-    if on("btreemap") {
-        run_map::<K, BTree<K>>(ks, kind, cfg, res)?;
+    run_if_selected::<K, Tophash<K>>(ks, kind, cfg, res)?;
+    run_if_selected::<K, Hashbrown<K>>(ks, kind, cfg, res)?;
+    run_if_selected::<K, StdFold<K>>(ks, kind, cfg, res)?;
+    run_if_selected::<K, StdSip<K>>(ks, kind, cfg, res)?;
+    run_if_selected::<K, Griddle<K>>(ks, kind, cfg, res)?;
+    run_if_selected::<K, IndexMapFold<K>>(ks, kind, cfg, res)?;
+    run_if_selected::<K, BTree<K>>(ks, kind, cfg, res)
+}
+
+/// [`run_map`] if `--maps` names `M`.
+fn run_if_selected<K: Clone, M: BenchMap<K>>(
+    ks: &KeySet<K>,
+    kind: KeyKind,
+    cfg: &Config,
+    res: &mut Results,
+) -> Result<()> {
+    if cfg.maps.iter().any(|m| m == M::ID) {
+        run_map::<K, M>(ks, kind, cfg, res)?;
     }
     Ok(())
 }
