@@ -1,7 +1,7 @@
 // Command compare runs tophash's comparison workloads on Go's runtime map
 // (built with Go 1.19: the classic bucketed map tophash is modelled on) and
 // prints one JSON object per line for the Rust runner
-// (crates/tophash-bench/src/bin/compare.rs), which builds and invokes it.
+// (crates/tophash-bench/src/bin/compare/), which builds and invokes it.
 //
 // Keys, orders, values, workloads and checksums follow the formulas
 // documented in crates/tophash-bench/src/keys.rs and work.rs; they are

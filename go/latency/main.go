@@ -1,10 +1,12 @@
 // Command latency is the Go side of the tophash latency harness: it inserts
 // the same keys, in the same order, into Go 1.19's runtime map as the Rust
-// harness (crates/tophash-bench/src/bin/latency.rs) does into each Rust map,
-// timing every insert on its own.
+// harness (crates/tophash-bench/src/latency/, the timing loop in timing.rs)
+// does into each Rust map, timing every insert on its own, and prints the
+// report that harness's child processes print (child.rs).
 //
-// It is normally spawned by that harness (see scripts/latency.sh), but runs
-// alone too:
+// The latency binary (crates/tophash-bench/src/bin/latency.rs) builds it
+// with the Go it finds and spawns it once per run (see scripts/latency.sh),
+// but it runs alone too:
 //
 //	go run . -keys u64 -n 1000000 -raw /tmp/go.bin
 //

@@ -42,15 +42,17 @@ pub const STRIDE_BASE: u64 = 2_654_435_761;
 
 /// The splitmix64 finaliser (a bijection on `u64`).
 #[inline]
-pub fn mix(mut z: u64) -> u64 {
+pub const fn mix(mut z: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     z ^ (z >> 31)
 }
 
-/// The `i`-th output of splitmix64 started at state 0.
+/// The `i`-th output of splitmix64 started at state 0: the one splitmix64 of
+/// the workspace (the bench binaries, the latency harness and the lab).
+/// Distinct `i` give distinct outputs. O(1).
 #[inline]
-pub fn splitmix64(i: u64) -> u64 {
+pub const fn splitmix64(i: u64) -> u64 {
     mix(i.wrapping_add(1).wrapping_mul(GAMMA))
 }
 

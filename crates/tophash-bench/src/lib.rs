@@ -1,10 +1,13 @@
-//! Shared pieces of the throughput benchmarks: deterministic key sets, one
-//! trait over every map under test, and the workloads themselves.
+//! The measuring side of tophash: the pieces of the throughput benchmarks
+//! (deterministic key sets, one trait over every map under test, the
+//! workloads), the per-insert latency harness, and what the binaries share.
 //!
-//! Both the Criterion benches (`benches/*.rs`) and the `compare` runner
-//! (`src/bin/compare.rs`) use these, and the Go program in `go/compare`
-//! re-implements [`keys`] with the same formulas, so every implementation
-//! sees the same keys in the same order and must produce the same checksums.
+//! The Criterion benches (`benches/*.rs`) and the `compare` runner
+//! (`src/bin/compare/`) use [`keys`], [`maps`] and [`work`], and the Go
+//! program in `go/compare` re-implements [`keys`] with the same formulas,
+//! so every implementation sees the same keys in the same order and must
+//! produce the same checksums. The `latency` binary and `tophash-lab
+//! latency` both run [`latency`].
 //!
 //! * [`keys`]: u64 keys (sequential and splitmix64-random) and String keys
 //!   from the Debian `wamerican` word list, plus the lookup permutation.
@@ -16,10 +19,17 @@
 //!   every binary of this crate and the lab.
 //! * [`outdir`]: output directories written whole or not at all, that
 //!   never delete or replace a file they did not write.
+//! * [`latency`]: the one per-insert latency harness: maps, clock, timing
+//!   loop, reproducible maximum, CSV and SVG.
+//! * [`go`]: finding Go 1.19 (or `go` on `PATH`) and building the Go side.
+//! * [`cli`]: clap's errors and the binaries' errors on one line.
 //! * [`runqueue`]: busy time (wall time minus the time the thread waited
 //!   for a CPU), the clock of both the runner and the Criterion benches.
 
+pub mod cli;
+pub mod go;
 pub mod keys;
+pub mod latency;
 pub mod maps;
 pub mod outdir;
 pub mod runqueue;

@@ -2,7 +2,7 @@
 //! insert takes while filling an empty map, for tophash, hashbrown, std,
 //! griddle and Go 1.19's runtime map.
 //!
-//! One command (builds everything, installs Go 1.19 if missing, runs):
+//! One command (builds everything, installs Go 1.19 if it can, runs):
 //!
 //! ```text
 //! scripts/latency.sh                 # u64 × 1M, u64 × 10M, String × 1M
@@ -11,20 +11,15 @@
 //! scripts/latency.sh --help          # every option
 //! ```
 //!
-//! Workloads: insert `key(i)` with value `i` for `i` in `0..n`, in order,
-//! into a map created empty with no size hint. `key(i) = splitmix64(i)`
-//! (the `i`-th output of SplitMix64 seeded with 0; see `keys.rs`); String
-//! keys are that number as 16 lowercase hex digits, built before timing.
-//! Every Rust map uses foldhash 0.2's fast `FixedState` with one fixed seed;
-//! Go's map uses its own hash (aeshash, per-map random seed), which Go does
-//! not let a program replace.
-//!
-//! Each map runs in a child process of its own (this binary re-executed as
-//! `latency child …`, or `go/latency`'s binary), which times every insert
-//! on its own with `quanta`'s raw TSC reads (Go: `runtime.nanotime`),
-//! reports the clock's own cost, its RSS before the first insert and its
-//! peak RSS (`VmHWM`) after the last, and leaves the latencies in a raw
-//! file. The parent then writes, under `--out` (default `target/latency/`):
+//! The harness is `tophash_bench::latency` (workloads, clock, timing loop,
+//! CSV and plot are described there). Each map runs `--runs` times in a
+//! child process of its own (this binary re-executed as `latency child …`,
+//! or `go/latency`'s binary, built here with the Go found: Debian's Go 1.19,
+//! else `go` on `PATH`), which leaves its latencies in a raw file and
+//! reports the clock's cost, its RSS before the first insert and its peak
+//! RSS (`VmHWM`) after the last. The parent then writes, under `--out`
+//! (default `target/latency/`, through `tophash_bench::outdir`: a directory
+//! it did not write is refused unless `--force`):
 //!
 //! * `results.md`: per workload a markdown table of p50, p99, p99.9,
 //!   p99.99, max, sum, peak RSS, Δ RSS and each ratio to hashbrown (the max
@@ -32,26 +27,26 @@
 //!   doing in each (growth started / finished, capacity change, and with
 //!   `--faults` the page faults taken). The same is printed to stdout.
 //! * `results.json`: the same numbers, machine-readable.
-//! * `csv/<map>-<keys>-<n>.csv`: the latencies (ns per insert index; above
-//!   1M inserts decimated to 1M windows that keep each window's max; see
-//!   `report.rs`).
+//! * `csv/<map>-<keys>-<n>.csv`: the latencies (see
+//!   `tophash_bench::latency::data`).
 //! * `latency-<keys>-<n>.svg`: latency against insert index, one panel per
 //!   map, log y (redrawn from the CSVs by `latency plot`).
-
-#[path = "../latency/mod.rs"]
-mod latency;
 
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command as Process, ExitCode, Stdio};
 use std::time::Instant;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, ensure, Context, Result};
+use clap::parser::ValueSource;
 use clap::{Args, Parser, Subcommand};
 
-use latency::child::{self, ChildReport, HASH_SEED};
-use latency::report::{self, MapResult};
-use latency::{plot, sys, KeyKind, MapKind, Workload};
+use tophash_bench::go::{self, workspace_path};
+use tophash_bench::latency::child::{self, ChildReport};
+use tophash_bench::latency::report::{self, MapResult};
+use tophash_bench::latency::runs::{self, RunSet, Stats};
+use tophash_bench::latency::{data, plot, sys, timing, KeyKind, MapKind, Workload, HASH_SEED};
+use tophash_bench::{cli, outdir, size};
 
 /// Counts allocations so that the children can say which slow inserts
 /// allocated or freed a large block (see `sys::CountingAlloc`).
@@ -61,6 +56,7 @@ static ALLOC: sys::CountingAlloc = sys::CountingAlloc;
 #[derive(Parser, Debug)]
 #[command(
     name = "latency",
+    version,
     about = "Per-insert latency of tophash, hashbrown, std, griddle and Go's map, filling an empty map",
     args_conflicts_with_subcommands = true
 )]
@@ -75,11 +71,14 @@ struct Cli {
 enum Cmd {
     /// Run the harness (also what runs when no subcommand is given).
     Run(RunArgs),
-    /// Redraw the SVGs from the CSV files under --out.
+    /// Redraw the SVGs from the CSV files under --out, in place.
     Plot {
         /// Directory holding csv/ (and receiving the SVGs).
         #[arg(long, default_value = "target/latency")]
         out: PathBuf,
+        /// Write into --out even if this tool did not write it.
+        #[arg(long)]
+        force: bool,
     },
     /// One map's workload (spawned by the harness).
     #[command(hide = true)]
@@ -88,7 +87,7 @@ enum Cmd {
         map: MapKind,
         #[arg(long)]
         keys: KeyKind,
-        #[arg(long, value_parser = parse_size)]
+        #[arg(long, value_parser = size::parser(1, MAX_SIZE))]
         n: u64,
         #[arg(long)]
         raw: PathBuf,
@@ -103,8 +102,8 @@ struct Sizes(Vec<u64>);
 
 #[derive(Args, Debug, Clone)]
 struct RunArgs {
-    /// u64-key workload sizes, comma-separated; k and M suffixes allowed
-    /// (10M = 10,000,000); `none` for no u64 workload.
+    /// u64-key workload sizes, comma-separated (1K, 10M, …); `none` for no
+    /// u64 workload.
     #[arg(long, default_value = "1M,10M", value_parser = parse_sizes)]
     sizes: Sizes,
     /// String-key workload sizes, as --sizes.
@@ -120,9 +119,16 @@ struct RunArgs {
     /// Output directory.
     #[arg(long, default_value = "target/latency")]
     out: PathBuf,
-    /// The Go harness binary (scripts/latency.sh builds it here).
-    #[arg(long, default_value = "target/latency/go-latency")]
-    go_bin: PathBuf,
+    /// Write into --out even if this tool did not write it (only adds and
+    /// replaces files of the same names).
+    #[arg(long)]
+    force: bool,
+    /// The Go toolchain that builds go/latency [default: /usr/lib/go-1.19/bin/go, else go on PATH].
+    #[arg(long, conflicts_with = "no_go")]
+    go: Option<PathBuf>,
+    /// Leave Go's map out.
+    #[arg(long)]
+    no_go: bool,
     /// Diagnostic: count minor page faults around each insert of the Rust
     /// maps (outside the timed region) and show them for the slowest ones.
     /// Makes the run several times longer.
@@ -131,7 +137,7 @@ struct RunArgs {
     /// Runs per map and workload, each in a fresh process (see "repro max"
     /// in the output).
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=100))]
-    repeat: u32,
+    runs: u32,
     /// Do not draw the SVGs.
     #[arg(long)]
     no_plot: bool,
@@ -143,59 +149,25 @@ struct RunArgs {
 const HUGE: u64 = 50_000_000;
 const MAX_SIZE: u64 = 1_000_000_000;
 
-fn parse_size(s: &str) -> Result<u64, String> {
-    let t = s.trim().replace('_', "");
-    let (digits, mul) = match t.char_indices().last() {
-        Some((i, 'k' | 'K')) => (&t[..i], 1_000),
-        Some((i, 'm' | 'M')) => (&t[..i], 1_000_000),
-        _ => (&t[..], 1),
-    };
-    let v: u64 = digits.parse().map_err(|_| format!("{s:?} is not a number of inserts (like 1000000, 10M, 500k)"))?;
-    let v = v.checked_mul(mul).filter(|&v| v <= MAX_SIZE).ok_or_else(|| format!("{s:?} is over {MAX_SIZE} inserts"))?;
-    if v == 0 {
-        return Err("a size must be at least 1".to_string());
-    }
-    Ok(v)
-}
-
 fn parse_sizes(s: &str) -> Result<Sizes, String> {
     if s.trim() == "none" {
         return Ok(Sizes(Vec::new()));
     }
-    let mut v = s.split(',').map(parse_size).collect::<Result<Vec<_>, _>>()?;
+    let mut v = s.split(',').map(|x| size::parse_size(x, 1, MAX_SIZE)).collect::<Result<Vec<_>, _>>()?;
     v.sort_unstable();
     v.dedup();
     Ok(Sizes(v))
 }
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
-        Ok(c) => c,
-        Err(e) => {
-            use clap::error::ErrorKind;
-            if matches!(
-                e.kind(),
-                ErrorKind::DisplayHelp
-                    | ErrorKind::DisplayVersion
-                    | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
-            ) {
-                let _ = e.print();
-                return ExitCode::SUCCESS;
-            }
-            let text = e.render().to_string();
-            let line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("invalid arguments").trim();
-            // Keep clap's list of accepted values on the same line.
-            match text.lines().map(str::trim).find(|l| l.starts_with("[possible values")) {
-                Some(values) => eprintln!("latency: {line} {values}"),
-                None => eprintln!("latency: {line}"),
-            }
-            return ExitCode::from(2);
-        }
+    let (cli, matches) = match cli::parse::<Cli>("latency") {
+        Ok(parsed) => parsed,
+        Err(code) => return code,
     };
     let result = match cli.command {
-        None => run(cli.run),
-        Some(Cmd::Run(args)) => run(args),
-        Some(Cmd::Plot { out }) => plot::plot_all(&out).map(|paths| {
+        None => run(cli.run, &matches),
+        Some(Cmd::Run(args)) => run(args, matches.subcommand_matches("run").unwrap_or(&matches)),
+        Some(Cmd::Plot { out, force }) => redraw(&out, force).map(|paths| {
             for p in paths {
                 println!("wrote {}", p.display());
             }
@@ -206,10 +178,7 @@ fn main() -> ExitCode {
     match result {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::FAILURE,
-        Err(e) => {
-            eprintln!("latency: error: {e:#}");
-            ExitCode::FAILURE
-        }
+        Err(e) => cli::fail("latency", &e),
     }
 }
 
@@ -223,35 +192,16 @@ fn bytes_needed(w: &Workload) -> u64 {
     w.n * per
 }
 
-/// Runs every selected map on every workload; `Ok(false)` if any child
-/// failed (the others still ran and were reported).
-fn run(args: RunArgs) -> Result<bool> {
+/// The workloads to run: the sizes asked for, less those that do not fit
+/// in the available memory (with a warning each).
+fn workloads(args: &RunArgs) -> Result<Vec<Workload>> {
     let mut sizes = args.sizes.0.clone();
     if args.huge && !sizes.contains(&HUGE) {
         sizes.push(HUGE);
     }
     let mut workloads: Vec<Workload> = sizes.iter().map(|&n| Workload { keys: KeyKind::U64, n }).collect();
     workloads.extend(args.string_sizes.0.iter().map(|&n| Workload { keys: KeyKind::String, n }));
-    if workloads.is_empty() {
-        bail!("nothing to run: --sizes and --string-sizes are both none");
-    }
-    let mut maps = Vec::new();
-    for m in &args.maps {
-        if !maps.contains(m) {
-            maps.push(*m);
-        }
-    }
-    if maps.is_empty() {
-        bail!("--maps is empty");
-    }
-    if maps.contains(&MapKind::Go) && !args.go_bin.is_file() {
-        bail!(
-            "Go harness binary {} not found: build it with scripts/latency.sh (or `go build -o {} .` in go/latency), \
-             or leave go out of --maps",
-            args.go_bin.display(),
-            args.go_bin.display()
-        );
-    }
+    ensure!(!workloads.is_empty(), "nothing to run: --sizes and --string-sizes are both none");
     if let Some(avail) = sys::mem_available_kib() {
         workloads.retain(|w| {
             let need = bytes_needed(w);
@@ -266,31 +216,75 @@ fn run(args: RunArgs) -> Result<bool> {
             }
             ok
         });
-        if workloads.is_empty() {
-            bail!("no workload fits in the available memory");
+        ensure!(!workloads.is_empty(), "no workload fits in the available memory");
+    }
+    Ok(workloads)
+}
+
+/// What every child of one run shares.
+struct Plan<'a> {
+    args: &'a RunArgs,
+    /// This executable, for the Rust children.
+    exe: PathBuf,
+    /// go/latency's binary, if Go runs.
+    go_bin: Option<PathBuf>,
+}
+
+/// Runs every selected map on every workload; `Ok(false)` if any child
+/// failed (the others still ran and were reported).
+fn run(args: RunArgs, matches: &clap::ArgMatches) -> Result<bool> {
+    let workloads = workloads(&args)?;
+    let mut maps = Vec::new();
+    for m in &args.maps {
+        if !maps.contains(m) {
+            maps.push(*m);
         }
     }
+    let wants_go = maps.contains(&MapKind::Go) && !args.no_go;
+    let named_go = matches.value_source("maps") == Some(ValueSource::CommandLine) && maps.contains(&MapKind::Go);
+    let go = go::resolve("latency", wants_go, named_go || args.go.is_some(), args.go.as_deref())?;
+    let go_bin = match &go {
+        Some(g) => {
+            let bin = workspace_path("target/go-build/go-latency");
+            g.build(&workspace_path("go/latency"), &bin)?;
+            Some(bin)
+        }
+        None => None,
+    };
+    maps.retain(|m| *m != MapKind::Go || go_bin.is_some());
+    ensure!(!maps.is_empty(), "no map to run");
+    let plan = Plan { args: &args, exe: std::env::current_exe().context("finding this executable")?, go_bin };
+    let built = outdir::build(&args.out, args.force, |dir| run_all(&plan, dir, &workloads, &maps))?;
+    let (md, all_ok) = built.value;
+    print!("{md}");
     let csv_dir = args.out.join("csv");
-    let raw_dir = args.out.join("raw");
-    for d in [&csv_dir, &raw_dir] {
-        fs::create_dir_all(d).with_context(|| format!("creating {}", d.display()))?;
+    let csvs = built.files.iter().filter(|f| f.starts_with(&csv_dir)).count();
+    println!("\nwrote {csvs} CSV file(s) in {}", csv_dir.display());
+    for f in built.files.iter().filter(|f| !f.starts_with(&csv_dir)) {
+        println!("wrote {}", f.display());
     }
-    let exe = std::env::current_exe().context("finding this executable")?;
+    Ok(all_ok)
+}
 
+/// One workload's results: the maps that ran and the ones that failed.
+type Section = (Workload, Vec<MapResult>, Vec<(MapKind, String)>);
+
+/// Runs everything into `dir`; returns the markdown and whether every
+/// child succeeded.
+fn run_all(plan: &Plan<'_>, dir: &Path, workloads: &[Workload], maps: &[MapKind]) -> Result<(String, bool)> {
+    let raw_dir = dir.join("raw");
+    fs::create_dir_all(&raw_dir).with_context(|| format!("creating {}", raw_dir.display()))?;
     let total = workloads.len() * maps.len();
-    eprintln!("latency: {total} map × workload pairs, {} run(s) each, output in {}", args.repeat, args.out.display());
-    let mut step = 0;
-    let mut sections = Vec::new();
-    let mut all_ok = true;
+    eprintln!("latency: {total} map × workload pairs, {} run(s) each", plan.args.runs);
+    let (mut step, mut all_ok, mut sections) = (0, true, Vec::new());
     let started = Instant::now();
-    for w in &workloads {
-        let mut results = Vec::new();
-        let mut failed = Vec::new();
-        for &m in &maps {
+    for w in workloads {
+        let (mut results, mut failed) = (Vec::new(), Vec::new());
+        for &m in maps {
             step += 1;
             eprint!("[{step}/{total}] {} · {m} … ", w.label());
             let t = Instant::now();
-            match run_map(&exe, &args, &raw_dir, &csv_dir, w, m) {
+            match run_map(plan, dir, w, m) {
                 Ok(r) => {
                     let maxes: Vec<String> = r.run_max.iter().map(|&x| report::fmt_ns(x as f64)).collect();
                     eprintln!(
@@ -312,95 +306,117 @@ fn run(args: RunArgs) -> Result<bool> {
         sections.push((*w, results, failed));
     }
     eprintln!("all runs took {:.0} s", started.elapsed().as_secs_f64());
-    if !args.keep_raw {
+    if !plan.args.keep_raw {
         let _ = fs::remove_dir(&raw_dir);
     }
-
     let md = render_markdown(&sections);
-    print!("{md}");
-    let md_path = args.out.join("results.md");
-    fs::write(&md_path, &md).with_context(|| format!("writing {}", md_path.display()))?;
+    fs::write(dir.join("results.md"), &md).context("writing results.md")?;
     let json: Vec<_> =
         sections.iter().map(|(w, r, f)| serde_json::json!({ "workload": w, "results": r, "failed": f })).collect();
-    let json_path = args.out.join("results.json");
-    fs::write(&json_path, serde_json::to_string_pretty(&json)?)
-        .with_context(|| format!("writing {}", json_path.display()))?;
-    println!("\nwrote {} and {}; CSVs in {}", md_path.display(), json_path.display(), csv_dir.display());
-    if !args.no_plot {
-        for p in plot::plot_all(&args.out)? {
-            println!("wrote {}", p.display());
+    fs::write(dir.join("results.json"), serde_json::to_string_pretty(&json)?).context("writing results.json")?;
+    if !plan.args.no_plot && sections.iter().any(|s| !s.1.is_empty()) {
+        plot::plot_all(dir, dir, &label)?;
+    }
+    Ok((md, all_ok))
+}
+
+/// A map's caption in the plots.
+fn label(name: &str) -> String {
+    MapKind::from_name(name).map_or_else(|| name.to_owned(), |m| m.label().to_owned())
+}
+
+/// Redraws the SVGs of `out` from its CSVs: the files of the run that wrote
+/// `out` are carried over (hard links, or copies) and the SVGs drawn anew,
+/// all through `outdir`, so a failure leaves `out` as it was.
+fn redraw(out: &Path, force: bool) -> Result<Vec<PathBuf>> {
+    let redrawn: Vec<PathBuf> =
+        data::find_csvs(out)?.keys().map(|w| PathBuf::from(format!("latency-{}.svg", w.stem()))).collect();
+    outdir::build(out, force, |staging| {
+        carry_over(out, staging, &redrawn)?;
+        plot::plot_all(out, staging, &label)?;
+        Ok(())
+    })?;
+    Ok(redrawn.iter().map(|r| out.join(r)).collect())
+}
+
+/// Links (or copies) into `staging` every file the manifest of `out`
+/// lists, except `skip`.
+fn carry_over(out: &Path, staging: &Path, skip: &[PathBuf]) -> Result<()> {
+    let Ok(list) = fs::read_to_string(out.join(outdir::MANIFEST)) else { return Ok(()) };
+    for rel in list.lines().map(PathBuf::from).filter(|r| !r.as_os_str().is_empty() && !skip.contains(r)) {
+        let (from, to) = (out.join(&rel), staging.join(&rel));
+        if !from.is_file() {
+            continue;
+        }
+        if let Some(d) = to.parent() {
+            fs::create_dir_all(d).with_context(|| format!("creating {}", d.display()))?;
+        }
+        if fs::hard_link(&from, &to).is_err() {
+            fs::copy(&from, &to).with_context(|| format!("copying {}", from.display()))?;
         }
     }
-    Ok(all_ok)
+    Ok(())
 }
 
 /// Spawns one child and reads back its report and raw latencies.
-fn spawn_child(exe: &Path, args: &RunArgs, raw: &Path, w: &Workload, m: MapKind) -> Result<(ChildReport, Vec<u64>)> {
+fn spawn_child(plan: &Plan<'_>, raw: &Path, w: &Workload, m: MapKind) -> Result<(ChildReport, Vec<u64>)> {
     let n = w.n.to_string();
-    let mut cmd = if m == MapKind::Go {
-        let mut c = Process::new(&args.go_bin);
-        c.args(["-keys", w.keys.name(), "-n", &n, "-raw"]).arg(raw);
-        c
-    } else {
-        let mut c = Process::new(exe);
-        c.args(["child", "--map", m.name(), "--keys", w.keys.name(), "--n", &n, "--raw"]).arg(raw);
-        if args.faults {
-            c.arg("--faults");
+    let mut cmd = match (m, &plan.go_bin) {
+        (MapKind::Go, Some(bin)) => {
+            let mut c = Process::new(bin);
+            c.args(["-keys", w.keys.name(), "-n", &n, "-raw"]).arg(raw);
+            c
         }
-        c
+        (MapKind::Go, None) => bail!("Go's map without a Go binary"),
+        _ => {
+            let mut c = Process::new(&plan.exe);
+            c.args(["child", "--map", m.name(), "--keys", w.keys.name(), "--n", &n, "--raw"]).arg(raw);
+            if plan.args.faults {
+                c.arg("--faults");
+            }
+            c
+        }
     };
     let out = cmd
         .stdin(Stdio::null())
         .stderr(Stdio::inherit())
         .output()
         .with_context(|| format!("starting {:?}", cmd.get_program()))?;
-    if !out.status.success() {
-        bail!("child exited with {}", out.status);
-    }
+    ensure!(out.status.success(), "child exited with {}", out.status);
     let stdout = String::from_utf8_lossy(&out.stdout);
     let line = stdout.lines().rev().find(|l| !l.trim().is_empty()).context("child printed no report")?;
     let child: ChildReport = serde_json::from_str(line).with_context(|| format!("child's report {line:?}"))?;
-    if child.map != m || child.keys != w.keys || child.n != w.n {
-        bail!(
-            "child reported {} {} × {}, expected {m} {} × {}",
-            child.map,
-            child.keys.name(),
-            child.n,
-            w.keys.name(),
-            w.n
-        );
-    }
-    let samples = report::read_raw(raw, w.n)?;
-    if !args.keep_raw {
+    ensure!(
+        child.map == m && child.keys == w.keys && child.n == w.n,
+        "child reported {} {} × {}, expected {m} {} × {}",
+        child.map,
+        child.keys.name(),
+        child.n,
+        w.keys.name(),
+        w.n
+    );
+    let samples = child::read_raw(raw, w.n)?;
+    if !plan.args.keep_raw {
         let _ = fs::remove_file(raw);
     }
     Ok((child, samples))
 }
 
-/// Runs one map `--repeat` times on one workload; writes its CSV.
-fn run_map(exe: &Path, args: &RunArgs, raw_dir: &Path, csv_dir: &Path, w: &Workload, m: MapKind) -> Result<MapResult> {
-    let stem = format!("{m}-{}", w.stem());
+/// Runs one map `--runs` times on one workload; writes its CSV.
+fn run_map(plan: &Plan<'_>, dir: &Path, w: &Workload, m: MapKind) -> Result<MapResult> {
+    let mut set = RunSet::default();
     let mut children = Vec::new();
-    let mut stats = Vec::new();
-    let mut repro: Vec<u64> = Vec::new();
-    let mut last = Vec::new();
-    for r in 0..args.repeat {
-        let raw = raw_dir.join(format!("{stem}.run{r}.bin"));
-        let (child, samples) = spawn_child(exe, args, &raw, w, m)?;
-        if repro.is_empty() {
-            repro = samples.clone();
-        } else {
-            repro.iter_mut().zip(&samples).for_each(|(a, &b)| *a = (*a).min(b));
-        }
-        let mut sorted = samples.clone();
-        stats.push(report::stats(&mut sorted));
+    for r in 0..plan.args.runs {
+        let raw = dir.join("raw").join(format!("{m}-{}.run{r}.bin", w.stem()));
+        let (child, samples) = spawn_child(plan, &raw, w, m)?;
+        set.add(&samples);
         children.push(child);
-        last = samples;
     }
-    report::write_csv(&csv_dir.join(format!("{stem}.csv")), &last, &repro)?;
-    let slowest: Vec<(u64, u64, String)> =
-        report::slowest(&repro, 5).into_iter().map(|(i, ns)| (i, ns, note_for(&children, i))).collect();
-    let (repro_max_index, repro_max) = slowest.first().map(|s| (s.0, s.1)).unwrap_or((0, 0));
+    let n = usize::try_from(w.n).context("n does not fit in usize")?;
+    let phases = children.last().and_then(|c| timing::phases(c.initial_phase, &c.transitions, n));
+    data::write_csv(&data::csv_path(dir, m.name(), w), &set, phases.as_deref())?;
+    let slowest = runs::slowest(&set.fastest, 5).into_iter().map(|(i, ns)| (i, ns, note_for(&children, i))).collect();
+    let (repro_max_index, repro_max) = set.repro_max();
     let median = |f: fn(&ChildReport) -> u64| {
         let mut v: Vec<u64> = children.iter().map(f).collect();
         v.sort_unstable();
@@ -408,8 +424,8 @@ fn run_map(exe: &Path, args: &RunArgs, raw_dir: &Path, csv_dir: &Path, w: &Workl
     };
     Ok(MapResult {
         map: m,
-        stats: report::Stats::median_of(&stats),
-        run_max: stats.iter().map(|s| s.max).collect(),
+        stats: Stats::median_of(&set.per_run),
+        run_max: set.run_max(),
         repro_max,
         repro_max_index,
         peak_rss_kib: median(|c| c.peak_rss_kib),
@@ -433,7 +449,7 @@ fn note_for(children: &[ChildReport], i: u64) -> String {
     }
     // The last transition at or before `i` that left a resize running.
     let Some(c) = children.first() else { return String::new() };
-    let first_part = |e: &child::Event| e.note.split("; ").next().unwrap_or("").to_string();
+    let first_part = |e: &timing::Event| e.note.split("; ").next().unwrap_or("").to_string();
     let last = c
         .transitions
         .iter()
@@ -448,9 +464,6 @@ fn note_for(children: &[ChildReport], i: u64) -> String {
     }
 }
 
-/// One workload's results: the maps that ran and the ones that failed.
-type Section = (Workload, Vec<MapResult>, Vec<(MapKind, String)>);
-
 fn render_markdown(sections: &[Section]) -> String {
     let mut s = String::from("## Insert latency: tophash vs hashbrown, std, griddle, Go 1.19\n\n");
     let args: String = std::env::args().skip(1).map(|a| format!(" {a}")).collect();
@@ -463,7 +476,22 @@ fn render_markdown(sections: &[Section]) -> String {
         "- hasher: every Rust map (std too) uses `foldhash::fast::FixedState::with_seed({HASH_SEED:#x})`; Go uses \
          its runtime hash (cannot be replaced)\n"
     );
-    let children = sections.iter().flat_map(|(_, r, _)| r).flat_map(|r| &r.children);
+    s += &clock_lines(sections.iter().flat_map(|(_, r, _)| r).flat_map(|r| &r.children));
+    s += "- columns: percentiles by nearest rank over every insert of a run, then the median over the runs; \
+          max = median of the runs' slowest inserts; repro max = the slowest *reproducible* insert (per insert \
+          index the minimum over the runs, then the maximum: noise rarely hits one index in every run, the map's \
+          own work does); sum = total time inside insert; peak RSS = VmHWM of the map's own process; Δ RSS = peak \
+          minus RSS just before the first insert (keys and sample buffer excluded); `÷hb` = this map's value \
+          divided by hashbrown's (below 1 is faster)\n\n";
+    for (w, r, f) in sections {
+        s += &report::markdown(w, r, f);
+        s += "\n";
+    }
+    s
+}
+
+/// One line per clock the children used: its cost and resolution.
+fn clock_lines<'a>(children: impl Iterator<Item = &'a ChildReport>) -> String {
     let mut clocks: Vec<(String, Vec<&ChildReport>)> = Vec::new();
     for c in children {
         let name = if c.runtime.is_empty() {
@@ -476,6 +504,7 @@ fn render_markdown(sections: &[Section]) -> String {
             None => clocks.push((name, vec![c])),
         }
     }
+    let mut s = String::new();
     for (name, v) in &clocks {
         let range = |f: fn(&ChildReport) -> f64| {
             let lo = v.iter().map(|c| f(c)).fold(f64::INFINITY, f64::min);
@@ -494,16 +523,6 @@ fn render_markdown(sections: &[Section]) -> String {
             range(|c| c.clock_resolution_ns),
             v.len()
         );
-    }
-    s += "- columns: percentiles by nearest rank over every insert of a run, then the median over the runs; \
-          max = median of the runs' slowest inserts; repro max = the slowest *reproducible* insert (per insert \
-          index the minimum over the runs, then the maximum: noise rarely hits one index in every run, the map's \
-          own work does); sum = total time inside insert; peak RSS = VmHWM of the map's own process; Δ RSS = peak \
-          minus RSS just before the first insert (keys and sample buffer excluded); `÷hb` = this map's value \
-          divided by hashbrown's (below 1 is faster)\n\n";
-    for (w, r, f) in sections {
-        s += &report::markdown(w, r, f);
-        s += "\n";
     }
     s
 }
@@ -529,16 +548,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn sizes() {
-        assert_eq!(parse_size("10M"), Ok(10_000_000));
-        assert_eq!(parse_size("500k"), Ok(500_000));
-        assert_eq!(parse_size("1_000"), Ok(1000));
-        assert!(parse_size("0").is_err());
-        assert!(parse_size("ten").is_err());
-        assert!(parse_size("-5").is_err());
-        assert!(parse_size("2000M").is_err());
+    fn size_lists() {
         assert_eq!(parse_sizes("10M,1M,1M").unwrap().0, vec![1_000_000, 10_000_000]);
         assert!(parse_sizes("none").unwrap().0.is_empty());
         assert!(parse_sizes("1M,").is_err());
+        assert!(parse_sizes("2G").unwrap_err().contains("out of range"));
     }
 }
