@@ -1,5 +1,7 @@
-//! Bad input: every case exits non-zero with exactly one line on stderr and
-//! leaves no output directory behind.
+//! The command line end to end: bad input exits non-zero with exactly one
+//! line on stderr and leaves no output directory behind, and a directory
+//! the lab did not write is refused unless `--force` is given, which adds
+//! files and deletes none.
 
 use std::path::Path;
 use std::process::Command;
@@ -88,4 +90,55 @@ fn help_and_a_small_run_succeed() {
     for f in ["layout.csv", "sweep.csv", "bucket_bytes.svg", "cache_lines.svg"] {
         assert!(dir.join(f).exists(), "{f} missing");
     }
+}
+
+/// The names in `dir`, sorted.
+fn names(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> =
+        std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn a_users_directory_is_refused_without_force() {
+    let tmp = tempfile::tempdir().unwrap();
+    let docs = tmp.path().join("docs");
+    std::fs::create_dir(&docs).unwrap();
+    std::fs::write(docs.join("notes.md"), "mine").unwrap();
+    let out = Command::new(BIN).args(["layout", "--no-go", "--out"]).arg(&docs).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "a foreign directory was written: {stderr}");
+    assert_eq!(stderr.lines().count(), 1, "stderr is not one line:\n{stderr}");
+    assert_eq!(
+        stderr.trim_end(),
+        format!(
+            "tophash-lab layout: error: {} is not empty and was not written by tophash; choose another output \
+             directory or pass --force to add files to it",
+            docs.display()
+        )
+    );
+    assert_eq!(std::fs::read_to_string(docs.join("notes.md")).unwrap(), "mine");
+    assert_eq!(names(&docs), ["notes.md"], "files were added to the refused directory");
+    assert_eq!(names(tmp.path()), ["docs"], "something was left beside it");
+}
+
+#[test]
+fn force_adds_files_and_keeps_the_users() {
+    let tmp = tempfile::tempdir().unwrap();
+    let docs = tmp.path().join("docs");
+    std::fs::create_dir(&docs).unwrap();
+    std::fs::write(docs.join("notes.md"), "mine").unwrap();
+    let out = Command::new(BIN).args(["layout", "--no-go", "--force", "--out"]).arg(&docs).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(std::fs::read_to_string(docs.join("notes.md")).unwrap(), "mine");
+    for f in ["layout.csv", "sweep.csv", "bucket_bytes.svg", "cache_lines.svg"] {
+        assert!(docs.join(f).is_file(), "{f} missing");
+    }
+    // Now the lab's (it keeps a manifest): a re-run needs no --force and
+    // still leaves the user's file alone.
+    let out = Command::new(BIN).args(["layout", "--no-go", "--out"]).arg(&docs).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(std::fs::read_to_string(docs.join("notes.md")).unwrap(), "mine");
+    assert_eq!(names(tmp.path()), ["docs"], "something was left beside it");
 }
