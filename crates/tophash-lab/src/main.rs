@@ -86,10 +86,7 @@ fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
         Err(e) => {
-            // A usage error: clap's first line, without its usage block.
-            let text = e.to_string();
-            let first = text.lines().next().unwrap_or("invalid arguments");
-            eprintln!("tophash-lab: {} (see --help)", first.trim_start_matches("error: ").trim());
+            eprintln!("tophash-lab: {}", usage_error_line(&e.to_string()));
             return ExitCode::from(2);
         }
     };
@@ -136,6 +133,24 @@ fn run(command: &Command, out: &Path, force: bool) -> anyhow::Result<Outcome> {
     Ok(outcome)
 }
 
+/// A clap usage error on one line: its message, then its notes (possible
+/// values, "a similar subcommand exists" and other tips), without the usage
+/// block that follows them.
+fn usage_error_line(text: &str) -> String {
+    let mut lines = text.lines();
+    let first = lines.next().unwrap_or("invalid arguments").trim_start_matches("error:").trim();
+    let mut parts = vec![first.to_owned()];
+    for line in lines.map(str::trim) {
+        if line.starts_with("Usage:") || line.starts_with("For more information") {
+            break;
+        }
+        if !line.is_empty() {
+            parts.push(line.trim_start_matches("tip:").trim().to_owned());
+        }
+    }
+    format!("{} (see --help)", parts.join("; "))
+}
+
 /// The error and its causes on one line.
 fn one_line(e: &anyhow::Error) -> String {
     e.chain().map(|c| c.to_string()).collect::<Vec<_>>().join(": ").replace('\n', " ")
@@ -144,6 +159,22 @@ fn one_line(e: &anyhow::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn usage_errors_keep_their_tips_on_one_line() {
+        let e = Cli::try_parse_from(["tophash-lab", "gorw"]).unwrap_err();
+        assert_eq!(
+            usage_error_line(&e.to_string()),
+            "unrecognized subcommand 'gorw'; a similar subcommand exists: 'grow' (see --help)"
+        );
+        let e = Cli::try_parse_from(["tophash-lab", "frobnicate"]).unwrap_err();
+        assert_eq!(usage_error_line(&e.to_string()), "unrecognized subcommand 'frobnicate' (see --help)");
+        let e = Cli::try_parse_from(["tophash-lab", "grow", "--kyes", "5"]).unwrap_err();
+        assert_eq!(
+            usage_error_line(&e.to_string()),
+            "unexpected argument '--kyes' found; a similar argument exists: '--keys' (see --help)"
+        );
+    }
 
     #[test]
     fn outcome_files_name_their_final_place() {

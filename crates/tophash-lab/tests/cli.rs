@@ -35,7 +35,9 @@ fn fails_out(args: &[&str], expect: &str) {
 
 #[test]
 fn unknown_subcommand() {
-    fails(&["frobnicate"], "frobnicate");
+    fails(&["frobnicate"], "tophash-lab: unrecognized subcommand 'frobnicate' (see --help)");
+    // clap's hint survives on the one line.
+    fails(&["gorw"], "tophash-lab: unrecognized subcommand 'gorw'; a similar subcommand exists: 'grow' (see --help)");
 }
 
 #[test]
