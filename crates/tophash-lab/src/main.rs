@@ -90,7 +90,16 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let command = cli.command.unwrap_or(Command::Tour(experiments::tour::Args::default()));
+    let command = match cli.command {
+        Some(c) => c,
+        None => match experiments::defaults() {
+            Ok(a) => Command::Tour(a),
+            Err(e) => {
+                eprintln!("tophash-lab tour: error: {}", one_line(&e));
+                return ExitCode::FAILURE;
+            }
+        },
+    };
     let out = cli.out.unwrap_or_else(|| PathBuf::from("lab-out").join(command.name()));
     match run(&command, &out, cli.force) {
         Ok(outcome) => {

@@ -71,18 +71,6 @@ const DEFAULT_MIN_SAMPLES: u64 = 500;
 const DEFAULT_FREQUENCY: u32 = 997;
 const DEFAULT_MAX_SECONDS: u64 = 60;
 
-impl Default for Args {
-    fn default() -> Self {
-        Args {
-            keys: DEFAULT_KEYS,
-            key_kind: KeyKind::String,
-            min_samples: DEFAULT_MIN_SAMPLES,
-            frequency: DEFAULT_FREQUENCY,
-            max_seconds: DEFAULT_MAX_SECONDS,
-        }
-    }
-}
-
 /// The workload thread's name; samples of other threads are dropped.
 const THREAD: &str = "flame-workload";
 

@@ -68,21 +68,6 @@ pub struct Args {
     pub no_go: bool,
 }
 
-impl Default for Args {
-    fn default() -> Self {
-        Args {
-            keys: 2000,
-            key_kind: KeyKind::String,
-            draw_buckets: 8,
-            verbose: false,
-            claim_keys: 1386,
-            claim_runs: 50,
-            go: None,
-            no_go: false,
-        }
-    }
-}
-
 /// Bytes per key a run may hold (map, key strings, the per-insert log and
 /// the Go side's output), for the memory check.
 const BYTES_PER_KEY: u64 = 256;
@@ -580,11 +565,6 @@ fn compare_with_go(g: &go::LabGrow, args: &Args, nar: &Narration, csv_path: &Pat
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn default_matches_clap() {
-        assert_eq!(crate::experiments::parse_args::<Args>(&["x"]).unwrap(), Args::default());
-    }
 
     #[test]
     fn the_trigger_insert_starts_nothing() {

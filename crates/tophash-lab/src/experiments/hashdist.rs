@@ -60,12 +60,6 @@ const MAX_BUCKETS: u64 = 1 << 26;
 /// Per-bucket counts are written for tables up to this size.
 const MAX_COUNTS_CSV: u64 = 1 << 16;
 
-impl Default for Args {
-    fn default() -> Self {
-        Args { keys: DEFAULT_KEYS, buckets: DEFAULT_BUCKETS, data: None, sweep: DEFAULT_SWEEP, seed: None }
-    }
-}
-
 fn parse_seed(s: &str) -> Result<u64, String> {
     let t = s.trim().replace('_', "");
     let r = match t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {

@@ -44,12 +44,6 @@ pub struct Args {
     pub no_go: bool,
 }
 
-impl Default for Args {
-    fn default() -> Self {
-        Args { key_size: 8, key_align: None, value_size: 8, value_align: None, cache_line: 64, go: None, no_go: false }
-    }
-}
-
 fn natural_align(size: u64) -> u64 {
     if size == 0 {
         1
@@ -604,11 +598,6 @@ pub fn run(args: &Args, dir: &Path) -> Result<Outcome> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn default_matches_clap() {
-        assert_eq!(crate::experiments::parse_args::<Args>(&["x"]).unwrap(), Args::default());
-    }
 
     #[test]
     fn formulas_match_go_and_the_crate() {

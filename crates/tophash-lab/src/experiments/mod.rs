@@ -1,5 +1,5 @@
-//! One module per experiment. Each has an `Args` (clap, with `Default`
-//! giving the small sizes the report uses) and
+//! One module per experiment. Each has an `Args` (clap: its flags and their
+//! defaults, which are the small sizes the report uses) and
 //! `run(&Args, dir) -> Result<Outcome>`, which writes its data and pictures
 //! into `dir` and returns what to show.
 
@@ -16,12 +16,17 @@ pub mod trace;
 use std::path::PathBuf;
 
 /// Parses command-line words (the first is the program name) as one
-/// experiment's `Args`, flattened into a command as `main` does; for the
-/// experiments' tests of their defaults and refusals.
-#[cfg(test)]
+/// experiment's `Args`, flattened into a command as `main` does.
 pub(crate) fn parse_args<A: clap::Args + clap::FromArgMatches>(words: &[&str]) -> Result<A, clap::Error> {
     let m = A::augment_args(clap::Command::new("x")).try_get_matches_from(words)?;
     A::from_arg_matches(&m)
+}
+
+/// An experiment's `Args` with every flag at its clap default: what the
+/// experiment runs when given no flags (the tour as the default command,
+/// the report's sections).
+pub(crate) fn defaults<A: clap::Args + clap::FromArgMatches>() -> anyhow::Result<A> {
+    parse_args(&["x"]).map_err(|e| anyhow::anyhow!("the defaults do not parse: {}", e.kind()))
 }
 
 /// What an experiment found.
@@ -33,4 +38,24 @@ pub struct Outcome {
     pub html: String,
     /// Files written (data first, then pictures).
     pub files: Vec<PathBuf>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_experiments_defaults_parse() {
+        // A flag without a default (or with one its own parser refuses)
+        // would make the report and the default command fail.
+        defaults::<tour::Args>().unwrap();
+        defaults::<grow::Args>().unwrap();
+        defaults::<hashdist::Args>().unwrap();
+        defaults::<probes::Args>().unwrap();
+        defaults::<layout::Args>().unwrap();
+        defaults::<latency::Args>().unwrap();
+        defaults::<trace::Args>().unwrap();
+        defaults::<flame::Args>().unwrap();
+        defaults::<report::Args>().unwrap();
+    }
 }

@@ -46,12 +46,6 @@ pub struct Args {
     pub misses: u64,
 }
 
-impl Default for Args {
-    fn default() -> Self {
-        Args { b: 10, loads: GO_TABLE.iter().map(|r| r.0).collect(), reps: 3, misses: 5000 }
-    }
-}
-
 fn parse_load(s: &str) -> Result<f64, String> {
     let v: f64 = s.trim().parse().map_err(|_| format!("'{s}' is not a number"))?;
     if !(v > 0.0 && v <= 16.0) {
@@ -551,11 +545,6 @@ pub fn run(args: &Args, dir: &Path) -> Result<Outcome> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn default_matches_clap() {
-        assert_eq!(crate::experiments::parse_args::<Args>(&["x"]).unwrap(), Args::default());
-    }
 
     #[test]
     fn model_equals_map_and_filter_works() {

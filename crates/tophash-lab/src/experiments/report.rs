@@ -19,10 +19,10 @@ use anyhow::{bail, Context, Result};
 
 use self::html::esc;
 use self::table::Table;
-use super::Outcome;
+use super::{defaults, Outcome};
 
 /// Options of `tophash-lab report`.
-#[derive(clap::Args, Debug, Default, Clone, PartialEq)]
+#[derive(clap::Args, Debug, Clone, PartialEq)]
 pub struct Args {
     /// Run only these experiments (comma-separated names; default: all).
     #[arg(long, value_delimiter = ',', value_parser = clap::builder::PossibleValuesParser::new(NAMES))]
@@ -33,39 +33,35 @@ type Runner = fn(&Path) -> Result<Outcome>;
 
 /// The experiments in report order: name, heading, what it settles, runner.
 const SECTIONS: [(&str, &str, &str, Runner); 8] = [
-    ("tour", "Tour", "The guided demonstration the lab opens with.", |d| super::tour::run(&Default::default(), d)),
+    ("tour", "Tour", "The guided demonstration the lab opens with.", |d| super::tour::run(&defaults()?, d)),
     (
         "grow",
         "Growth, insert by insert",
         "Which insert starts each growth and why, how evacuation proceeds, seed 000's two-rehash claim, and the \
          bucket count against Go 1.19.",
-        |d| super::grow::run(&Default::default(), d),
+        |d| super::grow::run(&defaults()?, d),
     ),
     (
         "hashdist",
         "Hash distribution",
         "How evenly several hash functions spread keys over buckets (seed 000's distribution table).",
-        |d| super::hashdist::run(&Default::default(), d),
+        |d| super::hashdist::run(&defaults()?, d),
     ),
     (
         "probes",
         "Probes per lookup",
         "Entries checked and keys compared per hit and miss, with and without the tophash filter, beside Go's \
          load-factor table and seed 001's probe table.",
-        |d| super::probes::run(&Default::default(), d),
+        |d| super::probes::run(&defaults()?, d),
     ),
     ("layout", "Memory layout", "Bucket size, offsets, padding and cache lines, Go's layout beside tophash's.", |d| {
-        super::layout::run(&Default::default(), d)
+        super::layout::run(&defaults()?, d)
     }),
-    ("latency", "Insert latency", "Per-insert latency against other maps.", |d| {
-        super::latency::run(&Default::default(), d)
-    }),
+    ("latency", "Insert latency", "Per-insert latency against other maps.", |d| super::latency::run(&defaults()?, d)),
     ("trace", "Growth trace", "A workload's resizes as Chrome trace JSON, with each resize's timestamps.", |d| {
-        super::trace::run(&Default::default(), d)
+        super::trace::run(&defaults()?, d)
     }),
-    ("flame", "Flame graph", "A CPU flame graph of an insert-heavy workload.", |d| {
-        super::flame::run(&Default::default(), d)
-    }),
+    ("flame", "Flame graph", "A CPU flame graph of an insert-heavy workload.", |d| super::flame::run(&defaults()?, d)),
 ];
 
 const NAMES: [&str; 8] = ["tour", "grow", "hashdist", "probes", "layout", "latency", "trace", "flame"];

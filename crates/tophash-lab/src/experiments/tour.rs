@@ -23,12 +23,6 @@ pub struct Args {
     pub keys: u64,
 }
 
-impl Default for Args {
-    fn default() -> Self {
-        Args { keys: 100_000 }
-    }
-}
-
 fn rule(s: &mut String, title: &str) {
     let _ = writeln!(s, "\n== {title} {}\n", "=".repeat(70usize.saturating_sub(title.len() + 4)));
 }
@@ -210,14 +204,4 @@ pub fn run(args: &Args, dir: &Path) -> Result<Outcome> {
     );
     let page = html::pre(&s);
     Ok(Outcome { text: s, html: page, files })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn default_matches_clap() {
-        assert_eq!(crate::experiments::parse_args::<Args>(&["x"]).unwrap(), Args::default());
-    }
 }

@@ -30,12 +30,6 @@ pub struct Args {
     pub key_kind: KeyKind,
 }
 
-impl Default for Args {
-    fn default() -> Self {
-        Args { keys: 100_000, key_kind: KeyKind::Int }
-    }
-}
-
 /// One resize as read from the recording.
 #[derive(Debug, Clone)]
 pub struct Span {
@@ -274,11 +268,6 @@ impl Args {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn default_matches_clap() {
-        assert_eq!(crate::experiments::parse_args::<Args>(&["x"]).unwrap(), Args::default());
-    }
 
     #[test]
     fn spans_have_go_start_points() {

@@ -14,10 +14,10 @@ fn small() -> Args {
 }
 
 #[test]
-fn default_matches_clap() {
-    assert_eq!(crate::experiments::parse_args::<Args>(&["x"]).unwrap(), Args::default());
-    assert_eq!(Args::default().keys, 100_000, "seed 000's 100,000 keys");
-    assert_eq!(Args::default().buckets, 1024, "seed 000's 1,024 buckets");
+fn defaults_are_the_articles_sizes() {
+    let d: Args = crate::experiments::defaults().unwrap();
+    assert_eq!(d.keys, ARTICLE_N, "seed 000's 100,000 keys");
+    assert_eq!(d.buckets, ARTICLE_M, "seed 000's 1,024 buckets");
 }
 
 #[test]
