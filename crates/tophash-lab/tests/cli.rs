@@ -49,11 +49,34 @@ fn not_a_number() {
 
 #[test]
 fn zero_sizes() {
-    fails(&["grow", "--keys", "0"], "0");
-    fails(&["trace", "--keys", "0"], "0");
-    fails(&["probes", "--reps", "0"], "0");
-    fails(&["probes", "--loads", "0"], "out of range");
-    fails(&["tour", "--keys", "0"], "0");
+    // Each flag's own message, with its own range.
+    let zero =
+        |args: &[&str], expect: &str| fails(args, &format!("tophash-lab: invalid value '0' for {expect} (see --help)"));
+    zero(&["grow", "--keys", "0"], "'--keys <COUNT>': '0' is out of range: 1 to 1G");
+    zero(&["trace", "--keys", "0"], "'--keys <COUNT>': '0' is out of range: 1 to 1G");
+    zero(&["tour", "--keys", "0"], "'--keys <COUNT>': '0' is out of range: 100 to 100M");
+    zero(&["flame", "-n", "0"], "'--keys <COUNT>': '0' is out of range: 1 to 100M");
+    zero(&["hashdist", "-n", "0"], "'--keys <COUNT>': '0' is out of range: 1 to 1G");
+    zero(&["grow", "--claim-keys", "0"], "'--claim-keys <COUNT>': '0' is out of range: 1 to 10M");
+    zero(&["probes", "--misses", "0"], "'--misses <COUNT>': '0' is out of range: 1 to 100M");
+    zero(&["probes", "--runs", "0"], "'--runs <RUNS>': 0 is not in 1..=1000");
+    zero(&["probes", "--loads", "0"], "'--loads <LOADS>': load 0 is out of range (0 < load <= 16)");
+}
+
+#[test]
+fn one_vocabulary_for_flags() {
+    // Counts of keys take the size suffixes everywhere; only whole counts.
+    fails(&["flame", "-n", "1.5M"], "'1.5M' is not a count (examples: 1000, 100K, 10M)");
+    // One --key-kind, with the same values everywhere.
+    for cmd in ["grow", "trace", "flame"] {
+        fails(
+            &[cmd, "--key-kind", "int"],
+            "invalid value 'int' for '--key-kind <KEY_KIND>'; [possible values: u64, string]",
+        );
+    }
+    // The old names are gone, not silently accepted.
+    fails(&["probes", "--b", "3"], "unexpected argument '--b' found");
+    fails(&["probes", "--reps", "3"], "unexpected argument '--reps' found");
 }
 
 #[test]
@@ -69,7 +92,7 @@ fn huge_sizes() {
     fails(&["grow", "--keys", "99999999999999999"], "99999999999999999");
     // In range, but more memory than any machine here has.
     fails_out(&["grow", "--keys", "1000000000", "--no-go"], "memory");
-    fails_out(&["probes", "--b", "26"], "memory");
+    fails_out(&["probes", "--log2-buckets", "26"], "memory");
     fails_out(&["trace", "--keys", "1000000000"], "memory");
 }
 

@@ -32,25 +32,16 @@ use anyhow::{anyhow, bail, Context, Result};
 use super::report::html::{self, thousands};
 use super::report::limits;
 use super::report::table::Table;
-use super::Outcome;
-
-/// Which keys to insert.
-#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum KeyKind {
-    /// "k0", "k1", … as `&str` (seed 000's `fmt.Sprintf("k%d", i)`),
-    /// built before profiling.
-    String,
-    /// `splitmix64(i)` as `u64`.
-    U64,
-}
+use super::{KeyKind, Outcome};
 
 /// Options of `tophash-lab flame`.
 #[derive(clap::Args, Debug, Clone, PartialEq)]
 pub struct Args {
     /// Keys inserted into each fresh map (the map grows from empty to this).
-    #[arg(long, short = 'n', default_value_t = DEFAULT_KEYS, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
+    #[arg(long, short = 'n', value_name = "COUNT", default_value_t = DEFAULT_KEYS, value_parser = tophash_bench::size::parser(1, 100_000_000))]
     pub keys: u64,
-    /// Key type.
+    /// Keys: "k0", "k1", ... as `&str` (string, seed 000's `fmt.Sprintf("k%d", i)`) or
+    /// splitmix64(i) (u64); built before profiling.
     #[arg(long, value_enum, default_value_t = KeyKind::String)]
     pub key_kind: KeyKind,
     /// Repeat the workload until the workload thread has this many samples.

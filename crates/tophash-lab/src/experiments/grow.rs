@@ -17,35 +17,17 @@ use super::report::html::{self, esc, thousands};
 use super::report::limits;
 use super::report::plot::{self, Chart, Line};
 use super::report::table::Table;
-use super::Outcome;
+use super::{KeyKind, Outcome};
 
 use narrate::Narration;
-
-/// Which keys to insert.
-#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum KeyKind {
-    /// "k0", "k1", ... (the article's keys).
-    String,
-    /// 0, 1, 2, ... as u64.
-    Int,
-}
-
-impl KeyKind {
-    fn name(self) -> &'static str {
-        match self {
-            KeyKind::String => "string",
-            KeyKind::Int => "int",
-        }
-    }
-}
 
 /// Options of `tophash-lab grow`.
 #[derive(clap::Args, Debug, Clone, PartialEq)]
 pub struct Args {
     /// Keys to insert, one at a time.
-    #[arg(long, short = 'n', default_value_t = 2000, value_parser = clap::value_parser!(u64).range(1..=1_000_000_000))]
+    #[arg(long, short = 'n', value_name = "COUNT", default_value_t = 2000, value_parser = tophash_bench::size::parser(1, 1_000_000_000))]
     pub keys: u64,
-    /// Key type: "k0", "k1", ... (string, as seed 000) or 0, 1, ... (int).
+    /// Keys: "k0", "k1", ... (string, as seed 000) or 0, 1, 2, ... (u64; Go's side uses int, also 64 bits).
     #[arg(long, value_enum, default_value_t = KeyKind::String)]
     pub key_kind: KeyKind,
     /// Draw the buckets as text around growths of maps with at most this many buckets (0: never).
@@ -55,7 +37,7 @@ pub struct Args {
     #[arg(long)]
     pub verbose: bool,
     /// Keys in the map before seed 000's "trigger" insert.
-    #[arg(long, default_value_t = 1386, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    #[arg(long, value_name = "COUNT", default_value_t = 1386, value_parser = tophash_bench::size::parser(1, 10_000_000))]
     pub claim_keys: u64,
     /// Maps (each with its own random hash seed) to repeat the claim on, in tophash and in Go.
     #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..=100_000))]
@@ -91,7 +73,7 @@ pub fn run(args: &Args, dir: &Path) -> Result<Outcome> {
     // 1. The narrated run.
     let nar = match args.key_kind {
         KeyKind::String => narrate::run(args.keys, |i| format!("k{i}"), args.draw_buckets as usize),
-        KeyKind::Int => narrate::run(args.keys, |i| i, args.draw_buckets as usize),
+        KeyKind::U64 => narrate::run(args.keys, |i| i, args.draw_buckets as usize),
     };
     let head = format!(
         "Inserting {} {} keys one at a time into an empty tophash::HashMap\n\n",
@@ -457,7 +439,11 @@ fn claim_story(
 fn compare_with_go(g: &go::LabGrow, args: &Args, nar: &Narration, csv_path: &Path) -> Result<(String, String)> {
     let pb = super::report::progress::bar(args.keys, 1_000_000, "Go 1.19");
     pb.set_position(0);
-    let out = g.run(&["-seq".into(), args.keys.to_string(), "-keys".into(), args.key_kind.name().into()])?;
+    let go_keys = match args.key_kind {
+        KeyKind::U64 => "int",
+        KeyKind::String => "string",
+    };
+    let out = g.run(&["-seq".into(), args.keys.to_string(), "-keys".into(), go_keys.into()])?;
     pb.finish_and_clear();
     let mut go_b = Vec::with_capacity(args.keys as usize);
     let mut go_starts: Vec<(u64, u8, u8, bool)> = Vec::new();

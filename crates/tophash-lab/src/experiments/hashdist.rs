@@ -37,7 +37,7 @@ use stats::Dist;
 #[derive(clap::Args, Debug, Clone, PartialEq)]
 pub struct Args {
     /// Keys per key set (URL-like strings, and sequential u64 keys 0..N).
-    #[arg(long, short = 'n', default_value_t = DEFAULT_KEYS, value_parser = clap::value_parser!(u64).range(1..=1_000_000_000))]
+    #[arg(long, short = 'n', value_name = "COUNT", default_value_t = DEFAULT_KEYS, value_parser = tophash_bench::size::parser(1, 1_000_000_000))]
     pub keys: u64,
     /// Buckets (a power of two): the low bits of each hash pick one.
     #[arg(long, short = 'm', default_value_t = DEFAULT_BUCKETS, value_parser = clap::value_parser!(u64).range(2..=MAX_BUCKETS))]

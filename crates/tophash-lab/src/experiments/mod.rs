@@ -15,6 +15,26 @@ pub mod trace;
 
 use std::path::PathBuf;
 
+/// Which keys an experiment inserts: the values of `--key-kind`, the same
+/// in every experiment (each says in its help which u64 keys it uses).
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyKind {
+    /// Integer keys, as u64.
+    U64,
+    /// The strings "k0", "k1", ... (the articles' keys).
+    String,
+}
+
+impl KeyKind {
+    /// The name on the command line and in the output.
+    pub fn name(self) -> &'static str {
+        match self {
+            KeyKind::U64 => "u64",
+            KeyKind::String => "string",
+        }
+    }
+}
+
 /// Parses command-line words (the first is the program name) as one
 /// experiment's `Args`, flattened into a command as `main` does.
 pub(crate) fn parse_args<A: clap::Args + clap::FromArgMatches>(words: &[&str]) -> Result<A, clap::Error> {
@@ -57,5 +77,32 @@ mod tests {
         defaults::<trace::Args>().unwrap();
         defaults::<flame::Args>().unwrap();
         defaults::<report::Args>().unwrap();
+    }
+
+    #[test]
+    fn counts_of_keys_take_size_suffixes_everywhere() {
+        fn w<'a>(words: &[&'a str]) -> Vec<&'a str> {
+            [&["x"][..], words].concat()
+        }
+        assert_eq!(parse_args::<tour::Args>(&w(&["-n", "1K"])).unwrap().keys, 1_000);
+        assert_eq!(parse_args::<grow::Args>(&w(&["--keys", "1M"])).unwrap().keys, 1_000_000);
+        assert_eq!(parse_args::<grow::Args>(&w(&["--claim-keys", "2K"])).unwrap().claim_keys, 2_000);
+        assert_eq!(parse_args::<hashdist::Args>(&w(&["-n", "10K"])).unwrap().keys, 10_000);
+        assert_eq!(parse_args::<probes::Args>(&w(&["--misses", "1K"])).unwrap().misses, 1_000);
+        assert_eq!(parse_args::<trace::Args>(&w(&["-n", "1_000"])).unwrap().keys, 1_000);
+        assert_eq!(parse_args::<flame::Args>(&w(&["-n", "5K"])).unwrap().keys, 5_000);
+    }
+
+    #[test]
+    fn key_kinds_are_the_same_everywhere() {
+        fn w(kind: &str) -> [&str; 3] {
+            ["x", "--key-kind", kind]
+        }
+        for (name, kind) in [("u64", KeyKind::U64), ("string", KeyKind::String)] {
+            assert_eq!(kind.name(), name);
+            assert_eq!(parse_args::<grow::Args>(&w(name)).unwrap().key_kind, kind);
+            assert_eq!(parse_args::<trace::Args>(&w(name)).unwrap().key_kind, kind);
+            assert_eq!(parse_args::<flame::Args>(&w(name)).unwrap().key_kind, kind);
+        }
     }
 }

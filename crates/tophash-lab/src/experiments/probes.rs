@@ -32,17 +32,17 @@ use super::Outcome;
 /// Options of `tophash-lab probes`.
 #[derive(clap::Args, Debug, Clone, PartialEq)]
 pub struct Args {
-    /// log2 of the bucket count of the maps measured.
-    #[arg(long = "b", value_name = "B", default_value_t = 10, value_parser = clap::value_parser!(u8).range(1..=26))]
-    pub b: u8,
+    /// B, the log2 of the bucket count of the maps measured (2^B buckets).
+    #[arg(long, value_name = "B", default_value_t = 10, value_parser = clap::value_parser!(u8).range(1..=26))]
+    pub log2_buckets: u8,
     /// Loads (average entries per bucket) to measure, comma-separated.
     #[arg(long, value_delimiter = ',', default_values_t = GO_TABLE.iter().map(|r| r.0).collect::<Vec<f64>>(), value_parser = parse_load)]
     pub loads: Vec<f64>,
-    /// Maps (each with its own random hash seed) per load; results are averaged.
+    /// Runs per load, each on a fresh map with its own random hash seed; results are averaged.
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=1000))]
-    pub reps: u32,
+    pub runs: u32,
     /// Absent keys looked up per map.
-    #[arg(long, default_value_t = 5000, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
+    #[arg(long, value_name = "COUNT", default_value_t = 5000, value_parser = tophash_bench::size::parser(1, 100_000_000))]
     pub misses: u64,
 }
 
@@ -215,15 +215,15 @@ fn capacity_for(b: u8) -> u64 {
     }
 }
 
-/// Measures one load on `reps` maps.
-pub fn measure(b: u8, load: f64, reps: u32, misses: u64) -> Result<Row> {
+/// Measures one load on `runs` maps.
+pub fn measure(b: u8, load: f64, runs: u32, misses: u64) -> Result<Row> {
     let buckets = 1u64 << b;
     let n = (load * buckets as f64).round() as u64;
     ensure!(n >= 1, "load {load} with 2^{b} buckets means no keys");
     let in_map = n <= capacity_for(b);
     let mut a = Acc::default();
-    for rep in 0..reps {
-        let base = u64::from(rep) << 40;
+    for run in 0..runs {
+        let base = u64::from(run) << 40;
         let keys: Vec<u64> = (0..n).map(|i| splitmix(base + i)).collect();
         let absent: Vec<u64> = (0..misses).map(|j| splitmix(base + n + j)).collect();
         let hb = DefaultHashBuilder::default();
@@ -277,7 +277,7 @@ pub fn measure(b: u8, load: f64, reps: u32, misses: u64) -> Result<Row> {
             a.miss_eq += eq as f64 / misses as f64;
         }
     }
-    let r = f64::from(reps);
+    let r = f64::from(runs);
     Ok(Row {
         load,
         n,
@@ -303,9 +303,13 @@ fn f2(v: f64) -> String {
 pub fn run(args: &Args, dir: &Path) -> Result<Outcome> {
     ensure!(!args.loads.is_empty(), "--loads needs at least one load");
     let max_load = args.loads.iter().copied().fold(0.0, f64::max).max(7.2);
-    let n_max = (max_load * (1u64 << args.b) as f64).ceil() as u64;
+    let n_max = (max_load * (1u64 << args.log2_buckets) as f64).ceil() as u64;
     // Keys, hashes, the map (~200 bytes per entry at most) and the absent keys.
-    limits::ensure_fits(&format!("--b {} ({n_max} keys at load {max_load})", args.b), n_max, 256)?;
+    limits::ensure_fits(
+        &format!("--log2-buckets {} ({n_max} keys at load {max_load})", args.log2_buckets),
+        n_max,
+        256,
+    )?;
     limits::ensure_fits(&format!("--misses {}", args.misses), args.misses, 16)?;
     let mut loads = args.loads.clone();
     for (l, _, _) in ARTICLE_TABLE {
@@ -316,7 +320,7 @@ pub fn run(args: &Args, dir: &Path) -> Result<Outcome> {
     let pb = super::report::progress::bar(loads.len() as u64, if n_max > 2_000_000 { 1 } else { u64::MAX }, "loads");
     let mut rows = Vec::new();
     for &l in &loads {
-        rows.push(measure(args.b, l, args.reps, args.misses)?);
+        rows.push(measure(args.log2_buckets, l, args.runs, args.misses)?);
         pb.inc(1);
     }
     pb.finish_and_clear();
@@ -432,10 +436,10 @@ pub fn run(args: &Args, dir: &Path) -> Result<Outcome> {
     let _ = writeln!(
         s,
         "Lookups in maps of 2^{} = {} buckets, u64 keys and values, {} map{} per load (own random seeds), {} absent keys per map.",
-        args.b,
-        thousands(1 << args.b),
-        args.reps,
-        if args.reps == 1 { "" } else { "s" },
+        args.log2_buckets,
+        thousands(1 << args.log2_buckets),
+        args.runs,
+        if args.runs == 1 { "" } else { "s" },
         thousands(args.misses)
     );
     let _ = writeln!(
@@ -484,7 +488,7 @@ pub fn run(args: &Args, dir: &Path) -> Result<Outcome> {
     plot::draw(
         &csv_path,
         &Chart {
-            title: format!("Entries checked and keys compared per lookup, 2^{} buckets", args.b),
+            title: format!("Entries checked and keys compared per lookup, 2^{} buckets", args.log2_buckets),
             x: "load".into(),
             x_desc: "load (entries per bucket)".into(),
             y_desc: "per lookup".into(),

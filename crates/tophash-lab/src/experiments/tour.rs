@@ -19,7 +19,7 @@ use super::Outcome;
 #[derive(clap::Args, Debug, Clone, PartialEq)]
 pub struct Args {
     /// Keys for the mid-size part of the tour.
-    #[arg(long, short = 'n', default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(100..=100_000_000))]
+    #[arg(long, short = 'n', value_name = "COUNT", default_value_t = 100_000, value_parser = tophash_bench::size::parser(100, 100_000_000))]
     pub keys: u64,
 }
 

@@ -12,21 +12,20 @@ use tophash::stats::{Event, Reason};
 use tophash::trace::TraceRecorder;
 use tophash::{HashMap, ResizeKind};
 
-use super::grow::KeyKind;
 use super::report::html::{self, thousands};
 use super::report::limits;
 use super::report::plot::{self, Chart, Line};
 use super::report::table::Table;
-use super::Outcome;
+use super::{KeyKind, Outcome};
 
 /// Options of `tophash-lab trace`.
 #[derive(clap::Args, Debug, Clone, PartialEq)]
 pub struct Args {
     /// Keys to insert into an empty map.
-    #[arg(long, short = 'n', default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(1..=1_000_000_000))]
+    #[arg(long, short = 'n', value_name = "COUNT", default_value_t = 100_000, value_parser = tophash_bench::size::parser(1, 1_000_000_000))]
     pub keys: u64,
-    /// Key type: "k0", "k1", ... (string) or 0, 1, ... (int).
-    #[arg(long, value_enum, default_value_t = KeyKind::Int)]
+    /// Keys: "k0", "k1", ... (string) or 0, 1, 2, ... (u64).
+    #[arg(long, value_enum, default_value_t = KeyKind::U64)]
     pub key_kind: KeyKind,
 }
 
@@ -50,7 +49,7 @@ fn workload(args: &Args) -> (TraceRecorder, Duration) {
     let pb = super::report::progress::bar(args.keys, 2_000_000, "inserting");
     let t0 = Instant::now();
     match args.key_kind {
-        KeyKind::Int => {
+        KeyKind::U64 => {
             let mut m: HashMap<u64, u64> = HashMap::new();
             m.set_observer(Some(Box::new(rec.clone())));
             for i in 0..args.keys {
@@ -220,7 +219,7 @@ pub fn run(args: &Args, dir: &Path) -> Result<Outcome> {
         s,
         "{} {} keys inserted into an empty map with a TraceRecorder observer ({} build), {:.1} ms in all.",
         thousands(args.keys),
-        args.key_kind_name(),
+        args.key_kind.name(),
         if cfg!(debug_assertions) { "debug" } else { "release" },
         wall.as_secs_f64() * 1000.0
     );
@@ -256,22 +255,13 @@ pub fn run(args: &Args, dir: &Path) -> Result<Outcome> {
     Ok(Outcome { text: s, html: page, files: vec![trace_path, growths_csv, evac_csv, svg] })
 }
 
-impl Args {
-    fn key_kind_name(&self) -> &'static str {
-        match self.key_kind {
-            KeyKind::Int => "int",
-            KeyKind::String => "string",
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn spans_have_go_start_points() {
-        let (rec, _) = workload(&Args { keys: 2000, key_kind: KeyKind::Int });
+        let (rec, _) = workload(&Args { keys: 2000, key_kind: KeyKind::U64 });
         let sp = spans(&rec.events());
         let starts: Vec<u64> = sp.iter().map(|s| s.start_insert).collect();
         assert_eq!(starts, [9, 14, 27, 53, 105, 209, 417, 833, 1665]);
