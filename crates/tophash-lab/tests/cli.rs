@@ -104,6 +104,26 @@ fn other_bad_input() {
 }
 
 #[test]
+fn go_flags() {
+    // A --go that is not there is an error, not a skipped comparison.
+    fails_out(&["layout", "--go", "/nowhere/go"], "tophash-lab layout: error: --go /nowhere/go: not found");
+    fails_out(&["grow", "--go", "/nowhere/go"], "tophash-lab grow: error: --go /nowhere/go: not found");
+    fails(&["layout", "--go", "/usr/bin/go", "--no-go"], "the argument '--go <PATH>' cannot be used with '--no-go'");
+    fails(&["report", "--go", "/usr/bin/go", "--no-go"], "the argument '--go <PATH>' cannot be used with '--no-go'");
+    // The report passes its Go flags to its sections (and goes on without the one that fails).
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("report");
+    let out = Command::new(BIN)
+        .args(["report", "--only", "layout", "--go", "/nowhere/go", "--out"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("not available: --go /nowhere/go: not found"), "{stdout}");
+}
+
+#[test]
 fn help_and_a_small_run_succeed() {
     let out = Command::new(BIN).arg("--help").output().unwrap();
     assert!(out.status.success());

@@ -9,7 +9,7 @@ pub mod go;
 pub mod narrate;
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{ensure, Result};
 
@@ -39,15 +39,11 @@ pub struct Args {
     /// Keys in the map before seed 000's "trigger" insert.
     #[arg(long, value_name = "COUNT", default_value_t = 1386, value_parser = tophash_bench::size::parser(1, 10_000_000))]
     pub claim_keys: u64,
-    /// Maps (each with its own random hash seed) to repeat the claim on, in tophash and in Go.
+    /// Runs of the claim, each on a fresh map with its own random hash seed, in tophash and in Go.
     #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..=100_000))]
     pub claim_runs: u64,
-    /// Go 1.19 toolchain [default: /usr/lib/go-1.19/bin/go].
-    #[arg(long, value_name = "PATH")]
-    pub go: Option<PathBuf>,
-    /// Skip the Go 1.19 comparison.
-    #[arg(long)]
-    pub no_go: bool,
+    #[command(flatten)]
+    pub go: go::GoArgs,
 }
 
 /// Bytes per key a run may hold (map, key strings, the per-insert log and
@@ -109,8 +105,7 @@ pub fn run(args: &Args, dir: &Path) -> Result<Outcome> {
 
     // 2. Seed 000's claim.
     let claim = claim_tophash(args.claim_keys, args.claim_runs);
-    let go = if args.no_go { Ok(Err("skipped (--no-go)".to_owned())) } else { go::build(args.go.as_deref()) };
-    let go = go?;
+    let go = go::build(&args.go)?;
     let go_claim = match &go {
         Ok(g) => Some(claim_go(g, args.claim_keys, args.claim_runs)?),
         Err(_) => None,
@@ -500,8 +495,12 @@ fn compare_with_go(g: &go::LabGrow, args: &Args, nar: &Narration, csv_path: &Pat
         ]);
     }
     let mut s = String::new();
-    let _ =
-        writeln!(s, "Bucket count after every insert, tophash vs {} (same {} keys):", g.version, args.key_kind.name());
+    let _ = writeln!(
+        s,
+        "Bucket count after every insert, tophash vs {} (same {} keys):",
+        g.go.describe(),
+        args.key_kind.name()
+    );
     match mismatch {
         None => {
             let _ = writeln!(

@@ -8,7 +8,7 @@
 //! own map types when Go is installed.
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{ensure, Result};
 
@@ -36,12 +36,8 @@ pub struct Args {
     /// Cache line size in bytes.
     #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u64).range(16..=4096))]
     pub cache_line: u64,
-    /// Go 1.19 toolchain [default: /usr/lib/go-1.19/bin/go].
-    #[arg(long, value_name = "PATH")]
-    pub go: Option<PathBuf>,
-    /// Skip the check against Go 1.19's own map types.
-    #[arg(long)]
-    pub no_go: bool,
+    #[command(flatten)]
+    pub go: go::GoArgs,
 }
 
 fn natural_align(size: u64) -> u64 {
@@ -392,22 +388,18 @@ pub fn run(args: &Args, dir: &Path) -> Result<Outcome> {
         ("map[[129]byte]uint64", kvg(129, 1, 8, 8)),
         ("map[uint64][200]byte", kvg(8, 8, 200, 1)),
     ];
-    let go_real = if args.no_go {
-        Err("skipped (--no-go)".to_owned())
-    } else {
-        match go::build(args.go.as_deref())? {
-            Ok(g) => {
-                let stat = g.run(&["-static".into()])?;
-                let offsets = g.run(&["-offsets".into()])?;
-                let mut spec_line = None;
-                if kv.ka <= 8 && kv.va <= 8 {
-                    let spec = format!("{}:{}:{}:{}", kv.ks, kv.ka, kv.vs, kv.va);
-                    spec_line = Some(g.run(&["-layout".into(), spec])?);
-                }
-                Ok((stat, spec_line, g.version.clone(), offsets))
+    let go_real = match go::build(&args.go)? {
+        Ok(g) => {
+            let stat = g.run(&["-static".into()])?;
+            let offsets = g.run(&["-offsets".into()])?;
+            let mut spec_line = None;
+            if kv.ka <= 8 && kv.va <= 8 {
+                let spec = format!("{}:{}:{}:{}", kv.ks, kv.ka, kv.vs, kv.va);
+                spec_line = Some(g.run(&["-layout".into(), spec])?);
             }
-            Err(why) => Err(why),
+            Ok((stat, spec_line, g.go.clone(), offsets))
         }
+        Err(why) => Err(why),
     };
     let go_size = |name: &str| -> Option<u64> {
         let (stat, _, _, _) = go_real.as_ref().ok()?;
@@ -447,10 +439,11 @@ pub fn run(args: &Args, dir: &Path) -> Result<Outcome> {
     let _ = writeln!(s, "\nThe formulas against the real thing (tophash: allocated_bytes of a 64-bucket map; Go: the runtime's map type):");
     s.push_str(&ct.text());
     match &go_real {
-        Ok((_, spec, version, _)) => {
+        Ok((_, spec, go, _)) => {
             let _ = writeln!(
                 s,
-                "Go ({version}) {}; every formula {}.",
+                "Go ({}) {}; every formula {}.",
+                go.describe(),
                 match spec.as_deref().and_then(|l| l.split_whitespace().nth(3)) {
                     Some(b) =>
                         format!("bucket for the chosen sizes via reflect.MapOf: {b} bytes (formula {})", gs.size),
@@ -506,10 +499,11 @@ pub fn run(args: &Args, dir: &Path) -> Result<Outcome> {
     ]);
     let formula: Vec<String> = hmap.fields.iter().map(|f| format!("{} {}", f.name, f.offset)).collect();
     let measured = match &go_real {
-        Ok((_, _, v, offsets)) => {
+        Ok((_, _, go, offsets)) => {
             let same = offsets.lines().zip(&formula).all(|(a, b)| a.trim() == b);
             format!(
-                "; {v} (go/lab-grow, unsafe.Offsetof on the mirror struct): {}",
+                "; {} (go/lab-grow, unsafe.Offsetof on the mirror struct): {}",
+                go.version,
                 if same { "the same" } else { "DIFFERENT" }
             )
         }

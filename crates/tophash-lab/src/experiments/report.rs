@@ -19,52 +19,63 @@ use anyhow::{bail, Context, Result};
 
 use self::html::esc;
 use self::table::Table;
+use super::grow::go::GoArgs;
 use super::{defaults, Outcome};
 
 /// Options of `tophash-lab report`.
 #[derive(clap::Args, Debug, Clone, PartialEq)]
 pub struct Args {
     /// Run only these experiments (comma-separated names; default: all).
-    #[arg(long, value_delimiter = ',', value_parser = clap::builder::PossibleValuesParser::new(NAMES))]
+    #[arg(long, value_delimiter = ',', value_parser = clap::builder::PossibleValuesParser::new(SECTIONS.map(|s| s.0)))]
     pub only: Vec<String>,
+    /// Passed to the experiments that compare with Go 1.19 (grow, layout).
+    #[command(flatten)]
+    pub go: GoArgs,
 }
 
-type Runner = fn(&Path) -> Result<Outcome>;
+/// Runs one section at its experiment's defaults (and the report's Go
+/// flags) into the directory given.
+type Runner = fn(&Args, &Path) -> Result<Outcome>;
 
 /// The experiments in report order: name, heading, what it settles, runner.
 const SECTIONS: [(&str, &str, &str, Runner); 8] = [
-    ("tour", "Tour", "The guided demonstration the lab opens with.", |d| super::tour::run(&defaults()?, d)),
+    ("tour", "Tour", "The guided demonstration the lab opens with.", |_, d| super::tour::run(&defaults()?, d)),
     (
         "grow",
         "Growth, insert by insert",
         "Which insert starts each growth and why, how evacuation proceeds, seed 000's two-rehash claim, and the \
          bucket count against Go 1.19.",
-        |d| super::grow::run(&defaults()?, d),
+        |a, d| super::grow::run(&super::grow::Args { go: a.go.clone(), ..defaults()? }, d),
     ),
     (
         "hashdist",
         "Hash distribution",
         "How evenly several hash functions spread keys over buckets (seed 000's distribution table).",
-        |d| super::hashdist::run(&defaults()?, d),
+        |_, d| super::hashdist::run(&defaults()?, d),
     ),
     (
         "probes",
         "Probes per lookup",
         "Entries checked and keys compared per hit and miss, with and without the tophash filter, beside Go's \
          load-factor table and seed 001's probe table.",
-        |d| super::probes::run(&defaults()?, d),
+        |_, d| super::probes::run(&defaults()?, d),
     ),
-    ("layout", "Memory layout", "Bucket size, offsets, padding and cache lines, Go's layout beside tophash's.", |d| {
-        super::layout::run(&defaults()?, d)
+    (
+        "layout",
+        "Memory layout",
+        "Bucket size, offsets, padding and cache lines, Go's layout beside tophash's.",
+        |a, d| super::layout::run(&super::layout::Args { go: a.go.clone(), ..defaults()? }, d),
+    ),
+    ("latency", "Insert latency", "Per-insert latency against other maps.", |_, d| {
+        super::latency::run(&defaults()?, d)
     }),
-    ("latency", "Insert latency", "Per-insert latency against other maps.", |d| super::latency::run(&defaults()?, d)),
-    ("trace", "Growth trace", "A workload's resizes as Chrome trace JSON, with each resize's timestamps.", |d| {
+    ("trace", "Growth trace", "A workload's resizes as Chrome trace JSON, with each resize's timestamps.", |_, d| {
         super::trace::run(&defaults()?, d)
     }),
-    ("flame", "Flame graph", "A CPU flame graph of an insert-heavy workload.", |d| super::flame::run(&defaults()?, d)),
+    ("flame", "Flame graph", "A CPU flame graph of an insert-heavy workload.", |_, d| {
+        super::flame::run(&defaults()?, d)
+    }),
 ];
-
-const NAMES: [&str; 8] = ["tour", "grow", "hashdist", "probes", "layout", "latency", "trace", "flame"];
 
 const CSS: &str = "\
 body{font:15px/1.5 system-ui,-apple-system,'Segoe UI',sans-serif;color:#1d1d1f;background:#fff;margin:0}
@@ -96,11 +107,11 @@ fn one_line(e: &anyhow::Error) -> String {
     e.chain().map(|c| c.to_string()).collect::<Vec<_>>().join(": ").replace('\n', " ")
 }
 
-fn run_one(dir: &Path, f: Runner) -> Result<Outcome, String> {
+fn run_one(args: &Args, dir: &Path, f: Runner) -> Result<Outcome, String> {
     if let Err(e) = std::fs::create_dir_all(dir) {
         return Err(format!("cannot create {}: {e}", dir.display()));
     }
-    let r = match catch_unwind(AssertUnwindSafe(|| f(dir))) {
+    let r = match catch_unwind(AssertUnwindSafe(|| f(args, dir))) {
         Ok(Ok(o)) => Ok(o),
         Ok(Err(e)) => Err(one_line(&e)),
         Err(p) => Err(format!(
@@ -130,7 +141,7 @@ pub fn run(args: &Args, dir: &Path) -> Result<Outcome> {
     for &&(name, title, lede, f) in &chosen {
         pb.set_message(name);
         let t0 = Instant::now();
-        let result = run_one(&dir.join(name), f);
+        let result = run_one(args, &dir.join(name), f);
         done.push(Done { name, title, lede, secs: t0.elapsed().as_secs_f64(), result });
         pb.inc(1);
     }
