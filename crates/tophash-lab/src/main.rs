@@ -9,6 +9,7 @@
 //! directory the lab did not write is refused unless `--force` is given
 //! (which adds the files and deletes nothing).
 
+mod claims;
 mod experiments;
 mod redis_dict;
 

@@ -121,6 +121,10 @@ fn go_flags() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("not available: --go /nowhere/go: not found"), "{stdout}");
+    // It says where the claims are explained.
+    assert!(stdout
+        .lines()
+        .any(|l| l.starts_with("The claims the experiments check") && l.ends_with(": docs/claims.md.")));
 }
 
 #[test]

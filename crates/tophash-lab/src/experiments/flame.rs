@@ -1,6 +1,6 @@
-//! `flame`: a CPU flame graph of an insert-heavy workload, seed 000's first
-//! chapter ("a pprof flame graph of one insert that triggers growth") done
-//! on tophash: insert `--keys` keys into an empty `tophash::HashMap`, which
+//! `flame`: a CPU flame graph of an insert-heavy workload, the pprof flame
+//! graph of growing inserts that comes with the claim "A single insert can
+//! trigger two rehashes" (`docs/claims.md`), done on tophash: insert `--keys` keys into an empty `tophash::HashMap`, which
 //! grows (and evacuates) on the way, over and over until the sampling
 //! profiler has `--min-samples` samples.
 //!
@@ -40,7 +40,7 @@ pub struct Args {
     /// Keys inserted into each fresh map (the map grows from empty to this).
     #[arg(long, short = 'n', value_name = "COUNT", default_value_t = DEFAULT_KEYS, value_parser = tophash_bench::size::parser(1, 100_000_000))]
     pub keys: u64,
-    /// Keys: "k0", "k1", ... as `&str` (string, seed 000's `fmt.Sprintf("k%d", i)`) or
+    /// Keys: "k0", "k1", ... as `&str` (string, the articles' `fmt.Sprintf("k%d", i)`) or
     /// splitmix64(i) (u64); built before profiling.
     #[arg(long, value_enum, default_value_t = KeyKind::String)]
     pub key_kind: KeyKind,

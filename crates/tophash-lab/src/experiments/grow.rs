@@ -1,9 +1,11 @@
 //! `grow`: insert keys one at a time and narrate every growth (which insert
 //! starts it and why, B before and after, the buckets each later insert
-//! evacuates, when it ends), draw small maps' buckets, settle seed 000's
-//! "the 1,387th insert triggers two rehashes" claim on tophash and on Go
-//! 1.19, show a same-size growth made by churn, and compare the bucket
-//! count after every insert with Go 1.19's own map.
+//! evacuates, when it ends), draw small maps' buckets, settle the claim
+//! "A single insert can trigger two rehashes" (its 1,387th insert; see
+//! `docs/claims.md`) on tophash and on Go 1.19, show a same-size growth
+//! made by churn, and compare the bucket count after every insert with Go
+//! 1.19's own map ("A map doubles past load 6.5 and grows in place when
+//! overflow buckets reach the bucket count").
 
 pub mod go;
 pub mod narrate;
@@ -18,6 +20,7 @@ use super::report::limits;
 use super::report::plot::{self, Chart, Line};
 use super::report::table::Table;
 use super::{KeyKind, Outcome};
+use crate::claims;
 
 use narrate::Narration;
 
@@ -27,7 +30,7 @@ pub struct Args {
     /// Keys to insert, one at a time.
     #[arg(long, short = 'n', value_name = "COUNT", default_value_t = 2000, value_parser = tophash_bench::size::parser(1, 1_000_000_000))]
     pub keys: u64,
-    /// Keys: "k0", "k1", ... (string, as seed 000) or 0, 1, 2, ... (u64; Go's side uses int, also 64 bits).
+    /// Keys: "k0", "k1", ... (string, the articles' keys) or 0, 1, 2, ... (u64; Go's side uses int, also 64 bits).
     #[arg(long, value_enum, default_value_t = KeyKind::String)]
     pub key_kind: KeyKind,
     /// Draw the buckets as text around growths of maps with at most this many buckets (0: never).
@@ -36,7 +39,7 @@ pub struct Args {
     /// Show every insert of every evacuation (default: the first few of each growth).
     #[arg(long)]
     pub verbose: bool,
-    /// Keys in the map before seed 000's "trigger" insert.
+    /// Keys in the map before the "trigger" insert of the two-rehash claim.
     #[arg(long, value_name = "COUNT", default_value_t = 1386, value_parser = tophash_bench::size::parser(1, 10_000_000))]
     pub claim_keys: u64,
     /// Runs of the claim, each on a fresh map with its own random hash seed, in tophash and in Go.
@@ -82,8 +85,10 @@ pub fn run(args: &Args, dir: &Path) -> Result<Outcome> {
     page.push_str(&html::h3(&format!("{} {} keys, one at a time", thousands(args.keys), args.key_kind.name())));
     page.push_str(&html::pre(&nar.story(false)));
     let gt = nar.growth_table();
-    text.push('\n');
+    let triggers = format!("Why each growth started (the claim \"{}\"):", claims::GROWTH_TRIGGERS);
+    let _ = writeln!(text, "\n{triggers}");
     text.push_str(&gt.text());
+    page.push_str(&html::p(&triggers));
     page.push_str(&gt.html());
     if !nar.drawings.is_empty() {
         text.push_str("\nThe buckets around the growths of the smallest maps (one line per chain: eight tophash bytes per bucket, -> an overflow bucket):\n\n");
@@ -103,7 +108,7 @@ pub fn run(args: &Args, dir: &Path) -> Result<Outcome> {
         files.push(p);
     }
 
-    // 2. Seed 000's claim.
+    // 2. The claim that a single insert can trigger two rehashes.
     let claim = claim_tophash(args.claim_keys, args.claim_runs);
     let go = go::build(&args.go)?;
     let go_claim = match &go {
@@ -221,7 +226,7 @@ pub struct ClaimRun {
     pub max_started_per_insert: usize,
 }
 
-/// Seed 000's experiment on tophash: `prefill` keys "k0".., then "trigger",
+/// The two-rehash claim's experiment on tophash: `prefill` keys "k0".., then "trigger",
 /// then more keys until the next resize starts; `runs` maps.
 pub fn claim_tophash(prefill: u64, runs: u64) -> Vec<ClaimRun> {
     use std::sync::{Arc, Mutex};
@@ -354,10 +359,14 @@ fn claim_story(
     let max_ovf = nth / 8;
     let max_per = ours.iter().map(|r| r.max_started_per_insert).max().unwrap_or(0);
     let mut s = String::new();
-    let _ =
-        writeln!(s, "Seed 000, chapter 1 claims: the {}th insert into a map of {} keys", thousands(nth), thousands(p));
-    let _ =
-        writeln!(s, "triggers two rehashes, a same-size growth and then a doubling. Measured on {} maps", ours.len());
+    let _ = writeln!(
+        s,
+        "Claim \"{}\": the {}th insert into a map of {} keys",
+        claims::TWO_REHASHES,
+        thousands(nth),
+        thousands(p)
+    );
+    let _ = writeln!(s, "triggers a same-size growth and then a doubling. Measured on {} maps", ours.len());
     let _ = writeln!(s, "(each with its own random hash seed), keys \"k0\"..\"k{}\" then \"trigger\":", p - 1);
     s.push('\n');
     s.push_str(&t.text());
@@ -407,7 +416,7 @@ fn claim_story(
             );
         }
     }
-    let mut page = html::h3(&format!("Seed 000's claim: insert #{} triggers two rehashes", thousands(nth)));
+    let mut page = html::h3(&format!("Claim: {} (insert #{})", claims::TWO_REHASHES, thousands(nth)));
     let mut first = true;
     for para in s.split("\n\n") {
         if first {

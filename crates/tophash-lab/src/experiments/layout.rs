@@ -17,6 +17,7 @@ use super::report::html;
 use super::report::plot::{self, Chart, Line};
 use super::report::table::Table;
 use super::Outcome;
+use crate::claims;
 
 /// Options of `tophash-lab layout`.
 #[derive(clap::Args, Debug, Clone, PartialEq)]
@@ -464,19 +465,19 @@ pub fn run(args: &Args, dir: &Path) -> Result<Outcome> {
     page.push_str(&ct.html());
     page.push_str(&html::p(s.lines().last().unwrap_or("")));
 
-    // Seed 000's claims on layout.
+    // The articles' claims on layout (see `docs/claims.md`).
     let a = Kv { ks: 32, ka: 8, vs: 40, va: 8 };
     let (ga, gb) = (go_touch(a, 64), ours_touch(a, 64));
-    let mut art = Table::new(&["claim (seed 000, 2.1 and 2.3)", "what we find"]);
+    let mut art = Table::new(&["claim", "what we find"]);
     art.row(vec![
-        "bucket: tophash at 0, keys at 8, elems at 8+K*8, overflow in the last 8 bytes".into(),
+        claims::BUCKET_LAYOUT.into(),
         format!(
             "agrees: for these sizes keys at {}, elems at {}, overflow at {}",
             gs.fields[1].offset, gs.fields[2].offset, gs.fields[3].offset
         ),
     ]);
     art.row(vec![
-        "key=32B, value=40B: 18.7% L1 misses unaligned vs 2.1% when aligned to 64 bytes".into(),
+        claims::ALIGNMENT_MISSES.into(),
         format!(
             "not measured here (needs hardware counters); the layout fixes the lines a hit touches: Go {:.2}, \
              tophash {:.2} (a {}-byte pair aligned to 64 bytes would take {} bytes per entry)",
@@ -510,12 +511,12 @@ pub fn run(args: &Args, dir: &Path) -> Result<Outcome> {
         Err(_) => String::new(),
     };
     art.row(vec![
-        "hmap: count at offset 8, buckets at offset 24 (\"Go 1.22\")".into(),
-        format!("Go 1.19's map.go field order gives {}{measured}", formula[..6].join(", ")),
+        claims::HMAP_OFFSETS.into(),
+        format!("said of Go 1.22; Go 1.19's map.go field order gives {}{measured}", formula[..6].join(", ")),
     ]);
-    let _ = writeln!(s, "\nSeed 000's layout claims:");
+    let _ = writeln!(s, "\nClaims about the layout:");
     s.push_str(&art.text());
-    page.push_str(&html::h3("Seed 000's layout claims"));
+    page.push_str(&html::h3("Claims about the layout"));
     page.push_str(&art.html());
 
     // Sweep over value sizes for the chosen key.

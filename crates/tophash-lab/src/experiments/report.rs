@@ -43,21 +43,21 @@ const SECTIONS: [(&str, &str, &str, Runner); 8] = [
     (
         "grow",
         "Growth, insert by insert",
-        "Which insert starts each growth and why, how evacuation proceeds, seed 000's two-rehash claim, and the \
-         bucket count against Go 1.19.",
+        "Which insert starts each growth and why, how evacuation proceeds, whether a single insert can trigger \
+         two rehashes, and the bucket count against Go 1.19.",
         |a, d| super::grow::run(&super::grow::Args { go: a.go.clone(), ..defaults()? }, d),
     ),
     (
         "hashdist",
         "Hash distribution",
-        "How evenly several hash functions spread keys over buckets (seed 000's distribution table).",
+        "How evenly several hash functions spread keys over buckets (beside an article's variance table).",
         |_, d| super::hashdist::run(&defaults()?, d),
     ),
     (
         "probes",
         "Probes per lookup",
         "Entries checked and keys compared per hit and miss, with and without the tophash filter, beside Go's \
-         load-factor table and seed 001's probe table.",
+         load-factor table and an article's probe table.",
         |_, d| super::probes::run(&defaults()?, d),
     ),
     (
@@ -199,12 +199,13 @@ pub fn run(args: &Args, dir: &Path) -> Result<Outcome> {
          <p class=\"lede\">Go 1.19's classic map (8-slot buckets, tophash bytes, overflow chains, load factor 6.5, \
          incremental evacuation) rebuilt in Rust as tophash, and the source articles' claims measured on it. \
          {ok} of {} experiments ran ({} {} build, {:.1} s in all); every number below was computed by this run.</p>\n\
-         {nav}{summary}{body}</main>\n</body>\n</html>\n",
+         {nav}{summary}{body}<footer><p class=\"meta\">{footer}</p></footer>\n</main>\n</body>\n</html>\n",
         done.len(),
         env!("CARGO_PKG_NAME"),
         if cfg!(debug_assertions) { "debug" } else { "release" },
         started.elapsed().as_secs_f64(),
         summary = summary.html(),
+        footer = esc(&crate::claims::footer()),
     );
     let path = dir.join("report.html");
     std::fs::write(&path, &page).with_context(|| format!("cannot write {}", path.display()))?;
@@ -212,5 +213,6 @@ pub fn run(args: &Args, dir: &Path) -> Result<Outcome> {
     let mut text = format!("Ran {ok} of {} experiments:\n\n", done.len());
     text.push_str(&summary.text());
     text.push_str("\nOpen report.html in a browser: one page, no network needed.\n");
+    let _ = writeln!(text, "{}", crate::claims::footer());
     Ok(Outcome { text, html: page, files })
 }

@@ -193,7 +193,7 @@ pub fn run(args: &Args, dir: &Path) -> Result<Outcome> {
     let _ = writeln!(
         s,
         "Each experiment writes its CSV/JSON data and SVG pictures to lab-out/<name> (or --out DIR):\n  \
-         grow      every growth narrated; seed 000's two-rehash claim checked on tophash and Go 1.19\n  \
+         grow      every growth narrated; whether a single insert can trigger two rehashes, on tophash and Go 1.19\n  \
          probes    keys compared per lookup with and without the tophash filter, beside Go's table\n  \
          layout    bucket layout, padding and cache lines, Go's and ours\n  \
          trace     a workload's resizes as Chrome trace JSON\n  \
@@ -202,6 +202,20 @@ pub fn run(args: &Args, dir: &Path) -> Result<Outcome> {
          flame     a CPU flame graph of an insert-heavy workload\n  \
          report    all of them in one HTML page: tophash-lab report --out lab-out/report"
     );
+    let _ = writeln!(s, "\n{}", crate::claims::footer());
     let page = html::pre(&s);
     Ok(Outcome { text: s, html: page, files })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ends_with_where_the_claims_are() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = run(&Args { keys: 1000 }, tmp.path()).unwrap();
+        assert!(out.text.ends_with(&format!("{}\n", crate::claims::footer())), "{}", out.text);
+        assert!(out.files.iter().all(|f| f.is_file()));
+    }
 }

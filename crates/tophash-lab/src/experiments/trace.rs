@@ -1,7 +1,8 @@
 //! `trace`: a workload's growth events as Chrome Trace Event JSON (opens in
 //! Perfetto or chrome://tracing), and each growth's start and end times
-//! read back from the recording (seed 000: "take the two rehash timestamps
-//! from the trace").
+//! read back from the recording (the claim "A single insert can trigger two
+//! rehashes", `docs/claims.md`, says to take the two rehash timestamps from
+//! a trace).
 
 use std::fmt::Write as _;
 use std::path::Path;

@@ -1,5 +1,6 @@
-//! The key sets: URL-like strings with a common prefix (seed 000's "100,000
-//! URL strings"), real keys from a file, and sequential `u64`s.
+//! The key sets: URL-like strings with a common prefix (the "100,000 URL
+//! strings" of [`crate::claims::HASH_VARIANCES`]), real keys from a file, and
+//! sequential `u64`s.
 
 use std::collections::HashSet;
 use std::path::Path;

@@ -16,8 +16,8 @@ fn small() -> Args {
 #[test]
 fn defaults_are_the_articles_sizes() {
     let d: Args = crate::experiments::defaults().unwrap();
-    assert_eq!(d.keys, ARTICLE_N, "seed 000's 100,000 keys");
-    assert_eq!(d.buckets, ARTICLE_M, "seed 000's 1,024 buckets");
+    assert_eq!(d.keys, ARTICLE_N, "the article's 100,000 keys");
+    assert_eq!(d.buckets, ARTICLE_M, "the article's 1,024 buckets");
 }
 
 #[test]
@@ -63,7 +63,7 @@ fn writes_data_pictures_and_the_article_table() {
         assert!(dir.join(f).exists(), "{f}");
     }
     assert!(out.files.iter().all(|f| f.exists()));
-    assert!(out.text.contains("Seed 000's table beside ours"));
+    assert!(out.text.contains(&format!("Claim \"{}\": the article's table beside ours", claims::HASH_VARIANCES)));
     assert!(out.text.contains("1284.6"));
     assert!(out.text.contains("foldhash fast, sequential u64 keys"));
     assert!(out.html.contains("<svg") && out.html.contains("<table>"));
