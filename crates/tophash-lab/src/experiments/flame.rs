@@ -238,7 +238,7 @@ fn profile(args: &Args) -> Result<Profile> {
                 let strings: Vec<String> =
                     if kind == KeyKind::String { (0..n).map(|i| format!("k{i}")).collect() } else { Vec::new() };
                 let ints: Vec<u64> = if kind == KeyKind::U64 {
-                    (0..n).map(super::hashdist::keys::splitmix64).collect()
+                    (0..n).map(tophash_bench::keys::splitmix64).collect()
                 } else {
                     Vec::new()
                 };

@@ -174,7 +174,7 @@ fn count(inst: &Instance, bits: u32, set: &KeySet, m: u64) -> Counted {
 /// The run's random seed for `family` (and, for `run > 0`, the sweep's
 /// `run`-th).
 fn family_seed(run_seed: u64, family: usize, run: u64) -> u64 {
-    keys::splitmix64(run_seed ^ ((family as u64) << 48) ^ run.wrapping_mul(0x1_0000_0001))
+    tophash_bench::keys::splitmix64(run_seed ^ ((family as u64) << 48) ^ run.wrapping_mul(0x1_0000_0001))
 }
 
 fn fresh_seed() -> u64 {

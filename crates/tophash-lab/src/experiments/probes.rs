@@ -24,6 +24,7 @@ use std::path::Path;
 
 use anyhow::{ensure, Result};
 use tophash::{DefaultHashBuilder, HashMap};
+use tophash_bench::keys::splitmix64;
 
 use super::report::html::{self, thousands};
 use super::report::limits;
@@ -102,14 +103,6 @@ fn eq_calls_reset() {
 }
 fn eq_calls() -> u64 {
     EQ_CALLS.with(Cell::get)
-}
-
-/// splitmix64: distinct inputs give distinct outputs.
-pub fn splitmix(i: u64) -> u64 {
-    let mut z = i.wrapping_add(1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
 }
 
 /// Go's bucket size for 8-byte keys and elems: tophash[8] + keys + elems +
@@ -227,8 +220,9 @@ pub fn measure(b: u8, load: f64, runs: u32, misses: u64) -> Result<Row> {
     let mut a = Acc::default();
     for run in 0..runs {
         let base = u64::from(run) << 40;
-        let keys: Vec<u64> = (0..n).map(|i| splitmix(base + i)).collect();
-        let absent: Vec<u64> = (0..misses).map(|j| splitmix(base + n + j)).collect();
+        // splitmix64 is a bijection: the keys and the absent keys are distinct.
+        let keys: Vec<u64> = (0..n).map(|i| splitmix64(base + i)).collect();
+        let absent: Vec<u64> = (0..misses).map(|j| splitmix64(base + n + j)).collect();
         let hb = DefaultHashBuilder::default();
         let model = Model::new(b, keys.iter().map(|&k| hb.hash_one(Counted(k))));
         a.model_hit += model.hit_probe();

@@ -203,7 +203,7 @@ fn split(s: u64) -> u64 {
     if s == 0 {
         return 0;
     }
-    super::keys::splitmix64(s)
+    tophash_bench::keys::splitmix64(s)
 }
 
 /// A ready-to-call hash function.
