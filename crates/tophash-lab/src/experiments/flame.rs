@@ -1,8 +1,9 @@
 //! `flame`: a CPU flame graph of an insert-heavy workload, the pprof flame
 //! graph of growing inserts that comes with the claim "A single insert can
-//! trigger two rehashes" (`docs/claims.md`), done on tophash: insert `--keys` keys into an empty `tophash::HashMap`, which
-//! grows (and evacuates) on the way, over and over until the sampling
-//! profiler has `--min-samples` samples.
+//! trigger two rehashes" (`docs/claims.md`), done on tophash: insert
+//! `--keys` keys into an empty `tophash::HashMap`, which grows (and
+//! evacuates) on the way, over and over until the sampling profiler has
+//! `--min-samples` samples.
 //!
 //! The profiler is the `pprof` crate: `setitimer(ITIMER_PROF)` sends SIGPROF
 //! at `--frequency` Hz of CPU time and the handler records the interrupted
@@ -80,7 +81,7 @@ pub const GROUPS: [(&str, &[&[&str]]); 8] = [
     ("growth start: start_resize (new array)", &[&["::start_resize"]]),
     ("hashing, all (foldhash, Hash impls)", &[&["foldhash::"], &["core::hash::"], &["hash_one"]]),
     ("allocation (malloc, calloc, mmap)", &[&["malloc"], &["calloc"], &["mmap"], &["__rust_alloc"]]),
-    ("returning memory (free, munmap, madvise)", &[&["free"], &["munmap"], &["madvise"]]),
+    ("releasing memory (free, munmap, madvise)", &[&["free"], &["munmap"], &["madvise"]]),
     ("dropping the map at the end of a round", &[&["drop_in_place<tophash"]]),
 ];
 

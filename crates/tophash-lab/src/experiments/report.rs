@@ -95,7 +95,7 @@ figcaption{color:#555;font-size:13px}.file{color:#999}
 ";
 
 /// What happened to one section.
-struct Done {
+struct SectionRun {
     name: &'static str,
     title: &'static str,
     lede: &'static str,
@@ -137,12 +137,12 @@ pub fn run(args: &Args, dir: &Path) -> Result<Outcome> {
     }
     let pb = progress::bar(chosen.len() as u64, 1, "report");
     let started = Instant::now();
-    let mut done = Vec::new();
+    let mut ran = Vec::new();
     for &&(name, title, lede, f) in &chosen {
         pb.set_message(name);
         let t0 = Instant::now();
         let result = run_one(args, &dir.join(name), f);
-        done.push(Done { name, title, lede, secs: t0.elapsed().as_secs_f64(), result });
+        ran.push(SectionRun { name, title, lede, secs: t0.elapsed().as_secs_f64(), result });
         pb.inc(1);
     }
     pb.finish_and_clear();
@@ -151,7 +151,7 @@ pub fn run(args: &Args, dir: &Path) -> Result<Outcome> {
     let mut summary = Table::new(&["experiment", "status", "seconds", "files"]);
     let mut body = String::new();
     let mut nav = String::from("<nav><ol>\n");
-    for d in &done {
+    for d in &ran {
         let _ = writeln!(nav, "<li><a href=\"#{}\">{}</a></li>", d.name, esc(d.title));
         let _ = writeln!(
             body,
@@ -190,7 +190,7 @@ pub fn run(args: &Args, dir: &Path) -> Result<Outcome> {
         body.push_str("</section>\n");
     }
     nav.push_str("</ol></nav>\n");
-    let ok = done.iter().filter(|d| d.result.is_ok()).count();
+    let ok = ran.iter().filter(|d| d.result.is_ok()).count();
     let page = format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
@@ -200,7 +200,7 @@ pub fn run(args: &Args, dir: &Path) -> Result<Outcome> {
          incremental evacuation) rebuilt in Rust as tophash, and the source articles' claims measured on it. \
          {ok} of {} experiments ran ({} {} build, {:.1} s in all); every number below was computed by this run.</p>\n\
          {nav}{summary}{body}<footer><p class=\"meta\">{footer}</p></footer>\n</main>\n</body>\n</html>\n",
-        done.len(),
+        ran.len(),
         env!("CARGO_PKG_NAME"),
         if cfg!(debug_assertions) { "debug" } else { "release" },
         started.elapsed().as_secs_f64(),
@@ -210,7 +210,7 @@ pub fn run(args: &Args, dir: &Path) -> Result<Outcome> {
     let path = dir.join("report.html");
     std::fs::write(&path, &page).with_context(|| format!("cannot write {}", path.display()))?;
     files.insert(0, path);
-    let mut text = format!("Ran {ok} of {} experiments:\n\n", done.len());
+    let mut text = format!("Ran {ok} of {} experiments:\n\n", ran.len());
     text.push_str(&summary.text());
     text.push_str("\nOpen report.html in a browser: one page, no network needed.\n");
     let _ = writeln!(text, "{}", crate::claims::footer());

@@ -165,7 +165,7 @@ pub fn run(args: &Args, dir: &Path) -> Result<Outcome> {
         thousands(st.capacity as u64),
         thousands(st.allocated_bytes as u64),
         match st.resize {
-            Some(r) => format!("{:?} {}/{} old buckets done", r.kind, r.evacuated, r.total),
+            Some(r) => format!("{:?} {}/{} old buckets evacuated", r.kind, r.evacuated, r.total),
             None => "no".into(),
         }
     );

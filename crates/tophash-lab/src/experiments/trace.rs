@@ -191,8 +191,8 @@ pub fn run(args: &Args, dir: &Path) -> Result<Outcome> {
                 b = new_b;
                 w.write_record([format!("{:.4}", us(*tt) / 1000.0), (1u64 << old_b).to_string(), b.to_string()])?;
             }
-            Event::Evacuated { done, total, .. } if i % step == 0 || done == total => {
-                w.write_record([format!("{:.4}", us(*tt) / 1000.0), (total - done).to_string(), b.to_string()])?;
+            Event::Evacuated { done: evacuated, total, .. } if i % step == 0 || evacuated == total => {
+                w.write_record([format!("{:.4}", us(*tt) / 1000.0), (total - evacuated).to_string(), b.to_string()])?;
             }
             _ => {}
         }
