@@ -161,8 +161,8 @@ fn usage_error_line(text: &str) -> String {
     format!("{} (see --help)", parts.join("; "))
 }
 
-/// The error and its causes on one line.
-fn one_line(e: &anyhow::Error) -> String {
+/// The error and its causes on one line (also a report section's failure).
+pub(crate) fn one_line(e: &anyhow::Error) -> String {
     e.chain().map(|c| c.to_string()).collect::<Vec<_>>().join(": ").replace('\n', " ")
 }
 

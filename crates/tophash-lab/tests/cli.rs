@@ -3,8 +3,8 @@
 //! the lab did not write is refused unless `--force` is given, which adds
 //! files and deletes none.
 
-use std::path::Path;
-use std::process::Command;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 
 const BIN: &str = env!("CARGO_BIN_EXE_tophash-lab");
 
@@ -127,16 +127,24 @@ fn go_flags() {
         .any(|l| l.starts_with("The claims the experiments check") && l.ends_with(": docs/claims.md.")));
 }
 
+/// What `layout` writes.
+const LAYOUT_FILES: [&str; 4] = ["layout.csv", "sweep.csv", "bucket_bytes.svg", "cache_lines.svg"];
+
+/// Runs `layout` (quick, and without Go) into `out`, with more flags.
+fn layout_into(out: &Path, flags: &[&str]) -> Output {
+    Command::new(BIN).args(["layout", "--no-go"]).args(flags).arg("--out").arg(out).output().unwrap()
+}
+
 #[test]
 fn help_and_a_small_run_succeed() {
     let out = Command::new(BIN).arg("--help").output().unwrap();
     assert!(out.status.success());
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("layout");
-    let out = Command::new(BIN).args(["layout", "--no-go", "--out"]).arg(&dir).output().unwrap();
+    let out = layout_into(&dir, &[]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(out.stderr.is_empty());
-    for f in ["layout.csv", "sweep.csv", "bucket_bytes.svg", "cache_lines.svg"] {
+    for f in LAYOUT_FILES {
         assert!(dir.join(f).exists(), "{f} missing");
     }
 }
@@ -149,13 +157,20 @@ fn names(dir: &Path) -> Vec<String> {
     v
 }
 
-#[test]
-fn a_users_directory_is_refused_without_force() {
+/// A temporary directory holding a user's folder `docs` with one file,
+/// `notes.md`.
+fn users_folder() -> (tempfile::TempDir, PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
     let docs = tmp.path().join("docs");
     std::fs::create_dir(&docs).unwrap();
     std::fs::write(docs.join("notes.md"), "mine").unwrap();
-    let out = Command::new(BIN).args(["layout", "--no-go", "--out"]).arg(&docs).output().unwrap();
+    (tmp, docs)
+}
+
+#[test]
+fn a_users_directory_is_refused_without_force() {
+    let (tmp, docs) = users_folder();
+    let out = layout_into(&docs, &[]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "a foreign directory was written: {stderr}");
     assert_eq!(stderr.lines().count(), 1, "stderr is not one line:\n{stderr}");
@@ -174,19 +189,16 @@ fn a_users_directory_is_refused_without_force() {
 
 #[test]
 fn force_adds_files_and_keeps_the_users() {
-    let tmp = tempfile::tempdir().unwrap();
-    let docs = tmp.path().join("docs");
-    std::fs::create_dir(&docs).unwrap();
-    std::fs::write(docs.join("notes.md"), "mine").unwrap();
-    let out = Command::new(BIN).args(["layout", "--no-go", "--force", "--out"]).arg(&docs).output().unwrap();
+    let (tmp, docs) = users_folder();
+    let out = layout_into(&docs, &["--force"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(std::fs::read_to_string(docs.join("notes.md")).unwrap(), "mine");
-    for f in ["layout.csv", "sweep.csv", "bucket_bytes.svg", "cache_lines.svg"] {
+    for f in LAYOUT_FILES {
         assert!(docs.join(f).is_file(), "{f} missing");
     }
     // Now the lab's (it keeps a manifest): a re-run needs no --force and
     // still leaves the user's file alone.
-    let out = Command::new(BIN).args(["layout", "--no-go", "--out"]).arg(&docs).output().unwrap();
+    let out = layout_into(&docs, &[]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(std::fs::read_to_string(docs.join("notes.md")).unwrap(), "mine");
     assert_eq!(names(tmp.path()), ["docs"], "something was left beside it");

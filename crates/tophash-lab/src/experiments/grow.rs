@@ -353,8 +353,7 @@ fn claim_story(
         row("Go 1.19", g);
     }
     let b = ours.first().map_or(0, |r| r.b_before);
-    let cap = 13u64 << b.saturating_sub(1);
-    let cap = if b == 0 { 8 } else { cap };
+    let cap = super::load_limit(b);
     let threshold = 1u64 << b;
     let max_ovf = nth / 8;
     let max_per = ours.iter().map(|r| r.max_started_per_insert).max().unwrap_or(0);

@@ -264,7 +264,7 @@ fn concrete<K: std::hash::Hash + Eq, V>(name: &str) -> (String, Kv, u64, u64) {
         va: std::mem::align_of::<V>() as u64,
     };
     // 2^6 main buckets + 2^2 preallocated overflow buckets.
-    let m: tophash::HashMap<K, V> = tophash::HashMap::with_capacity(13 << 5);
+    let m: tophash::HashMap<K, V> = tophash::HashMap::with_capacity(super::load_limit(6) as usize);
     assert_eq!(m.stats().buckets, 64);
     (name.to_owned(), kv, ours_array_bytes(kv, 68), m.allocated_bytes() as u64)
 }

@@ -35,6 +35,17 @@ impl KeyKind {
     }
 }
 
+/// The most entries a map of `2^b` buckets holds: 6.5 · 2^b (8 for one
+/// bucket). The insert that would pass it starts a doubling (Go's
+/// `overLoadFactor(count+1, B)`).
+pub fn load_limit(b: u8) -> u64 {
+    if b == 0 {
+        8
+    } else {
+        13 << (b - 1)
+    }
+}
+
 /// Parses command-line words (the first is the program name) as one
 /// experiment's `Args`, flattened into a command as `main` does.
 pub(crate) fn parse_args<A: clap::Args + clap::FromArgMatches>(words: &[&str]) -> Result<A, clap::Error> {
@@ -77,6 +88,19 @@ mod tests {
         defaults::<trace::Args>().unwrap();
         defaults::<flame::Args>().unwrap();
         defaults::<report::Args>().unwrap();
+    }
+
+    #[test]
+    fn load_limit_is_where_the_map_doubles() {
+        let mut m = tophash::HashMap::new();
+        for b in 0..=12u8 {
+            while (m.len() as u64) < load_limit(b) {
+                m.insert(m.len() as u64, ());
+            }
+            assert_eq!(m.stats().b, b, "{} entries", m.len());
+            m.insert(m.len() as u64, ());
+            assert_eq!(m.stats().b, b + 1, "{} entries", m.len());
+        }
     }
 
     #[test]

@@ -30,7 +30,7 @@ use super::report::html::{self, thousands};
 use super::report::limits;
 use super::report::plot::{self, Chart, Line};
 use super::report::table::Table;
-use super::Outcome;
+use super::{load_limit, Outcome};
 use crate::claims;
 
 /// Options of `tophash-lab probes`.
@@ -203,20 +203,12 @@ impl Model {
     }
 }
 
-fn capacity_for(b: u8) -> u64 {
-    if b == 0 {
-        8
-    } else {
-        13u64 << (b - 1)
-    }
-}
-
 /// Measures one load on `runs` maps.
 pub fn measure(b: u8, load: f64, runs: u32, misses: u64) -> Result<Row> {
     let buckets = 1u64 << b;
     let n = (load * buckets as f64).round() as u64;
     ensure!(n >= 1, "load {load} with 2^{b} buckets means no keys");
-    let in_map = n <= capacity_for(b);
+    let in_map = n <= load_limit(b);
     let mut a = Acc::default();
     for run in 0..runs {
         let base = u64::from(run) << 40;
@@ -227,8 +219,7 @@ pub fn measure(b: u8, load: f64, runs: u32, misses: u64) -> Result<Row> {
         let model = Model::new(b, keys.iter().map(|&k| hb.hash_one(Counted(k))));
         a.model_hit += model.hit_probe();
         if in_map {
-            let mut m: HashMap<Counted, u64, _> =
-                HashMap::with_capacity_and_hasher(capacity_for(b) as usize, hb.clone());
+            let mut m: HashMap<Counted, u64, _> = HashMap::with_capacity_and_hasher(load_limit(b) as usize, hb.clone());
             for (i, &k) in keys.iter().enumerate() {
                 m.insert(Counted(k), i as u64);
             }

@@ -103,17 +103,13 @@ struct SectionRun {
     result: Result<Outcome, String>,
 }
 
-fn one_line(e: &anyhow::Error) -> String {
-    e.chain().map(|c| c.to_string()).collect::<Vec<_>>().join(": ").replace('\n', " ")
-}
-
 fn run_one(args: &Args, dir: &Path, f: Runner) -> Result<Outcome, String> {
     if let Err(e) = std::fs::create_dir_all(dir) {
         return Err(format!("cannot create {}: {e}", dir.display()));
     }
     let r = match catch_unwind(AssertUnwindSafe(|| f(args, dir))) {
         Ok(Ok(o)) => Ok(o),
-        Ok(Err(e)) => Err(one_line(&e)),
+        Ok(Err(e)) => Err(crate::one_line(&e)),
         Err(p) => Err(format!(
             "panicked: {}",
             p.downcast_ref::<String>()

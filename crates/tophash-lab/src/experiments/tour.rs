@@ -95,7 +95,7 @@ pub fn run(args: &Args, dir: &Path) -> Result<Outcome> {
                 before.buckets,
                 len + 1,
                 before.buckets,
-                13usize << (old_b - 1),
+                super::load_limit(old_b),
                 1usize << new_b,
                 1usize << old_b
             );

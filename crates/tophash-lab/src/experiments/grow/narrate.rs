@@ -78,7 +78,7 @@ fn why(g: &Growth) -> String {
             "count+1 = {} > 6.5 x 2^{} = {}",
             thousands(g.len_at_start as u64 + 1),
             g.old_b,
-            thousands(13u64 << (g.old_b - 1))
+            thousands(crate::experiments::load_limit(g.old_b))
         ),
         Reason::TooManyOverflow => {
             format!("{} overflow buckets >= 2^B = {}", g.overflow_at_start, 1u64 << g.old_b)
@@ -367,8 +367,7 @@ pub fn churn_demo(b: u8, draw: usize) -> (String, Table) {
     let log: Arc<Mutex<Vec<Event>>> = Arc::default();
     let sink = log.clone();
     let buckets = 1usize << b;
-    let cap = if b == 0 { 8 } else { 13usize << (b - 1) };
-    let mut m: HashMap<u64, u64> = HashMap::with_capacity(cap);
+    let mut m: HashMap<u64, u64> = HashMap::with_capacity(crate::experiments::load_limit(b) as usize);
     let fill = 6 * buckets as u64;
     for i in 0..fill {
         m.insert(i, i);
