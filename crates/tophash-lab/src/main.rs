@@ -31,7 +31,9 @@ use experiments::Outcome;
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
-    /// Where to write data and pictures (default: lab-out/<subcommand>).
+    /// Where to write data and pictures (default: lab-out/<subcommand>). A
+    /// re-run replaces only the files the lab wrote there; a non-empty
+    /// directory it did not write is refused without --force.
     #[arg(long, global = true, value_name = "DIR")]
     out: Option<PathBuf>,
     /// Write into a non-empty --out DIR that the lab did not write: adds
