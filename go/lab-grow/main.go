@@ -14,7 +14,8 @@
 // Modes (one per run):
 //
 //	-offsets              the mirror's field offsets, one "name offset" a line
-//	-seq N -keys K        insert N keys (K = int: i; string: "k<i>") into
+//	-seq N -keys K        insert N keys (K = int: i, for the lab's u64 keys;
+//	                      string: "k<i>") into
 //	                      make(map[K]int); after each insert print
 //	                      "i B noverflow growing samesize nevacuate"
 //	                      (i from 1; growing = oldbuckets != nil;

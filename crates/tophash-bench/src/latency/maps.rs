@@ -21,7 +21,7 @@ use crate::maps::{Griddle, Hashbrown, StdFold, Tophash};
 
 /// [`Phase::bits`]: a resize (evacuation, rehash) is under way.
 pub const PHASE_RESIZING: u8 = 1;
-/// [`Phase::bits`]: a retired array is still being handed back to the OS.
+/// [`Phase::bits`]: a finished resize's old array is still being released (handed back to the OS).
 pub const PHASE_RELEASING: u8 = 2;
 
 /// What the timed loop calls on a map. Values are `u64`.
@@ -45,7 +45,7 @@ pub struct Phase {
     pub known: bool,
     /// The resize under way.
     pub resize: Option<Resize>,
-    /// A retired old array is still being handed back to the OS.
+    /// A finished resize's old array is still being released (handed back to the OS).
     pub releasing: bool,
 }
 

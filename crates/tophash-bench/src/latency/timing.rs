@@ -192,8 +192,8 @@ fn describe(cap0: usize, cap1: usize, p0: &Phase, p1: &Phase, allocs: &AllocCoun
         (None, None) => {}
     }
     match (p0.releasing, p1.releasing) {
-        (false, true) => parts.push("old array retired (being released)".to_string()),
-        (true, false) => parts.push("retired array unmapped".to_string()),
+        (false, true) => parts.push("old array releasing".to_string()),
+        (true, false) => parts.push("old array released".to_string()),
         _ => {}
     }
     let what = if p1.known { "capacity" } else { "resize: capacity" };

@@ -1,8 +1,9 @@
-//! `flame`: a CPU flame graph of an insert-heavy workload, seed 000's first
-//! chapter ("a pprof flame graph of one insert that triggers growth") done
-//! on tophash: insert `--keys` keys into an empty `tophash::HashMap`, which
-//! grows (and evacuates) on the way, over and over until the sampling
-//! profiler has `--min-samples` samples.
+//! `flame`: a CPU flame graph of an insert-heavy workload, the pprof flame
+//! graph of growing inserts that comes with the claim "A single insert can
+//! trigger two rehashes" (`docs/claims.md`), done on tophash: insert
+//! `--keys` keys into an empty `tophash::HashMap`, which grows (and
+//! evacuates) on the way, over and over until the sampling profiler has
+//! `--min-samples` samples.
 //!
 //! The profiler is the `pprof` crate: `setitimer(ITIMER_PROF)` sends SIGPROF
 //! at `--frequency` Hz of CPU time and the handler records the interrupted
@@ -32,25 +33,16 @@ use anyhow::{anyhow, bail, Context, Result};
 use super::report::html::{self, thousands};
 use super::report::limits;
 use super::report::table::Table;
-use super::Outcome;
-
-/// Which keys to insert.
-#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum KeyKind {
-    /// "k0", "k1", … as `&str` (seed 000's `fmt.Sprintf("k%d", i)`),
-    /// built before profiling.
-    String,
-    /// `splitmix64(i)` as `u64`.
-    U64,
-}
+use super::{KeyKind, Outcome};
 
 /// Options of `tophash-lab flame`.
 #[derive(clap::Args, Debug, Clone, PartialEq)]
 pub struct Args {
     /// Keys inserted into each fresh map (the map grows from empty to this).
-    #[arg(long, short = 'n', default_value_t = DEFAULT_KEYS, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
+    #[arg(long, short = 'n', value_name = "COUNT", default_value_t = DEFAULT_KEYS, value_parser = tophash_bench::size::parser(1, 100_000_000))]
     pub keys: u64,
-    /// Key type.
+    /// Keys: "k0", "k1", ... as `&str` (string, the articles' `fmt.Sprintf("k%d", i)`) or
+    /// splitmix64(i) (u64); built before profiling.
     #[arg(long, value_enum, default_value_t = KeyKind::String)]
     pub key_kind: KeyKind,
     /// Repeat the workload until the workload thread has this many samples.
@@ -71,18 +63,6 @@ const DEFAULT_MIN_SAMPLES: u64 = 500;
 const DEFAULT_FREQUENCY: u32 = 997;
 const DEFAULT_MAX_SECONDS: u64 = 60;
 
-impl Default for Args {
-    fn default() -> Self {
-        Args {
-            keys: DEFAULT_KEYS,
-            key_kind: KeyKind::String,
-            min_samples: DEFAULT_MIN_SAMPLES,
-            frequency: DEFAULT_FREQUENCY,
-            max_seconds: DEFAULT_MAX_SECONDS,
-        }
-    }
-}
-
 /// The workload thread's name; samples of other threads are dropped.
 const THREAD: &str = "flame-workload";
 
@@ -101,7 +81,7 @@ pub const GROUPS: [(&str, &[&[&str]]); 8] = [
     ("growth start: start_resize (new array)", &[&["::start_resize"]]),
     ("hashing, all (foldhash, Hash impls)", &[&["foldhash::"], &["core::hash::"], &["hash_one"]]),
     ("allocation (malloc, calloc, mmap)", &[&["malloc"], &["calloc"], &["mmap"], &["__rust_alloc"]]),
-    ("returning memory (free, munmap, madvise)", &[&["free"], &["munmap"], &["madvise"]]),
+    ("releasing memory (free, munmap, madvise)", &[&["free"], &["munmap"], &["madvise"]]),
     ("dropping the map at the end of a round", &[&["drop_in_place<tophash"]]),
 ];
 
@@ -259,7 +239,7 @@ fn profile(args: &Args) -> Result<Profile> {
                 let strings: Vec<String> =
                     if kind == KeyKind::String { (0..n).map(|i| format!("k{i}")).collect() } else { Vec::new() };
                 let ints: Vec<u64> = if kind == KeyKind::U64 {
-                    (0..n).map(super::hashdist::keys::splitmix64).collect()
+                    (0..n).map(tophash_bench::keys::splitmix64).collect()
                 } else {
                     Vec::new()
                 };

@@ -1,15 +1,17 @@
 //! `grow`: insert keys one at a time and narrate every growth (which insert
 //! starts it and why, B before and after, the buckets each later insert
-//! evacuates, when it ends), draw small maps' buckets, settle seed 000's
-//! "the 1,387th insert triggers two rehashes" claim on tophash and on Go
-//! 1.19, show a same-size growth made by churn, and compare the bucket
-//! count after every insert with Go 1.19's own map.
+//! evacuates, when it ends), draw small maps' buckets, settle the claim
+//! "A single insert can trigger two rehashes" (its 1,387th insert; see
+//! `docs/claims.md`) on tophash and on Go 1.19, show a same-size growth
+//! made by churn, and compare the bucket count after every insert with Go
+//! 1.19's own map ("A map doubles past load 6.5 and grows in place when
+//! overflow buckets reach the bucket count").
 
 pub mod go;
 pub mod narrate;
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{ensure, Result};
 
@@ -17,35 +19,18 @@ use super::report::html::{self, esc, thousands};
 use super::report::limits;
 use super::report::plot::{self, Chart, Line};
 use super::report::table::Table;
-use super::Outcome;
+use super::{KeyKind, Outcome};
+use crate::claims;
 
 use narrate::Narration;
-
-/// Which keys to insert.
-#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum KeyKind {
-    /// "k0", "k1", ... (the article's keys).
-    String,
-    /// 0, 1, 2, ... as u64.
-    Int,
-}
-
-impl KeyKind {
-    fn name(self) -> &'static str {
-        match self {
-            KeyKind::String => "string",
-            KeyKind::Int => "int",
-        }
-    }
-}
 
 /// Options of `tophash-lab grow`.
 #[derive(clap::Args, Debug, Clone, PartialEq)]
 pub struct Args {
     /// Keys to insert, one at a time.
-    #[arg(long, short = 'n', default_value_t = 2000, value_parser = clap::value_parser!(u64).range(1..=1_000_000_000))]
+    #[arg(long, short = 'n', value_name = "COUNT", default_value_t = 2000, value_parser = tophash_bench::size::parser(1, 1_000_000_000))]
     pub keys: u64,
-    /// Key type: "k0", "k1", ... (string, as seed 000) or 0, 1, ... (int).
+    /// Keys: "k0", "k1", ... (string, the articles' keys) or 0, 1, 2, ... (u64; Go's side uses int, also 64 bits).
     #[arg(long, value_enum, default_value_t = KeyKind::String)]
     pub key_kind: KeyKind,
     /// Draw the buckets as text around growths of maps with at most this many buckets (0: never).
@@ -54,33 +39,14 @@ pub struct Args {
     /// Show every insert of every evacuation (default: the first few of each growth).
     #[arg(long)]
     pub verbose: bool,
-    /// Keys in the map before seed 000's "trigger" insert.
-    #[arg(long, default_value_t = 1386, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    /// Keys in the map before the "trigger" insert of the two-rehash claim.
+    #[arg(long, value_name = "COUNT", default_value_t = 1386, value_parser = tophash_bench::size::parser(1, 10_000_000))]
     pub claim_keys: u64,
-    /// Maps (each with its own random hash seed) to repeat the claim on, in tophash and in Go.
+    /// Runs of the claim, each on a fresh map with its own random hash seed, in tophash and in Go.
     #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..=100_000))]
     pub claim_runs: u64,
-    /// Go 1.19 toolchain [default: /usr/lib/go-1.19/bin/go].
-    #[arg(long, value_name = "PATH")]
-    pub go: Option<PathBuf>,
-    /// Skip the Go 1.19 comparison.
-    #[arg(long)]
-    pub no_go: bool,
-}
-
-impl Default for Args {
-    fn default() -> Self {
-        Args {
-            keys: 2000,
-            key_kind: KeyKind::String,
-            draw_buckets: 8,
-            verbose: false,
-            claim_keys: 1386,
-            claim_runs: 50,
-            go: None,
-            no_go: false,
-        }
-    }
+    #[command(flatten)]
+    pub go: go::GoArgs,
 }
 
 /// Bytes per key a run may hold (map, key strings, the per-insert log and
@@ -106,7 +72,7 @@ pub fn run(args: &Args, dir: &Path) -> Result<Outcome> {
     // 1. The narrated run.
     let nar = match args.key_kind {
         KeyKind::String => narrate::run(args.keys, |i| format!("k{i}"), args.draw_buckets as usize),
-        KeyKind::Int => narrate::run(args.keys, |i| i, args.draw_buckets as usize),
+        KeyKind::U64 => narrate::run(args.keys, |i| i, args.draw_buckets as usize),
     };
     let head = format!(
         "Inserting {} {} keys one at a time into an empty tophash::HashMap\n\n",
@@ -119,8 +85,10 @@ pub fn run(args: &Args, dir: &Path) -> Result<Outcome> {
     page.push_str(&html::h3(&format!("{} {} keys, one at a time", thousands(args.keys), args.key_kind.name())));
     page.push_str(&html::pre(&nar.story(false)));
     let gt = nar.growth_table();
-    text.push('\n');
+    let triggers = format!("Why each growth started (the claim \"{}\"):", claims::GROWTH_TRIGGERS);
+    let _ = writeln!(text, "\n{triggers}");
     text.push_str(&gt.text());
+    page.push_str(&html::p(&triggers));
     page.push_str(&gt.html());
     if !nar.drawings.is_empty() {
         text.push_str("\nThe buckets around the growths of the smallest maps (one line per chain: eight tophash bytes per bucket, -> an overflow bucket):\n\n");
@@ -140,10 +108,9 @@ pub fn run(args: &Args, dir: &Path) -> Result<Outcome> {
         files.push(p);
     }
 
-    // 2. Seed 000's claim.
+    // 2. The claim that a single insert can trigger two rehashes.
     let claim = claim_tophash(args.claim_keys, args.claim_runs);
-    let go = if args.no_go { Ok(Err("skipped (--no-go)".to_owned())) } else { go::build(args.go.as_deref()) };
-    let go = go?;
+    let go = go::build(&args.go)?;
     let go_claim = match &go {
         Ok(g) => Some(claim_go(g, args.claim_keys, args.claim_runs)?),
         Err(_) => None,
@@ -259,7 +226,7 @@ pub struct ClaimRun {
     pub max_started_per_insert: usize,
 }
 
-/// Seed 000's experiment on tophash: `prefill` keys "k0".., then "trigger",
+/// The two-rehash claim's experiment on tophash: `prefill` keys "k0".., then "trigger",
 /// then more keys until the next resize starts; `runs` maps.
 pub fn claim_tophash(prefill: u64, runs: u64) -> Vec<ClaimRun> {
     use std::sync::{Arc, Mutex};
@@ -386,16 +353,19 @@ fn claim_story(
         row("Go 1.19", g);
     }
     let b = ours.first().map_or(0, |r| r.b_before);
-    let cap = 13u64 << b.saturating_sub(1);
-    let cap = if b == 0 { 8 } else { cap };
+    let cap = super::load_limit(b);
     let threshold = 1u64 << b;
     let max_ovf = nth / 8;
     let max_per = ours.iter().map(|r| r.max_started_per_insert).max().unwrap_or(0);
     let mut s = String::new();
-    let _ =
-        writeln!(s, "Seed 000, chapter 1 claims: the {}th insert into a map of {} keys", thousands(nth), thousands(p));
-    let _ =
-        writeln!(s, "triggers two rehashes, a same-size growth and then a doubling. Measured on {} maps", ours.len());
+    let _ = writeln!(
+        s,
+        "Claim \"{}\": the {}th insert into a map of {} keys",
+        claims::TWO_REHASHES,
+        thousands(nth),
+        thousands(p)
+    );
+    let _ = writeln!(s, "triggers a same-size growth and then a doubling. Measured on {} maps", ours.len());
     let _ = writeln!(s, "(each with its own random hash seed), keys \"k0\"..\"k{}\" then \"trigger\":", p - 1);
     s.push('\n');
     s.push_str(&t.text());
@@ -445,7 +415,7 @@ fn claim_story(
             );
         }
     }
-    let mut page = html::h3(&format!("Seed 000's claim: insert #{} triggers two rehashes", thousands(nth)));
+    let mut page = html::h3(&format!("Claim: {} (insert #{})", claims::TWO_REHASHES, thousands(nth)));
     let mut first = true;
     for para in s.split("\n\n") {
         if first {
@@ -472,7 +442,11 @@ fn claim_story(
 fn compare_with_go(g: &go::LabGrow, args: &Args, nar: &Narration, csv_path: &Path) -> Result<(String, String)> {
     let pb = super::report::progress::bar(args.keys, 1_000_000, "Go 1.19");
     pb.set_position(0);
-    let out = g.run(&["-seq".into(), args.keys.to_string(), "-keys".into(), args.key_kind.name().into()])?;
+    let go_keys = match args.key_kind {
+        KeyKind::U64 => "int",
+        KeyKind::String => "string",
+    };
+    let out = g.run(&["-seq".into(), args.keys.to_string(), "-keys".into(), go_keys.into()])?;
     pb.finish_and_clear();
     let mut go_b = Vec::with_capacity(args.keys as usize);
     let mut go_starts: Vec<(u64, u8, u8, bool)> = Vec::new();
@@ -529,8 +503,12 @@ fn compare_with_go(g: &go::LabGrow, args: &Args, nar: &Narration, csv_path: &Pat
         ]);
     }
     let mut s = String::new();
-    let _ =
-        writeln!(s, "Bucket count after every insert, tophash vs {} (same {} keys):", g.version, args.key_kind.name());
+    let _ = writeln!(
+        s,
+        "Bucket count after every insert, tophash vs {} (same {} keys):",
+        g.go.describe(),
+        args.key_kind.name()
+    );
     match mismatch {
         None => {
             let _ = writeln!(
@@ -580,11 +558,6 @@ fn compare_with_go(g: &go::LabGrow, args: &Args, nar: &Narration, csv_path: &Pat
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn default_matches_clap() {
-        assert_eq!(crate::experiments::parse_args::<Args>(&["x"]).unwrap(), Args::default());
-    }
 
     #[test]
     fn the_trigger_insert_starts_nothing() {

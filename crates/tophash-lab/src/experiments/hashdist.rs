@@ -1,7 +1,9 @@
 //! `hashdist`: how evenly FNV-1a, MurmurHash3, xxHash (XXH32, XXH64, XXH3),
 //! SipHash-1-3, foldhash and aHash spread keys over a map's buckets.
 //!
-//! For each key set (seed 000's URL-like strings with a common prefix, or
+//! For each key set (URL-like strings with a common prefix, as in the claim
+//! "FNV-1a, MurmurHash3 and xxHash spread keys with variances 1284.6, 312.9
+//! and 89.3" of `docs/claims.md`, or
 //! `--data` keys; and sequential `u64`s) and each hash function, the keys'
 //! hashes are counted into `--buckets` bins twice, as Go's map uses a hash:
 //! by its **low bits** (`hash & (m − 1)`, the bucket index) and by its **top
@@ -10,7 +12,8 @@
 //! [`stats`]). Seeded functions run twice, with a fixed seed and with a seed
 //! drawn for this run, and then over `--sweep` more random seeds, so that a
 //! property of one seed is not taken for a property of the function.
-//! Seed 000's variance table is printed beside ours.
+//! That claim's variance table is printed beside ours, and the foldhash
+//! claim is checked against the seed sweep.
 
 pub mod hashes;
 pub mod keys;
@@ -28,6 +31,7 @@ use super::report::html::{self, thousands};
 use super::report::progress;
 use super::report::table::Table;
 use super::Outcome;
+use crate::claims;
 
 use hashes::{Family, Instance, Key, SeedKind};
 use keys::{KeySet, Keys};
@@ -37,7 +41,7 @@ use stats::Dist;
 #[derive(clap::Args, Debug, Clone, PartialEq)]
 pub struct Args {
     /// Keys per key set (URL-like strings, and sequential u64 keys 0..N).
-    #[arg(long, short = 'n', default_value_t = DEFAULT_KEYS, value_parser = clap::value_parser!(u64).range(1..=1_000_000_000))]
+    #[arg(long, short = 'n', value_name = "COUNT", default_value_t = DEFAULT_KEYS, value_parser = tophash_bench::size::parser(1, 1_000_000_000))]
     pub keys: u64,
     /// Buckets (a power of two): the low bits of each hash pick one.
     #[arg(long, short = 'm', default_value_t = DEFAULT_BUCKETS, value_parser = clap::value_parser!(u64).range(2..=MAX_BUCKETS))]
@@ -60,12 +64,6 @@ const MAX_BUCKETS: u64 = 1 << 26;
 /// Per-bucket counts are written for tables up to this size.
 const MAX_COUNTS_CSV: u64 = 1 << 16;
 
-impl Default for Args {
-    fn default() -> Self {
-        Args { keys: DEFAULT_KEYS, buckets: DEFAULT_BUCKETS, data: None, sweep: DEFAULT_SWEEP, seed: None }
-    }
-}
-
 fn parse_seed(s: &str) -> Result<u64, String> {
     let t = s.trim().replace('_', "");
     let r = match t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
@@ -75,7 +73,7 @@ fn parse_seed(s: &str) -> Result<u64, String> {
     r.map_err(|_| format!("'{s}' is not a 64-bit unsigned number (decimal or 0x hex)"))
 }
 
-/// Seed 000's table (§2.2): variance of the bucket loads of 100,000 URL
+/// The article's table of [`claims::HASH_VARIANCES`]: variance of the bucket loads of 100,000 URL
 /// strings in 1,024 buckets.
 pub const ARTICLE: [(&str, &str, f64); 3] =
     [("FNV-1a", "none", 1284.6), ("Murmur3", "fixed 0x9747b28c", 312.9), ("xxHash", "dynamic (per run)", 89.3)];
@@ -176,7 +174,7 @@ fn count(inst: &Instance, bits: u32, set: &KeySet, m: u64) -> Counted {
 /// The run's random seed for `family` (and, for `run > 0`, the sweep's
 /// `run`-th).
 fn family_seed(run_seed: u64, family: usize, run: u64) -> u64 {
-    keys::splitmix64(run_seed ^ ((family as u64) << 48) ^ run.wrapping_mul(0x1_0000_0001))
+    tophash_bench::keys::splitmix64(run_seed ^ ((family as u64) << 48) ^ run.wrapping_mul(0x1_0000_0001))
 }
 
 fn fresh_seed() -> u64 {
@@ -412,12 +410,17 @@ pub fn run(args: &Args, dir: &Path) -> Result<Outcome> {
         page.push_str(&t.html());
     }
     let claim = foldhash_claim(&rows, &sweep, m, args.sweep);
-    let _ = write!(text, "\n{claim}\n");
-    page.push_str(&html::h3("foldhash fast on sequential u64 keys"));
+    let _ = write!(text, "\nClaim \"{}\": {claim}\n", claims::FOLDHASH_RATIO);
+    page.push_str(&html::h3(&format!("Claim: {}", claims::FOLDHASH_RATIO)));
     page.push_str(&html::p(&claim));
     let article_note = article_note(&sets[0], m);
-    let _ = write!(text, "\nSeed 000's table beside ours ({article_note}):\n\n{}", article.text());
-    page.push_str(&html::h3("Seed 000's table beside ours"));
+    let _ = write!(
+        text,
+        "\nClaim \"{}\": the article's table beside ours ({article_note}):\n\n{}",
+        claims::HASH_VARIANCES,
+        article.text()
+    );
+    page.push_str(&html::h3(&format!("Claim: {}", claims::HASH_VARIANCES)));
     page.push_str(&html::p(&article_note));
     page.push_str(&article.html());
     for (p, caption) in &svgs {
@@ -652,7 +655,7 @@ fn article_note(set: &KeySet, m: u64) -> String {
     )
 }
 
-/// Seed 000's rows with ours for the closest function and seed.
+/// The article's rows with ours for the closest function and seed.
 fn article_table(rows: &[Row], set: &KeySet) -> Table {
     let exp = ARTICLE_N as f64 / ARTICLE_M as f64 * (1.0 - 1.0 / ARTICLE_M as f64);
     let mut t = Table::new(&[

@@ -53,17 +53,6 @@ pub struct Args {
     pub runs: u64,
 }
 
-impl Default for Args {
-    /// The defaults declared to clap above (what the report runs).
-    fn default() -> Self {
-        use clap::{Args as _, FromArgMatches as _};
-        let parsed = Args::augment_args(clap::Command::new("latency"))
-            .try_get_matches_from(["latency"])
-            .and_then(|m| Args::from_arg_matches(&m));
-        parsed.expect("the defaults declared to clap parse")
-    }
-}
-
 const MAX_KEYS: u64 = 1_000_000_000;
 
 /// Memory per key while one map runs: the map (at most about 100 bytes
@@ -299,7 +288,7 @@ fn render(
             at.row(vec![m.name.clone(), thousands(all), thousands(resizing), thousands(releasing), thousands(neither)]);
         }
     }
-    let at_head = "Where the slow inserts fall, for the maps that show their state (the state before or after the insert; \"releasing\": tophash handing a retired array back to the OS):";
+    let at_head = "Where the slow inserts fall, for the maps that show their state (the state before or after the insert; \"releasing\": tophash handing a finished resize's old array back to the OS):";
     let mut text = head.clone();
     text.push('\n');
     text.push_str(&t.text());

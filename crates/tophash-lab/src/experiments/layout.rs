@@ -8,7 +8,7 @@
 //! own map types when Go is installed.
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{ensure, Result};
 
@@ -17,6 +17,7 @@ use super::report::html;
 use super::report::plot::{self, Chart, Line};
 use super::report::table::Table;
 use super::Outcome;
+use crate::claims;
 
 /// Options of `tophash-lab layout`.
 #[derive(clap::Args, Debug, Clone, PartialEq)]
@@ -36,18 +37,8 @@ pub struct Args {
     /// Cache line size in bytes.
     #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u64).range(16..=4096))]
     pub cache_line: u64,
-    /// Go 1.19 toolchain [default: /usr/lib/go-1.19/bin/go].
-    #[arg(long, value_name = "PATH")]
-    pub go: Option<PathBuf>,
-    /// Skip the check against Go 1.19's own map types.
-    #[arg(long)]
-    pub no_go: bool,
-}
-
-impl Default for Args {
-    fn default() -> Self {
-        Args { key_size: 8, key_align: None, value_size: 8, value_align: None, cache_line: 64, go: None, no_go: false }
-    }
+    #[command(flatten)]
+    pub go: go::GoArgs,
 }
 
 fn natural_align(size: u64) -> u64 {
@@ -273,7 +264,7 @@ fn concrete<K: std::hash::Hash + Eq, V>(name: &str) -> (String, Kv, u64, u64) {
         va: std::mem::align_of::<V>() as u64,
     };
     // 2^6 main buckets + 2^2 preallocated overflow buckets.
-    let m: tophash::HashMap<K, V> = tophash::HashMap::with_capacity(13 << 5);
+    let m: tophash::HashMap<K, V> = tophash::HashMap::with_capacity(super::load_limit(6) as usize);
     assert_eq!(m.stats().buckets, 64);
     (name.to_owned(), kv, ours_array_bytes(kv, 68), m.allocated_bytes() as u64)
 }
@@ -398,22 +389,18 @@ pub fn run(args: &Args, dir: &Path) -> Result<Outcome> {
         ("map[[129]byte]uint64", kvg(129, 1, 8, 8)),
         ("map[uint64][200]byte", kvg(8, 8, 200, 1)),
     ];
-    let go_real = if args.no_go {
-        Err("skipped (--no-go)".to_owned())
-    } else {
-        match go::build(args.go.as_deref())? {
-            Ok(g) => {
-                let stat = g.run(&["-static".into()])?;
-                let offsets = g.run(&["-offsets".into()])?;
-                let mut spec_line = None;
-                if kv.ka <= 8 && kv.va <= 8 {
-                    let spec = format!("{}:{}:{}:{}", kv.ks, kv.ka, kv.vs, kv.va);
-                    spec_line = Some(g.run(&["-layout".into(), spec])?);
-                }
-                Ok((stat, spec_line, g.version.clone(), offsets))
+    let go_real = match go::build(&args.go)? {
+        Ok(g) => {
+            let stat = g.run(&["-static".into()])?;
+            let offsets = g.run(&["-offsets".into()])?;
+            let mut spec_line = None;
+            if kv.ka <= 8 && kv.va <= 8 {
+                let spec = format!("{}:{}:{}:{}", kv.ks, kv.ka, kv.vs, kv.va);
+                spec_line = Some(g.run(&["-layout".into(), spec])?);
             }
-            Err(why) => Err(why),
+            Ok((stat, spec_line, g.go.clone(), offsets))
         }
+        Err(why) => Err(why),
     };
     let go_size = |name: &str| -> Option<u64> {
         let (stat, _, _, _) = go_real.as_ref().ok()?;
@@ -453,10 +440,11 @@ pub fn run(args: &Args, dir: &Path) -> Result<Outcome> {
     let _ = writeln!(s, "\nThe formulas against the real thing (tophash: allocated_bytes of a 64-bucket map; Go: the runtime's map type):");
     s.push_str(&ct.text());
     match &go_real {
-        Ok((_, spec, version, _)) => {
+        Ok((_, spec, go, _)) => {
             let _ = writeln!(
                 s,
-                "Go ({version}) {}; every formula {}.",
+                "Go ({}) {}; every formula {}.",
+                go.describe(),
                 match spec.as_deref().and_then(|l| l.split_whitespace().nth(3)) {
                     Some(b) =>
                         format!("bucket for the chosen sizes via reflect.MapOf: {b} bytes (formula {})", gs.size),
@@ -477,19 +465,19 @@ pub fn run(args: &Args, dir: &Path) -> Result<Outcome> {
     page.push_str(&ct.html());
     page.push_str(&html::p(s.lines().last().unwrap_or("")));
 
-    // Seed 000's claims on layout.
+    // The articles' claims on layout (see `docs/claims.md`).
     let a = Kv { ks: 32, ka: 8, vs: 40, va: 8 };
     let (ga, gb) = (go_touch(a, 64), ours_touch(a, 64));
-    let mut art = Table::new(&["claim (seed 000, 2.1 and 2.3)", "what we find"]);
+    let mut art = Table::new(&["claim", "what we find"]);
     art.row(vec![
-        "bucket: tophash at 0, keys at 8, elems at 8+K*8, overflow in the last 8 bytes".into(),
+        claims::BUCKET_LAYOUT.into(),
         format!(
             "agrees: for these sizes keys at {}, elems at {}, overflow at {}",
             gs.fields[1].offset, gs.fields[2].offset, gs.fields[3].offset
         ),
     ]);
     art.row(vec![
-        "key=32B, value=40B: 18.7% L1 misses unaligned vs 2.1% when aligned to 64 bytes".into(),
+        claims::ALIGNMENT_MISSES.into(),
         format!(
             "not measured here (needs hardware counters); the layout fixes the lines a hit touches: Go {:.2}, \
              tophash {:.2} (a {}-byte pair aligned to 64 bytes would take {} bytes per entry)",
@@ -512,22 +500,23 @@ pub fn run(args: &Args, dir: &Path) -> Result<Outcome> {
     ]);
     let formula: Vec<String> = hmap.fields.iter().map(|f| format!("{} {}", f.name, f.offset)).collect();
     let measured = match &go_real {
-        Ok((_, _, v, offsets)) => {
+        Ok((_, _, go, offsets)) => {
             let same = offsets.lines().zip(&formula).all(|(a, b)| a.trim() == b);
             format!(
-                "; {v} (go/lab-grow, unsafe.Offsetof on the mirror struct): {}",
+                "; {} (go/lab-grow, unsafe.Offsetof on the mirror struct): {}",
+                go.version,
                 if same { "the same" } else { "DIFFERENT" }
             )
         }
         Err(_) => String::new(),
     };
     art.row(vec![
-        "hmap: count at offset 8, buckets at offset 24 (\"Go 1.22\")".into(),
-        format!("Go 1.19's map.go field order gives {}{measured}", formula[..6].join(", ")),
+        claims::HMAP_OFFSETS.into(),
+        format!("said of Go 1.22; Go 1.19's map.go field order gives {}{measured}", formula[..6].join(", ")),
     ]);
-    let _ = writeln!(s, "\nSeed 000's layout claims:");
+    let _ = writeln!(s, "\nClaims about the layout:");
     s.push_str(&art.text());
-    page.push_str(&html::h3("Seed 000's layout claims"));
+    page.push_str(&html::h3("Claims about the layout"));
     page.push_str(&art.html());
 
     // Sweep over value sizes for the chosen key.
@@ -604,11 +593,6 @@ pub fn run(args: &Args, dir: &Path) -> Result<Outcome> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn default_matches_clap() {
-        assert_eq!(crate::experiments::parse_args::<Args>(&["x"]).unwrap(), Args::default());
-    }
 
     #[test]
     fn formulas_match_go_and_the_crate() {

@@ -19,56 +19,63 @@ use anyhow::{bail, Context, Result};
 
 use self::html::esc;
 use self::table::Table;
-use super::Outcome;
+use super::grow::go::GoArgs;
+use super::{defaults, Outcome};
 
 /// Options of `tophash-lab report`.
-#[derive(clap::Args, Debug, Default, Clone, PartialEq)]
+#[derive(clap::Args, Debug, Clone, PartialEq)]
 pub struct Args {
     /// Run only these experiments (comma-separated names; default: all).
-    #[arg(long, value_delimiter = ',', value_parser = clap::builder::PossibleValuesParser::new(NAMES))]
+    #[arg(long, value_delimiter = ',', value_parser = clap::builder::PossibleValuesParser::new(SECTIONS.map(|s| s.0)))]
     pub only: Vec<String>,
+    /// Passed to the experiments that compare with Go 1.19 (grow, layout).
+    #[command(flatten)]
+    pub go: GoArgs,
 }
 
-type Runner = fn(&Path) -> Result<Outcome>;
+/// Runs one section at its experiment's defaults (and the report's Go
+/// flags) into the directory given.
+type Runner = fn(&Args, &Path) -> Result<Outcome>;
 
 /// The experiments in report order: name, heading, what it settles, runner.
 const SECTIONS: [(&str, &str, &str, Runner); 8] = [
-    ("tour", "Tour", "The guided demonstration the lab opens with.", |d| super::tour::run(&Default::default(), d)),
+    ("tour", "Tour", "The guided demonstration the lab opens with.", |_, d| super::tour::run(&defaults()?, d)),
     (
         "grow",
         "Growth, insert by insert",
-        "Which insert starts each growth and why, how evacuation proceeds, seed 000's two-rehash claim, and the \
-         bucket count against Go 1.19.",
-        |d| super::grow::run(&Default::default(), d),
+        "Which insert starts each growth and why, how evacuation proceeds, whether a single insert can trigger \
+         two rehashes, and the bucket count against Go 1.19.",
+        |a, d| super::grow::run(&super::grow::Args { go: a.go.clone(), ..defaults()? }, d),
     ),
     (
         "hashdist",
         "Hash distribution",
-        "How evenly several hash functions spread keys over buckets (seed 000's distribution table).",
-        |d| super::hashdist::run(&Default::default(), d),
+        "How evenly several hash functions spread keys over buckets (beside an article's variance table).",
+        |_, d| super::hashdist::run(&defaults()?, d),
     ),
     (
         "probes",
         "Probes per lookup",
         "Entries checked and keys compared per hit and miss, with and without the tophash filter, beside Go's \
-         load-factor table and seed 001's probe table.",
-        |d| super::probes::run(&Default::default(), d),
+         load-factor table and an article's probe table.",
+        |_, d| super::probes::run(&defaults()?, d),
     ),
-    ("layout", "Memory layout", "Bucket size, offsets, padding and cache lines, Go's layout beside tophash's.", |d| {
-        super::layout::run(&Default::default(), d)
+    (
+        "layout",
+        "Memory layout",
+        "Bucket size, offsets, padding and cache lines, Go's layout beside tophash's.",
+        |a, d| super::layout::run(&super::layout::Args { go: a.go.clone(), ..defaults()? }, d),
+    ),
+    ("latency", "Insert latency", "Per-insert latency against other maps.", |_, d| {
+        super::latency::run(&defaults()?, d)
     }),
-    ("latency", "Insert latency", "Per-insert latency against other maps.", |d| {
-        super::latency::run(&Default::default(), d)
+    ("trace", "Growth trace", "A workload's resizes as Chrome trace JSON, with each resize's timestamps.", |_, d| {
+        super::trace::run(&defaults()?, d)
     }),
-    ("trace", "Growth trace", "A workload's resizes as Chrome trace JSON, with each resize's timestamps.", |d| {
-        super::trace::run(&Default::default(), d)
-    }),
-    ("flame", "Flame graph", "A CPU flame graph of an insert-heavy workload.", |d| {
-        super::flame::run(&Default::default(), d)
+    ("flame", "Flame graph", "A CPU flame graph of an insert-heavy workload.", |_, d| {
+        super::flame::run(&defaults()?, d)
     }),
 ];
-
-const NAMES: [&str; 8] = ["tour", "grow", "hashdist", "probes", "layout", "latency", "trace", "flame"];
 
 const CSS: &str = "\
 body{font:15px/1.5 system-ui,-apple-system,'Segoe UI',sans-serif;color:#1d1d1f;background:#fff;margin:0}
@@ -88,7 +95,7 @@ figcaption{color:#555;font-size:13px}.file{color:#999}
 ";
 
 /// What happened to one section.
-struct Done {
+struct SectionRun {
     name: &'static str,
     title: &'static str,
     lede: &'static str,
@@ -96,17 +103,13 @@ struct Done {
     result: Result<Outcome, String>,
 }
 
-fn one_line(e: &anyhow::Error) -> String {
-    e.chain().map(|c| c.to_string()).collect::<Vec<_>>().join(": ").replace('\n', " ")
-}
-
-fn run_one(dir: &Path, f: Runner) -> Result<Outcome, String> {
+fn run_one(args: &Args, dir: &Path, f: Runner) -> Result<Outcome, String> {
     if let Err(e) = std::fs::create_dir_all(dir) {
         return Err(format!("cannot create {}: {e}", dir.display()));
     }
-    let r = match catch_unwind(AssertUnwindSafe(|| f(dir))) {
+    let r = match catch_unwind(AssertUnwindSafe(|| f(args, dir))) {
         Ok(Ok(o)) => Ok(o),
-        Ok(Err(e)) => Err(one_line(&e)),
+        Ok(Err(e)) => Err(crate::one_line(&e)),
         Err(p) => Err(format!(
             "panicked: {}",
             p.downcast_ref::<String>()
@@ -130,12 +133,12 @@ pub fn run(args: &Args, dir: &Path) -> Result<Outcome> {
     }
     let pb = progress::bar(chosen.len() as u64, 1, "report");
     let started = Instant::now();
-    let mut done = Vec::new();
+    let mut ran = Vec::new();
     for &&(name, title, lede, f) in &chosen {
         pb.set_message(name);
         let t0 = Instant::now();
-        let result = run_one(&dir.join(name), f);
-        done.push(Done { name, title, lede, secs: t0.elapsed().as_secs_f64(), result });
+        let result = run_one(args, &dir.join(name), f);
+        ran.push(SectionRun { name, title, lede, secs: t0.elapsed().as_secs_f64(), result });
         pb.inc(1);
     }
     pb.finish_and_clear();
@@ -144,7 +147,7 @@ pub fn run(args: &Args, dir: &Path) -> Result<Outcome> {
     let mut summary = Table::new(&["experiment", "status", "seconds", "files"]);
     let mut body = String::new();
     let mut nav = String::from("<nav><ol>\n");
-    for d in &done {
+    for d in &ran {
         let _ = writeln!(nav, "<li><a href=\"#{}\">{}</a></li>", d.name, esc(d.title));
         let _ = writeln!(
             body,
@@ -183,7 +186,7 @@ pub fn run(args: &Args, dir: &Path) -> Result<Outcome> {
         body.push_str("</section>\n");
     }
     nav.push_str("</ol></nav>\n");
-    let ok = done.iter().filter(|d| d.result.is_ok()).count();
+    let ok = ran.iter().filter(|d| d.result.is_ok()).count();
     let page = format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
@@ -192,18 +195,20 @@ pub fn run(args: &Args, dir: &Path) -> Result<Outcome> {
          <p class=\"lede\">Go 1.19's classic map (8-slot buckets, tophash bytes, overflow chains, load factor 6.5, \
          incremental evacuation) rebuilt in Rust as tophash, and the source articles' claims measured on it. \
          {ok} of {} experiments ran ({} {} build, {:.1} s in all); every number below was computed by this run.</p>\n\
-         {nav}{summary}{body}</main>\n</body>\n</html>\n",
-        done.len(),
+         {nav}{summary}{body}<footer><p class=\"meta\">{footer}</p></footer>\n</main>\n</body>\n</html>\n",
+        ran.len(),
         env!("CARGO_PKG_NAME"),
         if cfg!(debug_assertions) { "debug" } else { "release" },
         started.elapsed().as_secs_f64(),
         summary = summary.html(),
+        footer = esc(&crate::claims::footer()),
     );
     let path = dir.join("report.html");
     std::fs::write(&path, &page).with_context(|| format!("cannot write {}", path.display()))?;
     files.insert(0, path);
-    let mut text = format!("Ran {ok} of {} experiments:\n\n", done.len());
+    let mut text = format!("Ran {ok} of {} experiments:\n\n", ran.len());
     text.push_str(&summary.text());
     text.push_str("\nOpen report.html in a browser: one page, no network needed.\n");
+    let _ = writeln!(text, "{}", crate::claims::footer());
     Ok(Outcome { text, html: page, files })
 }

@@ -19,14 +19,8 @@ use super::Outcome;
 #[derive(clap::Args, Debug, Clone, PartialEq)]
 pub struct Args {
     /// Keys for the mid-size part of the tour.
-    #[arg(long, short = 'n', default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(100..=100_000_000))]
+    #[arg(long, short = 'n', value_name = "COUNT", default_value_t = 100_000, value_parser = tophash_bench::size::parser(100, 100_000_000))]
     pub keys: u64,
-}
-
-impl Default for Args {
-    fn default() -> Self {
-        Args { keys: 100_000 }
-    }
 }
 
 fn rule(s: &mut String, title: &str) {
@@ -101,7 +95,7 @@ pub fn run(args: &Args, dir: &Path) -> Result<Outcome> {
                 before.buckets,
                 len + 1,
                 before.buckets,
-                13usize << (old_b - 1),
+                super::load_limit(old_b),
                 1usize << new_b,
                 1usize << old_b
             );
@@ -171,7 +165,7 @@ pub fn run(args: &Args, dir: &Path) -> Result<Outcome> {
         thousands(st.capacity as u64),
         thousands(st.allocated_bytes as u64),
         match st.resize {
-            Some(r) => format!("{:?} {}/{} old buckets done", r.kind, r.evacuated, r.total),
+            Some(r) => format!("{:?} {}/{} old buckets evacuated", r.kind, r.evacuated, r.total),
             None => "no".into(),
         }
     );
@@ -199,7 +193,7 @@ pub fn run(args: &Args, dir: &Path) -> Result<Outcome> {
     let _ = writeln!(
         s,
         "Each experiment writes its CSV/JSON data and SVG pictures to lab-out/<name> (or --out DIR):\n  \
-         grow      every growth narrated; seed 000's two-rehash claim checked on tophash and Go 1.19\n  \
+         grow      every growth narrated; whether a single insert can trigger two rehashes, on tophash and Go 1.19\n  \
          probes    keys compared per lookup with and without the tophash filter, beside Go's table\n  \
          layout    bucket layout, padding and cache lines, Go's and ours\n  \
          trace     a workload's resizes as Chrome trace JSON\n  \
@@ -208,6 +202,7 @@ pub fn run(args: &Args, dir: &Path) -> Result<Outcome> {
          flame     a CPU flame graph of an insert-heavy workload\n  \
          report    all of them in one HTML page: tophash-lab report --out lab-out/report"
     );
+    let _ = writeln!(s, "\n{}", crate::claims::footer());
     let page = html::pre(&s);
     Ok(Outcome { text: s, html: page, files })
 }
@@ -217,7 +212,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn default_matches_clap() {
-        assert_eq!(crate::experiments::parse_args::<Args>(&["x"]).unwrap(), Args::default());
+    fn ends_with_where_the_claims_are() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = run(&Args { keys: 1000 }, tmp.path()).unwrap();
+        assert!(out.text.ends_with(&format!("{}\n", crate::claims::footer())), "{}", out.text);
+        assert!(out.files.iter().all(|f| f.is_file()));
     }
 }

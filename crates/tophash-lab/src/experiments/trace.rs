@@ -1,7 +1,8 @@
 //! `trace`: a workload's growth events as Chrome Trace Event JSON (opens in
 //! Perfetto or chrome://tracing), and each growth's start and end times
-//! read back from the recording (seed 000: "take the two rehash timestamps
-//! from the trace").
+//! read back from the recording (the claim "A single insert can trigger two
+//! rehashes", `docs/claims.md`, says to take the two rehash timestamps from
+//! a trace).
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -12,28 +13,21 @@ use tophash::stats::{Event, Reason};
 use tophash::trace::TraceRecorder;
 use tophash::{HashMap, ResizeKind};
 
-use super::grow::KeyKind;
 use super::report::html::{self, thousands};
 use super::report::limits;
 use super::report::plot::{self, Chart, Line};
 use super::report::table::Table;
-use super::Outcome;
+use super::{KeyKind, Outcome};
 
 /// Options of `tophash-lab trace`.
 #[derive(clap::Args, Debug, Clone, PartialEq)]
 pub struct Args {
     /// Keys to insert into an empty map.
-    #[arg(long, short = 'n', default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(1..=1_000_000_000))]
+    #[arg(long, short = 'n', value_name = "COUNT", default_value_t = 100_000, value_parser = tophash_bench::size::parser(1, 1_000_000_000))]
     pub keys: u64,
-    /// Key type: "k0", "k1", ... (string) or 0, 1, ... (int).
-    #[arg(long, value_enum, default_value_t = KeyKind::Int)]
+    /// Keys: "k0", "k1", ... (string) or 0, 1, 2, ... (u64).
+    #[arg(long, value_enum, default_value_t = KeyKind::U64)]
     pub key_kind: KeyKind,
-}
-
-impl Default for Args {
-    fn default() -> Self {
-        Args { keys: 100_000, key_kind: KeyKind::Int }
-    }
 }
 
 /// One resize as read from the recording.
@@ -56,7 +50,7 @@ fn workload(args: &Args) -> (TraceRecorder, Duration) {
     let pb = super::report::progress::bar(args.keys, 2_000_000, "inserting");
     let t0 = Instant::now();
     match args.key_kind {
-        KeyKind::Int => {
+        KeyKind::U64 => {
             let mut m: HashMap<u64, u64> = HashMap::new();
             m.set_observer(Some(Box::new(rec.clone())));
             for i in 0..args.keys {
@@ -197,8 +191,8 @@ pub fn run(args: &Args, dir: &Path) -> Result<Outcome> {
                 b = new_b;
                 w.write_record([format!("{:.4}", us(*tt) / 1000.0), (1u64 << old_b).to_string(), b.to_string()])?;
             }
-            Event::Evacuated { evacuated: done, total, .. } if i % step == 0 || done == total => {
-                w.write_record([format!("{:.4}", us(*tt) / 1000.0), (total - done).to_string(), b.to_string()])?;
+            Event::Evacuated { evacuated, total, .. } if i % step == 0 || evacuated == total => {
+                w.write_record([format!("{:.4}", us(*tt) / 1000.0), (total - evacuated).to_string(), b.to_string()])?;
             }
             _ => {}
         }
@@ -226,7 +220,7 @@ pub fn run(args: &Args, dir: &Path) -> Result<Outcome> {
         s,
         "{} {} keys inserted into an empty map with a TraceRecorder observer ({} build), {:.1} ms in all.",
         thousands(args.keys),
-        args.key_kind_name(),
+        args.key_kind.name(),
         if cfg!(debug_assertions) { "debug" } else { "release" },
         wall.as_secs_f64() * 1000.0
     );
@@ -262,27 +256,13 @@ pub fn run(args: &Args, dir: &Path) -> Result<Outcome> {
     Ok(Outcome { text: s, html: page, files: vec![trace_path, growths_csv, evac_csv, svg] })
 }
 
-impl Args {
-    fn key_kind_name(&self) -> &'static str {
-        match self.key_kind {
-            KeyKind::Int => "int",
-            KeyKind::String => "string",
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn default_matches_clap() {
-        assert_eq!(crate::experiments::parse_args::<Args>(&["x"]).unwrap(), Args::default());
-    }
-
-    #[test]
     fn spans_have_go_start_points() {
-        let (rec, _) = workload(&Args { keys: 2000, key_kind: KeyKind::Int });
+        let (rec, _) = workload(&Args { keys: 2000, key_kind: KeyKind::U64 });
         let sp = spans(&rec.events());
         let starts: Vec<u64> = sp.iter().map(|s| s.start_insert).collect();
         assert_eq!(starts, [9, 14, 27, 53, 105, 209, 417, 833, 1665]);

@@ -37,16 +37,14 @@ fn fold() -> foldhash::fast::FixedState {
     foldhash::fast::FixedState::with_seed(0x5eed)
 }
 
-/// SplitMix64, for reproducible random operations.
+/// The SplitMix64 generator started at a seed (the bench crate's step and
+/// finaliser), for reproducible random operations.
 struct Rng(u64);
 
 impl Rng {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        self.0 = self.0.wrapping_add(tophash_bench::keys::GAMMA);
+        tophash_bench::keys::mix(self.0)
     }
     fn below(&mut self, n: u64) -> u64 {
         self.next() % n

@@ -22,7 +22,8 @@ pub struct Op {
     pub insert: u64,
     /// (old bucket, entries moved).
     pub buckets: Vec<(usize, usize)>,
-    pub done: usize,
+    /// Old buckets evacuated after this write, of `total`.
+    pub evacuated: usize,
     pub total: usize,
 }
 
@@ -77,7 +78,7 @@ fn why(g: &Growth) -> String {
             "count+1 = {} > 6.5 x 2^{} = {}",
             thousands(g.len_at_start as u64 + 1),
             g.old_b,
-            thousands(13u64 << (g.old_b - 1))
+            thousands(crate::experiments::load_limit(g.old_b))
         ),
         Reason::TooManyOverflow => {
             format!("{} overflow buckets >= 2^B = {}", g.overflow_at_start, 1u64 << g.old_b)
@@ -134,10 +135,10 @@ pub fn run<K: Hash + Eq + Debug>(n: u64, key: impl Fn(u64) -> K, draw: usize) ->
                         op_count: 0,
                     });
                 }
-                Event::Evacuated { old_bucket, entries, evacuated: done, total } => {
-                    let o = op.get_or_insert(Op { insert, buckets: Vec::new(), done, total });
+                Event::Evacuated { old_bucket, entries, evacuated, total } => {
+                    let o = op.get_or_insert(Op { insert, buckets: Vec::new(), evacuated, total });
                     o.buckets.push((old_bucket, entries));
-                    o.done = done;
+                    o.evacuated = evacuated;
                 }
                 Event::ResizeEnd { .. } => {
                     ended = true;
@@ -320,7 +321,7 @@ impl Narration {
 
     pub fn write_evacuations_csv(&self, path: &Path) -> Result<()> {
         let mut w = csv::Writer::from_path(path)?;
-        w.write_record(["growth", "insert", "old_bucket", "entries", "done", "total"])?;
+        w.write_record(["growth", "insert", "old_bucket", "entries", "evacuated", "total"])?;
         for (k, g) in self.growths.iter().enumerate() {
             for o in &g.ops {
                 for &(b, e) in &o.buckets {
@@ -329,7 +330,7 @@ impl Narration {
                         o.insert.to_string(),
                         b.to_string(),
                         e.to_string(),
-                        o.done.to_string(),
+                        o.evacuated.to_string(),
                         o.total.to_string(),
                     ])?;
                 }
@@ -350,7 +351,13 @@ impl Narration {
 
 fn op_line(o: &Op) -> String {
     let parts: Vec<String> = o.buckets.iter().map(|(b, e)| format!("old bucket {b} ({e} entries)")).collect();
-    format!("  insert #{}: evacuated {} -> {}/{} done\n", thousands(o.insert), parts.join(", "), o.done, o.total)
+    format!(
+        "  insert #{}: evacuated {} -> {}/{} evacuated\n",
+        thousands(o.insert),
+        parts.join(", "),
+        o.evacuated,
+        o.total
+    )
 }
 
 /// A same-size growth made by churn: a map of `2^b` buckets filled to 6
@@ -360,8 +367,7 @@ pub fn churn_demo(b: u8, draw: usize) -> (String, Table) {
     let log: Arc<Mutex<Vec<Event>>> = Arc::default();
     let sink = log.clone();
     let buckets = 1usize << b;
-    let cap = if b == 0 { 8 } else { 13usize << (b - 1) };
-    let mut m: HashMap<u64, u64> = HashMap::with_capacity(cap);
+    let mut m: HashMap<u64, u64> = HashMap::with_capacity(crate::experiments::load_limit(b) as usize);
     let fill = 6 * buckets as u64;
     for i in 0..fill {
         m.insert(i, i);

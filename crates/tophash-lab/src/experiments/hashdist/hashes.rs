@@ -68,7 +68,7 @@ impl SeedKind {
     }
 }
 
-/// seed 000's fixed MurmurHash3 seed.
+/// The fixed MurmurHash3 seed of the article's table ([`crate::claims::HASH_VARIANCES`]).
 pub const ARTICLE_MURMUR_SEED: u32 = 0x9747_b28c;
 
 impl Family {
@@ -203,7 +203,7 @@ fn split(s: u64) -> u64 {
     if s == 0 {
         return 0;
     }
-    super::keys::splitmix64(s)
+    tophash_bench::keys::splitmix64(s)
 }
 
 /// A ready-to-call hash function.

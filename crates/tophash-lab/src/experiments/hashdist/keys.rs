@@ -1,5 +1,6 @@
-//! The key sets: URL-like strings with a common prefix (seed 000's "100,000
-//! URL strings"), real keys from a file, and sequential `u64`s.
+//! The key sets: URL-like strings with a common prefix (the "100,000 URL
+//! strings" of [`crate::claims::HASH_VARIANCES`]), real keys from a file, and
+//! sequential `u64`s.
 
 use std::collections::HashSet;
 use std::path::Path;
@@ -115,15 +116,6 @@ pub struct FileCounts {
     pub distinct: u64,
 }
 
-/// The `i`-th output of a SplitMix64 generator seeded with 0, used to derive
-/// seeds from the run's seed.
-pub fn splitmix64(i: u64) -> u64 {
-    let mut z = i.wrapping_add(1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -161,6 +153,5 @@ mod tests {
         assert_eq!(s.len(), 3);
         assert!(s.label.contains("https://www.example.com/products/2"));
         assert!(KeySet::urls(u64::MAX / 4).is_err());
-        assert_eq!(splitmix64(0), 0xE220_A839_7B1D_CDAF);
     }
 }

@@ -6,7 +6,7 @@ fn flags_take_sizes_and_refuse_nonsense() {
     let a = parse_args::<Args>(&["x", "-n", "1M", "--key-kind", "string", "--runs", "2"]).unwrap();
     assert_eq!((a.keys, a.key_kind, a.runs), (1_000_000, KeyKind::String, 2));
     assert_eq!(parse_args::<Args>(&["x", "--keys", "1_500K"]).unwrap().keys, 1_500_000);
-    let d = Args::default();
+    let d: Args = crate::experiments::defaults().unwrap();
     assert_eq!((d.keys, d.key_kind, d.runs), (200_000, KeyKind::U64, 3), "clap's declared defaults");
     for bad in [
         &["x", "--keys", "0"][..],
