@@ -35,3 +35,10 @@ pub mod outdir;
 pub mod runqueue;
 pub mod size;
 pub mod work;
+
+// The workspace README's usage snippet is compiled and run as a doctest
+// here, in a crate that is never published (the library's own doctest is
+// its crate README, which a packaged copy carries).
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct WorkspaceReadmeDoctests;

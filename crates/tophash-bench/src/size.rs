@@ -32,7 +32,7 @@ pub fn parser(min: u64, max: u64) -> impl Fn(&str) -> Result<u64, String> + Clon
 /// `n` with the largest suffix that divides it exactly: 1000000 -> "1M".
 pub fn display(n: u64) -> String {
     for (suffix, unit) in [("G", 1_000_000_000), ("M", 1_000_000), ("K", 1_000)] {
-        if n >= unit && n % unit == 0 {
+        if n >= unit && n.is_multiple_of(unit) {
             return format!("{}{suffix}", n / unit);
         }
     }

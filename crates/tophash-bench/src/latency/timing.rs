@@ -163,7 +163,7 @@ pub fn measure<K, M: TimedMap<K>>(
         }
         cap = cap2;
         phase = phase2;
-        if (i as u64 + 1) % PROGRESS_STEP == 0 {
+        if (i as u64 + 1).is_multiple_of(PROGRESS_STEP) {
             (opts.progress)(PROGRESS_STEP);
         }
     }

@@ -236,8 +236,12 @@ fn kv_of(args: &Args) -> Result<Kv> {
     let va = args.value_align.unwrap_or_else(|| natural_align(args.value_size));
     ensure!(ka.is_power_of_two(), "--key-align {ka} is not a power of two");
     ensure!(va.is_power_of_two(), "--value-align {va} is not a power of two");
-    ensure!(args.key_size % ka == 0, "--key-size {} is not a multiple of --key-align {ka}", args.key_size);
-    ensure!(args.value_size % va == 0, "--value-size {} is not a multiple of --value-align {va}", args.value_size);
+    ensure!(args.key_size.is_multiple_of(ka), "--key-size {} is not a multiple of --key-align {ka}", args.key_size);
+    ensure!(
+        args.value_size.is_multiple_of(va),
+        "--value-size {} is not a multiple of --value-align {va}",
+        args.value_size
+    );
     ensure!(args.cache_line.is_power_of_two(), "--cache-line {} is not a power of two", args.cache_line);
     Ok(Kv { ks: args.key_size, ka, vs: args.value_size, va })
 }

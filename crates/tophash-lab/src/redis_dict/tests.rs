@@ -129,7 +129,7 @@ fn random_operations_match_std() {
             } else if op < insert_pct + (100 - insert_pct) / 2 {
                 assert_eq!(d.remove(&k), model.remove(&k), "remove {k}");
                 check_one_step(&b, &d);
-            } else if op % 4 == 0 {
+            } else if op.is_multiple_of(4) {
                 assert_eq!(d.find(&k), model.get(&k), "find {k}");
                 check_one_step(&b, &d);
             } else if op % 4 == 1 {

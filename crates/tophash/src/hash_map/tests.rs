@@ -282,8 +282,8 @@ fn extend_variants() {
     // An iterator whose size hint is wrong in both directions.
     m.extend((0..500).filter(|i| i % 7 == 0).map(|i| (i, i)));
     s.extend((0..500).filter(|i| i % 7 == 0).map(|i| (i, i)));
-    m.extend(core::iter::repeat((9999, 1)).take(3));
-    s.extend(core::iter::repeat((9999, 1)).take(3));
+    m.extend(core::iter::repeat_n((9999, 1), 3));
+    s.extend(core::iter::repeat_n((9999, 1), 3));
     ok(&m);
     assert_eq!(sorted(m), sorted(s));
 }

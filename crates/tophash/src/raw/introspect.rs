@@ -94,7 +94,7 @@ impl<K, V> RawTable<K, V> {
     /// If a resize is under way and `i` is not an old main bucket.
     #[cfg(test)]
     pub(crate) fn old_bucket_evacuated(&self, i: usize) -> bool {
-        self.old.as_ref().map_or(true, |o| {
+        self.old.as_ref().is_none_or(|o| {
             assert!(i < o.arr.buckets(), "old bucket {i} out of range");
             o.is_evacuated(i)
         })

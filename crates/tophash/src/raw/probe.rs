@@ -145,7 +145,7 @@ impl<K, V> RawTable<K, V> {
         hash: u64,
         mut eq: impl FnMut(&K) -> bool,
     ) -> RawProbe<K, V> {
-        debug_assert!(self.old.as_ref().map_or(true, |o| o.is_evacuated(hash as usize & o.arr.mask())));
+        debug_assert!(self.old.as_ref().is_none_or(|o| o.is_evacuated(hash as usize & o.arr.mask())));
         let i = hash as usize & arr.mask();
         let top = tag(hash);
         // SAFETY: `i` is a main bucket and its link leads on through the

@@ -36,7 +36,7 @@ impl<H: Fn(&u64) -> u64> T<H> {
     fn check(&self) {
         let n = self.ops.get() + 1;
         self.ops.set(n);
-        if n > 2_000 && n % 97 != 0 {
+        if n > 2_000 && !n.is_multiple_of(97) {
             return;
         }
         self.check_now();

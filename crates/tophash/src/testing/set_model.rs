@@ -401,7 +401,7 @@ where
     assert_eq!(sorted(it.clone().map(pair)), want, "{op:?}: elements");
     loop {
         let (lo, hi) = it.size_hint();
-        assert!(lo <= left && hi.map_or(true, |hi| hi >= left), "{op:?}: hint ({lo}, {hi:?}) with {left} left");
+        assert!(lo <= left && hi.is_none_or(|hi| hi >= left), "{op:?}: hint ({lo}, {hi:?}) with {left} left");
         if left == want.len() || left == want.len() / 2 {
             let folded = it.clone().fold(Vec::new(), |mut v, x| {
                 v.push(pair(x));
