@@ -304,7 +304,7 @@ fn extract_if_and_retain_survive_a_panicking_predicate() {
 }
 
 /// Old buckets a clone of `s` still has to evacuate, counted in steps.
-fn pending<T: Eq + Hash + Clone, S: BuildHasher + Clone>(s: &HashSet<T, S>) -> usize {
+fn unevacuated<T: Eq + Hash + Clone, S: BuildHasher + Clone>(s: &HashSet<T, S>) -> usize {
     s.clone().evacuate(usize::MAX)
 }
 
@@ -314,7 +314,7 @@ fn pending<T: Eq + Hash + Clone, S: BuildHasher + Clone>(s: &HashSet<T, S>) -> u
 fn writes_make_resize_progress() {
     let mut s: HashSet<u32> = HashSet::new();
     grow_until_resizing(&mut s, 1000, |id| id);
-    assert!(pending(&s) > 6);
+    assert!(unevacuated(&s) > 6);
     type Write = dyn Fn(&mut HashSet<u32>);
     let writes: [&Write; 6] = [
         &|s| assert!(!s.insert(0)),
@@ -325,12 +325,12 @@ fn writes_make_resize_progress() {
         &|s| assert_eq!(*s.get_or_insert_with(&u32::MAX, |&q| q), u32::MAX),
     ];
     for w in writes {
-        let before = pending(&s);
+        let before = unevacuated(&s);
         w(&mut s);
-        assert!(pending(&s) < before);
+        assert!(unevacuated(&s) < before);
     }
     s.finish_resize();
-    assert_eq!(pending(&s), 0);
+    assert_eq!(unevacuated(&s), 0);
     s.map.check_invariants().unwrap();
 }
 

@@ -11,6 +11,7 @@ use core::mem;
 use core::ptr::{self, NonNull};
 
 use super::bucket::{header, ArrayView, BucketRef, Header};
+use super::lifecycle::OnUnwind;
 use super::tophash::{BitMask, BUCKET_SLOTS, EMPTY_REST};
 use super::{RawTable, Slot};
 
@@ -236,17 +237,22 @@ impl<K, V> Iterator for RawDrain<'_, K, V> {
 
 impl<K, V> Drop for RawDrain<'_, K, V> {
     fn drop(&mut self) {
-        struct Restore<'b, 'a, K, V>(&'b mut RawDrain<'a, K, V>);
-        impl<K, V> Drop for Restore<'_, '_, K, V> {
-            fn drop(&mut self) {
-                self.0.table.forget_entries_keep_array();
-                // SAFETY: `orig` came from the `&'a mut` that `new` took and
-                // that this drain holds for `'a`; nothing else reaches it.
-                mem::swap(unsafe { self.0.orig.as_mut() }, &mut self.0.table);
-            }
-        }
-        let r = Restore(self);
-        drop_rest(&mut r.0.iter);
+        // If a destructor panics, `drop_rest` drops the rest and the guard
+        // hands the emptied table back while unwinding.
+        let mut g = OnUnwind::new(self, RawDrain::restore);
+        drop_rest(&mut g.target().iter);
+        g.defuse().restore();
+    }
+}
+
+impl<K, V> RawDrain<'_, K, V> {
+    /// Empties the drained table (its entries were all moved out or
+    /// dropped) and hands it back to the map it came from.
+    fn restore(&mut self) {
+        self.table.forget_entries_keep_array();
+        // SAFETY: `orig` came from the `&'a mut` that `new` took and that
+        // this drain holds for `'a`; nothing else reaches it.
+        mem::swap(unsafe { self.orig.as_mut() }, &mut self.table);
     }
 }
 
@@ -257,19 +263,15 @@ pub(crate) fn drop_rest<K, V>(iter: &mut RawIter<K, V>) {
     if !mem::needs_drop::<K>() && !mem::needs_drop::<V>() {
         return;
     }
-    struct Rest<'a, K, V>(&'a mut RawIter<K, V>);
-    impl<K, V> Drop for Rest<'_, K, V> {
-        fn drop(&mut self) {
-            for s in self.0.by_ref() {
-                // SAFETY: each live slot is yielded once and its table
-                // forgets it (the caller's contract).
-                unsafe { super::lifecycle::drop_slot(s) };
-            }
+    fn drop_all<K, V>(iter: &mut RawIter<K, V>) {
+        for s in iter.by_ref() {
+            // SAFETY: each live slot is yielded once and its table forgets
+            // it (the caller's contract).
+            unsafe { super::lifecycle::drop_slot(s) };
         }
     }
-    let rest = Rest(iter);
-    for s in rest.0.by_ref() {
-        // SAFETY: as in `Rest::drop`.
-        unsafe { super::lifecycle::drop_slot(s) };
-    }
+    // If a destructor panics, the guard drops the others while unwinding.
+    let mut g = OnUnwind::new(iter, drop_all);
+    drop_all(g.target());
+    g.defuse();
 }

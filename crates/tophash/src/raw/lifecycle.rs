@@ -12,14 +12,11 @@ impl<K, V> RawTable<K, V> {
     /// Drops every entry and returns to one empty array of the same size.
     /// O(capacity).
     pub(crate) fn clear(&mut self) {
-        struct Reset<'a, K, V>(&'a mut RawTable<K, V>);
-        impl<K, V> Drop for Reset<'_, K, V> {
-            fn drop(&mut self) {
-                self.0.forget_entries_keep_array();
-            }
-        }
-        let g = Reset(self);
-        g.0.drop_entries();
+        // If a destructor panics, `drop_entries` drops the rest and the
+        // guard empties the table while unwinding.
+        let mut g = OnUnwind::new(self, RawTable::forget_entries_keep_array);
+        g.target().drop_entries();
+        g.defuse().forget_entries_keep_array();
     }
 
     /// Resets to an empty table keeping the current array, without dropping
@@ -137,15 +134,43 @@ impl<K, V> RawTable<K, V> {
 impl<K, V> Drop for RawTable<K, V> {
     fn drop(&mut self) {
         // If dropping an entry panics, `drop_entries` keeps dropping the
-        // rest; the memory is freed by this guard in any case.
-        struct Free<'a, K, V>(&'a mut RawTable<K, V>);
-        impl<K, V> Drop for Free<'_, K, V> {
-            fn drop(&mut self) {
-                self.0.forget_entries_and_free();
-            }
-        }
-        let g = Free(self);
-        g.0.drop_entries();
+        // rest and the guard frees the memory while unwinding.
+        let mut g = OnUnwind::new(self, RawTable::forget_entries_and_free);
+        g.target().drop_entries();
+        g.defuse().forget_entries_and_free();
+    }
+}
+
+/// A drop guard that runs `undo` on its target only if dropped while a
+/// panic unwinds: the normal path calls [`defuse`](Self::defuse) and goes
+/// on in plain code, so no work hides in a destructor.
+pub(super) struct OnUnwind<'a, T> {
+    target: &'a mut T,
+    undo: fn(&mut T),
+}
+
+impl<'a, T> OnUnwind<'a, T> {
+    pub(super) fn new(target: &'a mut T, undo: fn(&mut T)) -> Self {
+        OnUnwind { target, undo }
+    }
+
+    /// The guarded value, for the work that may panic.
+    pub(super) fn target(&mut self) -> &mut T {
+        self.target
+    }
+
+    /// Ends the guard without running `undo`, handing the target back.
+    pub(super) fn defuse(self) -> &'a mut T {
+        let this = core::mem::ManuallyDrop::new(self);
+        // SAFETY: `this` is never dropped or used again, so the one
+        // `&'a mut T` it held moves out exactly once.
+        unsafe { ptr::read(&this.target) }
+    }
+}
+
+impl<T> Drop for OnUnwind<'_, T> {
+    fn drop(&mut self) {
+        (self.undo)(self.target);
     }
 }
 
