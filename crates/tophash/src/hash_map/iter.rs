@@ -77,6 +77,11 @@ macro_rules! exact_iter {
             fn size_hint(&self) -> (usize, Option<usize>) {
                 self.inner.size_hint()
             }
+
+            #[inline]
+            fn fold<B, G: FnMut(B, $item) -> B>(self, init: B, mut g: G) -> B {
+                self.inner.fold(init, |acc, $x| g(acc, $f))
+            }
         }
 
         impl<$($lt,)? $($g),*> ExactSizeIterator for $name<$($lt,)? $($g),*> {}

@@ -205,6 +205,12 @@ impl<'a, K, V> Iterator for RefIter<'a, K, V> {
     fn size_hint(&self) -> (usize, Option<usize>) {
         self.raw.size_hint()
     }
+
+    #[inline]
+    fn fold<B, F: FnMut(B, (&'a K, &'a V)) -> B>(self, init: B, mut f: F) -> B {
+        // SAFETY: as in `next`.
+        self.raw.fold(init, |acc, s| f(acc, unsafe { (s.key(), s.val()) }))
+    }
 }
 
 /// Iterator over a mutably borrowed table's entries.
@@ -234,6 +240,12 @@ impl<'a, K, V> Iterator for MutIter<'a, K, V> {
     #[inline]
     fn size_hint(&self) -> (usize, Option<usize>) {
         self.raw.size_hint()
+    }
+
+    #[inline]
+    fn fold<B, F: FnMut(B, (&'a K, &'a mut V)) -> B>(self, init: B, mut f: F) -> B {
+        // SAFETY: as in `next`.
+        self.raw.fold(init, |acc, s| f(acc, unsafe { (s.key(), s.val_mut()) }))
     }
 }
 

@@ -134,6 +134,78 @@ impl<K, V> Iterator for RawIter<K, V> {
     fn size_hint(&self) -> (usize, Option<usize>) {
         (self.remaining, Some(self.remaining))
     }
+
+    /// Internal iteration (`fold`, and so `sum`, `for_each`, `count`...):
+    /// the rest of the bucket under way, then every remaining chain walked
+    /// in a plain nested loop with its array and position in registers, the
+    /// remaining count updated once per bucket. Through `next` each entry
+    /// paid for the cursor's state machine; callgrind, a fold over 100K
+    /// u64 entries: 19.3 instructions per entry through `next`.
+    #[inline]
+    fn fold<B, F: FnMut(B, Slot<K, V>) -> B>(self, init: B, mut f: F) -> B {
+        let mut acc = init;
+        let mut remaining = self.remaining;
+        if remaining == 0 {
+            return acc;
+        }
+        // SAFETY: `bucket` is live whenever `mask` is nonempty, and then
+        // lies in a chain of `arr` headed by `head`; chain heads are main
+        // buckets of their array, and links lead through the chain; old
+        // heads at or after `next_head` are at or above the mark (not
+        // released). While `remaining > 0` a live slot lies ahead.
+        unsafe {
+            if !self.bucket.hdr.is_null() {
+                let (arr, head) = (self.arr, self.head);
+                let mut b = self.bucket;
+                let mut mask = self.mask;
+                loop {
+                    remaining -= mask.len();
+                    for index in mask {
+                        acc = f(acc, Slot { head, bucket: b, index });
+                    }
+                    if remaining == 0 {
+                        return acc;
+                    }
+                    if header::top(b.hdr, BUCKET_SLOTS - 1) == EMPTY_REST {
+                        break;
+                    }
+                    match arr.next(b) {
+                        Some(n) => b = n,
+                        None => break,
+                    }
+                    mask = header::group(b.hdr).match_full();
+                }
+            }
+            let old_main = self.old.main;
+            let parts =
+                [(self.old, self.next_head.min(old_main)), (self.current, self.next_head.saturating_sub(old_main))];
+            for (arr, start) in parts {
+                for i in start..arr.main {
+                    let head = arr.bucket(i);
+                    let mut b = head;
+                    loop {
+                        let mask = header::group(b.hdr).match_full();
+                        remaining -= mask.len();
+                        for index in mask {
+                            acc = f(acc, Slot { head: head.hdr, bucket: b, index });
+                        }
+                        if remaining == 0 {
+                            return acc;
+                        }
+                        if header::top(b.hdr, BUCKET_SLOTS - 1) == EMPTY_REST {
+                            break;
+                        }
+                        match arr.next(b) {
+                            Some(n) => b = n,
+                            None => break,
+                        }
+                    }
+                }
+            }
+        }
+        debug_assert_eq!(remaining, 0, "the table held fewer entries than its count");
+        acc
+    }
 }
 
 /// Owns a table and yields its entries by value.

@@ -47,6 +47,25 @@ where
     if it.next().is_some() {
         return Err(String::from("iteration resumes after its end"));
     }
+    // Internal iteration (`fold`, which `sum`, `for_each` and `count` use)
+    // walks the table its own way: it must yield the same entries, also
+    // when started part-way through (here after every third step).
+    let folded = |it: I| it.fold((0usize, 0u64), |(c, p), (k, v)| (c + 1, p.wrapping_add(fingerprint(k, v))));
+    if folded(ours.clone()) != (n, print) {
+        return Err(format!("fold yields {:?} entries/fingerprint, next() ({n}, {print})", folded(ours.clone())));
+    }
+    let mut partial = ours.clone();
+    let mut skipped = (0usize, 0u64);
+    for step in 0..len.min(7) {
+        if step % 3 == 2 {
+            let (c, p) = folded(partial.clone());
+            if (c + skipped.0, p.wrapping_add(skipped.1)) != (n, print) {
+                return Err(format!("fold after {} next() calls yields {c} more entries of {n}", skipped.0));
+            }
+        }
+        let (k, v) = partial.next().expect("len entries");
+        skipped = (skipped.0 + 1, skipped.1.wrapping_add(fingerprint(k, v)));
+    }
     if print != model.clone().fold(0u64, |p, (k, v)| p.wrapping_add(fingerprint(k, v))) {
         let (ours, want) = (sorted(ours), sorted(model));
         let i = (0..ours.len().max(want.len())).find(|&i| ours.get(i) != want.get(i));
