@@ -5,7 +5,7 @@ use core::ptr;
 
 use super::bucket::{self, alloc_overflow, header, ArrayView, BucketArray, BucketRef};
 use super::overflow::{free_array_and_chains, free_chains, free_old};
-use super::tophash::EMPTY_ONE;
+use super::tophash::{BUCKET_SLOTS, EMPTY_ONE, MIN_TOPHASH};
 use super::{infallible, iter, OldArray, RawTable, Slot};
 
 impl<K, V> RawTable<K, V> {
@@ -212,11 +212,7 @@ unsafe fn clone_array<K, V>(
                 // cloned entries live (the partial table is only dropped).
                 let tops = (*sb.hdr).tophash;
                 let live = header::group(sb.hdr).match_full();
-                let mut blank = tops;
-                for j in live {
-                    blank[j] = EMPTY_ONE;
-                }
-                (*db.hdr).tophash = blank;
+                (*db.hdr).tophash = blanked(tops);
                 for j in live {
                     let (k, v) = f(&*sb.key(j), &*sb.val(j));
                     db.key(j).write(k);
@@ -236,4 +232,21 @@ unsafe fn clone_array<K, V>(
             }
         }
     }
+}
+
+/// A chain's slot states with every live slot turned `EMPTY_ONE` and every
+/// other state kept (old chains above the mark may be evacuated already),
+/// done on the eight bytes at once: a loop over the live slots cost
+/// `clone` about 5 instructions per entry (callgrind).
+#[inline(always)]
+pub(super) fn blanked(tops: [u8; BUCKET_SLOTS]) -> [u8; BUCKET_SLOTS] {
+    const _: () = assert!(EMPTY_ONE == 1 && MIN_TOPHASH == 5);
+    let w = u64::from_le_bytes(tops);
+    let low7 = 0x7f7f_7f7f_7f7f_7f7f_u64;
+    // A byte's high bit ends up set exactly when the byte is >= 5: below
+    // 0x80, adding 0x7b to its low seven bits carries into the high bit
+    // (and never out of the byte); from 0x80 on, it was set.
+    let live = (((w & low7).wrapping_add(0x7b7b_7b7b_7b7b_7b7b)) | w) & !low7;
+    let ones = live >> 7;
+    ((w & !(ones * 0xff)) | ones).to_le_bytes()
 }

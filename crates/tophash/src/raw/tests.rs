@@ -6,7 +6,9 @@ use alloc::vec::Vec;
 use core::mem;
 
 use super::bucket::header;
-use super::tophash::{tophash, BUCKET_SLOTS, EMPTY_ONE, EMPTY_REST, EVACUATED_EMPTY, EVACUATED_X, EVACUATED_Y};
+use super::tophash::{
+    tophash, BUCKET_SLOTS, EMPTY_ONE, EMPTY_REST, EVACUATED_EMPTY, EVACUATED_X, EVACUATED_Y, MIN_TOPHASH,
+};
 use super::*;
 
 /// A hash with well-mixed bits.
@@ -591,4 +593,22 @@ fn regression_reserve_after_queued_shrink() {
         t.insert(k, k);
     }
     assert_eq!(t.b(), b, "no growth within the reserve");
+}
+
+/// `clone`'s word-at-a-time blanking against the byte-at-a-time rule: every
+/// live byte becomes `EMPTY_ONE`, every state stays.
+#[test]
+fn blanked_turns_live_bytes_into_empty_one() {
+    // Every byte value in every position, over random words.
+    let states: Vec<u8> = (0..=255).collect();
+    let mut x = 1u64;
+    for _ in 0..50_000 {
+        let mut tops = [0u8; BUCKET_SLOTS];
+        for t in tops.iter_mut() {
+            x = crate::testing::splitmix64(x);
+            *t = states[(x % states.len() as u64) as usize];
+        }
+        let want = tops.map(|t| if t >= MIN_TOPHASH { EMPTY_ONE } else { t });
+        assert_eq!(super::lifecycle::blanked(tops), want, "{tops:?}");
+    }
 }
