@@ -3,7 +3,7 @@
 # (Debian + rustup toolchain). Idempotent; called by scripts/test.sh and the
 # demo, bench, compare, fuzz and valgrind scripts. Usage:
 #
-#     scripts/setup.sh [--optional] [rust|go|valgrind|words|chromium]...
+#     scripts/setup.sh [--optional] [rust|nightly|go|valgrind|words|chromium]...
 #
 # (no component: rust). Debian packages are installed with apt-get as root,
 # or through `sudo -n` (never a password prompt) when not root; the script
@@ -50,6 +50,20 @@ for what in "${@:-rust}"; do
         fi
       done
       ;;
+    nightly)
+      # The checks that need nightly Rust (scripts/miri.sh, scripts/asan.sh):
+      # the toolchain with rust-src (Miri builds its own std) and Miri.
+      if ! rustup toolchain list 2>/dev/null | grep -q '^nightly'; then
+        say "installing the nightly Rust toolchain (Miri and AddressSanitizer need it)"
+        rustup toolchain install nightly --profile minimal || { say "rustup could not install nightly"; give_up; }
+      fi
+      for c in miri rust-src; do
+        if ! rustup component list --toolchain nightly --installed 2>/dev/null | grep -q "^$c"; then
+          say "adding the nightly component $c (scripts/miri.sh)"
+          rustup component add "$c" --toolchain nightly || { say "rustup could not add $c"; give_up; }
+        fi
+      done
+      ;;
     go) [ -x /usr/lib/go-1.19/bin/go ] ||
       need golang-1.19-go "Go 1.19: the comparisons with Go's own map (tophash-lab grow/layout/report, compare, latency)" ;;
     valgrind) command -v valgrind >/dev/null 2>&1 ||
@@ -59,7 +73,7 @@ for what in "${@:-rust}"; do
     chromium) command -v chromium >/dev/null 2>&1 ||
       need chromium "Chromium: the test that renders the lab's HTML report (crates/tophash-lab/tests/report.rs)" ;;
     *)
-      say "unknown component '$what' (known: rust go valgrind words chromium)"
+      say "unknown component '$what' (known: rust nightly go valgrind words chromium)"
       exit 2
       ;;
   esac

@@ -613,7 +613,7 @@ impl<K, V> BucketArray<K, V> {
             for (p, n) in self.mapped_parts(layout.size()) {
                 // SAFETY: each part is page aligned, inside the mapping made in
                 // `new_zeroed`, and not unmapped yet.
-                unsafe { sys::unmap(p as *mut u8, n) }
+                unsafe { sys::unmap(self.base.as_ptr().with_addr(p), n) }
             }
         } else {
             // SAFETY: allocated in `new_zeroed` with this same layout.
@@ -654,7 +654,7 @@ impl<K, V> BucketArray<K, V> {
                 // mapping (it ends at or before the page holding bucket
                 // `upto`), not unmapped before (the cursor only grows), and
                 // per the caller contract holds only dead buckets.
-                unsafe { sys::unmap(*cur as *mut u8, n) };
+                unsafe { sys::unmap(self.base.as_ptr().with_addr(*cur), n) };
                 *cur += n;
                 left = left.saturating_sub(n);
             }
