@@ -22,6 +22,17 @@ fn by_bucket(k: &u64) -> u64 {
     (mix(k) & !0xffff) | (k & 0xffff)
 }
 
+/// `n` for a normal run; a tenth of it under Miri, which runs these tests
+/// about a thousand times slower (`scripts/miri.sh`), so that the same
+/// states are reached at smaller sizes.
+const fn scaled(n: u64) -> u64 {
+    if cfg!(miri) {
+        n / 10
+    } else {
+        n
+    }
+}
+
 struct T<H: Fn(&u64) -> u64> {
     t: RawTable<u64, u64>,
     h: H,
@@ -38,7 +49,8 @@ impl<H: Fn(&u64) -> u64> T<H> {
     fn check(&self) {
         let n = self.ops.get() + 1;
         self.ops.set(n);
-        if n > 2_000 && !n.is_multiple_of(97) {
+        let every = if cfg!(miri) { 200 } else { 2_000 };
+        if n > every && !n.is_multiple_of(97) {
             return;
         }
         self.check_now();
@@ -127,13 +139,13 @@ fn capacity_follows_go_load_factor() {
     assert!(too_many_overflow(1 << 18, 18));
 }
 
-/// Bucket counts after each of the first 200,000 distinct inserts equal
-/// Go 1.19's: B grows exactly when `count+1` would exceed 6.5 per bucket.
+/// Bucket counts after each of the first 20,000 distinct inserts (2,000
+/// under Miri) equal Go 1.19's: B grows exactly when `count+1` would exceed 6.5 per bucket.
 #[test]
 fn growth_sequence_matches_go() {
     let mut t = T::new(mix);
     let mut expect_b = 0u8;
-    for n in 0..20_000u64 {
+    for n in 0..scaled(20_000) {
         // Go's mapassign: a new key with count = n grows B if
         // overLoadFactor(n + 1, B).
         if over_load(n as usize + 1, expect_b) {
@@ -162,7 +174,7 @@ fn growth_sequence_matches_go() {
 fn each_write_moves_at_most_two_buckets() {
     let mut t = T::new(mix);
     let mut writes_while_resizing = 0;
-    for n in 0..12_000u64 {
+    for n in 0..scaled(12_000) {
         let was_resizing = t.t.old.is_some();
         let before = t.evacuated_old_buckets();
         let old_n = t.t.old.as_ref().map_or(0, |o| o.arr.buckets());
@@ -187,7 +199,7 @@ fn each_write_moves_at_most_two_buckets() {
             assert_eq!(t.t.old.as_ref().map(|o| o.nevacuate), mark);
         }
     }
-    assert!(writes_while_resizing > 500);
+    assert!(writes_while_resizing > scaled(5_000) / 10);
 }
 
 /// Doubling splits old bucket i into new buckets i ("X") and i + 2^(B-1)
@@ -389,9 +401,10 @@ fn reserve_jump_and_shrink_are_incremental() {
 fn iteration_mid_resize_yields_each_once() {
     let mut t = T::new(mix);
     let mut checked = 0;
-    for k in 0..5_000u64 {
+    let every = if cfg!(miri) { 1 } else { 13 };
+    for k in 0..scaled(5_000) {
         t.insert(k, k);
-        if t.t.old.is_some() && k % 13 == 0 {
+        if t.t.old.is_some() && k % every == 0 {
             let mut seen: Vec<u64> = t.t.iter().map(|(k, _)| *k).collect();
             seen.sort_unstable();
             assert_eq!(seen, (0..=k).collect::<Vec<_>>());
@@ -602,7 +615,7 @@ fn blanked_turns_live_bytes_into_empty_one() {
     // Every byte value in every position, over random words.
     let states: Vec<u8> = (0..=255).collect();
     let mut x = 1u64;
-    for _ in 0..50_000 {
+    for _ in 0..scaled(50_000) {
         let mut tops = [0u8; BUCKET_SLOTS];
         for t in tops.iter_mut() {
             x = crate::testing::splitmix64(x);
