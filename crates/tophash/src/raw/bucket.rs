@@ -381,6 +381,24 @@ pub(crate) struct BucketArray<K, V> {
     /// Whether the bitmap has been in use (the array became an old array):
     /// only then do its pages of a mapping hold memory.
     pub(crate) bits_live: bool,
+    /// A mapped array small enough for the reuse cache (`reusable`): it
+    /// releases no pages early, so that it is whole when freed.
+    cacheable: bool,
+}
+
+/// Mapped arrays of at most this many buckets (main and pool) and bytes are
+/// kept whole when freed, for the next array of the same size (`sys`'s
+/// reuse cache). Reusing one zeroes its headers, at most 512 KiB here; a
+/// fresh mapping costs a page fault per 4 KiB touched instead (about 1.2 us
+/// each on this project's VM). Tests use 512 buckets and 128 KiB, so that
+/// both kinds of array, and a full cache, occur in them.
+const REUSE_MAX_BUCKETS: usize = if cfg!(test) { 512 } else { 32 << 10 };
+const REUSE_MAX_BYTES: usize = if cfg!(test) { 128 << 10 } else { 16 << 20 };
+
+/// Whether a mapped array of `len` buckets in `size` bytes is kept whole
+/// for reuse when freed.
+fn reusable(len: usize, size: usize) -> bool {
+    len <= REUSE_MAX_BUCKETS && size <= REUSE_MAX_BYTES
 }
 
 /// Where an array's parts go in its allocation.
@@ -470,9 +488,11 @@ impl<K, V> BucketArray<K, V> {
     }
 
     /// Allocates an empty array: every tophash is `EMPTY_REST` (0) and every
-    /// overflow link null, with no initialisation pass over the slots. For large arrays the
-    /// allocator hands out fresh zero pages from the OS, so this costs O(1)
-    /// until the pages are touched.
+    /// overflow link null, with no initialisation pass over the slots. A
+    /// large array is a fresh mapping of zero pages, O(1) until the pages
+    /// are touched, or a cached mapping of the same size that a freed array
+    /// left (see `reusable`): its headers are zeroed (at most 512 KiB) and
+    /// its pages are warm.
     pub(crate) fn new_zeroed(b: u8) -> Result<Self, TryReserveError> {
         Self::alloc(b, true, 0)
     }
@@ -497,23 +517,24 @@ impl<K, V> BucketArray<K, V> {
         let mapped = may_map && sys::AVAILABLE && go.layout.size() >= sys::MAP_MIN && go.layout.align() <= sys::PAGE;
         let len = if mapped { mapped_len(b).ok_or(TryReserveError::CapacityOverflow)? } else { go.len.max(min_len) };
         let ArrayLayout { layout, slots_off, bits_off, len } = Self::layout_len(len)?;
+        let cacheable = mapped && reusable(len, layout.size());
         let raw = if mapped {
-            sys::map(layout.size())
+            let reused = if cacheable { sys::take_cached(layout.size()) } else { ptr::null_mut() };
+            if reused.is_null() {
+                sys::map(layout.size())
+            } else {
+                // SAFETY: a cached mapping of this array's size, so of this
+                // layout.
+                unsafe { Self::zero_used(reused, len, bits_off) };
+                reused
+            }
         } else {
-            // Only the headers need zeroing (EMPTY_REST, null links): a
-            // slot is read only once its tophash says it is live. Zeroing
-            // the slots too cost 15% of all instructions of a presized
-            // 100K-key insert run (callgrind).
             // SAFETY: there is at least one 16-byte header, so the size is
             // not 0.
             let p = unsafe { alloc::alloc::alloc(layout) };
             if !p.is_null() {
-                // SAFETY: the header region (`len` headers) starts the block;
-                // the bitmap ends it (`bitmap_bytes(len)` from `bits_off`).
-                unsafe {
-                    ptr::write_bytes(p.cast::<Header>(), 0, len);
-                    ptr::write_bytes(p.add(bits_off), 0, bitmap_bytes(len));
-                }
+                // SAFETY: just allocated with this layout.
+                unsafe { Self::zero_used(p, len, bits_off) };
             }
             p
         };
@@ -533,7 +554,24 @@ impl<K, V> BucketArray<K, V> {
         };
         // SAFETY: `bits_off <= size`, aligned for `u64` (offset and base).
         let bits = unsafe { raw.add(bits_off).cast::<u64>() };
-        Ok(BucketArray { base, b, view, bits, mapped, released, used: 1usize << b, bits_live: false })
+        Ok(BucketArray { base, b, view, bits, mapped, released, used: 1usize << b, bits_live: false, cacheable })
+    }
+
+    /// Zeroes what a block of memory used before needs zeroed to be an empty
+    /// array: its headers (`EMPTY_REST`, null links) and its bitmap. A slot
+    /// is read only once its tophash says it is live, so the slots keep
+    /// whatever they held: zeroing them too cost 15% of all instructions of
+    /// a presized 100K-key insert run (callgrind).
+    ///
+    /// # Safety
+    /// `p` is a block laid out by `layout_len(len)`: `len` headers start it,
+    /// the bitmap (`bitmap_bytes(len)` bytes at `bits_off`) ends it.
+    unsafe fn zero_used(p: *mut u8, len: usize, bits_off: usize) {
+        // SAFETY: per the contract, both ranges lie in the block.
+        unsafe {
+            ptr::write_bytes(p.cast::<Header>(), 0, len);
+            ptr::write_bytes(p.add(bits_off), 0, bitmap_bytes(len));
+        }
     }
 
     #[inline(always)]
@@ -609,6 +647,11 @@ impl<K, V> BucketArray<K, V> {
     /// Called once; no pointer into the array is used afterwards.
     pub(crate) unsafe fn free(self) {
         let layout = Self::layout_len(self.view.len).expect("layout was valid at allocation").layout;
+        // SAFETY: a cacheable array has released no page (`release_upto`);
+        // the caller no longer uses it.
+        if self.cacheable && unsafe { self.cache_whole() } {
+            return;
+        }
         if self.mapped {
             for (p, n) in self.mapped_parts(layout.size()) {
                 // SAFETY: each part is page aligned, inside the mapping made in
@@ -626,18 +669,43 @@ impl<K, V> BucketArray<K, V> {
         self.mapped
     }
 
+    /// For an array whose resize ended: a cacheable array goes to the reuse
+    /// cache whole (`None`). Any other mapped array, or a cacheable one
+    /// when the cache is full, comes back to be released page by page, no
+    /// longer cacheable.
+    pub(crate) fn cache_or_release(mut self) -> Option<Self> {
+        // SAFETY: as in `free`; the array is no one's any more.
+        if self.cacheable && unsafe { self.cache_whole() } {
+            return None;
+        }
+        self.cacheable = false;
+        Some(self)
+    }
+
+    /// Offers the whole mapping to the reuse cache; `true` if taken.
+    ///
+    /// # Safety
+    /// The array is cacheable (no page released) and not used again if this
+    /// returns `true`.
+    unsafe fn cache_whole(&self) -> bool {
+        let size = self.size();
+        // SAFETY: per the contract, the whole mapping, none of it unmapped.
+        unsafe { sys::cache(self.base.as_ptr(), size) }
+    }
+
     /// Unmaps the whole pages that hold only buckets below `upto` (headers
     /// and slots) and were not unmapped yet, at most about `budget` bytes,
     /// and only once at least `batch` bytes of a region are due (fewer
     /// system calls). Returns whether everything below `upto` is gone. Does
-    /// nothing for arrays that are not mapped.
+    /// nothing for arrays that are not mapped, nor for cacheable ones (kept
+    /// whole for reuse).
     ///
     /// # Safety
     /// No bucket below `upto` is touched again: evacuated old buckets are
     /// known by index against the mark, never by content. (A stray read
     /// would fault, not read stale data.)
     pub(crate) unsafe fn release_upto(&mut self, upto: usize, budget: usize, batch: usize) -> bool {
-        if !self.mapped {
+        if !self.mapped || self.cacheable {
             return true;
         }
         let v = self.view;

@@ -475,11 +475,13 @@ impl<K, V> RawTable<K, V> {
         self.sync_resize_state();
         if old.arr.releasable() {
             // Unmapping now would drop every remaining page in one call;
-            // hand them back a chunk per write instead. A releasing array from
-            // an earlier resize is long drained by now (it needed far fewer
-            // writes than this resize did); free whatever is left of it.
+            // hand them back a chunk per write instead, unless the array is
+            // small enough to be kept whole for reuse. A releasing array
+            // from an earlier resize is long drained by now (it needed far
+            // fewer writes than this resize did); free whatever is left of
+            // it.
             self.release_old_pages(true);
-            self.releasing = Some(Releasing { arr: old.arr });
+            self.releasing = old.arr.cache_or_release().map(|arr| Releasing { arr });
         } else {
             // SAFETY: as said above; a small array, freed at once.
             unsafe { old.arr.free() };

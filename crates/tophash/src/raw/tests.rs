@@ -625,3 +625,44 @@ fn blanked_turns_live_bytes_into_empty_one() {
         assert_eq!(super::lifecycle::blanked(tops), want, "{tops:?}");
     }
 }
+
+/// A freed mapped array small enough for reuse is kept whole and handed to
+/// the next table that needs an array of its size, its headers and bitmap
+/// zeroed over what the last table left: the new table's invariants hold
+/// and its entries are its own. The end of a resize hands its old array
+/// over the same way.
+#[test]
+#[cfg(all(feature = "std", target_os = "linux", not(miri)))]
+fn freed_arrays_are_reused_zeroed() {
+    // A layout no other test uses (20-byte pairs), so that no other test
+    // thread takes the cached arrays in between.
+    type V = [u8; 13];
+    let h = |k: &u32| mix(&u64::from(*k));
+    let fill = |n: u32, tag: u8| {
+        let mut t: RawTable<u32, V> = RawTable::new();
+        for k in 0..n {
+            match t.entry(h(&k), |x| *x == k, h) {
+                Probe::Vacant(v) => {
+                    v.insert(k, [tag; 13], h);
+                }
+                Probe::Found(_) => unreachable!("distinct keys"),
+            }
+        }
+        t.finish_resize(&h);
+        t
+    };
+    // 600 entries: 128 main buckets, mapped in tests; a doubling from 64
+    // (also mapped) on the way.
+    let a = fill(600, 1);
+    let base = a.current.as_ref().expect("allocated").view.hdrs;
+    drop(a);
+    let c = fill(600, 2);
+    assert_eq!(c.current.as_ref().expect("allocated").view.hdrs, base, "the freed mapping came back");
+    if let Err(e) = c.check_invariants(h) {
+        panic!("{e}");
+    }
+    for k in 0..600 {
+        assert_eq!(c.get(h(&k), |x| *x == k).map(|(_, v)| *v), Some([2; 13]), "key {k}");
+    }
+    assert_eq!(c.len(), 600);
+}
