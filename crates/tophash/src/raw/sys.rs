@@ -23,7 +23,7 @@
 //! of the same size takes one from there, zeroing only its headers (at
 //! most 512 KiB). Larger arrays, and arrays the full cache turns away,
 //! are released page by page as before. The cache is process-wide, behind
-//! a mutex taken only when an array is mapped or freed.
+//! a mutex tried (never waited for) only when an array is mapped or freed.
 //!
 //! Elsewhere (other OSes, `no_std`) every function here declines and the
 //! global allocator is used.
@@ -195,9 +195,14 @@ static CACHE: std::sync::Mutex<Cache> = std::sync::Mutex::new(Cache::new(CACHE_B
 
 /// A whole mapping of `size` bytes from the reuse cache (see the module
 /// docs), holding whatever its last user left in it, or null.
+///
+/// Neither this nor `cache` ever waits for the cache's lock: if another
+/// thread holds it, the array is mapped (or released) as if the cache were
+/// empty (or full). So no write waits on another thread, and a child
+/// process forked while a thread held the lock cannot deadlock on it.
 pub(crate) fn take_cached(size: usize) -> *mut u8 {
     #[cfg(feature = "std")]
-    if let Ok(mut c) = CACHE.lock() {
+    if let Ok(mut c) = CACHE.try_lock() {
         return c.take(size);
     }
     let _ = size;
@@ -213,7 +218,7 @@ pub(crate) fn take_cached(size: usize) -> *mut u8 {
 /// unless this returns `false`.
 pub(crate) unsafe fn cache(base: *mut u8, size: usize) -> bool {
     #[cfg(feature = "std")]
-    if let Ok(mut c) = CACHE.lock() {
+    if let Ok(mut c) = CACHE.try_lock() {
         return c.keep(base, size);
     }
     let _ = (base, size);
