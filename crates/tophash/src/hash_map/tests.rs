@@ -35,9 +35,9 @@ where
     V: crate::testing::Lift + Default + Clone + fmt::Debug,
     S: BuildHasher + Clone,
 {
-    // An eighth under Miri (scripts/miri.sh), which runs them about a
+    // A sixteenth under Miri (scripts/miri.sh), which runs them about a
     // thousand times slower.
-    let cases = if cfg!(miri) { cases.div_ceil(8) } else { cases };
+    let cases = if cfg!(miri) { cases.div_ceil(16) } else { cases };
     let config =
         Config { cases, failure_persistence: None, rng_algorithm: RngAlgorithm::XorShift, ..Config::default() };
     TestRunner::new(config)
