@@ -13,7 +13,7 @@
 # the machine is busy), plus about 3 minutes for a cold build.
 #
 # Options go to the harness (target/release/latency --help lists them):
-#     scripts/latency.sh --huge              # also u64 × 50M (~8 GiB RAM; adds ~25 min)
+#     scripts/latency.sh --huge              # also u64 × 100M (~16 GiB RAM at the peak)
 #     scripts/latency.sh --faults            # page faults of the slowest inserts
 #     scripts/latency.sh --maps tophash,hashbrown --sizes 10M --string-sizes none
 # Redraw the SVGs from the CSVs only (no run, no Go):
