@@ -391,7 +391,7 @@ pub(crate) struct BucketArray<K, V> {
 /// reuse cache). Reusing one zeroes its headers, at most 512 KiB here; a
 /// fresh mapping costs a page fault per 4 KiB touched instead (about 1.2 us
 /// each on this project's VM). Tests use 512 buckets and 128 KiB, so that
-/// both kinds of array, and a full cache, occur in them.
+/// both kinds of array occur in them.
 const REUSE_MAX_BUCKETS: usize = if cfg!(test) { 512 } else { 32 << 10 };
 const REUSE_MAX_BYTES: usize = if cfg!(test) { 128 << 10 } else { 16 << 20 };
 
@@ -646,21 +646,17 @@ impl<K, V> BucketArray<K, V> {
     /// # Safety
     /// Called once; no pointer into the array is used afterwards.
     pub(crate) unsafe fn free(self) {
-        let layout = Self::layout_len(self.view.len).expect("layout was valid at allocation").layout;
-        // SAFETY: a cacheable array has released no page (`release_upto`);
-        // the caller no longer uses it.
-        if self.cacheable && unsafe { self.cache_whole() } {
-            return;
-        }
-        if self.mapped {
-            for (p, n) in self.mapped_parts(layout.size()) {
+        let Some(this) = self.cache_or_release() else { return };
+        let layout = Self::layout_len(this.view.len).expect("layout was valid at allocation").layout;
+        if this.mapped {
+            for (p, n) in this.mapped_parts(layout.size()) {
                 // SAFETY: each part is page aligned, inside the mapping made in
                 // `new_zeroed`, and not unmapped yet.
-                unsafe { sys::unmap(self.base.as_ptr().with_addr(p), n) }
+                unsafe { sys::unmap(this.base.as_ptr().with_addr(p), n) }
             }
         } else {
             // SAFETY: allocated in `new_zeroed` with this same layout.
-            unsafe { alloc::alloc::dealloc(self.base.as_ptr(), layout) }
+            unsafe { alloc::alloc::dealloc(this.base.as_ptr(), layout) }
         }
     }
 
@@ -669,12 +665,14 @@ impl<K, V> BucketArray<K, V> {
         self.mapped
     }
 
-    /// For an array whose resize ended: a cacheable array goes to the reuse
-    /// cache whole (`None`). Any other mapped array, or a cacheable one
-    /// when the cache is full, comes back to be released page by page, no
-    /// longer cacheable.
+    /// For an array no table uses any more (a resize ended, or the table
+    /// let go of it): a cacheable array goes to the reuse cache whole
+    /// (`None`). Any other array, or a cacheable one the cache turns away,
+    /// comes back, no longer cacheable, to be released page by page or
+    /// freed.
     pub(crate) fn cache_or_release(mut self) -> Option<Self> {
-        // SAFETY: as in `free`; the array is no one's any more.
+        // SAFETY: a cacheable array has released no page (`release_upto`);
+        // it is no one's any more, and is not used again once cached.
         if self.cacheable && unsafe { self.cache_whole() } {
             return None;
         }

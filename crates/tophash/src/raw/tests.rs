@@ -140,7 +140,8 @@ fn capacity_follows_go_load_factor() {
 }
 
 /// Bucket counts after each of the first 20,000 distinct inserts (2,000
-/// under Miri) equal Go 1.19's: B grows exactly when `count+1` would exceed 6.5 per bucket.
+/// under Miri) equal Go 1.19's: B grows exactly when `count+1` would
+/// exceed 6.5 per bucket.
 #[test]
 fn growth_sequence_matches_go() {
     let mut t = T::new(mix);
