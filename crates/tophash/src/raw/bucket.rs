@@ -557,6 +557,54 @@ impl<K, V> BucketArray<K, V> {
         Ok(BucketArray { base, b, view, bits, mapped, released, used: 1usize << b, bits_live: false, cacheable })
     }
 
+    /// Whether an array of `2^b` buckets would be a fresh mapping too large
+    /// for the reuse cache: the arrays a table maps ahead of the doubling
+    /// that needs them (`RawTable::prepare_next`).
+    pub(crate) fn prepared_ahead(b: u8) -> bool {
+        let Ok(go) = Self::layout(b) else { return false };
+        let Some(len) = mapped_len(b) else { return false };
+        let Ok(l) = Self::layout_len(len) else { return false };
+        sys::AVAILABLE
+            && go.layout.size() >= sys::MAP_MIN
+            && go.layout.align() <= sys::PAGE
+            && !reusable(l.len, l.layout.size())
+    }
+
+    /// Faults in the pages that hold the headers and slots of main buckets
+    /// `from..to` (first touches of a fresh mapping), by writing a zero
+    /// byte into each. Only for an array no entry was ever written to: its
+    /// headers are zero, and its slots hold nothing (a slot is read only
+    /// once its tophash says it is live).
+    pub(crate) fn prefault_buckets(&self, from: usize, to: usize) {
+        let to = to.min(self.view.main);
+        if from >= to {
+            return;
+        }
+        let slot = SlotLayout::<K, V>::SLOTS;
+        // SAFETY: `from < to <= main <= len`: both ranges lie in the header
+        // and slot regions; zero is what the headers hold already, and
+        // slot bytes of a never-used array are not read.
+        unsafe {
+            touch_pages(self.view.hdrs.cast::<u8>().add(from * HEADER), (to - from) * HEADER);
+            touch_pages(self.view.slots.add(from * slot), (to - from) * slot);
+        }
+    }
+
+    /// Faults in the pages holding the evacuation bits of main buckets
+    /// `from..to` (an array about to become an old array sets them as its
+    /// buckets are evacuated). The bitmap of a current array is all zero
+    /// (invariant 12), which is what is written.
+    pub(crate) fn prefault_bits(&self, from: usize, to: usize) {
+        let to = to.min(self.view.main);
+        if from >= to {
+            return;
+        }
+        let (a, z) = (from / 8, to.div_ceil(8));
+        // SAFETY: bytes `a..z` of the bitmap, which holds `len / 8` or more
+        // bytes for `len >= main` buckets; they are zero (invariant 12).
+        unsafe { touch_pages(self.bits.cast::<u8>().add(a), z - a) }
+    }
+
     /// Zeroes what a block of memory used before needs zeroed to be an empty
     /// array: its headers (`EMPTY_REST`, null links) and its bitmap. A slot
     /// is read only once its tophash says it is live, so the slots keep
@@ -734,6 +782,23 @@ impl<K, V> BucketArray<K, V> {
     pub(crate) fn zero_headers(&self, upto: usize) {
         // SAFETY: the header region is `len` headers long.
         unsafe { ptr::write_bytes(self.view.hdrs, 0, upto.min(self.view.len)) }
+    }
+}
+
+/// Writes a zero byte into every page that `[p, p + n)` overlaps, at the
+/// first address of the range in that page: one page fault each, if the
+/// page was not touched before.
+///
+/// # Safety
+/// The range lies in one allocation, and zero may be written to any of its
+/// bytes (they are zero already, or never read before written).
+unsafe fn touch_pages(p: *mut u8, n: usize) {
+    let (start, end) = (p as usize, p as usize + n);
+    let mut a = start;
+    while a < end {
+        // SAFETY: `start <= a < end`, inside the range; per the contract.
+        unsafe { ptr::write_volatile(p.with_addr(a), 0) };
+        a = (a & !(sys::PAGE - 1)) + sys::PAGE;
     }
 }
 

@@ -41,7 +41,7 @@ impl<K, V> RawTable<K, V> {
         let b = b_for(need).map_err(|e| fallibility.failed(e))?;
         // Allocate first: failure leaves the table as it was. The array is
         // zeroed without a pass over it, so this is O(1) for large sizes.
-        let new = BucketArray::new_zeroed(b).map_err(|e| fallibility.failed(e))?;
+        let new = self.take_array(b).map_err(|e| fallibility.failed(e))?;
         self.resize_now_or_next(new, ResizeKind::Reserve, Reason::Reserve);
         Ok(())
     }

@@ -108,16 +108,43 @@ impl<K, V> RawTable<K, V> {
                 self.spare_count, self.standalone
             ));
         }
+        if self.prepare_at != self.prepare_start(cur.b) {
+            return Err(format!("inv 9: prepare_at {} for B = {}", self.prepare_at, cur.b));
+        }
         if self.load_limit != super::capacity_for(cur.b) {
             return Err(format!("inv 9: limit {} for B = {}", self.load_limit, cur.b));
         }
         let too_many = self.old.is_none() && super::too_many_overflow(self.noverflow, cur.b);
-        let slow_insert_at = if too_many { 0 } else { self.load_limit };
-        if self.slow_insert_at != slow_insert_at {
+        let expect = if too_many {
+            0
+        } else if self.old.is_none() {
+            self.prepare_at
+        } else {
+            self.load_limit
+        };
+        if self.slow_insert_at != expect {
             return Err(format!(
                 "inv 9: slow_insert_at {} with load_limit {} and {} overflow buckets",
                 self.slow_insert_at, self.load_limit, self.noverflow
             ));
+        }
+        if let Some(p) = &self.prepared {
+            if p.b != cur.b + 1 || p.bits_set(0) != 0 {
+                return Err(format!(
+                    "inv 14: prepared array B = {} (current {}), {} bits set",
+                    p.b,
+                    cur.b,
+                    p.bits_set(0)
+                ));
+            }
+            // SAFETY: `i < len` of the prepared array, which the table owns.
+            let blank = |i| unsafe {
+                let h = p.view.hdr(i);
+                (0..BUCKET_SLOTS).all(|j| header::top(h, j) == EMPTY_REST) && header::overflow(h).is_null()
+            };
+            if let Some(i) = (0..p.view.len).find(|&i| !blank(i)) {
+                return Err(format!("inv 14: prepared array's bucket {i} is not empty"));
+            }
         }
         if overflow != self.noverflow {
             return Err(format!("inv 7: noverflow is {} but chains hold {overflow}", self.noverflow));

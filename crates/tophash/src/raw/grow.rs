@@ -43,11 +43,85 @@ impl<K, V> Copy for Cursor<K, V> {}
 impl<K, V> RawTable<K, V> {
     /// Go's `hashGrow`: allocate the new array (zeroed, so O(1) for large
     /// sizes) and keep the current one as the old array. Moves nothing.
+    ///
+    /// A doubling takes the array mapped ahead (`prepare_next`).
     pub(crate) fn start_resize(&mut self, b: u8, kind: ResizeKind, reason: Reason) -> Result<(), TryReserveError> {
         debug_assert!(self.old.is_none());
-        let new = BucketArray::new_zeroed(b)?;
+        let new = self.take_array(b)?;
         self.begin_resize_with(new, kind, reason);
         Ok(())
+    }
+
+    /// An empty array of `2^b` buckets: the one prepared ahead if it has
+    /// that size, else a new one.
+    pub(crate) fn take_array(&mut self, b: u8) -> Result<BucketArray<K, V>, TryReserveError> {
+        match self.prepared.take() {
+            Some(p) if p.b == b => Ok(p),
+            other => {
+                self.prepared = other;
+                BucketArray::new_zeroed(b)
+            }
+        }
+    }
+
+    /// The count at which an insert maps the next doubling's array ahead
+    /// (`prepare_next`), for a current array of `2^b` buckets: seven eighths
+    /// of `load_limit` if that array will be a fresh mapping too large for
+    /// the reuse cache and is not mapped yet; else `load_limit` [9].
+    pub(crate) fn prepare_start(&self, b: u8) -> usize {
+        if self.prepared.is_some() || !BucketArray::<K, V>::prepared_ahead(b + 1) {
+            self.load_limit
+        } else {
+            self.load_limit - self.load_limit / 8
+        }
+    }
+
+    /// Maps the next doubling's array ahead of the insert that starts the
+    /// doubling, and faults in the pages that insert's first evacuation
+    /// writes for certain: old bucket 0's destinations (new buckets 0 and
+    /// `2^B`) and the first page of the current array's evacuation bitmap.
+    /// Called once per doubling, by the insert that reaches `prepare_at`.
+    ///
+    /// Why: the insert that started a 10M-key doubling took 50 us
+    /// reproducibly (latency harness), about 20 of them in `mmap` and the
+    /// rest in 12 page faults. Mapped here, that insert took under the
+    /// 37-42 us of the release `munmap` that follows it, which is then the
+    /// slowest (see `docs/log.md`). Faulting in the whole array ahead
+    /// instead cut that insert further but cost 8% of insert throughput at
+    /// 1M keys: the pages, zeroed long before the doubling writes them,
+    /// were no longer in cache.
+    ///
+    /// A failed mapping is not an error here: the doubling maps its array
+    /// itself and reports a failure then.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn prepare_next(&mut self) {
+        let Some(cur) = &self.current else { return };
+        if self.old.is_some() || self.prepared.is_some() || self.count < self.prepare_at {
+            return;
+        }
+        if let Ok(next) = BucketArray::new_zeroed(cur.b + 1) {
+            let main = next.buckets();
+            next.prefault_buckets(0, 1);
+            next.prefault_buckets(main / 2, main / 2 + 1);
+            cur.prefault_bits(0, 1);
+            self.prepared = Some(next);
+        }
+        // Mapped or not, this insert's part is done.
+        self.prepare_at = self.load_limit;
+        self.sync_resize_state();
+    }
+
+    /// Hands back a prepared array no resize will use, as a finished
+    /// resize's old array (a few of its pages are faulted in).
+    fn release_prepared(&mut self, arr: BucketArray<K, V>) {
+        if arr.releasable() {
+            self.release_old_pages(true);
+            self.releasing = arr.cache_or_release().map(|arr| Releasing { arr });
+        } else {
+            // SAFETY: a prepared array holds no entries and no chains.
+            unsafe { arr.free() };
+        }
     }
 
     /// Makes `new` the current array and the current one the old array,
@@ -64,6 +138,12 @@ impl<K, V> RawTable<K, V> {
         let prev = self.current.take();
         let used = self.next_pool;
         let new_b = new.b;
+        // A prepared array serves the doubling after this resize only if
+        // it has the size that doubling needs (a same-size growth keeps
+        // it); else it goes back.
+        if let Some(p) = self.prepared.take_if(|p| p.b != new_b + 1) {
+            self.release_prepared(p);
+        }
         self.install(new);
         let Some(mut arr) = prev else { return [None, None] };
         arr.used = used;

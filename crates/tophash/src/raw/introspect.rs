@@ -101,7 +101,7 @@ impl<K, V> RawTable<K, V> {
     }
 
     /// Bytes held by every array and stand-alone overflow bucket. O(1).
-    fn allocated_bytes(&self) -> usize {
+    pub(super) fn allocated_bytes(&self) -> usize {
         // The current array's pool use is `next_pool`; the others recorded
         // theirs when they stopped being current (a queued one has used none).
         let current = self.current.as_ref().map(|a| (a, self.next_pool));
@@ -110,11 +110,16 @@ impl<K, V> RawTable<K, V> {
             self.releasing.as_ref().map(|r| &r.arr),
             self.queued.as_ref().map(|(a, _)| a),
         ];
+        // A prepared array (always mapped) holds the pages faulted in
+        // ahead: bucket 0's header and slots (`bytes(1)`), bucket 2^B's, and
+        // the first page of the current array's bitmap.
+        let prepared = self.prepared.as_ref().map_or(0, |p| p.bytes(1) + 3 * super::sys::PAGE);
         current
             .into_iter()
             .chain(others.into_iter().flatten().map(|a| (a, a.used)))
             .map(|(a, used)| a.bytes(used))
             .sum::<usize>()
+            + prepared
             + (self.standalone + self.spare_count) * standalone_bytes::<K, V>()
     }
 

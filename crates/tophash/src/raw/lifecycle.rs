@@ -35,6 +35,8 @@ impl<K, V> RawTable<K, V> {
             self.standalone = 0;
             cur.zero_headers(self.next_pool);
             self.next_pool = cur.buckets();
+            // The prepared array went with the side arrays.
+            self.prepare_at = self.prepare_start(cur.b);
         }
         self.count = 0;
         self.noverflow = 0;
@@ -58,12 +60,13 @@ impl<K, V> RawTable<K, V> {
         self.next_pool = 0;
         self.load_limit = 0;
         self.slow_insert_at = 0;
+        self.prepare_at = 0;
         self.steady_view = ArrayView::empty();
         self.standalone = 0;
     }
 
-    /// Frees the releasing and the queued array (neither holds entries) and
-    /// the spare overflow buckets.
+    /// Frees the releasing, the queued and the prepared array (none holds
+    /// entries) and the spare overflow buckets.
     pub(super) fn free_side_arrays(&mut self) {
         self.free_spare();
         if let Some(r) = self.releasing.take() {
@@ -72,6 +75,10 @@ impl<K, V> RawTable<K, V> {
         }
         if let Some((p, _)) = self.queued.take() {
             // SAFETY: a queued array was never used.
+            unsafe { p.free() };
+        }
+        if let Some(p) = self.prepared.take() {
+            // SAFETY: a prepared array holds no entries and no chains.
             unsafe { p.free() };
         }
     }

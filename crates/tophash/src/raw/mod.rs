@@ -216,8 +216,10 @@
 //!    (all-zero headers).
 //! 8. No two live keys are equal (checked by the model tests).
 //! 9. `load_limit` is the capacity of the current array (0 when unallocated);
-//!    `slow_insert_at` is 0 when `noverflow` reached the same-size growth trigger
-//!    outside a resize, else `load_limit`.
+//!    `prepare_at` is seven eighths of it while the next doubling's array is
+//!    to be mapped ahead and is not yet, else `load_limit`; `slow_insert_at`
+//!    is 0 when `noverflow` reached the same-size growth trigger outside a
+//!    resize, else `prepare_at` outside a resize and `load_limit` during one.
 //! 10. `standalone` counts the stand-alone overflow buckets in the current
 //!     array's chains and the unevacuated old chains.
 //! 11. The spare list holds `spare_count <= standalone` emptied stand-alone buckets.
@@ -226,6 +228,8 @@
 //!     and every bit of the current and the queued array, are clear.
 //! 13. `steady_view` is the current array's view while no resize runs, and a view
 //!     with null `hdrs` during a resize or before the first insert.
+//! 14. A prepared array has `B` one above the current array's and holds no
+//!     entry, no chain and no evacuation bit.
 
 mod access;
 mod bucket;
@@ -467,8 +471,13 @@ pub(crate) struct RawTable<K, V> {
     /// The count at which an insert leaves the fast path: `load_limit`, or
     /// 0 once `noverflow` reached `2^B` outside a resize (Go's second
     /// trigger; no resize starts while one runs). Both of Go's growth
-    /// triggers in one compare on the insert path [9].
+    /// triggers in one compare on the insert path; also `prepare_at` when
+    /// that comes first [9].
     slow_insert_at: usize,
+    /// `prepare_start(current.b)`, cached: the count at which an insert
+    /// maps the next doubling's array ahead (`load_limit` when there is
+    /// nothing to map) [9].
+    prepare_at: usize,
     /// A finished resize's old array, being handed back to the OS in
     /// chunks, one per write.
     releasing: Option<Releasing<K, V>>,
@@ -476,6 +485,9 @@ pub(crate) struct RawTable<K, V> {
     /// under way: its array is allocated already and it starts when the
     /// current one ends.
     queued: Option<(BucketArray<K, V>, ResizeKind)>,
+    /// The array the next doubling will use, mapped ahead by the insert at
+    /// `prepare_at` (`prepare_next`) [14].
+    prepared: Option<BucketArray<K, V>>,
     /// Whether removals may start a shrink (`set_auto_shrink`).
     auto_shrink: bool,
     /// Stand-alone overflow buckets (allocated one by one once the pool is
@@ -554,8 +566,10 @@ impl<K, V> RawTable<K, V> {
             next_pool: 0,
             load_limit: 0,
             slow_insert_at: 0,
+            prepare_at: 0,
             releasing: None,
             queued: None,
+            prepared: None,
             auto_shrink: false,
             standalone: 0,
             spare_list: ptr::null_mut(),
@@ -596,6 +610,7 @@ impl<K, V> RawTable<K, V> {
         self.next_pool = arr.buckets();
         self.noverflow = 0;
         self.load_limit = capacity_for(arr.b);
+        self.prepare_at = self.prepare_start(arr.b);
         self.current = Some(arr);
         self.sync_resize_state();
     }
@@ -605,7 +620,7 @@ impl<K, V> RawTable<K, V> {
     pub(crate) fn sync_resize_state(&mut self) {
         (self.slow_insert_at, self.steady_view) = match (&self.current, &self.old) {
             (Some(cur), None) if too_many_overflow(self.noverflow, cur.b) => (0, cur.view),
-            (Some(cur), None) => (self.load_limit, cur.view),
+            (Some(cur), None) => (self.prepare_at, cur.view),
             (Some(_), Some(_)) => (self.load_limit, ArrayView::empty()),
             (None, _) => (0, ArrayView::empty()),
         };

@@ -304,9 +304,12 @@ impl<K, V> RawTable<K, V> {
                 let cur_b = cur.b;
                 let (b, kind, reason) = if over_load(self.count + 1, cur_b) {
                     (cur_b + 1, ResizeKind::Double, Reason::LoadFactor)
-                } else {
-                    debug_assert!(too_many_overflow(self.noverflow, cur_b));
+                } else if too_many_overflow(self.noverflow, cur_b) {
                     (cur_b, ResizeKind::SameSize, Reason::TooManyOverflow)
+                } else {
+                    // Seven eighths of the way to a doubling.
+                    self.prepare_next();
+                    return self.vacancy(hash);
                 };
                 infallible(self.start_resize(b, kind, reason));
                 self.grow_work(hash, hasher);

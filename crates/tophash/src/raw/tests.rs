@@ -673,3 +673,86 @@ fn freed_arrays_are_reused_zeroed() {
     }
     assert!(reused > 0, "no freed mapping came back in 10 rounds");
 }
+
+/// The insert at seven eighths of the way to a doubling maps the next
+/// array (faulting in the pages the doubling's first evacuation writes);
+/// the doubling then takes that very array. A reserve to the same size
+/// takes it too; a shrink hands it back; `clear` frees it and the next
+/// approach maps one again.
+#[test]
+#[cfg(all(feature = "std", any(target_os = "linux", miri)))]
+fn next_array_is_prepared_ahead() {
+    // Tests map arrays from 16 KiB and cache them up to 512 buckets, so the
+    // array of 2^9 buckets (768 with its pool) is the first prepared.
+    assert!(!BucketArray::<u64, u64>::prepared_ahead(8) && BucketArray::<u64, u64>::prepared_ahead(9));
+    let mut t = T::new(mix);
+    let mut k = 0;
+    while t.t.current.as_ref().is_none_or(|c| c.b < 8) || t.t.old.is_some() {
+        assert!(t.t.prepared.is_none(), "arrays of up to 2^8 buckets are not prepared");
+        t.insert(k, k);
+        k += 1;
+    }
+    let limit = t.t.load_limit;
+    let from = limit - limit / 8;
+    assert_eq!((t.t.prepare_at, t.t.slow_insert_at), (from, from));
+    while (k as usize) < from {
+        t.insert(k, k);
+        k += 1;
+    }
+    assert!(t.t.prepared.is_none(), "prepared before {from} entries");
+    let before = t.t.allocated_bytes();
+    t.insert(k, k);
+    k += 1;
+    // Five pages faulted in ahead, counted (the insert itself adds no page).
+    assert_eq!(t.t.allocated_bytes() - before, 5 * sys::PAGE);
+    let base = t.t.prepared.as_ref().map(|p| p.view.hdrs);
+    assert!(base.is_some(), "not prepared at {from} entries");
+    assert_eq!((t.t.prepare_at, t.t.slow_insert_at), (limit, limit), "back on the fast path");
+    while (k as usize) < limit {
+        t.insert(k, k);
+        k += 1;
+    }
+    assert_eq!(t.t.prepared.as_ref().map(|p| p.view.hdrs), base);
+    t.insert(k, k);
+    assert!(t.t.prepared.is_none() && t.t.old.is_some());
+    assert_eq!(t.t.current.as_ref().map(|c| c.view.hdrs), base, "the doubling took the prepared array");
+    for i in 0..=k {
+        assert_eq!(t.get(i), Some(i));
+    }
+    // The doubling ends; the next array (2^10 buckets) is prepared on the
+    // way to the next one, and `clear` frees it.
+    while (k as usize) < t.t.load_limit - 10 {
+        k += 1;
+        t.insert(k, k);
+    }
+    assert!(t.t.prepared.as_ref().is_some_and(|p| p.b == 10));
+    t.t.clear();
+    t.check_now();
+    assert!(t.t.prepared.is_none());
+    assert_eq!(t.t.prepare_at, t.t.load_limit - t.t.load_limit / 8);
+
+    // A reserve that needs the next array's size takes the prepared one.
+    let mut t = T::new(mix);
+    for k in 0..limit as u64 {
+        t.insert(k, k);
+    }
+    let base = t.t.prepared.as_ref().map(|p| p.view.hdrs);
+    assert!(base.is_some());
+    t.t.reserve(100, Fallibility::Infallible).unwrap();
+    t.check_now();
+    assert_eq!(t.t.current.as_ref().map(|c| c.view.hdrs), base, "the reserve took the prepared array");
+
+    // A shrink hands it back (released a chunk per write).
+    let mut t = T::new(mix);
+    for k in 0..limit as u64 {
+        t.insert(k, k);
+    }
+    for k in 0..(limit as u64 - 10) {
+        t.remove(k);
+    }
+    t.t.shrink_to(0);
+    t.check_now();
+    assert!(t.t.prepared.is_none());
+    t.t.finish_resize(&t.h);
+    t.check_now();
+}
