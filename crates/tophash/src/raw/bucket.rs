@@ -551,6 +551,8 @@ impl<K, V> BucketArray<K, V> {
         let released = Released {
             hdrs: (view.hdrs as usize).next_multiple_of(sys::PAGE),
             slots: (view.slots as usize).next_multiple_of(sys::PAGE),
+            // Only mapped arrays that are not kept for reuse release pages.
+            at: if mapped && !cacheable { 0 } else { usize::MAX },
         };
         // SAFETY: `bits_off <= size`, aligned for `u64` (offset and base).
         let bits = unsafe { raw.add(bits_off).cast::<u64>() };
@@ -773,7 +775,20 @@ impl<K, V> BucketArray<K, V> {
                 left = left.saturating_sub(n);
             }
         }
+        // The first bucket whose region end lies a whole batch past either
+        // cursor (cursors and batches are page multiples).
+        let step = batch.max(sys::PAGE);
+        let due = |cur: usize, start: usize, stride: usize| (cur + step).saturating_sub(start).div_ceil(stride);
+        r.at = due(r.hdrs, v.hdrs as usize, HEADER).min(due(r.slots, v.slots as usize, SlotLayout::<K, V>::SLOTS));
         r.hdrs >= h_end && r.slots >= s_end
+    }
+
+    /// Whether `release_upto(upto, _, batch)` would hand back any page, for
+    /// the `batch` it was last called with: false means a call would do
+    /// nothing.
+    #[inline(always)]
+    pub(crate) fn release_due(&self, upto: usize) -> bool {
+        upto >= self.released.at
     }
 
     /// Zeroes the first `upto` headers, making those buckets empty with no
@@ -839,6 +854,11 @@ pub(crate) unsafe fn free_overflow<K, V>(h: *mut Header) {
 pub(crate) struct Released {
     hdrs: usize,
     slots: usize,
+    /// The mark from which a batched `release_upto` has pages to hand back
+    /// (`usize::MAX`: never), so that the mark's advance, once per
+    /// evacuated bucket, tests one number instead of computing both regions'
+    /// ends (callgrind: 42 instructions a call before).
+    at: usize,
 }
 
 /// Bytes of one stand-alone overflow bucket.

@@ -539,8 +539,10 @@ impl<K, V> RawTable<K, V> {
         // Buckets below the mark are dead and read by index only (see
         // `OldArray::evacuated`), so their pages can go back to the OS.
         let mark = old.nevacuate;
-        // SAFETY: as just said.
-        unsafe { old.arr.release_upto(mark, RELEASE_BUDGET, RELEASE_BATCH) };
+        if old.arr.release_due(mark) {
+            // SAFETY: as just said.
+            unsafe { old.arr.release_upto(mark, RELEASE_BUDGET, RELEASE_BATCH) };
+        }
         if old.nevacuate == n {
             self.end_resize();
         }
