@@ -44,6 +44,14 @@ mod tracked;
 pub use capacity::{apply_capacity, Capacity, CapacityOp};
 pub use codec::{Big, Codec, Id, Key, Lift, Plain, Tagged, TrackedCodec, Val};
 pub use hashers::{splitmix64, Colliding, Fixed, Panicky, SameTop, Shaped, Weak, SAME_TOP};
+
+/// Whether the model runners check the whole table after operation `i`
+/// of `n`: after every one, except under Miri (`scripts/miri.sh`), which
+/// runs code about a thousand times slower and would spend nearly all of
+/// it in the O(table) check: there after every 16th and the last.
+pub fn full_check_after(i: usize, n: usize) -> bool {
+    !cfg!(miri) || i % 16 == 15 || i + 1 == n
+}
 pub use map_model::{check, run, Op};
 pub use observed::{resize_state, Observed, ResizeState};
 pub use set_model::{check_set, run_set, SetOp, SetOperator};
