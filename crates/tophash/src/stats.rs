@@ -45,6 +45,11 @@ pub struct Stats {
     pub queued: Option<(ResizeKind, u8)>,
     /// Whether an old array is still being handed back to the OS.
     pub releasing: bool,
+    /// `b` of the next doubling's array, if it is mapped already: an insert
+    /// seven eighths of the way to a doubling maps it ahead (arrays too
+    /// large for the reuse cache only; a few of its pages are touched and
+    /// counted in `allocated_bytes`).
+    pub next_array_mapped: Option<u8>,
     /// Bytes of memory held: bucket arrays and stand-alone overflow buckets
     /// (see [`HashMap::allocated_bytes`](crate::HashMap::allocated_bytes)
     /// for what counts in a mapped array).
@@ -215,6 +220,7 @@ impl Stats {
             }),
             queued: c.queued,
             releasing: c.releasing,
+            next_array_mapped: c.next_mapped,
             allocated_bytes: c.allocated_bytes,
         }
     }

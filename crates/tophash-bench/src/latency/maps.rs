@@ -47,6 +47,9 @@ pub struct Phase {
     pub resize: Option<Resize>,
     /// A finished resize's old array is still being released (handed back to the OS).
     pub releasing: bool,
+    /// The next resize's array is allocated ahead (tophash maps it at 7/8
+    /// of the way to a doubling).
+    pub next_ready: bool,
 }
 
 /// A resize under way.
@@ -70,7 +73,7 @@ impl fmt::Display for Resize {
 
 impl Phase {
     /// The phase of a map that shows nothing.
-    pub const UNKNOWN: Phase = Phase { known: false, resize: None, releasing: false };
+    pub const UNKNOWN: Phase = Phase { known: false, resize: None, releasing: false, next_ready: false };
 
     /// `PHASE_*` bits, `None` for a map that shows nothing.
     pub fn bits(&self) -> Option<u8> {
@@ -86,6 +89,7 @@ impl Phase {
         let key = |p: &Phase| p.resize.map(|r| (r.kind, r.old_b, r.new_b));
         key(self) != key(after)
             || self.releasing != after.releasing
+            || self.next_ready != after.next_ready
             || matches!((self.resize, after.resize), (Some(a), Some(b)) if b.progress < a.progress)
     }
 }
@@ -274,7 +278,7 @@ fn tophash_phase(st: &tophash::stats::Stats) -> Phase {
         new_b: r.new_b,
         progress: r.evacuated,
     });
-    Phase { known: true, resize, releasing: st.releasing }
+    Phase { known: true, resize, releasing: st.releasing, next_ready: st.next_array_mapped.is_some() }
 }
 
 #[cfg(test)]

@@ -185,7 +185,7 @@ fn describe(cap0: usize, cap1: usize, p0: &Phase, p1: &Phase, allocs: &AllocCoun
     match (p0.resize, p1.resize) {
         (None, Some(b)) => parts.push(format!("{b} started")),
         (Some(a), None) => parts.push(format!("{a} finished")),
-        (Some(a), Some(b)) if p0.changed(&Phase { releasing: p0.releasing, ..*p1 }) => {
+        (Some(a), Some(b)) if p0.changed(&Phase { releasing: p0.releasing, next_ready: p0.next_ready, ..*p1 }) => {
             parts.push(format!("{a} finished and {b} started"))
         }
         (Some(a), Some(_)) => parts.push(format!("during {a}")),
@@ -195,6 +195,9 @@ fn describe(cap0: usize, cap1: usize, p0: &Phase, p1: &Phase, allocs: &AllocCoun
         (false, true) => parts.push("old array releasing".to_string()),
         (true, false) => parts.push("old array released".to_string()),
         _ => {}
+    }
+    if !p0.next_ready && p1.next_ready {
+        parts.push("next array mapped ahead".to_string());
     }
     let what = if p1.known { "capacity" } else { "resize: capacity" };
     if cap0 != cap1 && !(p1.known && cap1 == cap0 + 1) {
@@ -299,7 +302,7 @@ mod tests {
                 new_b: 3,
                 progress: self.0.len() - 5,
             });
-            Phase { known: true, resize, releasing: false }
+            Phase { known: true, resize, releasing: false, next_ready: false }
         }
     }
 
@@ -320,6 +323,23 @@ mod tests {
         );
         let e = measure(Toy(Vec::new()), 0..5, &mut [0; 10], &mut opts).unwrap_err();
         assert_eq!(e.to_string(), "the map holds 5 entries, not 10 (one per distinct key)");
+    }
+
+    /// An insert that maps the next array ahead says so; the doubling that
+    /// takes it says only that it started.
+    #[test]
+    fn mapping_the_next_array_ahead_is_described() {
+        let none = AllocCount::default();
+        let idle = Phase { known: true, ..Phase::UNKNOWN };
+        let ready = Phase { next_ready: true, ..idle };
+        let r = Resize { kind: "doubling", old_b: 8, new_b: 9, progress: 1 };
+        let growing = Phase { resize: Some(r), ..idle };
+        assert!(idle.changed(&ready));
+        assert_eq!(describe(10, 10, &idle, &ready, &none, None), "next array mapped ahead");
+        assert_eq!(
+            describe(10, 20, &ready, &growing, &none, None),
+            "doubling 2^8→2^9 buckets started; capacity 10 → 20"
+        );
     }
 
     #[test]

@@ -102,7 +102,7 @@ impl<K: Hash + Eq, S: BuildHasher> TimedMap<K> for Dict<K, u64, S> {
         let log2 = |s: usize| s.max(1).trailing_zeros() as u8;
         let resize =
             self.rehash_index().map(|at| Resize { kind: "rehash", old_b: log2(old), new_b: log2(new), progress: at });
-        Phase { known: true, resize, releasing: false }
+        Phase { known: true, resize, releasing: false, next_ready: false }
     }
 }
 

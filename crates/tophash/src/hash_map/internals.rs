@@ -16,6 +16,9 @@ impl<K, V, S> HashMap<K, V, S> {
     /// for those, this counts the pages holding buckets handed out so far
     /// (main buckets and the overflow pool up to its last used bucket), not
     /// the untouched rest of the mapping, and not pages already handed back.
+    /// The next doubling's array, once mapped ahead of it (see
+    /// [`Stats::next_array_mapped`](crate::stats::Stats::next_array_mapped)),
+    /// counts the few pages touched so far.
     ///
     /// ```
     /// let mut m = tophash::HashMap::new();

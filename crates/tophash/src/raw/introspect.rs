@@ -32,6 +32,8 @@ pub(crate) struct Counters {
     pub(crate) queued: Option<(ResizeKind, u8)>,
     /// Whether a finished resize's old array is still being released.
     pub(crate) releasing: bool,
+    /// `B` of the next doubling's array, if it is mapped ahead.
+    pub(crate) next_mapped: Option<u8>,
     /// Bytes held by bucket arrays and stand-alone overflow buckets.
     pub(crate) allocated_bytes: usize,
 }
@@ -83,6 +85,7 @@ impl<K, V> RawTable<K, V> {
             resize,
             queued: self.queued.as_ref().map(|(a, k)| (*k, a.b)),
             releasing: self.releasing.is_some(),
+            next_mapped: self.prepared.as_ref().map(|p| p.b),
             allocated_bytes: self.allocated_bytes(),
         }
     }

@@ -204,6 +204,38 @@ fn stats_count_without_walking() {
     }
 }
 
+/// `next_array_mapped` reports the array an insert maps seven eighths of
+/// the way to a doubling (unit tests map arrays from 16 KiB and cache them
+/// up to 512 buckets, so the first is the one of 2^9 buckets), and the
+/// doubling takes it.
+#[test]
+#[cfg(all(feature = "std", any(target_os = "linux", miri)))]
+fn stats_show_the_next_array_mapped_ahead() {
+    let mut m: HashMap<u64, u64, ByBucket> = HashMap::with_hasher(ByBucket);
+    let mut k = 0;
+    while m.stats().b < 8 || m.is_resizing() {
+        assert_eq!(m.stats().next_array_mapped, None);
+        m.insert(k, k);
+        k += 1;
+    }
+    let limit = m.stats().capacity;
+    while m.len() < limit - limit / 8 {
+        assert_eq!(m.stats().next_array_mapped, None, "at {}", m.len());
+        m.insert(k, k);
+        k += 1;
+    }
+    m.insert(k, k);
+    assert_eq!(m.stats().next_array_mapped, Some(9));
+    while m.len() < limit {
+        k += 1;
+        m.insert(k, k);
+    }
+    k += 1;
+    m.insert(k, k);
+    let s = m.stats();
+    assert_eq!((s.next_array_mapped, s.b, s.resize.map(|r| r.new_b)), (None, 9, Some(9)));
+}
+
 /// At Go's maximum load (6.5 per bucket) with a well-mixed seeded hash,
 /// the shape matches the row of Go's table for 6.50: missprobe exactly 6.5,
 /// hitprobe 4.25 (1 + 6.5/2 in expectation), %overflow near its 20.90.
