@@ -73,28 +73,28 @@ fn model_fixed_hasher_growing() {
     let o = check_model(any_fixed(), ops(Mix::GROW, 100..400), CASES, None);
     // Growths seen in progress after an operation (small ones finish inside
     // the insert that starts them).
-    assert!(o.resizes[0] + o.resizes[2] > CASES as usize, "{o:?}");
-    assert!(o.ops_while_resizing > o.ops / 50, "{o:?}");
-    assert!(o.max_len > 100, "{o:?}");
+    assert_covered!(o.resizes[0] + o.resizes[2] > CASES as usize, "{o:?}");
+    assert_covered!(o.ops_while_resizing > o.ops / 50, "{o:?}");
+    assert_covered!(o.max_len > 100, "{o:?}");
 }
 
 #[test]
 fn model_fixed_hasher_churn() {
     let o = check_model(any_fixed(), ops(Mix::CHURN, 200..500), CASES, None);
-    assert!(o.ops_while_resizing > 0 && o.ops_with_overflow > 0, "{o:?}");
+    assert_covered!(o.ops_while_resizing > 0 && o.ops_with_overflow > 0, "{o:?}");
 }
 
 #[test]
 fn model_fixed_hasher_fifo() {
     let o = check_model(any_fixed(), fifo_ops(), CASES, None);
-    assert!(o.resizes[1] > 0 && o.ops_while_same_size > 0, "{o:?}");
+    assert_covered!(o.resizes[1] > 0 && o.ops_while_same_size > 0, "{o:?}");
 }
 
 #[test]
 fn model_colliding_hasher() {
     let o = check_model(any_colliding(), ops(Mix::GROW, 100..400), CASES, None);
-    assert!(o.ops_with_overflow > o.ops / 4, "{o:?}");
-    assert!(o.ops_while_resizing > 0, "{o:?}");
+    assert_covered!(o.ops_with_overflow > o.ops / 4, "{o:?}");
+    assert_covered!(o.ops_while_resizing > 0, "{o:?}");
 }
 
 /// FIFO churn with both weak hashers: long chains that keep their
@@ -102,13 +102,13 @@ fn model_colliding_hasher() {
 #[test]
 fn model_weak_hasher_fifo() {
     let o = check_model(any_weak(), fifo_ops(), CASES, None);
-    assert!(o.ops_with_overflow > o.ops / 4 && o.ops_while_resizing > 0, "{o:?}");
+    assert_covered!(o.ops_with_overflow > o.ops / 4 && o.ops_while_resizing > 0, "{o:?}");
 }
 
 #[test]
 fn model_same_top_hasher() {
     let o = check_model(any_same_top(), ops(Mix::GROW, 100..400), CASES, None);
-    assert!(o.ops_with_overflow > 0 && o.ops_while_resizing > 0, "{o:?}");
+    assert_covered!(o.ops_with_overflow > 0 && o.ops_while_resizing > 0, "{o:?}");
 }
 
 /// With fixed seeds, the configurations above together reach every state
