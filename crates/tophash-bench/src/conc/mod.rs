@@ -31,4 +31,8 @@
 //! can be measured, which shows single-thread cost and first contention,
 //! not scaling.
 
+pub mod clock;
+pub mod peers;
+pub mod report;
+pub mod runner;
 pub mod workloads;
