@@ -23,10 +23,14 @@
 //!   loop, reproducible maximum, CSV and SVG.
 //! * [`go`]: finding Go 1.19 (or `go` on `PATH`) and building the Go side.
 //! * [`cli`]: clap's errors and the binaries' errors on one line.
+//! * [`conc`]: the concurrent throughput runner (bustle workloads over
+//!   dashmap, papaya, scc, flurry and `RwLock<hashbrown>`), the `conc`
+//!   binary's library.
 //! * [`runqueue`]: busy time (wall time minus the time the thread waited
 //!   for a CPU), the clock of both the runner and the Criterion benches.
 
 pub mod cli;
+pub mod conc;
 pub mod go;
 pub mod keys;
 pub mod latency;
