@@ -529,13 +529,7 @@ fn clock_lines<'a>(children: impl Iterator<Item = &'a ChildReport>) -> String {
 }
 
 fn machine() -> String {
-    let cpu = fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|c| {
-            c.lines()
-                .find_map(|l| l.strip_prefix("model name").map(|r| r.trim_start_matches([' ', '\t', ':']).to_string()))
-        })
-        .unwrap_or_else(|| "unknown CPU".to_string());
+    let cpu = tophash_bench::cpu_model();
     let cpus = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
     let kernel = fs::read_to_string("/proc/sys/kernel/osrelease").map(|s| s.trim().to_string()).unwrap_or_default();
     let thp = fs::read_to_string("/sys/kernel/mm/transparent_hugepage/enabled")

@@ -27,14 +27,7 @@ pub struct Machine {
 impl Machine {
     /// Reads `/proc`; missing files give "unknown" fields, not errors.
     pub fn detect() -> Machine {
-        let cpu = std::fs::read_to_string("/proc/cpuinfo")
-            .ok()
-            .and_then(|c| {
-                c.lines().find_map(|l| {
-                    l.strip_prefix("model name").map(|r| r.trim_start_matches([' ', '\t', ':']).to_string())
-                })
-            })
-            .unwrap_or_else(|| "unknown CPU".into());
+        let cpu = crate::cpu_model();
         let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease")
             .map(|s| s.trim().to_string())
             .unwrap_or_else(|_| "unknown".into());

@@ -30,6 +30,7 @@ use bustle::{Collection, CollectionHandle, Measurement};
 use crate::conc::clock::{self, Clocked};
 use crate::conc::peers::Peer;
 use crate::conc::workloads::{ConcWorkload, Job, Scale};
+use crate::median;
 
 /// What to measure.
 #[derive(Clone, Debug, serde::Serialize)]
@@ -132,17 +133,6 @@ fn cell(workload: ConcWorkload, threads: usize, map: Peer, ts: &[Timing]) -> Cel
         median_latency_ns: middle.map_or(f64::NAN, |t| t.latency_ns()),
         rounds_mops,
         rounds_bustle_mops: ts.iter().map(|t| t.bustle.throughput / 1e6).collect(),
-    }
-}
-
-/// The median; NaN for no values.
-pub fn median(xs: &[f64]) -> f64 {
-    let mut v = xs.to_vec();
-    v.sort_by(f64::total_cmp);
-    match v.len() {
-        0 => f64::NAN,
-        n if n % 2 == 1 => v[n / 2],
-        n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
     }
 }
 
@@ -340,9 +330,6 @@ mod tests {
             assert_eq!(c.rounds_mops.len(), 3);
             assert_eq!(c.median_mops, median(&c.rounds_mops));
         }
-        assert_eq!(median(&[3.0, 1.0, 2.0]), 2.0);
-        assert_eq!(median(&[4.0, 1.0, 2.0, 3.0]), 2.5);
-        assert!(median(&[]).is_nan());
         assert_ne!(seed(0), seed(1));
     }
 

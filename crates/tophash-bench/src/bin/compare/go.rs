@@ -9,7 +9,8 @@ use std::time::Instant;
 use anyhow::{ensure, Context, Result};
 use tophash_bench::work::{self, Workload};
 
-use crate::records::{median, Config, GoLine, Results};
+use crate::records::{Config, GoLine, Results};
+use tophash_bench::median;
 
 /// Runs the Go program (built by the caller) with the run's configuration
 /// and adds its records, each checksum checked against the formula.

@@ -20,7 +20,8 @@ use tophash_bench::runqueue::{self, RunQueue};
 use tophash_bench::work::{self, Workload};
 
 use crate::alloc::{window_start, window_stop};
-use crate::records::{median, Config, MemRecord, Results, TimeRecord};
+use crate::records::{Config, MemRecord, Results, TimeRecord};
+use tophash_bench::median;
 
 /// Times a closure in busy time: wall time minus the time this thread spent
 /// runnable but waiting for a CPU (`tophash_bench::runqueue`). On this
