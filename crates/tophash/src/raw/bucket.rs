@@ -53,6 +53,15 @@ const fn round_up(n: usize, align: usize) -> usize {
     (n + align - 1) & !(align - 1)
 }
 
+/// Main buckets that iteration scans as one run: their slots'
+/// live bits fill one `u64` (see [`ArrayView::run_live`]), so the loop over
+/// a run's entries ends, and its exit mispredicts, about once per fifty
+/// entries at full load instead of once per bucket, and the overflow links
+/// are tested once per run. Cachegrind's branch model, a fold over 100K u64
+/// entries: 0.24 mispredicts per entry bucket by bucket, 0.07 by runs
+/// (hashbrown, over its 16-slot groups: 0.09).
+pub(crate) const RUN_BUCKETS: usize = 8;
+
 /// The slot layout for `K` and `V`, computed at compile time.
 pub(crate) struct SlotLayout<K, V>(PhantomData<(K, V)>);
 
@@ -118,6 +127,29 @@ impl<K, V> BucketRef<K, V> {
         for line in 0..SlotLayout::<K, V>::SLOTS.div_ceil(64).min(4) {
             prefetch(self.slots.wrapping_add(line * 64));
         }
+    }
+
+    /// The bucket holding slot `s` counted from this bucket's first slot
+    /// across the buckets that follow it in its array (bucket `s / 8` after
+    /// this one). Its slots' offset is written as `(s & !7) * (SLOTS / 8)`
+    /// where that is exact, which the compiler folds with `key(s % 8)`'s
+    /// offset into one (callgrind, a fold over 1K u64 entries: 2
+    /// instructions fewer per entry than through the bucket index).
+    ///
+    /// # Safety
+    /// For `s >= 8`, this is a main bucket of an array with at least
+    /// `s / 8` more buckets after it.
+    #[inline(always)]
+    pub(crate) unsafe fn of_slot(self, s: usize) -> BucketRef<K, V> {
+        let per_slot = SlotLayout::<K, V>::SLOTS / BUCKET_SLOTS;
+        let off = if per_slot * BUCKET_SLOTS == SlotLayout::<K, V>::SLOTS {
+            (s & !(BUCKET_SLOTS - 1)) * per_slot
+        } else {
+            s / BUCKET_SLOTS * SlotLayout::<K, V>::SLOTS
+        };
+        // SAFETY: caller contract: bucket `s / 8` after this one is in
+        // bounds of both regions; `off` is `s / 8 * SLOTS` either way.
+        unsafe { BucketRef { hdr: self.hdr.add(s / BUCKET_SLOTS), slots: self.slots.add(off), marker: PhantomData } }
     }
 
     /// # Safety
@@ -291,6 +323,42 @@ impl<K, V> ArrayView<K, V> {
                 marker: PhantomData,
             }
         }
+    }
+
+    /// The live slots of main buckets `i..i + RUN_BUCKETS` as one mask
+    /// (bit `8k + j` for slot `j` of bucket `i + k`), and whether any of
+    /// them links to an overflow bucket. See [`RUN_BUCKETS`].
+    ///
+    /// # Safety
+    /// `i + RUN_BUCKETS <= main` of a live array, none of them released.
+    #[inline(always)]
+    pub(crate) unsafe fn run_live(self, i: usize) -> (u64, bool) {
+        let (mut live, mut links) = (0u64, 0usize);
+        for k in 0..RUN_BUCKETS {
+            // SAFETY: `i + k` is a main bucket, not released (caller).
+            unsafe {
+                let h = self.hdr(i + k);
+                live |= u64::from(header::group(h).match_full().byte()) << (BUCKET_SLOTS * k);
+                links |= header::overflow(h) as usize;
+            }
+        }
+        (live, links != 0)
+    }
+
+    /// Bit `k` set when main bucket `i + k` links to an overflow bucket,
+    /// computed without a branch per bucket (for runs that `run_live`
+    /// found links in).
+    ///
+    /// # Safety
+    /// As for [`run_live`](Self::run_live).
+    #[inline(always)]
+    pub(crate) unsafe fn run_links(self, i: usize) -> u8 {
+        let mut linked = 0u8;
+        for k in 0..RUN_BUCKETS {
+            // SAFETY: as in `run_live`.
+            linked |= u8::from(unsafe { !header::overflow(self.hdr(i + k)).is_null() }) << k;
+        }
+        linked
     }
 
     /// Header of bucket `i`.

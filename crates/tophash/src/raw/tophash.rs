@@ -97,9 +97,9 @@ pub(crate) fn slot_state(b: u8) -> SlotState {
 }
 
 #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
-pub(crate) use sse2::{BitMask, Group};
+pub(crate) use sse2::Group;
 #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
-pub(crate) use swar::{BitMask, Group};
+pub(crate) use swar::Group;
 
 /// SSE2 (every x86_64 CPU has it): the eight tophash bytes in the low half
 /// of an XMM register; one compare and one `pmovmskb` answer a question
@@ -189,11 +189,6 @@ mod sse2 {
             BitMask(self.0 & self.0.wrapping_sub(1))
         }
 
-        #[inline(always)]
-        pub(crate) fn none() -> BitMask {
-            BitMask(0)
-        }
-
         /// How many slots the set holds.
         #[inline(always)]
         pub(crate) fn len(self) -> usize {
@@ -205,6 +200,13 @@ mod sse2 {
         #[inline(always)]
         pub(crate) fn lowest_unset(self) -> usize {
             (!u32::from(self.0)).trailing_zeros() as usize
+        }
+
+        /// The set as eight bits, bit `i` for slot `i` (to pack several
+        /// buckets' masks into one word).
+        #[inline(always)]
+        pub(crate) fn byte(self) -> u8 {
+            self.0
         }
     }
 
@@ -306,11 +308,6 @@ mod swar {
             BitMask(self.0 & self.0.wrapping_sub(1))
         }
 
-        #[inline(always)]
-        pub(crate) fn none() -> BitMask {
-            BitMask(0)
-        }
-
         /// How many slots the set holds.
         #[inline(always)]
         pub(crate) fn len(self) -> usize {
@@ -321,6 +318,14 @@ mod swar {
         #[inline(always)]
         pub(crate) fn lowest_unset(self) -> usize {
             (!self.0 & MSB).trailing_zeros() as usize / 8
+        }
+
+        /// The set as eight bits, bit `i` for slot `i`: the multiply moves
+        /// byte `i`'s bit (at `8i` after the shift) to bit `56 + i`, and no
+        /// two partial products meet there.
+        #[inline(always)]
+        pub(crate) fn byte(self) -> u8 {
+            ((self.0 >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56) as u8
         }
     }
 
@@ -380,6 +385,8 @@ mod tests {
                 let first_empty = naive(b, |x| x < MIN_TOPHASH).first().copied().unwrap_or(BUCKET_SLOTS);
                 assert_eq!(g.match_full().lowest_unset(), first_empty, "{b:?}");
                 assert_eq!(g.last_is_empty_rest(), b[7] == EMPTY_REST, "{b:?}");
+                let packed = g.match_full().byte();
+                assert_eq!((0..8).filter(|i| packed >> i & 1 == 1).collect::<Vec<_>>(), naive(b, |x| x >= MIN_TOPHASH));
                 for top in [5u8, 6, 0x7f, 0x80, 0xff, b[3].max(5)] {
                     let m = g.match_byte(Tag::splat(top));
                     assert_eq!(m.collect::<Vec<_>>(), naive(b, |x| x == top), "{b:?} {top}");
