@@ -3,7 +3,7 @@
 
 use core::ptr;
 
-use super::bucket::{self, alloc_overflow, header, ArrayView, BucketArray, BucketRef};
+use super::bucket::{self, alloc_overflow, header, ArrayView, BucketArray, BucketRef, RUN_BUCKETS};
 use super::overflow::{free_array_and_chains, free_chains, free_old};
 use super::tophash::{BUCKET_SLOTS, EMPTY_ONE, MIN_TOPHASH};
 use super::{infallible, iter, OldArray, RawTable, Slot};
@@ -194,6 +194,16 @@ pub(super) unsafe fn drop_slot<K, V>(s: Slot<K, V>) {
 /// Copies `src`'s chains into the zeroed `dst` of the same size, cloning
 /// live entries; mirrors pool use so that `next_pool` stays meaningful.
 ///
+/// Main buckets go a run at a time ([`RUN_BUCKETS`], as iteration reads
+/// them): the run's slot states, then its live entries through one mask,
+/// then the overflow buckets of its chains.
+///
+/// Every slot state is copied with live slots blanked to `EMPTY_ONE` until
+/// their entry is cloned, and a chain's next bucket is linked before its
+/// entries are written: a panic in `f` leaves `dst` holding exactly the
+/// `count` entries cloned so far, each in a slot marked live (the partial
+/// table is only dropped).
+///
 /// # Safety
 /// `dst` is zeroed, has `src`'s `b` and at least every bucket `src` handed
 /// out, buckets of `src` from `from` on are readable, and `count` is the live
@@ -205,39 +215,124 @@ unsafe fn clone_array<K, V>(
     count: &mut usize,
     f: &impl Fn(&K, &V) -> (K, V),
 ) {
-    for i in from..src.main {
-        // SAFETY: `i` is a main bucket of both arrays; every `sb` is a live
-        // bucket of src's chain, every `db` a bucket of dst we just linked.
-        // A slot's tophash is written only after its entry is, so a panic in
-        // `f` leaves `dst` with exactly `count` live slots.
-        unsafe {
-            let mut sb = src.bucket(i);
-            let mut db = dst.bucket(i);
-            loop {
-                // Copy every slot state, live slots blanked to EMPTY_ONE until
-                // their entry is cloned: a panic in `f` leaves exactly the
-                // cloned entries live (the partial table is only dropped).
-                let tops = (*sb.hdr).tophash;
-                let live = header::group(sb.hdr).match_full();
-                (*db.hdr).tophash = blanked(tops);
-                for j in live {
-                    let (k, v) = f(&*sb.key(j), &*sb.val(j));
-                    db.key(j).write(k);
-                    db.val(j).write(v);
-                    *count += 1;
-                    header::set_top(db.hdr, j, tops[j]);
-                }
-                let Some(next) = src.next(sb) else { break };
-                let nd = if src.contains(next.hdr) {
-                    dst.bucket((next.hdr as usize - src.hdrs as usize) / bucket::HEADER)
-                } else {
-                    BucketRef::standalone(alloc_overflow::<K, V>())
-                };
-                header::set_overflow(db.hdr, nd.hdr);
-                sb = next;
-                db = nd;
+    let mut i = from;
+    // SAFETY: buckets `i..i + RUN_BUCKETS` are main buckets of both arrays
+    // (same `b`), readable in `src` (at or after `from`); each bit of `live`
+    // is a live slot of the run in `src`, blanked in `dst`.
+    unsafe {
+        while i + RUN_BUCKETS <= src.main {
+            let (mut live, mut links) = (0u64, 0usize);
+            for k in 0..RUN_BUCKETS {
+                let sh = src.hdr(i + k);
+                (*dst.hdr(i + k)).tophash = blanked((*sh).tophash);
+                live |= u64::from(header::group(sh).match_full().byte()) << (BUCKET_SLOTS * k);
+                links |= header::overflow(sh) as usize;
             }
+            let (sf, df) = (src.bucket(i), dst.bucket(i));
+            while live != 0 {
+                let s = live.trailing_zeros() as usize;
+                live &= live - 1;
+                let ((st, sk, sv), (dt, dk, dv)) = (sf.slot_ptrs(s), df.slot_ptrs(s));
+                let (k, v) = f(&*sk, &*sv);
+                dk.write(k);
+                dv.write(v);
+                *count += 1;
+                *dt = *st;
+            }
+            let mut chained = if links != 0 { src.run_links(i) } else { 0 };
+            while chained != 0 {
+                let k = i + chained.trailing_zeros() as usize;
+                chained &= chained - 1;
+                clone_chain_rest(src, dst, src.bucket(k), dst.bucket(k), count, f);
+            }
+            i += RUN_BUCKETS;
         }
+    }
+    for i in i..src.main {
+        // SAFETY: `i` is a main bucket of both arrays, readable in `src`.
+        unsafe {
+            let (sb, db) = (src.bucket(i), dst.bucket(i));
+            clone_bucket(sb, db, count, f);
+            clone_chain_rest(src, dst, sb, db, count, f);
+        }
+    }
+}
+
+/// Clones the chain after `sb` into new buckets linked after `db`: pool
+/// buckets keep their index, stand-alone ones are allocated.
+///
+/// # Safety
+/// `sb` is a live bucket of `src` whose states and entries are copied to
+/// `db`, a bucket of `dst` ending its chain; the rest as for `clone_array`.
+#[inline(always)]
+unsafe fn clone_chain_rest<K, V>(
+    src: ArrayView<K, V>,
+    dst: ArrayView<K, V>,
+    mut sb: BucketRef<K, V>,
+    mut db: BucketRef<K, V>,
+    count: &mut usize,
+    f: &impl Fn(&K, &V) -> (K, V),
+) {
+    // SAFETY: every `sb` is a live bucket of src's chain, every `db` a
+    // bucket of dst just linked (zeroed: a pool bucket of the zeroed array,
+    // or a fresh stand-alone one).
+    unsafe {
+        while let Some(next) = src.next(sb) {
+            let nd = if src.contains(next.hdr) {
+                dst.bucket((next.hdr as usize - src.hdrs as usize) / bucket::HEADER)
+            } else {
+                BucketRef::standalone(alloc_overflow::<K, V>())
+            };
+            header::set_overflow(db.hdr, nd.hdr);
+            (sb, db) = (next, nd);
+            clone_bucket(sb, db, count, f);
+        }
+    }
+}
+
+/// Copies `sb`'s slot states to `db` (live ones blanked) and clones its
+/// live entries.
+///
+/// # Safety
+/// `sb` is a live bucket; `db` an unused bucket of the table owning
+/// `count`.
+#[inline(always)]
+unsafe fn clone_bucket<K, V>(
+    sb: BucketRef<K, V>,
+    db: BucketRef<K, V>,
+    count: &mut usize,
+    f: &impl Fn(&K, &V) -> (K, V),
+) {
+    // SAFETY: caller contract.
+    unsafe {
+        (*db.hdr).tophash = blanked((*sb.hdr).tophash);
+        for j in header::group(sb.hdr).match_full() {
+            clone_slot(sb, db, j, count, f);
+        }
+    }
+}
+
+/// Clones live slot `j` of `sb` into blanked slot `j` of `db`, then marks
+/// it live (so a panic in `f` leaves it blank).
+///
+/// # Safety
+/// Slot `j` of `sb` is live, slot `j` of `db` blanked, `count` is the live
+/// count of the table owning `db`.
+#[inline(always)]
+unsafe fn clone_slot<K, V>(
+    sb: BucketRef<K, V>,
+    db: BucketRef<K, V>,
+    j: usize,
+    count: &mut usize,
+    f: &impl Fn(&K, &V) -> (K, V),
+) {
+    // SAFETY: caller contract.
+    unsafe {
+        let (k, v) = f(&*sb.key(j), &*sb.val(j));
+        db.key(j).write(k);
+        db.val(j).write(v);
+        *count += 1;
+        header::set_top(db.hdr, j, header::top(sb.hdr, j));
     }
 }
 
