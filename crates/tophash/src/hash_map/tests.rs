@@ -352,6 +352,27 @@ fn iterators_know_their_length() {
     assert_eq!(m.drain().len(), 53);
 }
 
+/// `Default` for every iterator (std since 1.83): nothing to yield, a
+/// length of 0, and fused.
+#[test]
+fn default_iterators_are_empty() {
+    fn empty<I: Iterator + ExactSizeIterator + Default>() {
+        let mut it = I::default();
+        assert_eq!(it.len(), 0);
+        assert!(it.next().is_none() && it.next().is_none());
+    }
+    empty::<Iter<'_, String, String>>();
+    empty::<IterMut<'_, String, String>>();
+    empty::<IntoIter<String, String>>();
+    empty::<Keys<'_, String, String>>();
+    empty::<Values<'_, String, String>>();
+    empty::<ValuesMut<'_, String, String>>();
+    empty::<IntoKeys<String, String>>();
+    empty::<IntoValues<String, String>>();
+    assert_eq!(format!("{:?}", IntoIter::<u8, u8>::default()), "[]");
+    assert_eq!(format!("{:?}", ValuesMut::<u8, u8>::default()), "[]");
+}
+
 #[test]
 fn get_disjoint_mut_panics_on_equal_present_keys_only() {
     let mut m = HashMap::from([(1, 1), (2, 2)]);

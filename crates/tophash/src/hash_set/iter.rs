@@ -125,6 +125,19 @@ impl<T> Iterator for IntoIter<T> {
 impl<T> ExactSizeIterator for IntoIter<T> {}
 impl<T> FusedIterator for IntoIter<T> {}
 
+impl<T> Default for IntoIter<T> {
+    /// An iterator with nothing to yield. O(1); allocates nothing.
+    ///
+    /// ```
+    /// let it: tophash::hash_set::IntoIter<u8> = Default::default();
+    /// assert_eq!(it.len(), 0);
+    /// ```
+    #[inline]
+    fn default() -> Self {
+        IntoIter { inner: hash_map::IntoKeys::default() }
+    }
+}
+
 impl<T: fmt::Debug> fmt::Debug for IntoIter<T> {
     /// The elements not yet yielded, as a list.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

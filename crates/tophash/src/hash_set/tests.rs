@@ -454,3 +454,13 @@ fn send_and_sync_follow_std() {
     send_sync::<Difference<'static, u8, DefaultHashBuilder>>();
     send_sync::<SymmetricDifference<'static, u8, DefaultHashBuilder>>();
 }
+
+/// `Default` for the set's iterators (std since 1.83): nothing to yield.
+#[test]
+fn default_iterators_are_empty() {
+    let mut it = Iter::<'_, String>::default();
+    assert_eq!((it.len(), it.next()), (0, None));
+    let mut it = IntoIter::<String>::default();
+    assert_eq!((it.len(), it.next()), (0, None));
+    assert_eq!(format!("{:?}", IntoIter::<u8>::default()), "[]");
+}

@@ -220,6 +220,11 @@ pub(crate) struct MutIter<'a, K, V> {
 }
 
 impl<'a, K, V> MutIter<'a, K, V> {
+    /// An iterator with nothing to yield (for `Default`).
+    pub(crate) fn empty() -> Self {
+        MutIter { raw: RawIter::new(&RawTable::new()), marker: PhantomData }
+    }
+
     /// A shared view of what is left, for `Debug`.
     pub(crate) fn rest(&self) -> RefIter<'_, K, V> {
         RefIter::from_raw(self.raw.clone())
