@@ -387,6 +387,71 @@ fn get_disjoint_mut_panics_on_equal_present_keys_only() {
     ok(&m);
 }
 
+/// The key-value and hashbrown-named variants find the same entries as
+/// `get_disjoint_mut`, also mid-resize (keys in old, not yet evacuated
+/// buckets), and panic on the same overlaps.
+#[test]
+#[allow(deprecated)]
+fn disjoint_variants_agree_mid_resize() {
+    let mut m = HashMap::new();
+    for i in 0..53u32 {
+        m.insert(i, i * 10);
+    }
+    assert!(m.is_resizing());
+    for probe in [[0u32, 52, 99], [7, 8, 9], [100, 101, 3]] {
+        let expect: Vec<Option<u32>> = probe.iter().map(|k| m.get(k).copied()).collect();
+        let got: Vec<Option<(u32, u32)>> =
+            m.get_disjoint_key_value_mut([&probe[0], &probe[1], &probe[2]]).map(|e| e.map(|(k, v)| (*k, *v))).to_vec();
+        assert_eq!(got, probe.iter().zip(&expect).map(|(k, v)| v.map(|v| (*k, v))).collect::<Vec<_>>());
+        let got: Vec<Option<u32>> = m.get_many_mut([&probe[0], &probe[1], &probe[2]]).map(|v| v.copied()).to_vec();
+        assert_eq!(got, expect);
+        let got: Vec<Option<u32>> =
+            m.get_many_key_value_mut([&probe[0], &probe[1], &probe[2]]).map(|e| e.map(|(_, v)| *v)).to_vec();
+        assert_eq!(got, expect);
+    }
+    for (k, v) in m.get_disjoint_key_value_mut([&1, &2]).into_iter().flatten() {
+        *v = *k;
+    }
+    assert_eq!((m[&1], m[&2]), (1, 2));
+    let (k, v) = m.get_key_value_mut(&3).unwrap();
+    *v = *k + 1;
+    assert_eq!(m[&3], 4);
+    assert!(m.get_key_value_mut(&1000).is_none());
+    for overlapping in [
+        std::panic::catch_unwind(core::panic::AssertUnwindSafe(|| {
+            let _ = m.get_disjoint_key_value_mut([&5, &5]);
+        })),
+        std::panic::catch_unwind(core::panic::AssertUnwindSafe(|| {
+            let _ = m.get_many_mut([&5, &5]);
+        })),
+        std::panic::catch_unwind(core::panic::AssertUnwindSafe(|| {
+            let _ = m.get_many_key_value_mut([&5, &5]);
+        })),
+    ] {
+        assert!(overlapping.is_err());
+    }
+    assert!(m.is_resizing(), "lookups must not evacuate");
+    ok(&m);
+}
+
+/// `or_insert_entry` keeps a present value (and its stored key) and
+/// inserts an absent one, also into a map in the middle of a resize.
+#[test]
+fn or_insert_entry_keeps_present_and_inserts_absent() {
+    let mut m = HashMap::new();
+    for i in 0..53u32 {
+        m.insert(i, i);
+    }
+    assert!(m.is_resizing());
+    let e = m.entry(5).or_insert_entry(500);
+    assert_eq!((*e.key(), *e.get()), (5, 5));
+    let mut e = m.entry(60).or_insert_entry(600);
+    assert_eq!((*e.key(), *e.get()), (60, 600));
+    *e.get_mut() += 1;
+    assert_eq!((m.len(), m[&60], m[&5]), (54, 601, 5));
+    ok(&m);
+}
+
 // ---------------------------------------------------------------------------
 // Compile-time checks
 
