@@ -1,6 +1,7 @@
 //! [`HashMap`]: std's API over Go's bucketed, incrementally growing table.
 
 mod entry;
+mod entry_ref;
 mod internals;
 mod iter;
 #[cfg(test)]
@@ -15,6 +16,7 @@ use core::ops::Index;
 use equivalent::Equivalent;
 
 pub use entry::{Entry, OccupiedEntry, OccupiedError, VacantEntry};
+pub use entry_ref::{EntryRef, VacantEntryRef};
 pub use iter::{Drain, ExtractIf, IntoIter, IntoKeys, IntoValues, Iter, IterMut, Keys, Values, ValuesMut};
 
 use crate::raw::{self, Fallibility, Probe, RawTable};
@@ -393,6 +395,36 @@ where
         match self.table.entry(hash, |k| *k == key, hasher) {
             Probe::Found(inner) => Entry::Occupied(OccupiedEntry { inner, key: Some(key), marker: PhantomData }),
             Probe::Vacant(inner) => Entry::Vacant(VacantEntry { inner, key, hash_builder: &self.hash_builder }),
+        }
+    }
+
+    /// The entry for a borrowed `key`: looks it up by `&Q` and converts it
+    /// to an owned key (`K::from(key)`) only if an insert through the entry
+    /// needs one (hashbrown's `entry_ref`), so a present `String` key costs
+    /// no allocation. Like every write, evacuates up to two old buckets if a
+    /// resize is in progress. O(1) average.
+    ///
+    /// A present key gives the same [`OccupiedEntry`] as
+    /// [`entry`](Self::entry), without a new key for
+    /// [`replace_key`](OccupiedEntry::replace_key).
+    ///
+    /// ```
+    /// let mut counts: tophash::HashMap<String, u32> = tophash::HashMap::new();
+    /// for w in "a b a".split(' ') {
+    ///     *counts.entry_ref(w).or_insert(0) += 1;
+    /// }
+    /// assert_eq!(counts["a"], 2);
+    /// ```
+    #[inline]
+    pub fn entry_ref<'a, 'b, Q>(&'a mut self, key: &'b Q) -> EntryRef<'a, 'b, K, Q, V, S>
+    where
+        Q: Hash + Equivalent<K> + ?Sized,
+    {
+        let hash = make_hash(&self.hash_builder, key);
+        let hasher = make_hasher::<K, S>(&self.hash_builder);
+        match self.table.entry(hash, equivalent_key(key), hasher) {
+            Probe::Found(inner) => EntryRef::Occupied(OccupiedEntry { inner, key: None, marker: PhantomData }),
+            Probe::Vacant(inner) => EntryRef::Vacant(VacantEntryRef { inner, key, hash_builder: &self.hash_builder }),
         }
     }
 

@@ -266,7 +266,9 @@ impl<'a, K, V, S> OccupiedEntry<'a, K, V, S> {
     ///
     /// # Panics
     /// If the entry did not come from [`HashMap::entry`](super::HashMap::entry)
-    /// (for example from [`Entry::insert_entry`]), so there is no new key.
+    /// (for example from [`Entry::insert_entry`] or
+    /// [`HashMap::entry_ref`](super::HashMap::entry_ref)), so there is no
+    /// new key.
     ///
     /// ```
     /// use tophash::hash_map::Entry;

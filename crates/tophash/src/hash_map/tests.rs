@@ -452,6 +452,69 @@ fn or_insert_entry_keeps_present_and_inserts_absent() {
     ok(&m);
 }
 
+thread_local! {
+    static CONVERSIONS: Cell<usize> = const { Cell::new(0) };
+}
+
+/// A `String` key that counts its conversions from `&str`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct Counted(String);
+
+impl From<&str> for Counted {
+    fn from(s: &str) -> Self {
+        CONVERSIONS.with(|c| c.set(c.get() + 1));
+        Counted(s.to_string())
+    }
+}
+
+impl core::borrow::Borrow<str> for Counted {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+/// `entry_ref` against std's `entry` on a map in the middle of a resize:
+/// same values, and the owned key is made exactly once per insert of an
+/// absent key (never for a present one).
+#[test]
+fn entry_ref_matches_std_and_converts_only_on_insert() {
+    let mut m: HashMap<Counted, u32> = HashMap::new();
+    let mut model: StdMap<String, u32> = StdMap::new();
+    let mut id = 0u32;
+    while !(m.is_resizing() && m.len() > 100) {
+        m.insert(Counted(id.to_string()), id);
+        model.insert(id.to_string(), id);
+        id += 1;
+    }
+    CONVERSIONS.with(|c| c.set(0));
+    let mut inserted = 0;
+    for i in 0..(id + 200) {
+        let k = (i * 7 % (id + 100)).to_string();
+        let absent = !model.contains_key(&k);
+        assert_eq!(m.entry_ref(k.as_str()).key(), k.as_str());
+        let got = match i % 5 {
+            0 => *m.entry_ref(k.as_str()).or_insert(i),
+            1 => *m.entry_ref(k.as_str()).or_insert_with(|| i),
+            2 => *m.entry_ref(k.as_str()).or_insert_with_key(|q| q.len() as u32),
+            3 => *m.entry_ref(k.as_str()).and_modify(|v| *v += 1).or_default(),
+            _ => *m.entry_ref(k.as_str()).insert(i).get(),
+        };
+        let want = match i % 5 {
+            0 | 1 => *model.entry(k.clone()).or_insert(i),
+            2 => *model.entry(k.clone()).or_insert(k.len() as u32),
+            3 => *model.entry(k.clone()).and_modify(|v| *v += 1).or_default(),
+            _ => *model.entry(k.clone()).and_modify(|v| *v = i).or_insert(i),
+        };
+        assert_eq!(got, want, "key {k}, step {i}");
+        inserted += usize::from(absent);
+        assert_eq!(CONVERSIONS.with(Cell::get), inserted, "conversions after step {i}");
+    }
+    assert!(inserted > 50);
+    ok(&m);
+    assert_eq!(sorted(m.iter().map(|(k, v)| (k.0.clone(), *v))), sorted(model.iter().map(|(k, v)| (k.clone(), *v))));
+    assert_eq!(format!("{:?}", m.entry_ref("nope")), "EntryRef(VacantEntryRef(\"nope\"))");
+}
+
 // ---------------------------------------------------------------------------
 // Compile-time checks
 
@@ -507,6 +570,8 @@ fn auto_traits() {
     send::<IntoValues<u64, String>>();
     send::<Entry<'static, u64, String, DefaultHashBuilder>>();
     sync::<Entry<'static, u64, String, DefaultHashBuilder>>();
+    send::<EntryRef<'static, 'static, String, str, String, DefaultHashBuilder>>();
+    sync::<EntryRef<'static, 'static, String, str, String, DefaultHashBuilder>>();
     send::<ExtractIf<'static, u64, String, fn(&u64, &mut String) -> bool>>();
 }
 
