@@ -15,6 +15,11 @@ use core::ops::Index;
 
 use equivalent::Equivalent;
 
+/// The map's parallel iterators (the `rayon` feature), where hashbrown has
+/// them.
+#[cfg(feature = "rayon")]
+#[cfg_attr(docsrs, doc(cfg(feature = "rayon")))]
+pub use crate::rayon::map as rayon;
 pub use entry::{Entry, OccupiedEntry, OccupiedError, VacantEntry};
 pub use entry_ref::{EntryRef, VacantEntryRef};
 pub use iter::{Drain, ExtractIf, IntoIter, IntoKeys, IntoValues, Iter, IterMut, Keys, Values, ValuesMut};

@@ -16,6 +16,11 @@ use core::ops::{BitAnd, BitAndAssign, BitOr, BitOrAssign, BitXor, BitXorAssign, 
 
 use equivalent::Equivalent;
 
+/// The set's parallel iterators (the `rayon` feature), where hashbrown has
+/// them.
+#[cfg(feature = "rayon")]
+#[cfg_attr(docsrs, doc(cfg(feature = "rayon")))]
+pub use crate::rayon::set as rayon;
 pub use entry::{Entry, OccupiedEntry, VacantEntry};
 pub use iter::{Difference, Drain, ExtractIf, Intersection, IntoIter, Iter, SymmetricDifference, Union};
 
