@@ -89,6 +89,33 @@ fn head_ranges_split_to_single_chains_cover_every_entry_once() {
     check_leaves("colliding mid-resize", &colliding);
 }
 
+/// The engine's mutable ranges, two halves walked on two threads at once,
+/// on a map mid-resize; small enough for Miri (`cargo +nightly miri test
+/// -p tophash --features rayon --lib mutable_halves`), which checks that
+/// the `&mut V` of disjoint ranges never alias and that the walks do not
+/// race.
+#[test]
+fn mutable_halves_on_two_threads() {
+    let mut m = resizing(HashMap::with_hasher(Fixed(7)), 26);
+    let want = sorted(m.iter().map(|(k, v)| (*k, v + k)).collect());
+    let (a, b) = m.table.par_heads_mut().split();
+    let b = b.expect("a resizing map has more than one chain head");
+    std::thread::scope(|s| {
+        s.spawn(move || a.entries().for_each(|(k, v)| *v += k));
+        s.spawn(move || b.entries().for_each(|(k, v)| *v += k));
+    });
+    assert!(m.is_resizing());
+    assert_eq!(sorted(m.iter().map(|(k, v)| (*k, *v)).collect()), want);
+    let (a, b) = m.table.par_heads().split();
+    let b = b.unwrap();
+    let counts = std::thread::scope(|s| {
+        let x = s.spawn(move || a.entries().count());
+        let y = s.spawn(move || b.entries().count());
+        (x.join().unwrap(), y.join().unwrap())
+    });
+    assert_eq!(counts.0 + counts.1, m.len());
+}
+
 /// Every parallel map operation gives its sequential result, and the
 /// reading ones move no bucket (the resize state is unchanged).
 #[test]
