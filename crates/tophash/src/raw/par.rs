@@ -12,10 +12,10 @@
 //! released).
 
 use core::marker::PhantomData;
-use core::ptr;
+use core::ops::ControlFlow;
 
-use super::bucket::{header, ArrayView, BucketRef, Header};
-use super::tophash::{BitMask, BUCKET_SLOTS, EMPTY_REST};
+use super::bucket::{header, ArrayView};
+use super::tophash::{BUCKET_SLOTS, EMPTY_REST};
 use super::{RawTable, Slot};
 
 /// Chain heads `lo..hi` of a table whose shape is frozen for as long as
@@ -54,65 +54,41 @@ impl<K, V> Heads<K, V> {
         (Heads { hi: mid, ..self.clone() }, Some(Heads { lo: mid, ..self }))
     }
 
-    fn slots(self) -> HeadSlots<K, V> {
-        HeadSlots {
-            heads: self,
-            arr: ArrayView::empty(),
-            head: ptr::null_mut(),
-            bucket: BucketRef::standalone(ptr::null_mut()),
-            mask: BitMask::none(),
-        }
-    }
-}
-
-/// The live slots of the chains headed by a range of heads.
-struct HeadSlots<K, V> {
-    heads: Heads<K, V>,
-    /// The array of the chain being walked.
-    arr: ArrayView<K, V>,
-    head: *mut Header,
-    /// The bucket being walked; null before the first chain and after the
-    /// last.
-    bucket: BucketRef<K, V>,
-    /// Live slots of `bucket` not yielded yet.
-    mask: BitMask,
-}
-
-impl<K, V> Iterator for HeadSlots<K, V> {
-    type Item = Slot<K, V>;
-
-    fn next(&mut self) -> Option<Slot<K, V>> {
-        loop {
-            if let Some(index) = self.mask.next() {
-                return Some(Slot { head: self.head, bucket: self.bucket, index });
-            }
-            // SAFETY: a non-null `bucket` is a live bucket of a chain of
-            // `arr` (the table is borrowed and frozen); heads `lo..hi` are
-            // main buckets of their arrays, old ones at or above the mark
-            // (not released), so `bucket(i)` is in bounds.
-            unsafe {
-                let b = self.bucket;
-                if !b.hdr.is_null() && header::top(b.hdr, BUCKET_SLOTS - 1) != EMPTY_REST {
-                    if let Some(n) = self.arr.next(b) {
-                        self.bucket = n;
-                        self.mask = header::group(n.hdr).match_full();
-                        continue;
+    /// Folds `f` over the live slots of the range's chains, in order,
+    /// until it breaks. Internal iteration: nothing but the loop indices
+    /// is kept between slots.
+    fn fold_slots<B>(self, mut acc: B, mut f: impl FnMut(B, Slot<K, V>) -> ControlFlow<B, B>) -> B {
+        for n in self.lo..self.hi {
+            let (arr, i) = if n < self.old.main { (self.old, n) } else { (self.current, n - self.old.main) };
+            // SAFETY: heads `lo..hi` are main buckets of their arrays, old
+            // ones at or above the mark (not released), and the table is
+            // borrowed (frozen) while `self` lives.
+            let head = unsafe { arr.bucket(i) };
+            let mut b = head;
+            loop {
+                // SAFETY: `b` is a live bucket of a chain of `arr`.
+                let live = unsafe { header::group(b.hdr) }.match_full();
+                for index in live {
+                    match f(acc, Slot { head: head.hdr, bucket: b, index }) {
+                        ControlFlow::Continue(a) => acc = a,
+                        ControlFlow::Break(a) => return a,
                     }
                 }
-                let h = &mut self.heads;
-                if h.lo >= h.hi {
-                    self.bucket = BucketRef::standalone(ptr::null_mut());
-                    return None;
+                // SAFETY: as above; `f` cannot change the borrowed table.
+                let next = unsafe {
+                    if header::top(b.hdr, BUCKET_SLOTS - 1) == EMPTY_REST {
+                        None
+                    } else {
+                        arr.next(b)
+                    }
+                };
+                match next {
+                    Some(n) => b = n,
+                    None => break,
                 }
-                let (arr, i) = if h.lo < h.old.main { (h.old, h.lo) } else { (h.current, h.lo - h.old.main) };
-                h.lo += 1;
-                let b = arr.bucket(i);
-                self.arr = arr;
-                self.head = b.hdr;
-                self.bucket = b;
-                self.mask = header::group(b.hdr).match_full();
             }
         }
+        acc
     }
 }
 
@@ -169,10 +145,18 @@ impl<'a, K, V> RefHeads<'a, K, V> {
         (RefHeads { heads: a, marker: PhantomData }, b.map(|heads| RefHeads { heads, marker: PhantomData }))
     }
 
-    /// The range's entries.
-    pub(crate) fn entries(self) -> impl Iterator<Item = (&'a K, &'a V)> {
+    /// Folds `f` over the range's entries until it breaks.
+    pub(crate) fn fold_while<B>(self, init: B, mut f: impl FnMut(B, (&'a K, &'a V)) -> ControlFlow<B, B>) -> B {
         // SAFETY: each slot is live in a table borrowed for `'a`.
-        self.heads.slots().map(|s| unsafe { (s.key(), s.val()) })
+        self.heads.fold_slots(init, |acc, s| f(acc, unsafe { (s.key(), s.val()) }))
+    }
+
+    /// Calls `f` on each of the range's entries.
+    pub(crate) fn for_each(self, mut f: impl FnMut((&'a K, &'a V))) {
+        self.fold_while((), |(), e| {
+            f(e);
+            ControlFlow::Continue(())
+        });
     }
 }
 
@@ -188,12 +172,12 @@ impl<'a, K, V> MutHeads<'a, K, V> {
         (MutHeads { heads: a, marker: PhantomData }, b.map(|heads| MutHeads { heads, marker: PhantomData }))
     }
 
-    /// The range's entries, values mutable.
-    pub(crate) fn entries(self) -> impl Iterator<Item = (&'a K, &'a mut V)> {
+    /// Folds `f` over the range's entries, values mutable, until it breaks.
+    pub(crate) fn fold_while<B>(self, init: B, mut f: impl FnMut(B, (&'a K, &'a mut V)) -> ControlFlow<B, B>) -> B {
         // SAFETY: each slot is live in a table mutably borrowed for `'a`,
-        // and yielded once by this range and by no other (ranges from
+        // and visited once by this range and by no other (ranges from
         // `split` are disjoint, and chains of distinct heads share no
         // bucket), so the `&mut V` are unique.
-        self.heads.slots().map(|s| unsafe { (s.key(), s.val_mut()) })
+        self.heads.fold_slots(init, |acc, s| f(acc, unsafe { (s.key(), s.val_mut()) }))
     }
 }

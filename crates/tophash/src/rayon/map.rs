@@ -4,6 +4,7 @@ use alloc::vec::Vec;
 use core::fmt;
 use core::hash::{BuildHasher, Hash};
 use core::marker::PhantomData;
+use core::ops::ControlFlow;
 
 use ::rayon::iter::plumbing::{bridge_unindexed, Folder, UnindexedConsumer, UnindexedProducer};
 use ::rayon::iter::{FromParallelIterator, IntoParallelIterator, ParallelExtend, ParallelIterator};
@@ -58,6 +59,17 @@ struct RefProducer<'a, K, V>(raw::RefHeads<'a, K, V>);
 /// Splits a range of chain heads for rayon, values mutable.
 struct MutProducer<'a, K, V>(raw::MutHeads<'a, K, V>);
 
+/// One step of a producer's fold: the folder takes the item, and the walk
+/// stops once it is full (as rayon's `Folder::consume_iter` does).
+fn consume<T, F: Folder<T>>(folder: F, item: T) -> ControlFlow<F, F> {
+    let folder = folder.consume(item);
+    if folder.full() {
+        ControlFlow::Break(folder)
+    } else {
+        ControlFlow::Continue(folder)
+    }
+}
+
 impl<'a, K: Sync, V: Sync> UnindexedProducer for RefProducer<'a, K, V> {
     type Item = (&'a K, &'a V);
 
@@ -67,7 +79,7 @@ impl<'a, K: Sync, V: Sync> UnindexedProducer for RefProducer<'a, K, V> {
     }
 
     fn fold_with<F: Folder<Self::Item>>(self, folder: F) -> F {
-        folder.consume_iter(self.0.entries())
+        self.0.fold_while(folder, consume)
     }
 }
 
@@ -80,7 +92,7 @@ impl<'a, K: Sync, V: Send> UnindexedProducer for MutProducer<'a, K, V> {
     }
 
     fn fold_with<F: Folder<Self::Item>>(self, folder: F) -> F {
-        folder.consume_iter(self.0.entries())
+        self.0.fold_while(folder, consume)
     }
 }
 
@@ -160,31 +172,51 @@ impl<K, V> Clone for ParValues<'_, K, V> {
 
 impl<K: fmt::Debug, V: fmt::Debug> fmt::Debug for ParIter<'_, K, V> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_list().entries(self.heads.clone().entries()).finish()
+        let mut list = f.debug_list();
+        self.heads.clone().for_each(|e| {
+            list.entry(&e);
+        });
+        list.finish()
     }
 }
 
 impl<K: fmt::Debug, V: fmt::Debug> fmt::Debug for ParIterMut<'_, K, V> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_list().entries(self.heads.as_ref().entries()).finish()
+        let mut list = f.debug_list();
+        self.heads.as_ref().for_each(|e| {
+            list.entry(&e);
+        });
+        list.finish()
     }
 }
 
 impl<K: fmt::Debug, V> fmt::Debug for ParKeys<'_, K, V> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_list().entries(self.inner.heads.clone().entries().map(|(k, _)| k)).finish()
+        let mut list = f.debug_list();
+        self.inner.heads.clone().for_each(|(k, _)| {
+            list.entry(k);
+        });
+        list.finish()
     }
 }
 
 impl<K, V: fmt::Debug> fmt::Debug for ParValues<'_, K, V> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_list().entries(self.inner.heads.clone().entries().map(|(_, v)| v)).finish()
+        let mut list = f.debug_list();
+        self.inner.heads.clone().for_each(|(_, v)| {
+            list.entry(v);
+        });
+        list.finish()
     }
 }
 
 impl<K, V: fmt::Debug> fmt::Debug for ParValuesMut<'_, K, V> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_list().entries(self.inner.heads.as_ref().entries().map(|(_, v)| v)).finish()
+        let mut list = f.debug_list();
+        self.inner.heads.as_ref().for_each(|(_, v)| {
+            list.entry(v);
+        });
+        list.finish()
     }
 }
 

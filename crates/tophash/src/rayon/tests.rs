@@ -52,7 +52,7 @@ fn split_all(h: crate::raw::RefHeads<'_, u64, u64>, out: &mut Vec<(u64, u64)>) -
     match h.split() {
         (a, Some(b)) => split_all(a, out) + split_all(b, out),
         (a, None) => {
-            out.extend(a.entries().map(|(k, v)| (*k, *v)));
+            a.for_each(|(k, v)| out.push((*k, *v)));
             1
         }
     }
@@ -101,16 +101,22 @@ fn mutable_halves_on_two_threads() {
     let (a, b) = m.table.par_heads_mut().split();
     let b = b.expect("a resizing map has more than one chain head");
     std::thread::scope(|s| {
-        s.spawn(move || a.entries().for_each(|(k, v)| *v += k));
-        s.spawn(move || b.entries().for_each(|(k, v)| *v += k));
+        for half in [a, b] {
+            s.spawn(move || {
+                half.fold_while((), |(), (k, v)| {
+                    *v += k;
+                    core::ops::ControlFlow::Continue(())
+                })
+            });
+        }
     });
     assert!(m.is_resizing());
     assert_eq!(sorted(m.iter().map(|(k, v)| (*k, *v)).collect()), want);
     let (a, b) = m.table.par_heads().split();
     let b = b.unwrap();
     let counts = std::thread::scope(|s| {
-        let x = s.spawn(move || a.entries().count());
-        let y = s.spawn(move || b.entries().count());
+        let x = s.spawn(move || a.fold_while(0, |n, _| core::ops::ControlFlow::Continue(n + 1)));
+        let y = s.spawn(move || b.fold_while(0, |n, _| core::ops::ControlFlow::Continue(n + 1)));
         (x.join().unwrap(), y.join().unwrap())
     });
     assert_eq!(counts.0 + counts.1, m.len());
@@ -129,6 +135,11 @@ fn map_parallel_ops_match_sequential() {
             assert_eq!(sorted(m.par_keys().copied().collect()), sorted(m.keys().copied().collect()), "{name}");
             assert_eq!(sorted(m.par_values().copied().collect()), sorted(m.values().copied().collect()), "{name}");
             assert_eq!(m.par_iter().count(), m.len(), "{name}");
+            for probe in [0, 4999, 1_000_000] {
+                let seq = m.iter().any(|(k, _)| *k == probe);
+                assert_eq!(m.par_iter().any(|(k, _)| *k == probe), seq, "{name}: any {probe}");
+                assert_eq!(m.par_iter().find_any(|(k, _)| **k == probe).is_some(), seq, "{name}: find_any {probe}");
+            }
             assert!(m.par_eq(&m.clone()) && m.par_eq(&m.iter().map(|(k, v)| (*k, *v)).collect()), "{name}");
             if let Some((&k, _)) = m.iter().next() {
                 let mut other = m.clone();
@@ -216,6 +227,20 @@ fn set_parallel_ops_match_sequential() {
         f.extend(items.iter().flat_map(|&x| [x, x + 1_000_000]));
         assert!(e == f, "{na}: par_extend");
     }
+}
+
+#[test]
+fn debug_lists_the_entries() {
+    let mut m: Map<Fixed> = [(1, 2)].into_iter().collect();
+    assert_eq!(std::format!("{:?}", m.par_iter()), "[(1, 2)]");
+    assert_eq!(std::format!("{:?}", m.par_keys()), "[1]");
+    assert_eq!(std::format!("{:?}", m.par_values()), "[2]");
+    assert_eq!(std::format!("{:?}", m.par_iter_mut()), "[(1, 2)]");
+    assert_eq!(std::format!("{:?}", m.par_values_mut()), "[2]");
+    assert_eq!(std::format!("{:?}", m.clone().into_par_iter()), "[(1, 2)]");
+    assert_eq!(std::format!("{:?}", m.par_drain()), "[(1, 2)]");
+    let s: HashSet<u64, Fixed> = [7].into_iter().collect();
+    assert_eq!(std::format!("{:?}", s.par_iter()), "[7]");
 }
 
 #[allow(dead_code)]
