@@ -1,6 +1,7 @@
 //! [`HashMap`]: std's API over Go's bucketed, incrementally growing table.
 
 mod entry;
+mod entry_ref;
 mod internals;
 mod iter;
 #[cfg(test)]
@@ -14,7 +15,13 @@ use core::ops::Index;
 
 use equivalent::Equivalent;
 
+/// The map's parallel iterators (the `rayon` feature), where hashbrown has
+/// them.
+#[cfg(feature = "rayon")]
+#[cfg_attr(docsrs, doc(cfg(feature = "rayon")))]
+pub use crate::rayon::map as rayon;
 pub use entry::{Entry, OccupiedEntry, OccupiedError, VacantEntry};
+pub use entry_ref::{EntryRef, VacantEntryRef};
 pub use iter::{Drain, ExtractIf, IntoIter, IntoKeys, IntoValues, Iter, IterMut, Keys, Values, ValuesMut};
 
 use crate::raw::{self, Fallibility, Probe, RawTable};
@@ -396,6 +403,36 @@ where
         }
     }
 
+    /// The entry for a borrowed `key`: looks it up by `&Q` and converts it
+    /// to an owned key (`K::from(key)`) only if an insert through the entry
+    /// needs one (hashbrown's `entry_ref`), so a present `String` key costs
+    /// no allocation. Like every write, evacuates up to two old buckets if a
+    /// resize is in progress. O(1) average.
+    ///
+    /// A present key gives the same [`OccupiedEntry`] as
+    /// [`entry`](Self::entry), without a new key for
+    /// [`replace_key`](OccupiedEntry::replace_key).
+    ///
+    /// ```
+    /// let mut counts: tophash::HashMap<String, u32> = tophash::HashMap::new();
+    /// for w in "a b a".split(' ') {
+    ///     *counts.entry_ref(w).or_insert(0) += 1;
+    /// }
+    /// assert_eq!(counts["a"], 2);
+    /// ```
+    #[inline]
+    pub fn entry_ref<'a, 'b, Q>(&'a mut self, key: &'b Q) -> EntryRef<'a, 'b, K, Q, V, S>
+    where
+        Q: Hash + Equivalent<K> + ?Sized,
+    {
+        let hash = make_hash(&self.hash_builder, key);
+        let hasher = make_hasher::<K, S>(&self.hash_builder);
+        match self.table.entry(hash, equivalent_key(key), hasher) {
+            Probe::Found(inner) => EntryRef::Occupied(OccupiedEntry { inner, key: None, marker: PhantomData }),
+            Probe::Vacant(inner) => EntryRef::Vacant(VacantEntryRef { inner, key, hash_builder: &self.hash_builder }),
+        }
+    }
+
     /// A reference to the value for `key`. Reads only: never moves buckets,
     /// also mid-resize (it reads the old bucket if not yet evacuated).
     /// O(1) average.
@@ -436,10 +473,30 @@ where
         self.table.get_mut(hash, equivalent_key(key)).map(|(_, v)| v)
     }
 
-    /// Mutable references to the values of `N` keys at once.
+    /// The stored key and a mutable reference to the value for `key`
+    /// (hashbrown's `get_key_value_mut`). Never moves buckets. O(1) average.
+    ///
+    /// ```
+    /// let mut m = tophash::HashMap::from([(String::from("a"), 1)]);
+    /// let (k, v) = m.get_key_value_mut("a").unwrap();
+    /// *v += k.len();
+    /// assert_eq!(m["a"], 2);
+    /// assert!(m.get_key_value_mut("b").is_none());
+    /// ```
+    #[inline]
+    pub fn get_key_value_mut<Q: Hash + Equivalent<K> + ?Sized>(&mut self, key: &Q) -> Option<(&K, &mut V)> {
+        let hash = make_hash(&self.hash_builder, key);
+        self.table.get_mut(hash, equivalent_key(key))
+    }
+
+    /// Mutable references to the values of `N` keys at once (std's
+    /// `get_disjoint_mut`): entry `i` is `None` when `ks[i]` is absent.
+    /// `N` lookups, O(N) average, plus O(N²) pointer comparisons; never
+    /// moves buckets.
     ///
     /// # Panics
-    /// If two of the keys are equal.
+    /// If two of the keys find the same entry (equal absent keys are
+    /// allowed).
     ///
     /// ```
     /// let mut m = tophash::HashMap::from([(1, 10), (2, 20)]);
@@ -454,6 +511,68 @@ where
     ) -> [Option<&'_ mut V>; N] {
         let hashes = ks.map(|k| make_hash(&self.hash_builder, k));
         self.table.get_disjoint_mut(hashes, |i, k| ks[i].equivalent(k)).map(|e| e.map(|(_, v)| v))
+    }
+
+    /// As [`get_disjoint_mut`](Self::get_disjoint_mut), with each value's
+    /// stored key. Same cost; never moves buckets.
+    ///
+    /// # Panics
+    /// If two of the keys find the same entry.
+    ///
+    /// ```
+    /// let mut m = tophash::HashMap::from([(1, 10), (2, 20)]);
+    /// let [a, b] = m.get_disjoint_key_value_mut([&1, &3]);
+    /// let (k, v) = a.unwrap();
+    /// *v += *k;
+    /// assert!(b.is_none());
+    /// assert_eq!(m[&1], 11);
+    /// ```
+    pub fn get_disjoint_key_value_mut<Q: Hash + Equivalent<K> + ?Sized, const N: usize>(
+        &mut self,
+        ks: [&Q; N],
+    ) -> [Option<(&'_ K, &'_ mut V)>; N] {
+        let hashes = ks.map(|k| make_hash(&self.hash_builder, k));
+        self.table.get_disjoint_mut(hashes, |i, k| ks[i].equivalent(k))
+    }
+
+    /// hashbrown 0.15's name for [`get_disjoint_mut`](Self::get_disjoint_mut),
+    /// with its signature (an `Option` per key; panics if two keys find the
+    /// same entry), kept so that code written for hashbrown 0.15 compiles.
+    /// Same cost.
+    ///
+    /// ```
+    /// # #![allow(deprecated)]
+    /// let mut m = tophash::HashMap::from([(1, 10), (2, 20)]);
+    /// let [a, b] = m.get_many_mut([&1, &2]);
+    /// std::mem::swap(a.unwrap(), b.unwrap());
+    /// assert_eq!(m[&1], 20);
+    /// ```
+    #[deprecated(note = "use `get_disjoint_mut` (std's name) instead")]
+    #[inline]
+    pub fn get_many_mut<Q: Hash + Equivalent<K> + ?Sized, const N: usize>(
+        &mut self,
+        ks: [&Q; N],
+    ) -> [Option<&'_ mut V>; N] {
+        self.get_disjoint_mut(ks)
+    }
+
+    /// hashbrown 0.15's name for
+    /// [`get_disjoint_key_value_mut`](Self::get_disjoint_key_value_mut),
+    /// with its signature. Same cost.
+    ///
+    /// ```
+    /// # #![allow(deprecated)]
+    /// let mut m = tophash::HashMap::from([(1, 10)]);
+    /// let [a] = m.get_many_key_value_mut([&1]);
+    /// assert_eq!(a, Some((&1, &mut 10)));
+    /// ```
+    #[deprecated(note = "use `get_disjoint_key_value_mut` instead")]
+    #[inline]
+    pub fn get_many_key_value_mut<Q: Hash + Equivalent<K> + ?Sized, const N: usize>(
+        &mut self,
+        ks: [&Q; N],
+    ) -> [Option<(&'_ K, &'_ mut V)>; N] {
+        self.get_disjoint_key_value_mut(ks)
     }
 
     /// Whether the map holds `key`. O(1) average; never moves buckets.

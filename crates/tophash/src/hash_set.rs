@@ -4,18 +4,24 @@
 //! map's: reads never move anything, and each write made while a resize is
 //! in progress first evacuates at most two old buckets.
 
+mod entry;
+mod internals;
 mod iter;
 #[cfg(test)]
 mod tests;
 
-use alloc::boxed::Box;
 use core::fmt;
 use core::hash::{BuildHasher, Hash};
-use core::marker::PhantomData;
-use core::ops::{BitAnd, BitOr, BitXor, Sub};
+use core::ops::{BitAnd, BitAndAssign, BitOr, BitOrAssign, BitXor, BitXorAssign, Sub, SubAssign};
 
 use equivalent::Equivalent;
 
+/// The set's parallel iterators (the `rayon` feature), where hashbrown has
+/// them.
+#[cfg(feature = "rayon")]
+#[cfg_attr(docsrs, doc(cfg(feature = "rayon")))]
+pub use crate::rayon::set as rayon;
+pub use entry::{Entry, OccupiedEntry, VacantEntry};
 pub use iter::{Difference, Drain, ExtractIf, Intersection, IntoIter, Iter, SymmetricDifference, Union};
 
 use crate::hash_map::{self, HashMap};
@@ -199,8 +205,8 @@ impl<T, S> HashSet<T, S> {
     /// returns true. Elements not yet visited when it is dropped stay in the
     /// set. O(buckets + len) for a full pass; never moves buckets.
     ///
-    /// The predicate is boxed (one small allocation, none for a closure
-    /// that captures nothing), so the iterator is neither `Send` nor `Sync`.
+    /// The iterator holds `f` itself (nothing is boxed), so it is `Send`
+    /// and `Sync` when `f` and `T` are.
     ///
     /// ```
     /// let mut s: tophash::HashSet<i32> = (0..8).collect();
@@ -210,15 +216,8 @@ impl<T, S> HashSet<T, S> {
     /// assert_eq!(s.len(), 4);
     /// ```
     #[inline]
-    pub fn extract_if<'a, F>(&'a mut self, mut f: F) -> ExtractIf<'a, T, F>
-    where
-        F: FnMut(&T) -> bool + 'a,
-    {
-        // The map's `ExtractIf` is generic over its predicate's type, and a
-        // closure adapting `F` to `FnMut(&T, &mut ())` cannot be named in a
-        // struct field; a boxed trait object can.
-        let pred: iter::BoxedPred<'a, T> = Box::new(move |k: &T, _: &mut ()| f(k));
-        ExtractIf { inner: self.map.extract_if(pred), marker: PhantomData }
+    pub fn extract_if<F: FnMut(&T) -> bool>(&mut self, f: F) -> ExtractIf<'_, T, F> {
+        ExtractIf { inner: self.map.table.extract_where(f) }
     }
 
     /// Removes every element, keeping the current bucket array (a resize in
@@ -232,22 +231,6 @@ impl<T, S> HashSet<T, S> {
     #[inline]
     pub fn clear(&mut self) {
         self.map.clear();
-    }
-
-    /// Whether a resize (growth or shrink) is in progress. O(1).
-    ///
-    /// ```
-    /// let mut s = tophash::HashSet::new();
-    /// // The 27th element starts a doubling from 4 to 8 buckets; that insert
-    /// // moves 2 of the 4 old buckets, and later writes move the rest.
-    /// for i in 0..27 { s.insert(i); }
-    /// assert!(s.is_resizing());
-    /// for i in 27..30 { s.insert(i); }
-    /// assert!(!s.is_resizing());
-    /// ```
-    #[inline]
-    pub fn is_resizing(&self) -> bool {
-        self.map.is_resizing()
     }
 }
 
@@ -346,6 +329,29 @@ where
     #[inline]
     pub fn get<Q: Hash + Equivalent<T> + ?Sized>(&self, value: &Q) -> Option<&T> {
         self.map.get_key_value(value).map(|(k, _)| k)
+    }
+
+    /// The entry for `value`, to test for it and insert or remove it with
+    /// one lookup (hashbrown's `HashSet::entry`). Like every write,
+    /// evacuates up to two old buckets if a resize is in progress. O(1)
+    /// average.
+    ///
+    /// ```
+    /// use tophash::hash_set::Entry;
+    /// let mut s = tophash::HashSet::from([1]);
+    /// match s.entry(1) {
+    ///     Entry::Occupied(e) => assert_eq!(e.remove(), 1),
+    ///     Entry::Vacant(_) => unreachable!(),
+    /// }
+    /// s.entry(2).or_insert();
+    /// assert_eq!(s, tophash::HashSet::from([2]));
+    /// ```
+    #[inline]
+    pub fn entry(&mut self, value: T) -> Entry<'_, T, S> {
+        match self.map.entry(value) {
+            hash_map::Entry::Occupied(inner) => Entry::Occupied(OccupiedEntry { inner }),
+            hash_map::Entry::Vacant(inner) => Entry::Vacant(VacantEntry { inner }),
+        }
     }
 
     /// Adds `value`; returns whether it was absent. If an equal element is
@@ -467,37 +473,6 @@ where
             Some((k, _)) => k,
             None => panic!("get_or_insert_with: the new value does not hash like the lookup value"),
         }
-    }
-
-    /// Evacuates up to `n` old buckets now, without a write (as
-    /// [`HashMap::evacuate`]). Returns how many it moved; 0 when no resize
-    /// is in progress. O(n · bucket chain).
-    ///
-    /// ```
-    /// let mut s = tophash::HashSet::new();
-    /// for i in 0..27 { s.insert(i); }
-    /// assert!(s.is_resizing());
-    /// while s.evacuate(1) > 0 {}
-    /// assert!(!s.is_resizing());
-    /// assert_eq!(s.evacuate(1), 0);
-    /// ```
-    #[inline]
-    pub fn evacuate(&mut self, n: usize) -> usize {
-        self.map.evacuate(n)
-    }
-
-    /// Finishes any resize in progress now. O(old buckets).
-    ///
-    /// ```
-    /// let mut s = tophash::HashSet::new();
-    /// for i in 0..27 { s.insert(i); }
-    /// assert!(s.is_resizing());
-    /// s.finish_resize();
-    /// assert!(!s.is_resizing());
-    /// ```
-    #[inline]
-    pub fn finish_resize(&mut self) {
-        self.map.finish_resize();
     }
 
     /// The elements in `self` or `other`, lazily, without duplicates. It
@@ -788,5 +763,93 @@ where
     /// ```
     fn sub(self, rhs: &HashSet<T, S>) -> HashSet<T, S> {
         self.difference(rhs).cloned().collect()
+    }
+}
+
+impl<T, S> BitOrAssign<&HashSet<T, S>> for HashSet<T, S>
+where
+    T: Eq + Hash + Clone,
+    S: BuildHasher,
+{
+    /// Adds the elements of `rhs` missing from `self` (clones of them).
+    /// O(len of `rhs`) average; each insert is a write (may start a growth
+    /// or move up to two old buckets).
+    ///
+    /// ```
+    /// let mut a = tophash::HashSet::from([1, 2]);
+    /// a |= &tophash::HashSet::from([2, 3]);
+    /// assert_eq!(a, tophash::HashSet::from([1, 2, 3]));
+    /// ```
+    fn bitor_assign(&mut self, rhs: &HashSet<T, S>) {
+        for v in rhs {
+            if !self.contains(v) {
+                self.insert(v.clone());
+            }
+        }
+    }
+}
+
+impl<T, S> BitAndAssign<&HashSet<T, S>> for HashSet<T, S>
+where
+    T: Eq + Hash + Clone,
+    S: BuildHasher,
+{
+    /// Keeps only the elements also in `rhs`. O(buckets + len) of `self`,
+    /// as [`retain`](HashSet::retain); moves no bucket.
+    ///
+    /// ```
+    /// let mut a = tophash::HashSet::from([1, 2]);
+    /// a &= &tophash::HashSet::from([2, 3]);
+    /// assert_eq!(a, tophash::HashSet::from([2]));
+    /// ```
+    fn bitand_assign(&mut self, rhs: &HashSet<T, S>) {
+        self.retain(|v| rhs.contains(v));
+    }
+}
+
+impl<T, S> BitXorAssign<&HashSet<T, S>> for HashSet<T, S>
+where
+    T: Eq + Hash + Clone,
+    S: BuildHasher,
+{
+    /// Removes the elements also in `rhs` and adds (clones of) those only
+    /// in `rhs`. O(len of `rhs`) average, each step a write.
+    ///
+    /// ```
+    /// let mut a = tophash::HashSet::from([1, 2]);
+    /// a ^= &tophash::HashSet::from([2, 3]);
+    /// assert_eq!(a, tophash::HashSet::from([1, 3]));
+    /// ```
+    fn bitxor_assign(&mut self, rhs: &HashSet<T, S>) {
+        for v in rhs {
+            if !self.remove(v) {
+                self.insert(v.clone());
+            }
+        }
+    }
+}
+
+impl<T, S> SubAssign<&HashSet<T, S>> for HashSet<T, S>
+where
+    T: Eq + Hash + Clone,
+    S: BuildHasher,
+{
+    /// Removes the elements also in `rhs`. Walks the smaller side: removes
+    /// each element of a smaller `rhs` (O(len of `rhs`), writes), else
+    /// retains in `self` (O(buckets + len) of `self`, moves no bucket).
+    ///
+    /// ```
+    /// let mut a = tophash::HashSet::from([1, 2]);
+    /// a -= &tophash::HashSet::from([2, 3]);
+    /// assert_eq!(a, tophash::HashSet::from([1]));
+    /// ```
+    fn sub_assign(&mut self, rhs: &HashSet<T, S>) {
+        if rhs.len() < self.len() {
+            for v in rhs {
+                self.remove(v);
+            }
+        } else {
+            self.retain(|v| !rhs.contains(v));
+        }
     }
 }

@@ -25,6 +25,9 @@
 //!   randomly seeded default hasher. Without it the crate is `no_std` +
 //!   `alloc`.
 //! * `serde`: `Serialize`/`Deserialize` for [`HashMap`] and [`HashSet`].
+//! * `rayon`: parallel iterators, `par_extend` and `collect` for
+//!   [`HashMap`] and [`HashSet`] (module `rayon`), split by chains of
+//!   buckets, also mid-resize.
 //! * `trace`: `trace::TraceRecorder`, growth events as Chrome Trace JSON.
 //! * `tracing`: `trace::TracingObserver`, growth events as `tracing`
 //!   events and spans.
@@ -81,6 +84,9 @@ pub mod hash_map;
 pub mod hash_set;
 #[allow(unsafe_code)]
 mod raw;
+#[cfg(feature = "rayon")]
+#[cfg_attr(docsrs, doc(cfg(feature = "rayon")))]
+pub mod rayon;
 #[cfg(feature = "serde")]
 mod serde_impls;
 pub mod stats;

@@ -128,7 +128,27 @@ where
         }
     }
 
+    /// The occupied entry, inserting `default` first if the key is absent
+    /// (hashbrown's `or_insert_entry`). O(1); an insert may start a growth
+    /// (see [`HashMap::insert`](super::HashMap::insert)).
+    ///
+    /// ```
+    /// let mut m = tophash::HashMap::new();
+    /// let e = m.entry("a").or_insert_entry(1);
+    /// assert_eq!((e.key(), e.get()), (&"a", &1));
+    /// let e = m.entry("a").or_insert_entry(5);
+    /// assert_eq!(e.get(), &1);
+    /// ```
+    #[inline]
+    pub fn or_insert_entry(self, default: V) -> OccupiedEntry<'a, K, V, S> {
+        match self {
+            Entry::Occupied(e) => e,
+            Entry::Vacant(e) => e.insert_entry(default),
+        }
+    }
+
     /// Sets the value, inserting if absent, and returns the occupied entry.
+    /// O(1); an insert may start a growth.
     ///
     /// ```
     /// let mut m = tophash::HashMap::new();
@@ -246,7 +266,9 @@ impl<'a, K, V, S> OccupiedEntry<'a, K, V, S> {
     ///
     /// # Panics
     /// If the entry did not come from [`HashMap::entry`](super::HashMap::entry)
-    /// (for example from [`Entry::insert_entry`]), so there is no new key.
+    /// (for example from [`Entry::insert_entry`] or
+    /// [`HashMap::entry_ref`](super::HashMap::entry_ref)), so there is no
+    /// new key.
     ///
     /// ```
     /// use tophash::hash_map::Entry;
@@ -299,7 +321,20 @@ impl<'a, K: Hash, V, S: BuildHasher> VacantEntry<'a, K, V, S> {
         self.insert_entry(value).into_mut()
     }
 
-    /// Inserts the value, returning the occupied entry.
+    /// Inserts the value, returning the occupied entry (std's
+    /// `insert_entry`). O(1) average; a growth triggered by this insert
+    /// starts here, as in [`insert`](Self::insert).
+    ///
+    /// ```
+    /// use tophash::hash_map::Entry;
+    /// let mut m = tophash::HashMap::new();
+    /// if let Entry::Vacant(v) = m.entry("a") {
+    ///     let mut o = v.insert_entry(1);
+    ///     *o.get_mut() += 1;
+    ///     assert_eq!(o.remove_entry(), ("a", 2));
+    /// }
+    /// assert!(m.is_empty());
+    /// ```
     #[inline]
     pub fn insert_entry(self, value: V) -> OccupiedEntry<'a, K, V, S> {
         let hasher = make_hasher::<K, S>(self.hash_builder);

@@ -144,9 +144,103 @@ impl<K, V> Clone for Values<'_, K, V> {
     }
 }
 
+// `Default` for every iterator a map hands out by borrow or by value (std
+// since 1.83): an iterator with nothing to yield. Each is O(1) and
+// allocates nothing.
+
 impl<K, V> Default for Iter<'_, K, V> {
+    /// An empty iterator.
+    ///
+    /// ```
+    /// let it: tophash::hash_map::Iter<'_, u8, u8> = Default::default();
+    /// assert_eq!(it.len(), 0);
+    /// ```
     fn default() -> Self {
         Iter { inner: raw::RefIter::empty() }
+    }
+}
+
+impl<K, V> Default for IterMut<'_, K, V> {
+    /// An empty iterator.
+    ///
+    /// ```
+    /// let it: tophash::hash_map::IterMut<'_, u8, u8> = Default::default();
+    /// assert_eq!(it.len(), 0);
+    /// ```
+    fn default() -> Self {
+        IterMut { inner: raw::MutIter::empty() }
+    }
+}
+
+impl<K, V> Default for IntoIter<K, V> {
+    /// An empty iterator.
+    ///
+    /// ```
+    /// let it: tophash::hash_map::IntoIter<u8, u8> = Default::default();
+    /// assert_eq!(it.len(), 0);
+    /// ```
+    fn default() -> Self {
+        IntoIter { inner: raw::RawIntoIter::new(raw::RawTable::new()) }
+    }
+}
+
+impl<K, V> Default for Keys<'_, K, V> {
+    /// An empty iterator.
+    ///
+    /// ```
+    /// let it: tophash::hash_map::Keys<'_, u8, u8> = Default::default();
+    /// assert_eq!(it.len(), 0);
+    /// ```
+    fn default() -> Self {
+        Keys { inner: Iter::default() }
+    }
+}
+
+impl<K, V> Default for Values<'_, K, V> {
+    /// An empty iterator.
+    ///
+    /// ```
+    /// let it: tophash::hash_map::Values<'_, u8, u8> = Default::default();
+    /// assert_eq!(it.len(), 0);
+    /// ```
+    fn default() -> Self {
+        Values { inner: Iter::default() }
+    }
+}
+
+impl<K, V> Default for ValuesMut<'_, K, V> {
+    /// An empty iterator.
+    ///
+    /// ```
+    /// let it: tophash::hash_map::ValuesMut<'_, u8, u8> = Default::default();
+    /// assert_eq!(it.len(), 0);
+    /// ```
+    fn default() -> Self {
+        ValuesMut { inner: IterMut::default() }
+    }
+}
+
+impl<K, V> Default for IntoKeys<K, V> {
+    /// An empty iterator.
+    ///
+    /// ```
+    /// let it: tophash::hash_map::IntoKeys<u8, u8> = Default::default();
+    /// assert_eq!(it.len(), 0);
+    /// ```
+    fn default() -> Self {
+        IntoKeys { inner: IntoIter::default() }
+    }
+}
+
+impl<K, V> Default for IntoValues<K, V> {
+    /// An empty iterator.
+    ///
+    /// ```
+    /// let it: tophash::hash_map::IntoValues<u8, u8> = Default::default();
+    /// assert_eq!(it.len(), 0);
+    /// ```
+    fn default() -> Self {
+        IntoValues { inner: IntoIter::default() }
     }
 }
 

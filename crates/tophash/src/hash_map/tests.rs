@@ -352,6 +352,27 @@ fn iterators_know_their_length() {
     assert_eq!(m.drain().len(), 53);
 }
 
+/// `Default` for every iterator (std since 1.83): nothing to yield, a
+/// length of 0, and fused.
+#[test]
+fn default_iterators_are_empty() {
+    fn empty<I: Iterator + ExactSizeIterator + Default>() {
+        let mut it = I::default();
+        assert_eq!(it.len(), 0);
+        assert!(it.next().is_none() && it.next().is_none());
+    }
+    empty::<Iter<'_, String, String>>();
+    empty::<IterMut<'_, String, String>>();
+    empty::<IntoIter<String, String>>();
+    empty::<Keys<'_, String, String>>();
+    empty::<Values<'_, String, String>>();
+    empty::<ValuesMut<'_, String, String>>();
+    empty::<IntoKeys<String, String>>();
+    empty::<IntoValues<String, String>>();
+    assert_eq!(format!("{:?}", IntoIter::<u8, u8>::default()), "[]");
+    assert_eq!(format!("{:?}", ValuesMut::<u8, u8>::default()), "[]");
+}
+
 #[test]
 fn get_disjoint_mut_panics_on_equal_present_keys_only() {
     let mut m = HashMap::from([(1, 1), (2, 2)]);
@@ -364,6 +385,134 @@ fn get_disjoint_mut_panics_on_equal_present_keys_only() {
     }));
     assert!(r.is_err());
     ok(&m);
+}
+
+/// The key-value and hashbrown-named variants find the same entries as
+/// `get_disjoint_mut`, also mid-resize (keys in old, not yet evacuated
+/// buckets), and panic on the same overlaps.
+#[test]
+#[allow(deprecated)]
+fn disjoint_variants_agree_mid_resize() {
+    let mut m = HashMap::new();
+    for i in 0..53u32 {
+        m.insert(i, i * 10);
+    }
+    assert!(m.is_resizing());
+    for probe in [[0u32, 52, 99], [7, 8, 9], [100, 101, 3]] {
+        let expect: Vec<Option<u32>> = probe.iter().map(|k| m.get(k).copied()).collect();
+        let got: Vec<Option<(u32, u32)>> =
+            m.get_disjoint_key_value_mut([&probe[0], &probe[1], &probe[2]]).map(|e| e.map(|(k, v)| (*k, *v))).to_vec();
+        assert_eq!(got, probe.iter().zip(&expect).map(|(k, v)| v.map(|v| (*k, v))).collect::<Vec<_>>());
+        let got: Vec<Option<u32>> = m.get_many_mut([&probe[0], &probe[1], &probe[2]]).map(|v| v.copied()).to_vec();
+        assert_eq!(got, expect);
+        let got: Vec<Option<u32>> =
+            m.get_many_key_value_mut([&probe[0], &probe[1], &probe[2]]).map(|e| e.map(|(_, v)| *v)).to_vec();
+        assert_eq!(got, expect);
+    }
+    for (k, v) in m.get_disjoint_key_value_mut([&1, &2]).into_iter().flatten() {
+        *v = *k;
+    }
+    assert_eq!((m[&1], m[&2]), (1, 2));
+    let (k, v) = m.get_key_value_mut(&3).unwrap();
+    *v = *k + 1;
+    assert_eq!(m[&3], 4);
+    assert!(m.get_key_value_mut(&1000).is_none());
+    for overlapping in [
+        std::panic::catch_unwind(core::panic::AssertUnwindSafe(|| {
+            let _ = m.get_disjoint_key_value_mut([&5, &5]);
+        })),
+        std::panic::catch_unwind(core::panic::AssertUnwindSafe(|| {
+            let _ = m.get_many_mut([&5, &5]);
+        })),
+        std::panic::catch_unwind(core::panic::AssertUnwindSafe(|| {
+            let _ = m.get_many_key_value_mut([&5, &5]);
+        })),
+    ] {
+        assert!(overlapping.is_err());
+    }
+    assert!(m.is_resizing(), "lookups must not evacuate");
+    ok(&m);
+}
+
+/// `or_insert_entry` keeps a present value (and its stored key) and
+/// inserts an absent one, also into a map in the middle of a resize.
+#[test]
+fn or_insert_entry_keeps_present_and_inserts_absent() {
+    let mut m = HashMap::new();
+    for i in 0..53u32 {
+        m.insert(i, i);
+    }
+    assert!(m.is_resizing());
+    let e = m.entry(5).or_insert_entry(500);
+    assert_eq!((*e.key(), *e.get()), (5, 5));
+    let mut e = m.entry(60).or_insert_entry(600);
+    assert_eq!((*e.key(), *e.get()), (60, 600));
+    *e.get_mut() += 1;
+    assert_eq!((m.len(), m[&60], m[&5]), (54, 601, 5));
+    ok(&m);
+}
+
+thread_local! {
+    static CONVERSIONS: Cell<usize> = const { Cell::new(0) };
+}
+
+/// A `String` key that counts its conversions from `&str`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct Counted(String);
+
+impl From<&str> for Counted {
+    fn from(s: &str) -> Self {
+        CONVERSIONS.with(|c| c.set(c.get() + 1));
+        Counted(s.to_string())
+    }
+}
+
+impl core::borrow::Borrow<str> for Counted {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+/// `entry_ref` against std's `entry` on a map in the middle of a resize:
+/// same values, and the owned key is made exactly once per insert of an
+/// absent key (never for a present one).
+#[test]
+fn entry_ref_matches_std_and_converts_only_on_insert() {
+    let mut m: HashMap<Counted, u32> = HashMap::new();
+    let mut model: StdMap<String, u32> = StdMap::new();
+    let mut id = 0u32;
+    while !(m.is_resizing() && m.len() > 100) {
+        m.insert(Counted(id.to_string()), id);
+        model.insert(id.to_string(), id);
+        id += 1;
+    }
+    CONVERSIONS.with(|c| c.set(0));
+    let mut inserted = 0;
+    for i in 0..(id + 200) {
+        let k = (i * 7 % (id + 100)).to_string();
+        let absent = !model.contains_key(&k);
+        assert_eq!(m.entry_ref(k.as_str()).key(), k.as_str());
+        let got = match i % 5 {
+            0 => *m.entry_ref(k.as_str()).or_insert(i),
+            1 => *m.entry_ref(k.as_str()).or_insert_with(|| i),
+            2 => *m.entry_ref(k.as_str()).or_insert_with_key(|q| q.len() as u32),
+            3 => *m.entry_ref(k.as_str()).and_modify(|v| *v += 1).or_default(),
+            _ => *m.entry_ref(k.as_str()).insert(i).get(),
+        };
+        let want = match i % 5 {
+            0 | 1 => *model.entry(k.clone()).or_insert(i),
+            2 => *model.entry(k.clone()).or_insert(k.len() as u32),
+            3 => *model.entry(k.clone()).and_modify(|v| *v += 1).or_default(),
+            _ => *model.entry(k.clone()).and_modify(|v| *v = i).or_insert(i),
+        };
+        assert_eq!(got, want, "key {k}, step {i}");
+        inserted += usize::from(absent);
+        assert_eq!(CONVERSIONS.with(Cell::get), inserted, "conversions after step {i}");
+    }
+    assert!(inserted > 50);
+    ok(&m);
+    assert_eq!(sorted(m.iter().map(|(k, v)| (k.0.clone(), *v))), sorted(model.iter().map(|(k, v)| (k.clone(), *v))));
+    assert_eq!(format!("{:?}", m.entry_ref("nope")), "EntryRef(VacantEntryRef(\"nope\"))");
 }
 
 // ---------------------------------------------------------------------------
@@ -421,6 +570,8 @@ fn auto_traits() {
     send::<IntoValues<u64, String>>();
     send::<Entry<'static, u64, String, DefaultHashBuilder>>();
     sync::<Entry<'static, u64, String, DefaultHashBuilder>>();
+    send::<EntryRef<'static, 'static, String, str, String, DefaultHashBuilder>>();
+    sync::<EntryRef<'static, 'static, String, str, String, DefaultHashBuilder>>();
     send::<ExtractIf<'static, u64, String, fn(&u64, &mut String) -> bool>>();
 }
 

@@ -1,14 +1,12 @@
 //! The set's iterators: the map's, without the `()` values, and the lazy
 //! set operations.
 
-use alloc::boxed::Box;
 use core::fmt;
 use core::hash::{BuildHasher, Hash};
 use core::iter::{Chain, FusedIterator};
-use core::marker::PhantomData;
 
 use super::HashSet;
-use crate::hash_map;
+use crate::{hash_map, raw};
 
 /// Iterator over `&T`; from [`HashSet::iter`].
 pub struct Iter<'a, T> {
@@ -25,17 +23,13 @@ pub struct Drain<'a, T> {
     pub(super) inner: hash_map::Drain<'a, T, ()>,
 }
 
-/// Removing iterator; from [`HashSet::extract_if`].
+/// Removing iterator; from [`HashSet::extract_if`]. Holds the predicate
+/// `F` itself, so it is `Send`/`Sync` when `F` (and `T`) are.
 #[must_use = "iterators are lazy and do nothing unless consumed"]
 pub struct ExtractIf<'a, T, F> {
-    /// The map's iterator, with the predicate `F` adapted and boxed.
-    pub(super) inner: hash_map::ExtractIf<'a, T, (), BoxedPred<'a, T>>,
-    pub(super) marker: PhantomData<F>,
+    /// The engine's removing cursor over the set's map, holding `F`.
+    pub(super) inner: raw::ExtractIf<'a, T, (), F>,
 }
-
-/// The set's predicate as the map's `ExtractIf` takes it. Boxed because the
-/// closure adapting `FnMut(&T)` to `FnMut(&T, &mut ())` cannot be named.
-pub(super) type BoxedPred<'a, T> = Box<dyn FnMut(&T, &mut ()) -> bool + 'a>;
 
 /// Lazy union; from [`HashSet::union`].
 #[must_use = "iterators are lazy and do nothing unless consumed"]
@@ -125,6 +119,19 @@ impl<T> Iterator for IntoIter<T> {
 impl<T> ExactSizeIterator for IntoIter<T> {}
 impl<T> FusedIterator for IntoIter<T> {}
 
+impl<T> Default for IntoIter<T> {
+    /// An iterator with nothing to yield. O(1); allocates nothing.
+    ///
+    /// ```
+    /// let it: tophash::hash_set::IntoIter<u8> = Default::default();
+    /// assert_eq!(it.len(), 0);
+    /// ```
+    #[inline]
+    fn default() -> Self {
+        IntoIter { inner: hash_map::IntoKeys::default() }
+    }
+}
+
 impl<T: fmt::Debug> fmt::Debug for IntoIter<T> {
     /// The elements not yet yielded, as a list.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -162,12 +169,12 @@ impl<T, F: FnMut(&T) -> bool> Iterator for ExtractIf<'_, T, F> {
 
     #[inline]
     fn next(&mut self) -> Option<T> {
-        self.inner.next().map(|(k, _)| k)
+        self.inner.next_where(|pred, k, _| pred(k)).map(|(k, _)| k)
     }
 
     #[inline]
     fn size_hint(&self) -> (usize, Option<usize>) {
-        self.inner.size_hint()
+        self.inner.bounds()
     }
 }
 

@@ -453,4 +453,135 @@ fn send_and_sync_follow_std() {
     send_sync::<Intersection<'static, u8, DefaultHashBuilder>>();
     send_sync::<Difference<'static, u8, DefaultHashBuilder>>();
     send_sync::<SymmetricDifference<'static, u8, DefaultHashBuilder>>();
+    send_sync::<ExtractIf<'static, u8, fn(&u8) -> bool>>();
+    send_sync::<Entry<'static, u8, DefaultHashBuilder>>();
+}
+
+/// `Default` for the set's iterators (std since 1.83): nothing to yield.
+#[test]
+fn default_iterators_are_empty() {
+    let mut it = Iter::<'_, String>::default();
+    assert_eq!((it.len(), it.next()), (0, None));
+    let mut it = IntoIter::<String>::default();
+    assert_eq!((it.len(), it.next()), (0, None));
+    assert_eq!(format!("{:?}", IntoIter::<u8>::default()), "[]");
+}
+
+/// Two sets of `u32` caught mid-resize, with overlapping elements, and
+/// std's copies of them.
+fn overlapping_resizing_pair() -> ([HashSet<u32>; 2], [StdSet<u32>; 2]) {
+    let mut a = HashSet::new();
+    grow_until_resizing(&mut a, 100, |id| id * 2);
+    let mut b = HashSet::new();
+    grow_until_resizing(&mut b, 100, |id| id * 3);
+    let std = [a.iter().copied().collect(), b.iter().copied().collect()];
+    ([a, b], std)
+}
+
+/// `|= &= ^= -=` give std's results (and the binary operators' results),
+/// starting from sets in the middle of a resize, in either order.
+#[test]
+fn assign_operators_match_std() {
+    let ([a, b], [sa, sb]) = overlapping_resizing_pair();
+    assert!(a.is_resizing() && b.is_resizing());
+    for (x, y, sx, sy) in [(&a, &b, &sa, &sb), (&b, &a, &sb, &sa)] {
+        type AssignOp = fn(&mut HashSet<u32>, &HashSet<u32>);
+        let cases: [(AssignOp, StdSet<u32>, HashSet<u32>); 4] = [
+            (|l, r| *l |= r, sx | sy, x | y),
+            (|l, r| *l &= r, sx & sy, x & y),
+            (|l, r| *l ^= r, sx ^ sy, x ^ y),
+            (|l, r| *l -= r, sx - sy, x - y),
+        ];
+        for (op, want, binary) in cases {
+            let mut got = x.clone();
+            op(&mut got, y);
+            got.map.check_invariants().unwrap();
+            assert_eq!(got.iter().copied().collect::<StdSet<u32>>(), want);
+            assert_eq!(got, binary);
+        }
+    }
+    // `-=` walks whichever side is smaller: both branches.
+    let mut small = HashSet::from([2, 3, 5]);
+    small -= &a;
+    assert_eq!(small, HashSet::from([3, 5]));
+}
+
+/// The set's entry API against std: present elements are found (and keep
+/// their stored value), absent ones inserted or handed back, removal
+/// through an occupied entry, also mid-resize.
+#[test]
+fn entry_api_matches_std() {
+    let ([mut a, _], [mut sa, _]) = overlapping_resizing_pair();
+    for x in 0..400u32 {
+        match (x % 4, a.entry(x)) {
+            (0, Entry::Occupied(e)) => {
+                assert_eq!(e.remove(), x);
+                assert!(sa.remove(&x));
+            }
+            (1, e) => {
+                assert_eq!(e.get(), &x);
+                let o = e.insert();
+                assert_eq!(o.get(), &x);
+                sa.insert(x);
+            }
+            (2, e) => {
+                e.or_insert();
+                sa.insert(x);
+            }
+            (_, Entry::Vacant(v)) => {
+                assert!(!sa.contains(&x));
+                assert_eq!(v.into_value(), x);
+            }
+            (_, Entry::Occupied(o)) => assert!(sa.contains(o.get())),
+        }
+        a.map.check_invariants().unwrap();
+    }
+    assert_eq!(a.iter().copied().collect::<StdSet<u32>>(), sa);
+
+    // The stored element is the one kept, not the probe.
+    let first: Rc<str> = Rc::from("k");
+    let mut s = HashSet::from([first.clone()]);
+    match s.entry(Rc::from("k")) {
+        Entry::Occupied(e) => assert!(Rc::ptr_eq(e.get(), &first)),
+        Entry::Vacant(_) => panic!("present element reported vacant"),
+    }
+    s.entry(Rc::from("k")).or_insert();
+    assert!(Rc::ptr_eq(s.get("k").unwrap(), &first));
+    assert_eq!(format!("{:?}", s.entry(Rc::from("z"))), "Entry(VacantEntry(\"z\"))");
+}
+
+/// `extract_if` holds its predicate unboxed: `Send`/`Sync` follow it, and
+/// it removes exactly the matching elements, mid-resize too.
+#[test]
+fn extract_if_is_generic_and_send() {
+    fn send_sync<T: Send + Sync>(_: &T) {}
+    let ([mut a, _], [sa, _]) = overlapping_resizing_pair();
+    let it = a.extract_if(|x| x % 3 == 0);
+    send_sync(&it);
+    let mut out: Vec<u32> = it.collect();
+    out.sort_unstable();
+    let mut want: Vec<u32> = sa.iter().copied().filter(|x| x % 3 == 0).collect();
+    want.sort_unstable();
+    assert_eq!(out, want);
+    assert_eq!(a.len(), sa.len() - want.len());
+    a.map.check_invariants().unwrap();
+}
+
+/// The resize controls and views are the map's.
+#[test]
+fn introspection_delegates_to_the_map() {
+    let ([mut a, _], _) = overlapping_resizing_pair();
+    assert_eq!(a.stats(), a.map.stats());
+    assert_eq!(a.allocated_bytes(), a.map.allocated_bytes());
+    assert_eq!(a.bucket_views().len(), a.map.bucket_views().len());
+    assert_eq!(a.debug_internals().to_string(), a.map.debug_internals().to_string());
+    assert_eq!(a.shape().hit_probe, a.map.shape().hit_probe);
+    assert!(a.is_resizing());
+    while a.is_resizing() {
+        #[cfg(feature = "std")]
+        a.evacuate_for(std::time::Duration::from_micros(10));
+        #[cfg(not(feature = "std"))]
+        a.evacuate(16);
+    }
+    a.map.check_invariants().unwrap();
 }

@@ -94,6 +94,13 @@ impl<K, V> RawTable<K, V> {
 
     /// Removes, lazily, the entries for which `pred` returns true.
     pub(crate) fn extract_if<F: FnMut(&K, &mut V) -> bool>(&mut self, pred: F) -> ExtractIf<'_, K, V, F> {
+        self.extract_where(pred)
+    }
+
+    /// As [`extract_if`](Self::extract_if) for a predicate of any type,
+    /// applied through an adapter by [`ExtractIf::next_where`] (the set's
+    /// `FnMut(&T)`, kept unboxed).
+    pub(crate) fn extract_where<F>(&mut self, pred: F) -> ExtractIf<'_, K, V, F> {
         ExtractIf { raw: RawIter::new(self), table: self, pred }
     }
 }
@@ -220,6 +227,11 @@ pub(crate) struct MutIter<'a, K, V> {
 }
 
 impl<'a, K, V> MutIter<'a, K, V> {
+    /// An iterator with nothing to yield (for `Default`).
+    pub(crate) fn empty() -> Self {
+        MutIter { raw: RawIter::new(&RawTable::new()), marker: PhantomData }
+    }
+
     /// A shared view of what is left, for `Debug`.
     pub(crate) fn rest(&self) -> RefIter<'_, K, V> {
         RefIter::from_raw(self.raw.clone())
@@ -257,17 +269,19 @@ pub(crate) struct ExtractIf<'a, K, V, F> {
     pred: F,
 }
 
-impl<K, V, F: FnMut(&K, &mut V) -> bool> Iterator for ExtractIf<'_, K, V, F> {
-    type Item = (K, V);
-
+impl<K, V, F> ExtractIf<'_, K, V, F> {
+    /// Removes and returns the next entry for which `test(pred, key,
+    /// value)` returns true: the stored predicate, called through an
+    /// adapter, so a layer whose predicate has another signature (the
+    /// set's `FnMut(&T)`) can keep it unboxed.
     #[inline]
-    fn next(&mut self) -> Option<(K, V)> {
+    pub(crate) fn next_where(&mut self, mut test: impl FnMut(&mut F, &K, &mut V) -> bool) -> Option<(K, V)> {
         for s in self.raw.by_ref() {
             // SAFETY: the cursor yields live slots of the mutably borrowed
             // table; removing the slot just yielded is allowed by
-            // `RawIter::new`'s contract. If `pred` panics nothing changed.
+            // `RawIter::new`'s contract. If `test` panics nothing changed.
             unsafe {
-                if (self.pred)(s.key(), s.val_mut()) {
+                if test(&mut self.pred, s.key(), s.val_mut()) {
                     return Some(self.table.remove(s));
                 }
             }
@@ -275,9 +289,24 @@ impl<K, V, F: FnMut(&K, &mut V) -> bool> Iterator for ExtractIf<'_, K, V, F> {
         None
     }
 
+    /// At most the entries not visited yet.
+    #[inline]
+    pub(crate) fn bounds(&self) -> (usize, Option<usize>) {
+        (0, Some(self.raw.len()))
+    }
+}
+
+impl<K, V, F: FnMut(&K, &mut V) -> bool> Iterator for ExtractIf<'_, K, V, F> {
+    type Item = (K, V);
+
+    #[inline]
+    fn next(&mut self) -> Option<(K, V)> {
+        self.next_where(|pred, k, v| pred(k, v))
+    }
+
     #[inline]
     fn size_hint(&self) -> (usize, Option<usize>) {
-        (0, Some(self.raw.len()))
+        self.bounds()
     }
 }
 

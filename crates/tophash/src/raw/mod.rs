@@ -106,7 +106,9 @@
 //! [`capacity`]: `reserve`, `shrink_to` and the shrink policy.
 //! [`lifecycle`]: clear, clone, drop. [`bucket`] and [`tophash`]: the bucket
 //! layout, the tophash byte and group matching; [`sys`]: OS mappings.
-//! [`access`] and [`iter`]: the safe handles the map layer builds on.
+//! [`access`] and [`iter`]: the safe handles the map layer builds on;
+//! `par` (with the `rayon` feature): ranges of chain heads that split in
+//! halves, for parallel iteration.
 //! [`introspect`]: counters and chain walks for `stats.rs`. [`check`]: the
 //! invariant walker.
 //!
@@ -248,6 +250,8 @@ mod introspect;
 mod iter;
 mod lifecycle;
 mod overflow;
+#[cfg(feature = "rayon")]
+mod par;
 mod probe;
 mod sys;
 mod tophash;
@@ -266,6 +270,8 @@ use crate::types::{Event, Observer, ResizeKind, TryReserveError};
 pub(crate) use access::{ExtractIf, MutIter, Occupied, Probe, RefIter, Vacant};
 pub(crate) use introspect::ChainReport;
 pub(crate) use iter::{RawDrain, RawIntoIter};
+#[cfg(feature = "rayon")]
+pub(crate) use par::{MutHeads, RefHeads};
 
 /// Load factor numerator and denominator: at most 6.5 entries per bucket on
 /// average before doubling (Go's `loadFactorNum/loadFactorDen`).

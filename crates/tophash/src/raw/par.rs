@@ -1,0 +1,183 @@
+//! Iteration over a range of chain heads, which splits in halves: the
+//! engine's part of parallel iteration (the `rayon` feature). It knows
+//! nothing of rayon; `src/rayon/` drives it.
+//!
+//! As in [`iter`](super::iter), a borrowed table does not change shape, so
+//! every entry is in exactly one chain: a chain of an old bucket at or
+//! above the evacuation mark (not yet evacuated), or a chain of the current
+//! array. Number those chain heads `0..n`, the old array's from the mark
+//! first and then the current array's: two disjoint ranges of heads hold
+//! disjoint sets of entries, and a range can be cut anywhere. Nothing here
+//! evacuates, rehashes, or reads below the mark (where old buckets may be
+//! released).
+
+use core::marker::PhantomData;
+use core::ops::ControlFlow;
+
+use super::bucket::{header, ArrayView};
+use super::tophash::{BUCKET_SLOTS, EMPTY_REST};
+use super::{RawTable, Slot};
+
+/// Chain heads `lo..hi` of a table whose shape is frozen for as long as
+/// this lives: indices below `old.main` are old buckets (`lo` starts at
+/// the mark), the rest current buckets at `i - old.main`.
+struct Heads<K, V> {
+    old: ArrayView<K, V>,
+    current: ArrayView<K, V>,
+    lo: usize,
+    hi: usize,
+}
+
+impl<K, V> Clone for Heads<K, V> {
+    fn clone(&self) -> Self {
+        Heads { ..*self }
+    }
+}
+
+impl<K, V> Heads<K, V> {
+    fn new(t: &RawTable<K, V>) -> Self {
+        let old = t.old.as_ref().map_or(ArrayView::empty(), |o| o.arr.view);
+        let current = t.current.as_ref().map_or(ArrayView::empty(), |a| a.view);
+        // An empty table has no chain worth a task; a range of no heads
+        // yields nothing.
+        let (lo, hi) =
+            if t.count == 0 { (0, 0) } else { (t.old.as_ref().map_or(0, |o| o.nevacuate), old.main + current.main) };
+        Heads { old, current, lo, hi }
+    }
+
+    /// The two halves, or `self` alone when it has at most one head.
+    fn split(self) -> (Self, Option<Self>) {
+        if self.hi - self.lo < 2 {
+            return (self, None);
+        }
+        let mid = self.lo + (self.hi - self.lo) / 2;
+        (Heads { hi: mid, ..self.clone() }, Some(Heads { lo: mid, ..self }))
+    }
+
+    /// Folds `f` over the live slots of the range's chains, in order,
+    /// until it breaks. Internal iteration: nothing but the loop indices
+    /// is kept between slots.
+    fn fold_slots<B>(self, mut acc: B, mut f: impl FnMut(B, Slot<K, V>) -> ControlFlow<B, B>) -> B {
+        for n in self.lo..self.hi {
+            let (arr, i) = if n < self.old.main { (self.old, n) } else { (self.current, n - self.old.main) };
+            // SAFETY: heads `lo..hi` are main buckets of their arrays, old
+            // ones at or above the mark (not released), and the table is
+            // borrowed (frozen) while `self` lives.
+            let head = unsafe { arr.bucket(i) };
+            let mut b = head;
+            loop {
+                // SAFETY: `b` is a live bucket of a chain of `arr`.
+                let live = unsafe { header::group(b.hdr) }.match_full();
+                for index in live {
+                    match f(acc, Slot { head: head.hdr, bucket: b, index }) {
+                        ControlFlow::Continue(a) => acc = a,
+                        ControlFlow::Break(a) => return a,
+                    }
+                }
+                // SAFETY: as above; `f` cannot change the borrowed table.
+                let next = unsafe {
+                    if header::top(b.hdr, BUCKET_SLOTS - 1) == EMPTY_REST {
+                        None
+                    } else {
+                        arr.next(b)
+                    }
+                };
+                match next {
+                    Some(n) => b = n,
+                    None => break,
+                }
+            }
+        }
+        acc
+    }
+}
+
+/// Shared access to the entries of a range of chain heads of a table
+/// borrowed for `'a`; splits in halves.
+pub(crate) struct RefHeads<'a, K, V> {
+    heads: Heads<K, V>,
+    marker: PhantomData<(&'a K, &'a V)>,
+}
+
+/// Mutable access to the values of a range of chain heads of a table
+/// mutably borrowed for `'a`; splits in halves.
+pub(crate) struct MutHeads<'a, K, V> {
+    heads: Heads<K, V>,
+    marker: PhantomData<(&'a K, &'a mut V)>,
+}
+
+// SAFETY: a `RefHeads` hands out `&'a K` and `&'a V` only, so it may move
+// to (or be shared with) another thread when those references may, that
+// is when `K` and `V` are `Sync` (std's bounds for `hash_map::Iter`).
+unsafe impl<K: Sync, V: Sync> Send for RefHeads<'_, K, V> {}
+// SAFETY: as above; `&RefHeads` gives access to nothing.
+unsafe impl<K: Sync, V: Sync> Sync for RefHeads<'_, K, V> {}
+// SAFETY: a `MutHeads` hands out `&'a K` and `&'a mut V`, each slot once
+// (ranges from `split` are disjoint): sendable when `K: Sync` and
+// `V: Send` (std's bounds for `hash_map::IterMut`).
+unsafe impl<K: Sync, V: Send> Send for MutHeads<'_, K, V> {}
+// SAFETY: `&MutHeads` gives access to nothing.
+unsafe impl<K: Sync, V: Sync> Sync for MutHeads<'_, K, V> {}
+
+impl<K, V> Clone for RefHeads<'_, K, V> {
+    fn clone(&self) -> Self {
+        RefHeads { heads: self.heads.clone(), marker: PhantomData }
+    }
+}
+
+impl<K, V> RawTable<K, V> {
+    /// Every chain head of the table, for parallel iteration. O(1); never
+    /// moves a bucket.
+    pub(crate) fn par_heads(&self) -> RefHeads<'_, K, V> {
+        RefHeads { heads: Heads::new(self), marker: PhantomData }
+    }
+
+    /// Every chain head, with mutable values. O(1); never moves a bucket.
+    pub(crate) fn par_heads_mut(&mut self) -> MutHeads<'_, K, V> {
+        MutHeads { heads: Heads::new(self), marker: PhantomData }
+    }
+}
+
+impl<'a, K, V> RefHeads<'a, K, V> {
+    /// The two halves of the range, or `self` alone if it has one head.
+    pub(crate) fn split(self) -> (Self, Option<Self>) {
+        let (a, b) = self.heads.split();
+        (RefHeads { heads: a, marker: PhantomData }, b.map(|heads| RefHeads { heads, marker: PhantomData }))
+    }
+
+    /// Folds `f` over the range's entries until it breaks.
+    pub(crate) fn fold_while<B>(self, init: B, mut f: impl FnMut(B, (&'a K, &'a V)) -> ControlFlow<B, B>) -> B {
+        // SAFETY: each slot is live in a table borrowed for `'a`.
+        self.heads.fold_slots(init, |acc, s| f(acc, unsafe { (s.key(), s.val()) }))
+    }
+
+    /// Calls `f` on each of the range's entries.
+    pub(crate) fn for_each(self, mut f: impl FnMut((&'a K, &'a V))) {
+        self.fold_while((), |(), e| {
+            f(e);
+            ControlFlow::Continue(())
+        });
+    }
+}
+
+impl<'a, K, V> MutHeads<'a, K, V> {
+    /// A shared view of the same range, for `Debug`.
+    pub(crate) fn as_ref(&self) -> RefHeads<'_, K, V> {
+        RefHeads { heads: self.heads.clone(), marker: PhantomData }
+    }
+
+    /// The two halves of the range, or `self` alone if it has one head.
+    pub(crate) fn split(self) -> (Self, Option<Self>) {
+        let (a, b) = self.heads.split();
+        (MutHeads { heads: a, marker: PhantomData }, b.map(|heads| MutHeads { heads, marker: PhantomData }))
+    }
+
+    /// Folds `f` over the range's entries, values mutable, until it breaks.
+    pub(crate) fn fold_while<B>(self, init: B, mut f: impl FnMut(B, (&'a K, &'a mut V)) -> ControlFlow<B, B>) -> B {
+        // SAFETY: each slot is live in a table mutably borrowed for `'a`,
+        // and visited once by this range and by no other (ranges from
+        // `split` are disjoint, and chains of distinct heads share no
+        // bucket), so the `&mut V` are unique.
+        self.heads.fold_slots(init, |acc, s| f(acc, unsafe { (s.key(), s.val_mut()) }))
+    }
+}
