@@ -99,6 +99,45 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// Adds one test's outcome, checked against its `known-failures.txt`
+    /// entry (`known`); returns the status to print.
+    pub fn record(&mut self, name: &str, outcome: Result<(), String>, known: Option<&str>) -> String {
+        self.public_api += 1;
+        match (outcome, known) {
+            (Ok(()), None) => {
+                self.passed += 1;
+                "ok".to_owned()
+            }
+            (Ok(()), Some(_)) => {
+                self.passed += 1;
+                self.surprises.push(format!("{name} passes now: remove it from known-failures.txt"));
+                "ok (but listed in known-failures.txt)".to_owned()
+            }
+            (Err(_), Some(reason)) => {
+                self.known_failures += 1;
+                format!("known failure ({reason})")
+            }
+            (Err(why), None) => {
+                self.surprises.push(format!("{name} failed: {why}"));
+                "FAILED".to_owned()
+            }
+        }
+    }
+
+    /// Counts the excluded tests: hashbrown-only ones apart, those needing
+    /// API tophash lacks into M.
+    pub fn count_excluded(&mut self, excluded: &[Excluded]) {
+        for e in excluded {
+            match e.kind {
+                ExcludedKind::Internal => self.internal += 1,
+                ExcludedKind::MissingApi => {
+                    self.missing_api += 1;
+                    self.public_api += 1;
+                }
+            }
+        }
+    }
+
     /// The count line for the README.
     pub fn count_line(&self) -> String {
         format!(
@@ -160,18 +199,23 @@ fn payload_text(payload: &(dyn Any + Send)) -> String {
 /// runner starts itself once per test with it).
 const RUN_ONE: &str = "--hashbrown-compat-run-one";
 
-/// In the child: runs one test, exits 0 if it behaved as its attributes
-/// say, else prints what went wrong and exits 1.
-fn run_in_child(test: &Test) -> ExitCode {
-    let result = panic::catch_unwind(test.run).map_err(|p| payload_text(&*p));
-    let verdict = match (result, test.should_panic) {
+/// Whether a test behaved as its attributes say, as libtest judges it: `result`
+/// is `Err(panic message)` if it panicked; `should_panic` as in [`Test`].
+pub fn verdict(result: Result<(), String>, should_panic: Option<&str>) -> Result<(), String> {
+    match (result, should_panic) {
         (Ok(()), None) => Ok(()),
         (Ok(()), Some(_)) => Err("did not panic (#[should_panic])".to_owned()),
         (Err(text), Some(expected)) if text.contains(expected) => Ok(()),
         (Err(text), Some(expected)) => Err(format!("panicked with {text:?}, expected {expected:?}")),
         (Err(text), None) => Err(format!("panicked: {text}")),
-    };
-    match verdict {
+    }
+}
+
+/// In the child: runs one test, exits 0 if it behaved as its attributes
+/// say, else prints what went wrong and exits 1.
+fn run_in_child(test: &Test) -> ExitCode {
+    let result = panic::catch_unwind(test.run).map_err(|p| payload_text(&*p));
+    match verdict(result, test.should_panic) {
         Ok(()) => ExitCode::SUCCESS,
         Err(why) => {
             eprintln!("\n{RUN_ONE}: {why}");
@@ -259,39 +303,10 @@ pub fn run(tests: &[&[Test]], excluded: &[Excluded], dir: &Path) -> ExitCode {
             println!("test {} ... ignored", test.name);
             continue;
         }
-        summary.public_api += 1;
-        let outcome = run_one(test);
-        match (outcome, known.get(test.name)) {
-            (Ok(()), None) => {
-                summary.passed += 1;
-                println!("test {} ... ok", test.name);
-            }
-            (Ok(()), Some(_)) => {
-                summary.passed += 1;
-                println!("test {} ... ok (but listed in known-failures.txt)", test.name);
-                summary.surprises.push(format!("{} passes now: remove it from known-failures.txt", test.name));
-            }
-            (Err(why), Some(reason)) => {
-                summary.known_failures += 1;
-                println!("test {} ... known failure ({reason})", test.name);
-                let _ = why;
-            }
-            (Err(why), None) => {
-                println!("test {} ... FAILED", test.name);
-                summary.surprises.push(format!("{} failed: {why}", test.name));
-            }
-        }
+        let status = summary.record(test.name, run_one(test), known.get(test.name).map(String::as_str));
+        println!("test {} ... {status}", test.name);
     }
-
-    for e in excluded {
-        match e.kind {
-            ExcludedKind::Internal => summary.internal += 1,
-            ExcludedKind::MissingApi => {
-                summary.missing_api += 1;
-                summary.public_api += 1;
-            }
-        }
-    }
+    summary.count_excluded(excluded);
     println!("\nexcluded ({}):", excluded.len());
     for e in excluded {
         println!("  {}: {} [{}]", e.name, e.reason, e.source);
@@ -323,5 +338,65 @@ pub fn run(tests: &[&[Test]], excluded: &[Excluded], dir: &Path) -> ExitCode {
         }
         println!("\ntest result: FAILED. {} unexpected outcomes", summary.surprises.len());
         ExitCode::FAILURE
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn verdict_follows_should_panic() {
+        assert!(verdict(Ok(()), None).is_ok());
+        assert!(verdict(Err("boom".into()), None).is_err());
+        assert!(verdict(Ok(()), Some("")).is_err(), "a should_panic test that returns fails");
+        assert!(verdict(Err("boom".into()), Some("")).is_ok());
+        assert!(verdict(Err("panic in drop".into()), Some("in drop")).is_ok());
+        let wrong = verdict(Err("two keys refer to the same entry".into()), Some("duplicate keys found"));
+        assert!(wrong.unwrap_err().contains("expected \"duplicate keys found\""));
+    }
+
+    /// Planted divergences from the lists are caught: an unlisted failure
+    /// and a listed test that passes are surprises; a listed failure is not.
+    #[test]
+    fn record_flags_what_differs_from_known_failures() {
+        let mut s = Summary::default();
+        assert_eq!(s.record("a", Ok(()), None), "ok");
+        assert!(s.surprises.is_empty());
+        assert!(s.record("b", Err("boom".into()), Some("layout")).starts_with("known failure"));
+        assert!(s.surprises.is_empty());
+        assert_eq!(s.record("c", Err("boom".into()), None), "FAILED");
+        assert_eq!(s.surprises.len(), 1);
+        s.record("d", Ok(()), Some("layout"));
+        assert_eq!(s.surprises.len(), 2);
+        assert!(s.surprises[1].contains("remove it from known-failures.txt"));
+        assert_eq!((s.passed, s.known_failures, s.public_api), (2, 1, 4));
+    }
+
+    #[test]
+    fn count_line_counts_missing_api_against_tophash() {
+        let mut s = Summary::default();
+        s.record("a", Ok(()), None);
+        s.record("b", Err("x".into()), Some("order"));
+        let excluded = [
+            Excluded { name: "c", source: "", reason: "raw", kind: ExcludedKind::Internal },
+            Excluded { name: "d", source: "", reason: "lacks f", kind: ExcludedKind::MissingApi },
+        ];
+        s.count_excluded(&excluded);
+        let line = s.count_line();
+        assert!(line.contains(": 1 of 3 pass"), "{line}");
+        assert!(line.contains("(1 excluded for hashbrown-only internals"), "{line}");
+        assert!(line.contains("1 need API tophash lacks") && line.contains("1 fail"), "{line}");
+    }
+
+    #[test]
+    fn lists_skip_comments_and_split_on_tab() {
+        let dir = std::env::temp_dir().join(format!("hashbrown-compat-list-{}", std::process::id()));
+        std::fs::write(&dir, "# comment\n\nmap::a\tsome reason\nset::b\n").unwrap();
+        let list = read_list(&dir);
+        std::fs::remove_file(&dir).unwrap();
+        assert_eq!(list.get("map::a").map(String::as_str), Some("some reason"));
+        assert_eq!(list.get("set::b").map(String::as_str), Some(""));
+        assert_eq!(list.len(), 2);
     }
 }
