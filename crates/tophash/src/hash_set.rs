@@ -659,6 +659,23 @@ impl<T: Eq + Hash, const N: usize> From<[T; N]> for HashSet<T, DefaultHashBuilde
     }
 }
 
+impl<T, S> From<HashMap<T, (), S>> for HashSet<T, S> {
+    /// The map's keys as a set, as hashbrown's `From<HashMap<T, (), S>>`:
+    /// the set takes over the map's table and hasher. O(1); allocates
+    /// nothing and moves no bucket (a resize under way carries on).
+    ///
+    /// ```
+    /// let m: tophash::HashMap<u32, ()> = (0..4).map(|k| (k, ())).collect();
+    /// let s: tophash::HashSet<u32> = m.into();
+    /// assert_eq!(s.len(), 4);
+    /// assert!(s.contains(&3));
+    /// ```
+    #[inline]
+    fn from(map: HashMap<T, (), S>) -> Self {
+        HashSet { map }
+    }
+}
+
 impl<'a, T, S> IntoIterator for &'a HashSet<T, S> {
     type Item = &'a T;
     type IntoIter = Iter<'a, T>;

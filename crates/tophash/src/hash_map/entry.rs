@@ -165,6 +165,23 @@ where
             Entry::Vacant(e) => e.insert_entry(value),
         }
     }
+
+    /// hashbrown's name for [`insert_entry`](Self::insert_entry) (as
+    /// [`EntryRef::insert`](super::EntryRef::insert)), so code written for
+    /// hashbrown compiles: sets the value, inserting if absent, and returns
+    /// the occupied entry. O(1); an insert may start a growth.
+    ///
+    /// ```
+    /// let mut m = tophash::HashMap::new();
+    /// let e = m.entry("a").insert(1);
+    /// assert_eq!((e.key(), e.get()), (&"a", &1));
+    /// m.entry("a").insert(2);
+    /// assert_eq!(m["a"], 2);
+    /// ```
+    #[inline]
+    pub fn insert(self, value: V) -> OccupiedEntry<'a, K, V, S> {
+        self.insert_entry(value)
+    }
 }
 
 impl<'a, K, V: Default, S> Entry<'a, K, V, S>

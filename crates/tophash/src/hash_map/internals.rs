@@ -30,6 +30,20 @@ impl<K, V, S> HashMap<K, V, S> {
         self.table.counters().allocated_bytes
     }
 
+    /// hashbrown's name for [`allocated_bytes`](Self::allocated_bytes), so
+    /// code written for hashbrown compiles: the bytes the map holds, for
+    /// memory profiling. O(1).
+    ///
+    /// ```
+    /// let m = tophash::HashMap::<u32, u32>::with_capacity(1);
+    /// assert_eq!(m.allocation_size(), m.allocated_bytes());
+    /// assert_eq!(tophash::HashMap::<u32, u32>::new().allocation_size(), 0);
+    /// ```
+    #[inline]
+    pub fn allocation_size(&self) -> usize {
+        self.allocated_bytes()
+    }
+
     /// An O(1) snapshot: length, buckets, overflow buckets, load, resize
     /// progress, memory held. Reads counters only.
     ///

@@ -41,6 +41,20 @@ impl<T, S> HashSet<T, S> {
         self.map.allocated_bytes()
     }
 
+    /// hashbrown's name for [`allocated_bytes`](Self::allocated_bytes), so
+    /// code written for hashbrown compiles: the bytes the set holds, for
+    /// memory profiling. O(1).
+    ///
+    /// ```
+    /// let s = tophash::HashSet::<u32>::with_capacity(1);
+    /// assert_eq!(s.allocation_size(), s.allocated_bytes());
+    /// assert_eq!(tophash::HashSet::<u32>::new().allocation_size(), 0);
+    /// ```
+    #[inline]
+    pub fn allocation_size(&self) -> usize {
+        self.map.allocated_bytes()
+    }
+
     /// An O(1) snapshot: length, buckets, overflow buckets, load, resize
     /// progress, memory held (as [`HashMap::stats`](crate::HashMap::stats)).
     ///
