@@ -9,7 +9,6 @@ mod tests;
 
 use core::fmt;
 use core::hash::{BuildHasher, Hash};
-use core::marker::PhantomData;
 use core::mem;
 use core::ops::Index;
 
@@ -398,7 +397,9 @@ where
         let hash = make_hash(&self.hash_builder, &key);
         let hasher = make_hasher::<K, S>(&self.hash_builder);
         match self.table.entry(hash, |k| *k == key, hasher) {
-            Probe::Found(inner) => Entry::Occupied(OccupiedEntry { inner, key: Some(key), marker: PhantomData }),
+            Probe::Found(inner) => {
+                Entry::Occupied(OccupiedEntry { inner, key: Some(key), hash_builder: &self.hash_builder })
+            }
             Probe::Vacant(inner) => Entry::Vacant(VacantEntry { inner, key, hash_builder: &self.hash_builder }),
         }
     }
@@ -428,7 +429,9 @@ where
         let hash = make_hash(&self.hash_builder, key);
         let hasher = make_hasher::<K, S>(&self.hash_builder);
         match self.table.entry(hash, equivalent_key(key), hasher) {
-            Probe::Found(inner) => EntryRef::Occupied(OccupiedEntry { inner, key: None, marker: PhantomData }),
+            Probe::Found(inner) => {
+                EntryRef::Occupied(OccupiedEntry { inner, key: None, hash_builder: &self.hash_builder })
+            }
             Probe::Vacant(inner) => EntryRef::Vacant(VacantEntryRef { inner, key, hash_builder: &self.hash_builder }),
         }
     }

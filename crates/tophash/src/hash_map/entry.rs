@@ -2,7 +2,6 @@
 
 use core::fmt;
 use core::hash::{BuildHasher, Hash};
-use core::marker::PhantomData;
 use core::mem;
 
 use super::make_hasher;
@@ -23,7 +22,9 @@ pub struct OccupiedEntry<'a, K, V, S> {
     /// The key passed to `entry` (the stored key stays in the map), for
     /// [`replace_key`](Self::replace_key).
     pub(super) key: Option<K>,
-    pub(super) marker: PhantomData<&'a S>,
+    /// The map's hasher, for an entry that becomes vacant
+    /// ([`replace_entry_with`](Self::replace_entry_with)).
+    pub(super) hash_builder: &'a S,
 }
 
 /// An entry whose key is absent.
@@ -124,6 +125,25 @@ where
                 f(e.get_mut());
                 Entry::Occupied(e)
             }
+            Entry::Vacant(e) => Entry::Vacant(e),
+        }
+    }
+
+    /// [`OccupiedEntry::replace_entry_with`] on an occupied entry; a vacant
+    /// one is returned as it is. O(1) average.
+    ///
+    /// ```
+    /// let mut m = tophash::HashMap::from([("a", 1)]);
+    /// m.entry("a").and_replace_entry_with(|_, v| if v > 0 { None } else { Some(v) });
+    /// assert!(m.is_empty());
+    /// ```
+    #[inline]
+    pub fn and_replace_entry_with<F: FnOnce(&K, V) -> Option<V>>(self, f: F) -> Self
+    where
+        K: Eq,
+    {
+        match self {
+            Entry::Occupied(e) => e.replace_entry_with(f),
             Entry::Vacant(e) => Entry::Vacant(e),
         }
     }
@@ -305,6 +325,45 @@ impl<'a, K, V, S> OccupiedEntry<'a, K, V, S> {
     }
 }
 
+impl<'a, K: Eq + Hash, V, S: BuildHasher> OccupiedEntry<'a, K, V, S> {
+    /// Calls `f` with the key and the value moved out: if it returns a
+    /// value, that value takes the old one's place and the entry stays
+    /// occupied; if it returns `None`, the entry is removed and a vacant
+    /// entry for the stored key is returned. If `f` panics, the entry is
+    /// removed. O(1) average; the removal case probes again for the vacant
+    /// slot, which, like any write, may move up to two buckets of a resize
+    /// in progress.
+    ///
+    /// ```
+    /// use tophash::hash_map::Entry;
+    /// let mut m = tophash::HashMap::from([("a", 1), ("b", 2)]);
+    /// if let Entry::Occupied(e) = m.entry("a") {
+    ///     let e = e.replace_entry_with(|_, v| Some(v * 10));
+    ///     assert!(matches!(e, Entry::Occupied(_)));
+    /// }
+    /// if let Entry::Occupied(e) = m.entry("b") {
+    ///     let e = e.replace_entry_with(|_, _| None);
+    ///     assert!(matches!(e, Entry::Vacant(_)));
+    /// }
+    /// assert_eq!(m.get("a"), Some(&10));
+    /// assert_eq!(m.get("b"), None);
+    /// ```
+    pub fn replace_entry_with<F: FnOnce(&K, V) -> Option<V>>(self, f: F) -> Entry<'a, K, V, S> {
+        let OccupiedEntry { inner, key, hash_builder } = self;
+        match inner.replace_with(f) {
+            Ok(inner) => Entry::Occupied(OccupiedEntry { inner, key, hash_builder }),
+            Err((stored, table)) => {
+                drop(key);
+                let hash = super::make_hash(hash_builder, &stored);
+                match table.entry(hash, |k| *k == stored, make_hasher::<K, S>(hash_builder)) {
+                    raw::Probe::Vacant(inner) => Entry::Vacant(VacantEntry { inner, key: stored, hash_builder }),
+                    raw::Probe::Found(_) => unreachable!("a key just removed is found again"),
+                }
+            }
+        }
+    }
+}
+
 impl<'a, K, V, S> VacantEntry<'a, K, V, S> {
     /// The key that would be inserted.
     #[inline]
@@ -356,7 +415,7 @@ impl<'a, K: Hash, V, S: BuildHasher> VacantEntry<'a, K, V, S> {
     pub fn insert_entry(self, value: V) -> OccupiedEntry<'a, K, V, S> {
         let hasher = make_hasher::<K, S>(self.hash_builder);
         let inner = self.inner.insert(self.key, value, hasher);
-        OccupiedEntry { inner, key: None, marker: PhantomData }
+        OccupiedEntry { inner, key: None, hash_builder: self.hash_builder }
     }
 }
 

@@ -5,7 +5,6 @@
 use core::borrow::Borrow;
 use core::fmt;
 use core::hash::{BuildHasher, Hash};
-use core::marker::PhantomData;
 
 use super::{make_hasher, OccupiedEntry};
 use crate::raw;
@@ -226,7 +225,7 @@ where
     pub fn insert_entry(self, value: V) -> OccupiedEntry<'a, K, V, S> {
         let hasher = make_hasher::<K, S>(self.hash_builder);
         let inner = self.inner.insert(K::from(self.key), value, hasher);
-        OccupiedEntry { inner, key: None, marker: PhantomData }
+        OccupiedEntry { inner, key: None, hash_builder: self.hash_builder }
     }
 }
 

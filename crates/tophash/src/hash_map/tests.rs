@@ -736,3 +736,57 @@ fn a_panicking_observer_leaves_the_map_whole() {
         ok(&m);
     }
 }
+
+/// `replace_entry_with` against std's map, on a map in the middle of a
+/// resize, with values that count their drops: `Some` keeps the entry with
+/// the new value, `None` removes it and hands back a vacant entry that
+/// inserts again, a panic in the closure removes it. No value is dropped
+/// twice or leaked, and the table is whole after every step.
+#[test]
+fn replace_entry_with_keeps_removes_or_drops_on_panic() {
+    use std::panic::{catch_unwind, AssertUnwindSafe};
+    use std::rc::Rc;
+    let live = Rc::new(());
+    let mut m: HashMap<u64, (u64, Rc<()>)> = HashMap::new();
+    let mut model: StdMap<u64, u64> = StdMap::new();
+    let mut k = 0;
+    while !(m.is_resizing() && m.len() > 300) {
+        m.insert(k, (k, live.clone()));
+        model.insert(k, k);
+        k += 1;
+    }
+    let mut removed_again = 0;
+    for k in 0..k {
+        match k % 4 {
+            0 => {
+                let e = m.entry(k).and_replace_entry_with(|key, (v, rc)| Some((v + key, rc)));
+                assert!(matches!(e, Entry::Occupied(_)));
+                *model.get_mut(&k).unwrap() += k;
+            }
+            1 => {
+                let e = m.entry(k).and_replace_entry_with(|_, _| None);
+                let Entry::Vacant(v) = e else { panic!("{k} still occupied") };
+                assert_eq!(*v.key(), k);
+                model.remove(&k);
+            }
+            2 => {
+                let e = m.entry(k).and_replace_entry_with(|_, _| None);
+                let Entry::Vacant(v) = e else { panic!("{k} still occupied") };
+                v.insert((7, live.clone()));
+                *model.get_mut(&k).unwrap() = 7;
+                removed_again += 1;
+            }
+            _ => {
+                let r = catch_unwind(AssertUnwindSafe(|| {
+                    m.entry(k).and_replace_entry_with(|_, _| -> Option<(u64, Rc<()>)> { panic!("closure") });
+                }));
+                assert!(r.is_err());
+                model.remove(&k);
+            }
+        }
+        ok(&m);
+        assert_eq!(Rc::strong_count(&live), m.len() + 1, "after key {k}");
+    }
+    assert!(removed_again > 0);
+    assert_eq!(sorted(m.iter().map(|(k, v)| (*k, v.0))), sorted(model.iter().map(|(k, v)| (*k, *v))));
+}

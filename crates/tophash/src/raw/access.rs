@@ -3,6 +3,7 @@
 //! these without writing `unsafe`.
 
 use core::marker::PhantomData;
+use core::ptr;
 
 use super::iter::RawIter;
 use super::{RawProbe, RawTable, Slot, Vacancy};
@@ -156,6 +157,61 @@ impl<'a, K, V> Occupied<'a, K, V> {
         // SAFETY: live slot, uniquely borrowed; the caller passes an equal
         // key (same hash), so invariant 4 holds.
         unsafe { core::mem::replace(self.slot.key_mut(), key) }
+    }
+
+    /// Moves the value out and calls `f` with the key and it: a value `f`
+    /// returns goes back into the same slot (the entry stays where it is);
+    /// on `None` the entry is removed and its key handed back with the
+    /// table. If `f` panics the entry is removed and its key dropped, and
+    /// the table stays whole. O(1).
+    pub(crate) fn replace_with(self, f: impl FnOnce(&K, V) -> Option<V>) -> Result<Self, (K, &'a mut RawTable<K, V>)> {
+        /// The table and the slot whose value is out: dropped only while
+        /// `f` unwinds, and then it removes the slot and drops its key.
+        struct Out<'t, K, V> {
+            table: &'t mut RawTable<K, V>,
+            slot: Slot<K, V>,
+        }
+        impl<K, V> Drop for Out<'_, K, V> {
+            fn drop(&mut self) {
+                // SAFETY: the slot is live but its value was moved out (into
+                // `f`); the key is moved out here and the slot forgotten.
+                unsafe {
+                    let key = ptr::read(self.slot.bucket.key(self.slot.index));
+                    self.table.vacate(self.slot);
+                    drop(key);
+                }
+            }
+        }
+        let Occupied { table, slot } = self;
+        // SAFETY: the slot is live in `table`, borrowed for `'a`. Its value
+        // is moved out; from here until it is written back or the slot is
+        // vacated, `out` stands for the slot (its drop vacates it if `f`
+        // unwinds), and nothing else reads it.
+        let v = unsafe { ptr::read(slot.bucket.val(slot.index)) };
+        let out = Out { table, slot };
+        // SAFETY: the key is live and stays in place while `f` runs.
+        let r = f(unsafe { slot.key() }, v);
+        let out = core::mem::ManuallyDrop::new(out);
+        // SAFETY: `out` is not dropped; its table reference moves out once.
+        let table = unsafe { ptr::read(&out.table) };
+        match r {
+            Some(v) => {
+                // SAFETY: the slot's value was moved out above; this puts
+                // one back, so the slot is whole again.
+                unsafe { slot.bucket.val(slot.index).write(v) };
+                Ok(Occupied { table, slot })
+            }
+            None => {
+                // SAFETY: the value is gone; the key moves out here, once,
+                // and the slot is forgotten just after.
+                let key = unsafe { ptr::read(slot.bucket.key(slot.index)) };
+                // SAFETY: a live slot of `table` whose key and value were
+                // both moved out.
+                unsafe { table.vacate(slot) };
+                table.maybe_auto_shrink();
+                Err((key, table))
+            }
+        }
     }
 
     /// Removes the entry. O(1) (plus the chain walk when the removal ends

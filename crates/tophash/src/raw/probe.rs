@@ -331,10 +331,20 @@ impl<K, V> RawTable<K, V> {
         // SAFETY: caller contract: the slot is live; marking it empty below
         // makes the table forget it, so the values are moved out exactly once.
         let kv = unsafe { (ptr::read(slot.bucket.key(slot.index)), ptr::read(slot.bucket.val(slot.index))) };
+        // SAFETY: caller contract; its entry was just moved out.
+        unsafe { self.vacate(slot) };
+        kv
+    }
+
+    /// Forgets a live slot whose key and value the caller has moved out
+    /// (or will, before anything reads the slot again).
+    ///
+    /// # Safety
+    /// As for [`remove`](Self::remove).
+    pub(super) unsafe fn vacate(&mut self, slot: Slot<K, V>) {
         self.count -= 1;
         // SAFETY: the slot belongs to the chain headed by `slot.head`.
         unsafe { mark_deleted(slot.head, slot.bucket.hdr, slot.index) };
-        kv
     }
 }
 
