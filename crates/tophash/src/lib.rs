@@ -82,6 +82,7 @@ extern crate std;
 
 pub mod hash_map;
 pub mod hash_set;
+pub mod hash_table;
 #[allow(unsafe_code)]
 mod raw;
 #[cfg(feature = "rayon")]
@@ -101,6 +102,7 @@ mod types;
 pub use equivalent::Equivalent;
 pub use hash_map::HashMap;
 pub use hash_set::HashSet;
+pub use hash_table::HashTable;
 pub use types::ResizeKind;
 pub use types::TryReserveError;
 

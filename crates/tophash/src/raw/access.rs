@@ -27,15 +27,31 @@ impl<K, V> RawTable<K, V> {
         unsafe { Some((s.key(), s.val_mut())) }
     }
 
-    /// `N` entries at once, by hash and per-index equality.
+    /// The entry matching `eq`, with its key mutable (for `HashTable<T>`,
+    /// whose elements are the keys). Reads only; never moves a bucket.
+    ///
+    /// A caller that changes the key so that it hashes differently breaks
+    /// invariant 4 for that entry (it can then be missed by lookups and is
+    /// moved by its new hash when evacuated), but not memory safety: every
+    /// bucket index the engine computes is masked into its array, as it
+    /// must be for a hasher that is not consistent.
+    #[inline]
+    pub(crate) fn get_key_mut(&mut self, hash: u64, eq: impl FnMut(&K) -> bool) -> Option<&mut K> {
+        let s = self.find(hash, eq)?;
+        // SAFETY: live slot of `self`, which is mutably borrowed for the
+        // returned lifetime, so the `&mut K` is unique.
+        unsafe { Some(s.key_mut()) }
+    }
+
+    /// The live slots of `N` lookups, checked pairwise distinct.
     ///
     /// # Panics
     /// If two of the lookups find the same entry.
-    pub(crate) fn get_disjoint_mut<const N: usize>(
-        &mut self,
+    fn disjoint_slots<const N: usize>(
+        &self,
         hashes: [u64; N],
         mut eq: impl FnMut(usize, &K) -> bool,
-    ) -> [Option<(&K, &mut V)>; N] {
+    ) -> [Option<Slot<K, V>>; N] {
         let slots: [Option<Slot<K, V>>; N] = core::array::from_fn(|i| self.find(hashes[i], |k| eq(i, k)));
         for (i, a) in slots.iter().enumerate() {
             for b in &slots[..i] {
@@ -47,10 +63,39 @@ impl<K, V> RawTable<K, V> {
                 }
             }
         }
+        slots
+    }
+
+    /// `N` entries at once, by hash and per-index equality.
+    ///
+    /// # Panics
+    /// If two of the lookups find the same entry.
+    pub(crate) fn get_disjoint_mut<const N: usize>(
+        &mut self,
+        hashes: [u64; N],
+        eq: impl FnMut(usize, &K) -> bool,
+    ) -> [Option<(&K, &mut V)>; N] {
+        let slots = self.disjoint_slots(hashes, eq);
         // SAFETY: every slot is live in `self` (mutably borrowed for the
         // result's lifetime) and no two are the same, so the `&mut V` are
         // disjoint.
         slots.map(|s| s.map(|s| unsafe { (s.key(), s.val_mut()) }))
+    }
+
+    /// As [`get_disjoint_mut`](Self::get_disjoint_mut), with the keys
+    /// mutable (see [`get_key_mut`](Self::get_key_mut)).
+    ///
+    /// # Panics
+    /// If two of the lookups find the same entry.
+    pub(crate) fn get_disjoint_key_mut<const N: usize>(
+        &mut self,
+        hashes: [u64; N],
+        eq: impl FnMut(usize, &K) -> bool,
+    ) -> [Option<&mut K>; N] {
+        let slots = self.disjoint_slots(hashes, eq);
+        // SAFETY: as in `get_disjoint_mut`: distinct live slots of the
+        // mutably borrowed `self`, so the `&mut K` are disjoint.
+        slots.map(|s| s.map(|s| unsafe { s.key_mut() }))
     }
 
     /// Go's `mapassign`/`mapdelete` prologue: evacuate the key's old bucket
@@ -90,6 +135,11 @@ impl<K, V> RawTable<K, V> {
     /// Iterates the live entries with mutable values.
     pub(crate) fn iter_mut(&mut self) -> MutIter<'_, K, V> {
         MutIter { raw: RawIter::new(self), marker: PhantomData }
+    }
+
+    /// Iterates the live keys, mutable (see [`get_key_mut`](Self::get_key_mut)).
+    pub(crate) fn iter_keys_mut(&mut self) -> KeyMutIter<'_, K, V> {
+        KeyMutIter { raw: RawIter::new(self), marker: PhantomData }
     }
 
     /// Removes, lazily, the entries for which `pred` returns true.
@@ -150,6 +200,26 @@ impl<'a, K, V> Occupied<'a, K, V> {
         unsafe { self.slot.val_mut() }
     }
 
+    /// The stored key, mutable (see [`RawTable::get_key_mut`]).
+    #[inline]
+    pub(crate) fn key_mut(&mut self) -> &mut K {
+        // SAFETY: live slot; `&mut self` makes the reference unique.
+        unsafe { self.slot.key_mut() }
+    }
+
+    /// The stored key, mutable for the table's borrow.
+    #[inline]
+    pub(crate) fn into_key_mut(self) -> &'a mut K {
+        // SAFETY: as in `into_mut`, for the key.
+        unsafe { self.slot.key_mut() }
+    }
+
+    /// Gives up the slot and returns the table's borrow.
+    #[inline]
+    pub(crate) fn into_table(self) -> &'a mut RawTable<K, V> {
+        self.table
+    }
+
     /// Replaces the stored key, returning the old one.
     #[inline]
     pub(crate) fn replace_key(&mut self, key: K) -> K {
@@ -168,6 +238,15 @@ impl<'a, K, V> Occupied<'a, K, V> {
         self.table.maybe_auto_shrink();
         kv
     }
+
+    /// As [`remove`](Self::remove), also returning the table's borrow.
+    #[inline]
+    pub(crate) fn remove_in(self) -> ((K, V), &'a mut RawTable<K, V>) {
+        // SAFETY: as in `remove`.
+        let kv = unsafe { self.table.remove(self.slot) };
+        self.table.maybe_auto_shrink();
+        (kv, self.table)
+    }
 }
 
 /// Where an absent key goes, in a mutably borrowed table.
@@ -183,6 +262,12 @@ impl<'a, K, V> Vacant<'a, K, V> {
     pub(crate) fn insert(self, key: K, val: V, hasher: impl Fn(&K) -> u64) -> Occupied<'a, K, V> {
         let slot = self.table.insert_vacant(self.hash, self.vac, key, val, hasher);
         Occupied { table: self.table, slot }
+    }
+
+    /// Gives up the vacancy and returns the table's borrow.
+    #[inline]
+    pub(crate) fn into_table(self) -> &'a mut RawTable<K, V> {
+        self.table
     }
 }
 
@@ -261,6 +346,42 @@ impl<'a, K, V> Iterator for MutIter<'a, K, V> {
     }
 }
 
+/// Iterator over a mutably borrowed table's keys, mutable.
+pub(crate) struct KeyMutIter<'a, K, V> {
+    raw: RawIter<K, V>,
+    marker: PhantomData<(&'a mut K, &'a V)>,
+}
+
+impl<K, V> KeyMutIter<'_, K, V> {
+    /// A shared view of what is left, for `Debug`.
+    pub(crate) fn rest(&self) -> RefIter<'_, K, V> {
+        RefIter::from_raw(self.raw.clone())
+    }
+}
+
+impl<'a, K, V> Iterator for KeyMutIter<'a, K, V> {
+    type Item = &'a mut K;
+
+    #[inline]
+    fn next(&mut self) -> Option<&'a mut K> {
+        let s = self.raw.next()?;
+        // SAFETY: live slot of a table mutably borrowed for `'a`; each slot
+        // is yielded once, so the `&mut K` are disjoint.
+        unsafe { Some(s.key_mut()) }
+    }
+
+    #[inline]
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.raw.size_hint()
+    }
+
+    #[inline]
+    fn fold<B, F: FnMut(B, &'a mut K) -> B>(self, init: B, mut f: F) -> B {
+        // SAFETY: as in `next`.
+        self.raw.fold(init, |acc, s| f(acc, unsafe { s.key_mut() }))
+    }
+}
+
 /// Lazily removes the entries for which the predicate returns true; the
 /// rest stay. Dropping it early keeps the entries not yet visited.
 pub(crate) struct ExtractIf<'a, K, V, F> {
@@ -273,15 +394,17 @@ impl<K, V, F> ExtractIf<'_, K, V, F> {
     /// Removes and returns the next entry for which `test(pred, key,
     /// value)` returns true: the stored predicate, called through an
     /// adapter, so a layer whose predicate has another signature (the
-    /// set's `FnMut(&T)`) can keep it unboxed.
+    /// set's `FnMut(&T)`) can keep it unboxed. The key is handed out
+    /// mutable for `HashTable<T>`'s `FnMut(&mut T)` (see
+    /// [`RawTable::get_key_mut`]).
     #[inline]
-    pub(crate) fn next_where(&mut self, mut test: impl FnMut(&mut F, &K, &mut V) -> bool) -> Option<(K, V)> {
+    pub(crate) fn next_where(&mut self, mut test: impl FnMut(&mut F, &mut K, &mut V) -> bool) -> Option<(K, V)> {
         for s in self.raw.by_ref() {
             // SAFETY: the cursor yields live slots of the mutably borrowed
             // table; removing the slot just yielded is allowed by
             // `RawIter::new`'s contract. If `test` panics nothing changed.
             unsafe {
-                if test(&mut self.pred, s.key(), s.val_mut()) {
+                if test(&mut self.pred, s.key_mut(), s.val_mut()) {
                     return Some(self.table.remove(s));
                 }
             }
