@@ -9,6 +9,8 @@
 
 mod entry;
 mod iter;
+#[cfg(test)]
+mod tests;
 
 use core::fmt;
 
