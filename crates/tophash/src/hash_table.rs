@@ -16,7 +16,7 @@ use core::fmt;
 
 pub use crate::raw::HashTable;
 pub use entry::{AbsentEntry, Entry, OccupiedEntry, VacantEntry};
-pub use iter::{Drain, ExtractIf, IntoIter, Iter, IterMut};
+pub use iter::{Drain, ExtractIf, IntoIter, Iter, IterHash, IterHashMut, IterMut};
 
 use crate::raw::{self, Fallibility, Probe, RawTable};
 use crate::TryReserveError;
@@ -214,6 +214,46 @@ impl<T> HashTable<T> {
     #[inline]
     pub fn iter_mut(&mut self) -> IterMut<'_, T> {
         IterMut { inner: self.raw_mut().iter_keys_mut() }
+    }
+
+    /// Iterates over the elements that may have hash `hash`: those in
+    /// `hash`'s chain whose tophash byte (8 bits of the hash) is `hash`'s,
+    /// in arbitrary order. Every element with that hash is among them; so
+    /// is, rarely, another of the chain. **O(chain length)**, O(1) average;
+    /// reads only, never moves a bucket (also mid-resize: it reads the
+    /// chain where `find` would).
+    ///
+    /// ```
+    /// use std::hash::BuildHasher;
+    /// let s = std::collections::hash_map::RandomState::new();
+    /// let mut t = tophash::HashTable::new();
+    /// for x in [10u64, 20, 10] {
+    ///     t.insert_unique(s.hash_one(x), x, |&x| s.hash_one(x));
+    /// }
+    /// // Every element with the hash, maybe a few others: test equality.
+    /// assert_eq!(t.iter_hash(s.hash_one(10u64)).filter(|&&x| x == 10).count(), 2);
+    /// ```
+    #[inline]
+    pub fn iter_hash(&self, hash: u64) -> IterHash<'_, T> {
+        IterHash { inner: self.raw().iter_hash(hash) }
+    }
+
+    /// As [`iter_hash`](Self::iter_hash), mutable (changing an element's
+    /// hash or equality is a logic error, as for
+    /// [`find_mut`](Self::find_mut)). **O(chain length)**; never moves a
+    /// bucket.
+    ///
+    /// ```
+    /// let mut t = tophash::HashTable::new();
+    /// for i in 0..3u32 { t.insert_unique(7, (7u64, i), |e| e.0); }
+    /// for e in t.iter_hash_mut(7) { e.1 += 10; }
+    /// let mut got: Vec<u32> = t.iter().map(|e| e.1).collect();
+    /// got.sort();
+    /// assert_eq!(got, [10, 11, 12]);
+    /// ```
+    #[inline]
+    pub fn iter_hash_mut(&mut self, hash: u64) -> IterHashMut<'_, T> {
+        IterHashMut { inner: self.raw_mut().iter_hash_keys_mut(hash) }
     }
 
     /// Keeps only the elements for which `f` returns true. O(buckets + len);
@@ -445,6 +485,17 @@ impl<T> HashTable<T> {
     /// ```
     pub fn allocated_bytes(&self) -> usize {
         self.raw().counters().allocated_bytes
+    }
+
+    /// hashbrown's name for [`allocated_bytes`](Self::allocated_bytes),
+    /// which it is. O(1).
+    ///
+    /// ```
+    /// let t: tophash::HashTable<u64> = tophash::HashTable::with_capacity(10);
+    /// assert_eq!(t.allocation_size(), t.allocated_bytes());
+    /// ```
+    pub fn allocation_size(&self) -> usize {
+        self.allocated_bytes()
     }
 
     /// An O(1) snapshot: length, buckets, overflow buckets, load, resize

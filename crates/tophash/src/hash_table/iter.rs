@@ -17,6 +17,18 @@ pub struct IterMut<'a, T> {
     pub(super) inner: raw::KeyMutIter<'a, T, ()>,
 }
 
+/// Iterator over the elements that may have a given hash; from
+/// [`HashTable::iter_hash`](super::HashTable::iter_hash).
+pub struct IterHash<'a, T> {
+    pub(super) inner: raw::HashIter<'a, T, ()>,
+}
+
+/// As [`IterHash`], mutable; from
+/// [`HashTable::iter_hash_mut`](super::HashTable::iter_hash_mut).
+pub struct IterHashMut<'a, T> {
+    pub(super) inner: raw::HashKeyMutIter<'a, T, ()>,
+}
+
 /// Owning iterator over `T`; from the table's `into_iter`.
 pub struct IntoIter<T> {
     pub(super) inner: raw::RawIntoIter<T, ()>,
@@ -102,6 +114,40 @@ impl<T> FusedIterator for IterMut<'_, T> {}
 impl<T: fmt::Debug> fmt::Debug for IterMut<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_list().entries(self.inner.rest().map(|(t, _)| t)).finish()
+    }
+}
+
+impl<'a, T> Iterator for IterHash<'a, T> {
+    type Item = &'a T;
+
+    #[inline]
+    fn next(&mut self) -> Option<&'a T> {
+        self.inner.next().map(|(t, _)| t)
+    }
+}
+
+impl<T> FusedIterator for IterHash<'_, T> {}
+
+impl<T> fmt::Debug for IterHash<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("IterHash").finish_non_exhaustive()
+    }
+}
+
+impl<'a, T> Iterator for IterHashMut<'a, T> {
+    type Item = &'a mut T;
+
+    #[inline]
+    fn next(&mut self) -> Option<&'a mut T> {
+        self.inner.next()
+    }
+}
+
+impl<T> FusedIterator for IterHashMut<'_, T> {}
+
+impl<T> fmt::Debug for IterHashMut<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("IterHashMut").finish_non_exhaustive()
     }
 }
 

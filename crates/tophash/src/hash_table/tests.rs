@@ -41,6 +41,10 @@ enum TableOp {
     FindEntryRemove { key: Key, val: Val, reinsert: bool },
     /// `entry`: set the value if occupied, insert if vacant.
     Entry(Key, Val),
+    /// `iter_hash` of the key's hash (it must yield the key's element if
+    /// present, only elements of the table, none twice), then
+    /// `iter_hash_mut`, storing the value in the key's element.
+    IterHash(Key, Val),
     /// `get_disjoint_mut` of two keys, storing the values (skipped when
     /// the keys are equal: that panics by contract).
     Disjoint(Key, Key, Val),
@@ -176,6 +180,23 @@ fn apply<S: BuildHasher>(op: &TableOp, t: &mut HashTable<Elem>, s: &S, model: &m
                 vac.insert((k, v));
             }
         },
+        TableOp::IterHash(k, v) => {
+            let got: Vec<Elem> = t.iter_hash(hash(k)).copied().collect();
+            assert_eq!(got.iter().filter(|e| e.0 == k).count(), model.contains_key(&k) as usize, "{op:?}: {got:?}");
+            for e in &got {
+                assert_eq!(model.get(&e.0), Some(&e.1), "{op:?}: {got:?}");
+            }
+            assert_eq!(sorted(got.iter().copied()).windows(2).filter(|w| w[0].0 == w[1].0).count(), 0, "{op:?}");
+            let mut n = 0;
+            for e in t.iter_hash_mut(hash(k)) {
+                n += 1;
+                if e.0 == k {
+                    e.1 = v;
+                    model.insert(k, v);
+                }
+            }
+            assert_eq!(n, got.len(), "{op:?}");
+        }
         TableOp::Disjoint(a, b, v) => {
             if a != b {
                 let keys = [a, b];
@@ -261,6 +282,7 @@ fn ops(keys: Key, insert: u32, len: core::ops::Range<usize>) -> impl Strategy<Va
         8 => k().prop_map(TableOp::Find),
         4 => (k(), v()).prop_map(|(k, v)| TableOp::FindMut(k, v)),
         3 => (k(), k(), v()).prop_map(|(a, b, v)| TableOp::Disjoint(a, b, v)),
+        4 => (k(), v()).prop_map(|(k, v)| TableOp::IterHash(k, v)),
         1 => (0..8u8, 0..8u8).prop_map(|(modulus, rem)| TableOp::Retain { modulus, rem }),
         2 => (0..8u8, 0..8u8, any::<u8>()).prop_map(|(modulus, rem, take)| TableOp::ExtractIf { modulus, rem, take }),
         1 => (0..40u8).prop_map(|take| TableOp::Drain { take }),
@@ -336,7 +358,7 @@ fn mid_resize<S: BuildHasher>(s: &S) -> HashTable<Elem> {
 }
 
 #[test]
-fn iteration_mid_resize_yields_every_element_once() {
+fn iteration_mid_resize_yields_every_element_once_and_iter_hash_finds_it() {
     let s = Fixed(9);
     let mut t = mid_resize(&s);
     let mut seen = 0;
@@ -347,6 +369,10 @@ fn iteration_mid_resize_yields_every_element_once() {
         let mut_keys: Vec<Key> = t.iter_mut().map(|e| e.0).collect();
         assert_eq!(mut_keys, keys, "iter_mut walks as iter does");
         assert_eq!(t.iter().len(), 53);
+        for k in 0..53 {
+            let hits = t.iter_hash(s.hash_one(k)).filter(|e| e.0 == k).count();
+            assert_eq!(hits, 1, "iter_hash({k}) mid-resize");
+        }
         t.evacuate(1, |e| s.hash_one(e.0));
         seen += 1;
     }
@@ -456,4 +482,6 @@ fn handles_are_send_and_sync() {
     send_sync::<super::IterMut<'static, u64>>();
     send_sync::<super::Drain<'static, u64>>();
     send_sync::<super::IntoIter<u64>>();
+    send_sync::<super::IterHash<'static, u64>>();
+    send_sync::<super::IterHashMut<'static, u64>>();
 }

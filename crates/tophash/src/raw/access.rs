@@ -4,7 +4,9 @@
 
 use core::marker::PhantomData;
 
+use super::bucket::{header, ArrayView, BucketRef};
 use super::iter::RawIter;
+use super::tophash::{tag, Tag, BUCKET_SLOTS, EMPTY_REST};
 use super::{RawProbe, RawTable, Slot, Vacancy};
 
 impl<K, V> RawTable<K, V> {
@@ -140,6 +142,20 @@ impl<K, V> RawTable<K, V> {
     /// Iterates the live keys, mutable (see [`get_key_mut`](Self::get_key_mut)).
     pub(crate) fn iter_keys_mut(&mut self) -> KeyMutIter<'_, K, V> {
         KeyMutIter { raw: RawIter::new(self), marker: PhantomData }
+    }
+
+    /// Iterates the live entries whose tophash byte is `hash`'s, in
+    /// `hash`'s chain (in the old array while its old bucket is not
+    /// evacuated): every entry whose hash may be `hash`, and few others.
+    /// O(chain length); reads only.
+    pub(crate) fn iter_hash(&self, hash: u64) -> HashIter<'_, K, V> {
+        HashIter { cursor: HashCursor::new(self, hash), marker: PhantomData }
+    }
+
+    /// As [`iter_hash`](Self::iter_hash), with the keys mutable (see
+    /// [`get_key_mut`](Self::get_key_mut)).
+    pub(crate) fn iter_hash_keys_mut(&mut self, hash: u64) -> HashKeyMutIter<'_, K, V> {
+        HashKeyMutIter { cursor: HashCursor::new(self, hash), marker: PhantomData }
     }
 
     /// Removes, lazily, the entries for which `pred` returns true.
@@ -379,6 +395,109 @@ impl<'a, K, V> Iterator for KeyMutIter<'a, K, V> {
     fn fold<B, F: FnMut(B, &'a mut K) -> B>(self, init: B, mut f: F) -> B {
         // SAFETY: as in `next`.
         self.raw.fold(init, |acc, s| f(acc, unsafe { s.key_mut() }))
+    }
+}
+
+/// A position in one chain: the live slots whose tophash byte is a hash's
+/// tag, bucket by bucket. Owns and borrows nothing; its wrappers hold the
+/// table's borrow.
+struct HashCursor<K, V> {
+    arr: ArrayView<K, V>,
+    head: *mut super::bucket::Header,
+    /// The bucket being read; `None` once the chain is done.
+    bucket: Option<BucketRef<K, V>>,
+    /// Its matching slots not yet yielded, bit `i` for slot `i`.
+    matches: u8,
+    tag: Tag,
+}
+
+// SAFETY: a `HashCursor` is a position, like `RawIter`; the iterators that
+// wrap it hold a `PhantomData` of what they hand out, which gives them
+// std's `Send`/`Sync` bounds.
+unsafe impl<K, V> Send for HashCursor<K, V> {}
+// SAFETY: as above.
+unsafe impl<K, V> Sync for HashCursor<K, V> {}
+
+impl<K, V> HashCursor<K, V> {
+    /// At the start of `hash`'s chain in `t`, where `find` would look.
+    fn new(t: &RawTable<K, V>, hash: u64) -> Self {
+        let top = tag(hash);
+        let Some(cur) = t.current.as_ref() else {
+            return HashCursor {
+                arr: ArrayView::empty(),
+                head: core::ptr::null_mut(),
+                bucket: None,
+                matches: 0,
+                tag: top,
+            };
+        };
+        let (arr, i) = t.home(cur.view, hash);
+        // SAFETY: `home` returns a main bucket index of `arr`, an array of
+        // `t` that lives while `t` is borrowed (the wrappers' contract).
+        let b = unsafe { arr.bucket(i) };
+        // SAFETY: `b` is a live bucket of `arr`.
+        let matches = unsafe { header::group(b.hdr).match_byte(top).byte() };
+        HashCursor { arr, head: b.hdr, bucket: Some(b), matches, tag: top }
+    }
+
+    /// The next matching live slot. The table must be unchanged since
+    /// `new`.
+    #[inline]
+    fn next(&mut self) -> Option<Slot<K, V>> {
+        loop {
+            let b = self.bucket?;
+            if self.matches != 0 {
+                let index = self.matches.trailing_zeros() as usize;
+                self.matches &= self.matches - 1;
+                return Some(Slot { head: self.head, bucket: b, index });
+            }
+            // SAFETY: `b` is a live bucket of the chain; its link leads on
+            // through the chain (invariant 2: nothing live follows an
+            // `EMPTY_REST` last slot).
+            unsafe {
+                self.bucket = if header::top(b.hdr, BUCKET_SLOTS - 1) == EMPTY_REST { None } else { self.arr.next(b) };
+                if let Some(n) = self.bucket {
+                    self.matches = header::group(n.hdr).match_byte(self.tag).byte();
+                }
+            }
+        }
+    }
+}
+
+/// The entries of one chain whose tophash byte matches a hash's; from
+/// [`RawTable::iter_hash`].
+pub(crate) struct HashIter<'a, K, V> {
+    cursor: HashCursor<K, V>,
+    marker: PhantomData<(&'a K, &'a V)>,
+}
+
+impl<'a, K, V> Iterator for HashIter<'a, K, V> {
+    type Item = (&'a K, &'a V);
+
+    #[inline]
+    fn next(&mut self) -> Option<(&'a K, &'a V)> {
+        let s = self.cursor.next()?;
+        // SAFETY: a matched (so live) slot of a table borrowed for `'a`.
+        unsafe { Some((s.key(), s.val())) }
+    }
+}
+
+/// As [`HashIter`], with the keys mutable; from
+/// [`RawTable::iter_hash_keys_mut`].
+pub(crate) struct HashKeyMutIter<'a, K, V> {
+    cursor: HashCursor<K, V>,
+    marker: PhantomData<(&'a mut K, &'a V)>,
+}
+
+impl<'a, K, V> Iterator for HashKeyMutIter<'a, K, V> {
+    type Item = &'a mut K;
+
+    #[inline]
+    fn next(&mut self) -> Option<&'a mut K> {
+        let s = self.cursor.next()?;
+        // SAFETY: a live slot of a table mutably borrowed for `'a`; each
+        // slot is yielded once, so the `&mut K` are disjoint.
+        unsafe { Some(s.key_mut()) }
     }
 }
 

@@ -270,7 +270,7 @@ use tophash::BUCKET_SLOTS;
 
 use crate::types::{Event, Observer, ResizeKind, TryReserveError};
 
-pub(crate) use access::{ExtractIf, KeyMutIter, MutIter, Occupied, Probe, RefIter, Vacant};
+pub(crate) use access::{ExtractIf, HashIter, HashKeyMutIter, KeyMutIter, MutIter, Occupied, Probe, RefIter, Vacant};
 pub(crate) use introspect::ChainReport;
 pub(crate) use iter::{RawDrain, RawIntoIter};
 #[cfg(feature = "rayon")]
