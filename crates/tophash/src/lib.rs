@@ -19,6 +19,12 @@
 //! assert_eq!(scores.len(), 2);
 //! ```
 //!
+//! [`HashTable`] is the same engine without a hasher of its own, for
+//! elements that carry or compute their own hashes (interners, indexes
+//! into a `Vec`): the caller passes the hash and an equality test to every
+//! call, and the hasher to every call that may move elements, as with
+//! hashbrown's `HashTable`.
+//!
 //! # Features
 //!
 //! * `std` (default): `std::error::Error` for [`TryReserveError`] and a

@@ -293,6 +293,16 @@ fn ops(keys: Key, insert: u32, len: core::ops::Range<usize>) -> impl Strategy<Va
     proptest::collection::vec(op, len)
 }
 
+/// `n` cases, or 2 under Miri (`scripts/miri.sh`), as the map's model
+/// tests do.
+const fn cases(n: u32) -> u32 {
+    if cfg!(miri) {
+        2
+    } else {
+        n
+    }
+}
+
 fn check_model<S: BuildHasher + Clone + core::fmt::Debug>(
     hasher: impl Strategy<Value = S>,
     ops: impl Strategy<Value = Vec<TableOp>>,
@@ -312,7 +322,7 @@ fn check_model<S: BuildHasher + Clone + core::fmt::Debug>(
 
 #[test]
 fn model_growing_fixed_hasher() {
-    let obs = check_model(any_fixed(), ops(400, 60, 0..400), 128);
+    let obs = check_model(any_fixed(), ops(400, 60, 0..400), cases(128));
     assert_covered!(obs.resizes[0] > 0 && obs.ops_while_resizing > 100, "{obs:?}");
     assert_covered!(obs.resizes[2] > 0 && obs.resizes[3] > 0, "reserve and shrink resizes: {obs:?}");
     assert_covered!(obs.max_len > 60 && obs.ops_with_queued_resize > 0, "{obs:?}");
@@ -321,14 +331,14 @@ fn model_growing_fixed_hasher() {
 #[test]
 fn model_churn_colliding_hasher() {
     // Few distinct low bits: long overflow chains, same-size growth.
-    let obs = check_model(any_colliding(), ops(120, 40, 0..300), 128);
+    let obs = check_model(any_colliding(), ops(120, 40, 0..300), cases(128));
     assert_covered!(obs.ops_with_overflow > 100 && obs.ops_while_resizing > 50, "{obs:?}");
 }
 
 #[test]
 fn model_same_top_hasher() {
     // Every tophash matches: the equality closure decides every lookup.
-    let obs = check_model(any_same_top(), ops(200, 50, 0..300), 64);
+    let obs = check_model(any_same_top(), ops(200, 50, 0..300), cases(64));
     assert_covered!(obs.ops_with_overflow > 100, "{obs:?}");
 }
 
