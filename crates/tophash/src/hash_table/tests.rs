@@ -495,3 +495,29 @@ fn handles_are_send_and_sync() {
     send_sync::<super::IterHash<'static, u64>>();
     send_sync::<super::IterHashMut<'static, u64>>();
 }
+
+/// Every entry type hands back a table that still works (the shell's
+/// `from_raw_mut`, checked under Miri too), and the `Entry` helpers do
+/// what their names say.
+#[test]
+fn entries_hand_the_table_back() {
+    let s = Fixed(2);
+    let h = |k: Key| s.hash_one(k);
+    let hasher = |e: &Elem| s.hash_one(e.0);
+    let mut t: HashTable<Elem> = HashTable::new();
+    let table = t.insert_unique(h(1), (1, 10), hasher).into_table();
+    table.insert_unique(h(2), (2, 20), hasher);
+    let table = t.entry(h(3), |e| e.0 == 3, hasher).into_table();
+    table.insert_unique(h(3), (3, 30), hasher);
+    let table = t.entry(h(1), |e| e.0 == 1, hasher).into_table();
+    assert_eq!(table.len(), 3);
+    let (_, vacant) = t.find_entry(h(2), |e| e.0 == 2, hasher).unwrap().remove();
+    vacant.into_table().insert_unique(h(4), (4, 40), hasher);
+    let absent = t.find_entry(h(2), |e| e.0 == 2, hasher).unwrap_err();
+    absent.into_table().insert_unique(h(2), (2, 21), hasher);
+    t.entry(h(1), |e| e.0 == 1, hasher).and_modify(|e| e.1 += 1).or_insert((1, 0));
+    t.entry(h(5), |e| e.0 == 5, hasher).and_modify(|e| e.1 += 1).or_insert_with(|| (5, 50));
+    t.entry(h(3), |e| e.0 == 3, hasher).insert((3, 31));
+    t.check_invariants(hasher).unwrap();
+    assert_eq!(sorted(t.iter().copied()), [(1, 11), (2, 21), (3, 31), (4, 40), (5, 50)]);
+}
