@@ -8,6 +8,7 @@
 //! their type parameter `H` for the insert they may still make.
 
 mod entry;
+mod internals;
 mod iter;
 #[cfg(test)]
 mod tests;
@@ -257,7 +258,9 @@ impl<T> HashTable<T> {
     }
 
     /// Keeps only the elements for which `f` returns true. O(buckets + len);
-    /// moves no bucket (removing needs no hash).
+    /// moves no bucket (removing needs no hash). With
+    /// [`set_auto_shrink`](Self::set_auto_shrink) on, may start a shrink at
+    /// the end, as the map's `retain` does.
     ///
     /// ```
     /// let mut t = tophash::HashTable::new();
@@ -268,6 +271,7 @@ impl<T> HashTable<T> {
     pub fn retain(&mut self, f: impl FnMut(&mut T) -> bool) {
         let mut removing = self.raw_mut().extract_where(f);
         while removing.next_where(|f, t, _| !f(t)).is_some() {}
+        self.raw_mut().maybe_auto_shrink();
     }
 
     /// Removes every element, yielding them; the table keeps its memory.
@@ -431,93 +435,6 @@ impl<T> HashTable<T> {
     pub fn shrink_to(&mut self, min_capacity: usize, hasher: impl Fn(&T) -> u64) {
         let _ = hasher;
         self.raw_mut().shrink_to(min_capacity);
-    }
-
-    /// Whether a resize (growth or shrink) is in progress. O(1).
-    ///
-    /// ```
-    /// let mut t = tophash::HashTable::new();
-    /// // The 27th element starts a doubling from 4 to 8 buckets.
-    /// for i in 0..27u64 { t.insert_unique(i, i, |&x| x); }
-    /// assert!(t.is_resizing());
-    /// ```
-    #[inline]
-    pub fn is_resizing(&self) -> bool {
-        self.raw().is_resizing()
-    }
-
-    /// Evacuates up to `n` old buckets at the evacuation mark now, without
-    /// a write, rehashing their elements with `hasher`. Returns how many it
-    /// moved; 0 when no resize is in progress. O(n · chain length).
-    ///
-    /// ```
-    /// let mut t = tophash::HashTable::new();
-    /// for i in 0..9u64 { t.insert_unique(i, i, |&x| x); }
-    /// while t.evacuate(1, |&x| x) > 0 {}
-    /// assert!(!t.is_resizing());
-    /// ```
-    pub fn evacuate(&mut self, n: usize, hasher: impl Fn(&T) -> u64) -> usize {
-        self.raw_mut().evacuate_at_mark(n, &hasher)
-    }
-
-    /// Finishes any resize in progress now, rehashing with `hasher`.
-    /// O(old buckets + elements moved).
-    ///
-    /// ```
-    /// let mut t = tophash::HashTable::new();
-    /// for i in 0..9u64 { t.insert_unique(i, i, |&x| x); }
-    /// t.finish_resize(|&x| x);
-    /// assert!(!t.is_resizing());
-    /// ```
-    pub fn finish_resize(&mut self, hasher: impl Fn(&T) -> u64) {
-        self.raw_mut().finish_resize(&hasher);
-    }
-
-    /// Bytes of memory the table holds: its bucket arrays (during a resize,
-    /// old and new) plus stand-alone overflow buckets, counted as for
-    /// [`HashMap::allocated_bytes`](crate::HashMap::allocated_bytes). O(1).
-    ///
-    /// ```
-    /// let mut t = tophash::HashTable::new();
-    /// assert_eq!(t.allocated_bytes(), 0);
-    /// t.insert_unique(1, 1u64, |&x| x);
-    /// assert!(t.allocated_bytes() > 0);
-    /// ```
-    pub fn allocated_bytes(&self) -> usize {
-        self.raw().counters().allocated_bytes
-    }
-
-    /// hashbrown's name for [`allocated_bytes`](Self::allocated_bytes),
-    /// which it is. O(1).
-    ///
-    /// ```
-    /// let t: tophash::HashTable<u64> = tophash::HashTable::with_capacity(10);
-    /// assert_eq!(t.allocation_size(), t.allocated_bytes());
-    /// ```
-    pub fn allocation_size(&self) -> usize {
-        self.allocated_bytes()
-    }
-
-    /// An O(1) snapshot: length, buckets, overflow buckets, load, resize
-    /// progress, memory held (as [`HashMap::stats`](crate::HashMap::stats)).
-    ///
-    /// ```
-    /// let mut t = tophash::HashTable::new();
-    /// for i in 0..27u64 { t.insert_unique(i, i, |&x| x); }
-    /// let s = t.stats();
-    /// assert_eq!((s.len, s.buckets), (27, 8));
-    /// assert!(s.resize.is_some());
-    /// ```
-    pub fn stats(&self) -> crate::stats::Stats {
-        crate::stats::Stats::of(self.raw())
-    }
-
-    /// Walks every bucket and checks the engine's numbered invariants with
-    /// `hasher` (see `src/raw/mod.rs`). O(buckets + len). For tests and
-    /// fuzzers; returns a description of the first violation.
-    #[doc(hidden)]
-    pub fn check_invariants(&self, hasher: impl Fn(&T) -> u64) -> Result<(), alloc::string::String> {
-        self.raw().check_invariants(hasher)
     }
 }
 
