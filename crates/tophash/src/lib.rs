@@ -19,6 +19,12 @@
 //! assert_eq!(scores.len(), 2);
 //! ```
 //!
+//! [`HashTable`] is the same engine without a hasher of its own, for
+//! elements that carry or compute their own hashes (interners, indexes
+//! into a `Vec`): the caller passes the hash and an equality test to every
+//! call, and the hasher to every call that may move elements, as with
+//! hashbrown's `HashTable`.
+//!
 //! # Features
 //!
 //! * `std` (default): `std::error::Error` for [`TryReserveError`] and a
@@ -82,6 +88,7 @@ extern crate std;
 
 pub mod hash_map;
 pub mod hash_set;
+pub mod hash_table;
 #[allow(unsafe_code)]
 mod raw;
 #[cfg(feature = "rayon")]
@@ -101,6 +108,7 @@ mod types;
 pub use equivalent::Equivalent;
 pub use hash_map::HashMap;
 pub use hash_set::HashSet;
+pub use hash_table::HashTable;
 pub use types::ResizeKind;
 pub use types::TryReserveError;
 

@@ -5,7 +5,9 @@
 use core::marker::PhantomData;
 use core::ptr;
 
+use super::bucket::{header, ArrayView, BucketRef};
 use super::iter::RawIter;
+use super::tophash::{tag, Tag, BUCKET_SLOTS, EMPTY_REST};
 use super::{RawProbe, RawTable, Slot, Vacancy};
 
 impl<K, V> RawTable<K, V> {
@@ -28,15 +30,31 @@ impl<K, V> RawTable<K, V> {
         unsafe { Some((s.key(), s.val_mut())) }
     }
 
-    /// `N` entries at once, by hash and per-index equality.
+    /// The entry matching `eq`, with its key mutable (for `HashTable<T>`,
+    /// whose elements are the keys). Reads only; never moves a bucket.
+    ///
+    /// A caller that changes the key so that it hashes differently breaks
+    /// invariant 4 for that entry (it can then be missed by lookups and is
+    /// moved by its new hash when evacuated), but not memory safety: every
+    /// bucket index the engine computes is masked into its array, as it
+    /// must be for a hasher that is not consistent.
+    #[inline]
+    pub(crate) fn get_key_mut(&mut self, hash: u64, eq: impl FnMut(&K) -> bool) -> Option<&mut K> {
+        let s = self.find(hash, eq)?;
+        // SAFETY: live slot of `self`, which is mutably borrowed for the
+        // returned lifetime, so the `&mut K` is unique.
+        unsafe { Some(s.key_mut()) }
+    }
+
+    /// The live slots of `N` lookups, checked pairwise distinct.
     ///
     /// # Panics
     /// If two of the lookups find the same entry.
-    pub(crate) fn get_disjoint_mut<const N: usize>(
-        &mut self,
+    fn disjoint_slots<const N: usize>(
+        &self,
         hashes: [u64; N],
         mut eq: impl FnMut(usize, &K) -> bool,
-    ) -> [Option<(&K, &mut V)>; N] {
+    ) -> [Option<Slot<K, V>>; N] {
         let slots: [Option<Slot<K, V>>; N] = core::array::from_fn(|i| self.find(hashes[i], |k| eq(i, k)));
         for (i, a) in slots.iter().enumerate() {
             for b in &slots[..i] {
@@ -48,10 +66,39 @@ impl<K, V> RawTable<K, V> {
                 }
             }
         }
+        slots
+    }
+
+    /// `N` entries at once, by hash and per-index equality.
+    ///
+    /// # Panics
+    /// If two of the lookups find the same entry.
+    pub(crate) fn get_disjoint_mut<const N: usize>(
+        &mut self,
+        hashes: [u64; N],
+        eq: impl FnMut(usize, &K) -> bool,
+    ) -> [Option<(&K, &mut V)>; N] {
+        let slots = self.disjoint_slots(hashes, eq);
         // SAFETY: every slot is live in `self` (mutably borrowed for the
         // result's lifetime) and no two are the same, so the `&mut V` are
         // disjoint.
         slots.map(|s| s.map(|s| unsafe { (s.key(), s.val_mut()) }))
+    }
+
+    /// As [`get_disjoint_mut`](Self::get_disjoint_mut), with the keys
+    /// mutable (see [`get_key_mut`](Self::get_key_mut)).
+    ///
+    /// # Panics
+    /// If two of the lookups find the same entry.
+    pub(crate) fn get_disjoint_key_mut<const N: usize>(
+        &mut self,
+        hashes: [u64; N],
+        eq: impl FnMut(usize, &K) -> bool,
+    ) -> [Option<&mut K>; N] {
+        let slots = self.disjoint_slots(hashes, eq);
+        // SAFETY: as in `get_disjoint_mut`: distinct live slots of the
+        // mutably borrowed `self`, so the `&mut K` are disjoint.
+        slots.map(|s| s.map(|s| unsafe { s.key_mut() }))
     }
 
     /// Go's `mapassign`/`mapdelete` prologue: evacuate the key's old bucket
@@ -91,6 +138,25 @@ impl<K, V> RawTable<K, V> {
     /// Iterates the live entries with mutable values.
     pub(crate) fn iter_mut(&mut self) -> MutIter<'_, K, V> {
         MutIter { raw: RawIter::new(self), marker: PhantomData }
+    }
+
+    /// Iterates the live keys, mutable (see [`get_key_mut`](Self::get_key_mut)).
+    pub(crate) fn iter_keys_mut(&mut self) -> KeyMutIter<'_, K, V> {
+        KeyMutIter { raw: RawIter::new(self), marker: PhantomData }
+    }
+
+    /// Iterates the live entries whose tophash byte is `hash`'s, in
+    /// `hash`'s chain (in the old array while its old bucket is not
+    /// evacuated): every entry whose hash may be `hash`, and few others.
+    /// O(chain length); reads only.
+    pub(crate) fn iter_hash(&self, hash: u64) -> HashIter<'_, K, V> {
+        HashIter { cursor: HashCursor::new(self, hash), marker: PhantomData }
+    }
+
+    /// As [`iter_hash`](Self::iter_hash), with the keys mutable (see
+    /// [`get_key_mut`](Self::get_key_mut)).
+    pub(crate) fn iter_hash_keys_mut(&mut self, hash: u64) -> HashKeyMutIter<'_, K, V> {
+        HashKeyMutIter { cursor: HashCursor::new(self, hash), marker: PhantomData }
     }
 
     /// Removes, lazily, the entries for which `pred` returns true.
@@ -149,6 +215,26 @@ impl<'a, K, V> Occupied<'a, K, V> {
         // SAFETY: live slot; the table stays mutably borrowed for `'a` and
         // `self` is consumed, so nothing else reaches this value.
         unsafe { self.slot.val_mut() }
+    }
+
+    /// The stored key, mutable (see [`RawTable::get_key_mut`]).
+    #[inline]
+    pub(crate) fn key_mut(&mut self) -> &mut K {
+        // SAFETY: live slot; `&mut self` makes the reference unique.
+        unsafe { self.slot.key_mut() }
+    }
+
+    /// The stored key, mutable for the table's borrow.
+    #[inline]
+    pub(crate) fn into_key_mut(self) -> &'a mut K {
+        // SAFETY: as in `into_mut`, for the key.
+        unsafe { self.slot.key_mut() }
+    }
+
+    /// Gives up the slot and returns the table's borrow.
+    #[inline]
+    pub(crate) fn into_table(self) -> &'a mut RawTable<K, V> {
+        self.table
     }
 
     /// Replaces the stored key, returning the old one.
@@ -224,6 +310,15 @@ impl<'a, K, V> Occupied<'a, K, V> {
         self.table.maybe_auto_shrink();
         kv
     }
+
+    /// As [`remove`](Self::remove), also returning the table's borrow.
+    #[inline]
+    pub(crate) fn remove_in(self) -> ((K, V), &'a mut RawTable<K, V>) {
+        // SAFETY: as in `remove`.
+        let kv = unsafe { self.table.remove(self.slot) };
+        self.table.maybe_auto_shrink();
+        (kv, self.table)
+    }
 }
 
 /// Where an absent key goes, in a mutably borrowed table.
@@ -239,6 +334,12 @@ impl<'a, K, V> Vacant<'a, K, V> {
     pub(crate) fn insert(self, key: K, val: V, hasher: impl Fn(&K) -> u64) -> Occupied<'a, K, V> {
         let slot = self.table.insert_vacant(self.hash, self.vac, key, val, hasher);
         Occupied { table: self.table, slot }
+    }
+
+    /// Gives up the vacancy and returns the table's borrow.
+    #[inline]
+    pub(crate) fn into_table(self) -> &'a mut RawTable<K, V> {
+        self.table
     }
 }
 
@@ -317,6 +418,145 @@ impl<'a, K, V> Iterator for MutIter<'a, K, V> {
     }
 }
 
+/// Iterator over a mutably borrowed table's keys, mutable.
+pub(crate) struct KeyMutIter<'a, K, V> {
+    raw: RawIter<K, V>,
+    marker: PhantomData<(&'a mut K, &'a V)>,
+}
+
+impl<K, V> KeyMutIter<'_, K, V> {
+    /// A shared view of what is left, for `Debug`.
+    pub(crate) fn rest(&self) -> RefIter<'_, K, V> {
+        RefIter::from_raw(self.raw.clone())
+    }
+}
+
+impl<'a, K, V> Iterator for KeyMutIter<'a, K, V> {
+    type Item = &'a mut K;
+
+    #[inline]
+    fn next(&mut self) -> Option<&'a mut K> {
+        let s = self.raw.next()?;
+        // SAFETY: live slot of a table mutably borrowed for `'a`; each slot
+        // is yielded once, so the `&mut K` are disjoint.
+        unsafe { Some(s.key_mut()) }
+    }
+
+    #[inline]
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.raw.size_hint()
+    }
+
+    #[inline]
+    fn fold<B, F: FnMut(B, &'a mut K) -> B>(self, init: B, mut f: F) -> B {
+        // SAFETY: as in `next`.
+        self.raw.fold(init, |acc, s| f(acc, unsafe { s.key_mut() }))
+    }
+}
+
+/// A position in one chain: the live slots whose tophash byte is a hash's
+/// tag, bucket by bucket. Owns and borrows nothing; its wrappers hold the
+/// table's borrow.
+struct HashCursor<K, V> {
+    arr: ArrayView<K, V>,
+    head: *mut super::bucket::Header,
+    /// The bucket being read; `None` once the chain is done.
+    bucket: Option<BucketRef<K, V>>,
+    /// Its matching slots not yet yielded, bit `i` for slot `i`.
+    matches: u8,
+    tag: Tag,
+}
+
+// SAFETY: a `HashCursor` is a position, like `RawIter`; the iterators that
+// wrap it hold a `PhantomData` of what they hand out, which gives them
+// std's `Send`/`Sync` bounds.
+unsafe impl<K, V> Send for HashCursor<K, V> {}
+// SAFETY: as above.
+unsafe impl<K, V> Sync for HashCursor<K, V> {}
+
+impl<K, V> HashCursor<K, V> {
+    /// At the start of `hash`'s chain in `t`, where `find` would look.
+    fn new(t: &RawTable<K, V>, hash: u64) -> Self {
+        let top = tag(hash);
+        let Some(cur) = t.current.as_ref() else {
+            return HashCursor {
+                arr: ArrayView::empty(),
+                head: core::ptr::null_mut(),
+                bucket: None,
+                matches: 0,
+                tag: top,
+            };
+        };
+        let (arr, i) = t.home(cur.view, hash);
+        // SAFETY: `home` returns a main bucket index of `arr`, an array of
+        // `t` that lives while `t` is borrowed (the wrappers' contract).
+        let b = unsafe { arr.bucket(i) };
+        // SAFETY: `b` is a live bucket of `arr`.
+        let matches = unsafe { header::group(b.hdr).match_byte(top).byte() };
+        HashCursor { arr, head: b.hdr, bucket: Some(b), matches, tag: top }
+    }
+
+    /// The next matching live slot. The table must be unchanged since
+    /// `new`.
+    #[inline]
+    fn next(&mut self) -> Option<Slot<K, V>> {
+        loop {
+            let b = self.bucket?;
+            if self.matches != 0 {
+                let index = self.matches.trailing_zeros() as usize;
+                self.matches &= self.matches - 1;
+                return Some(Slot { head: self.head, bucket: b, index });
+            }
+            // SAFETY: `b` is a live bucket of the chain; its link leads on
+            // through the chain (invariant 2: nothing live follows an
+            // `EMPTY_REST` last slot).
+            unsafe {
+                self.bucket = if header::top(b.hdr, BUCKET_SLOTS - 1) == EMPTY_REST { None } else { self.arr.next(b) };
+                if let Some(n) = self.bucket {
+                    self.matches = header::group(n.hdr).match_byte(self.tag).byte();
+                }
+            }
+        }
+    }
+}
+
+/// The entries of one chain whose tophash byte matches a hash's; from
+/// [`RawTable::iter_hash`].
+pub(crate) struct HashIter<'a, K, V> {
+    cursor: HashCursor<K, V>,
+    marker: PhantomData<(&'a K, &'a V)>,
+}
+
+impl<'a, K, V> Iterator for HashIter<'a, K, V> {
+    type Item = (&'a K, &'a V);
+
+    #[inline]
+    fn next(&mut self) -> Option<(&'a K, &'a V)> {
+        let s = self.cursor.next()?;
+        // SAFETY: a matched (so live) slot of a table borrowed for `'a`.
+        unsafe { Some((s.key(), s.val())) }
+    }
+}
+
+/// As [`HashIter`], with the keys mutable; from
+/// [`RawTable::iter_hash_keys_mut`].
+pub(crate) struct HashKeyMutIter<'a, K, V> {
+    cursor: HashCursor<K, V>,
+    marker: PhantomData<(&'a mut K, &'a V)>,
+}
+
+impl<'a, K, V> Iterator for HashKeyMutIter<'a, K, V> {
+    type Item = &'a mut K;
+
+    #[inline]
+    fn next(&mut self) -> Option<&'a mut K> {
+        let s = self.cursor.next()?;
+        // SAFETY: a live slot of a table mutably borrowed for `'a`; each
+        // slot is yielded once, so the `&mut K` are disjoint.
+        unsafe { Some(s.key_mut()) }
+    }
+}
+
 /// Lazily removes the entries for which the predicate returns true; the
 /// rest stay. Dropping it early keeps the entries not yet visited.
 pub(crate) struct ExtractIf<'a, K, V, F> {
@@ -329,15 +569,17 @@ impl<K, V, F> ExtractIf<'_, K, V, F> {
     /// Removes and returns the next entry for which `test(pred, key,
     /// value)` returns true: the stored predicate, called through an
     /// adapter, so a layer whose predicate has another signature (the
-    /// set's `FnMut(&T)`) can keep it unboxed.
+    /// set's `FnMut(&T)`) can keep it unboxed. The key is handed out
+    /// mutable for `HashTable<T>`'s `FnMut(&mut T)` (see
+    /// [`RawTable::get_key_mut`]).
     #[inline]
-    pub(crate) fn next_where(&mut self, mut test: impl FnMut(&mut F, &K, &mut V) -> bool) -> Option<(K, V)> {
+    pub(crate) fn next_where(&mut self, mut test: impl FnMut(&mut F, &mut K, &mut V) -> bool) -> Option<(K, V)> {
         for s in self.raw.by_ref() {
             // SAFETY: the cursor yields live slots of the mutably borrowed
             // table; removing the slot just yielded is allowed by
             // `RawIter::new`'s contract. If `test` panics nothing changed.
             unsafe {
-                if test(&mut self.pred, s.key(), s.val_mut()) {
+                if test(&mut self.pred, s.key_mut(), s.val_mut()) {
                     return Some(self.table.remove(s));
                 }
             }

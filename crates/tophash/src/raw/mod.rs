@@ -107,6 +107,8 @@
 //! [`lifecycle`]: clear, clone, drop. [`bucket`] and [`tophash`]: the bucket
 //! layout, the tophash byte and group matching; [`sys`]: OS mappings.
 //! [`access`] and [`iter`]: the safe handles the map layer builds on;
+//! [`shell`]: the public `HashTable<T>` type, a transparent shell over
+//! `RawTable<T, ()>` whose methods live in `src/hash_table.rs`;
 //! `par` (with the `rayon` feature): ranges of chain heads that split in
 //! halves, for parallel iteration.
 //! [`introspect`]: counters and chain walks for `stats.rs`. [`check`]: the
@@ -253,6 +255,7 @@ mod overflow;
 #[cfg(feature = "rayon")]
 mod par;
 mod probe;
+mod shell;
 mod sys;
 mod tophash;
 
@@ -267,11 +270,12 @@ use tophash::BUCKET_SLOTS;
 
 use crate::types::{Event, Observer, ResizeKind, TryReserveError};
 
-pub(crate) use access::{ExtractIf, MutIter, Occupied, Probe, RefIter, Vacant};
+pub(crate) use access::{ExtractIf, HashIter, HashKeyMutIter, KeyMutIter, MutIter, Occupied, Probe, RefIter, Vacant};
 pub(crate) use introspect::ChainReport;
 pub(crate) use iter::{RawDrain, RawIntoIter};
 #[cfg(feature = "rayon")]
 pub(crate) use par::{MutHeads, RefHeads};
+pub use shell::HashTable;
 
 /// Load factor numerator and denominator: at most 6.5 entries per bucket on
 /// average before doubling (Go's `loadFactorNum/loadFactorDen`).

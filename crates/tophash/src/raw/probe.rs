@@ -17,7 +17,7 @@ impl<K, V> RawTable<K, V> {
     /// The array and main-bucket index where `hash`'s chain is now: the old
     /// array while its bucket is not yet evacuated, else the current one.
     #[inline(always)]
-    fn home(&self, cur: ArrayView<K, V>, hash: u64) -> (ArrayView<K, V>, usize) {
+    pub(super) fn home(&self, cur: ArrayView<K, V>, hash: u64) -> (ArrayView<K, V>, usize) {
         if let Some(old) = &self.old {
             let oi = hash as usize & old.arr.mask();
             if !old.is_evacuated(oi) {

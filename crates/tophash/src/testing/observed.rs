@@ -4,7 +4,7 @@
 //! generator reaches them instead of testing nothing.
 
 use crate::hash_map::HashMap;
-use crate::stats::ResizeProgress;
+use crate::stats::{ResizeProgress, Stats};
 use crate::ResizeKind;
 
 /// A table's resize state, read through the O(1) [`HashMap::stats`]: enough
@@ -25,16 +25,21 @@ pub struct ResizeState {
 
 /// The resize state of `map`'s table. O(1).
 pub fn resize_state<K, V, S>(map: &HashMap<K, V, S>) -> ResizeState {
-    let s = map.stats();
-    ResizeState {
-        resize: s.resize,
-        b: (s.buckets > 0).then_some(s.b),
-        overflow_buckets: s.overflow_buckets,
-        queued: s.queued.map(|(kind, _)| kind),
-    }
+    ResizeState::of_stats(&map.stats())
 }
 
 impl ResizeState {
+    /// The resize state a [`Stats`] snapshot shows (of a map, a set or a
+    /// `HashTable`).
+    pub fn of_stats(s: &Stats) -> ResizeState {
+        ResizeState {
+            resize: s.resize,
+            b: (s.buckets > 0).then_some(s.b),
+            overflow_buckets: s.overflow_buckets,
+            queued: s.queued.map(|(kind, _)| kind),
+        }
+    }
+
     /// The kind of the resize in progress in `after` that was not in
     /// progress in `self`, if any (the same resize can only have moved its
     /// mark on).
