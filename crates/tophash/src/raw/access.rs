@@ -61,7 +61,7 @@ impl<K, V> RawTable<K, V> {
                 if let (Some(a), Some(b)) = (a, b) {
                     assert!(
                         a.bucket.hdr != b.bucket.hdr || a.index != b.index,
-                        "get_disjoint_mut: two keys refer to the same entry"
+                        "get_disjoint_mut: duplicate keys found (two refer to the same entry)"
                     );
                 }
             }
