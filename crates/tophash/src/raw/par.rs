@@ -14,7 +14,7 @@
 use core::marker::PhantomData;
 use core::ops::ControlFlow;
 
-use super::bucket::{header, ArrayView};
+use super::bucket::{header, ArrayView, RUN_BUCKETS};
 use super::tophash::{BUCKET_SLOTS, EMPTY_REST};
 use super::{RawTable, Slot};
 
@@ -54,38 +54,75 @@ impl<K, V> Heads<K, V> {
         (Heads { hi: mid, ..self.clone() }, Some(Heads { lo: mid, ..self }))
     }
 
-    /// Folds `f` over the live slots of the range's chains, in order,
-    /// until it breaks. Internal iteration: nothing but the loop indices
-    /// is kept between slots.
+    /// Folds `f` over the live slots of the range's chains until it
+    /// breaks. Internal iteration: nothing but the loop indices is kept
+    /// between slots. Main buckets go a run at a time, as in
+    /// [`RawIter`](super::iter::RawIter)'s `fold` (`RUN_BUCKETS`): the
+    /// run's main slots through one mask, then its chains.
     fn fold_slots<B>(self, mut acc: B, mut f: impl FnMut(B, Slot<K, V>) -> ControlFlow<B, B>) -> B {
-        for n in self.lo..self.hi {
-            let (arr, i) = if n < self.old.main { (self.old, n) } else { (self.current, n - self.old.main) };
-            // SAFETY: heads `lo..hi` are main buckets of their arrays, old
-            // ones at or above the mark (not released), and the table is
-            // borrowed (frozen) while `self` lives.
-            let head = unsafe { arr.bucket(i) };
-            let mut b = head;
-            loop {
-                // SAFETY: `b` is a live bucket of a chain of `arr`.
-                let live = unsafe { header::group(b.hdr) }.match_full();
-                for index in live {
-                    match f(acc, Slot { head: head.hdr, bucket: b, index }) {
+        let old_main = self.old.main;
+        let parts = [
+            (self.old, self.lo.min(old_main), self.hi.min(old_main)),
+            (self.current, self.lo.saturating_sub(old_main), self.hi.saturating_sub(old_main)),
+        ];
+        for (arr, lo, hi) in parts {
+            let mut i = lo;
+            while i < hi {
+                // SAFETY (the three blocks below): heads `lo..hi` are main
+                // buckets of `arr`, old ones at or above the mark (not
+                // released), and the table is borrowed (frozen) while `self`
+                // lives.
+                let (mut live, mut linked) = if i + RUN_BUCKETS <= hi {
+                    // SAFETY: as said; `i + RUN_BUCKETS <= hi`.
+                    let (live, any) = unsafe { arr.run_live(i) };
+                    // SAFETY: as said.
+                    (live, if any { unsafe { arr.run_links(i) } } else { 0 })
+                } else {
+                    // SAFETY: as said.
+                    let live = unsafe { header::group(arr.hdr(i)) }.match_full().byte();
+                    (u64::from(live), 1)
+                };
+                // SAFETY: as above.
+                let first = unsafe { arr.bucket(i) };
+                while live != 0 {
+                    let s = live.trailing_zeros() as usize;
+                    live &= live - 1;
+                    // SAFETY: bit `s` is a live slot of main bucket `i + s / 8`.
+                    let b = unsafe { first.of_slot(s) };
+                    match f(acc, Slot { head: b.hdr, bucket: b, index: s % BUCKET_SLOTS }) {
                         ControlFlow::Continue(a) => acc = a,
                         ControlFlow::Break(a) => return a,
                     }
                 }
-                // SAFETY: as above; `f` cannot change the borrowed table.
-                let next = unsafe {
-                    if header::top(b.hdr, BUCKET_SLOTS - 1) == EMPTY_REST {
-                        None
-                    } else {
-                        arr.next(b)
+                while linked != 0 {
+                    let k = linked.trailing_zeros() as usize;
+                    linked &= linked - 1;
+                    // SAFETY: as above.
+                    let head = unsafe { arr.bucket(i + k) };
+                    let mut b = head;
+                    loop {
+                        // SAFETY: `b` is a live bucket of a chain of `arr`;
+                        // `f` cannot change the borrowed table.
+                        let next = unsafe {
+                            if header::top(b.hdr, BUCKET_SLOTS - 1) == EMPTY_REST {
+                                None
+                            } else {
+                                arr.next(b)
+                            }
+                        };
+                        let Some(n) = next else { break };
+                        b = n;
+                        // SAFETY: as above.
+                        let mask = unsafe { header::group(b.hdr) }.match_full();
+                        for index in mask {
+                            match f(acc, Slot { head: head.hdr, bucket: b, index }) {
+                                ControlFlow::Continue(a) => acc = a,
+                                ControlFlow::Break(a) => return a,
+                            }
+                        }
                     }
-                };
-                match next {
-                    Some(n) => b = n,
-                    None => break,
                 }
+                i += if i + RUN_BUCKETS <= hi { RUN_BUCKETS } else { 1 };
             }
         }
         acc
