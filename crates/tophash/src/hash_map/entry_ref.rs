@@ -6,7 +6,7 @@ use core::borrow::Borrow;
 use core::fmt;
 use core::hash::{BuildHasher, Hash};
 
-use super::{make_hasher, OccupiedEntry};
+use super::{OccupiedEntry, VacantEntry};
 use crate::raw;
 
 /// A view into a single entry of a map, found by a borrowed key; from
@@ -223,9 +223,8 @@ where
     /// ```
     #[inline]
     pub fn insert_entry(self, value: V) -> OccupiedEntry<'a, K, V, S> {
-        let hasher = make_hasher::<K, S>(self.hash_builder);
-        let inner = self.inner.insert(K::from(self.key), value, hasher);
-        OccupiedEntry { inner, key: None, hash_builder: self.hash_builder }
+        // The owned key made now, the insert is `entry`'s.
+        VacantEntry { inner: self.inner, key: K::from(self.key), hash_builder: self.hash_builder }.insert_entry(value)
     }
 }
 
