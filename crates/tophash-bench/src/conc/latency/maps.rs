@@ -12,7 +12,7 @@
 //! Write one `impl FillMap for YourMap<u64, u64, FixedState>` below and
 //! add one line to the `fill_maps!` list at the bottom (command-line name,
 //! label, type); the macro derives the [`FillKind`] variant, its
-//! `--maps` value and the dispatch to [`fill::run`](super::fill::run).
+//! `--maps` value and the dispatch to [`fill::run`].
 
 use std::sync::{PoisonError, RwLock};
 
