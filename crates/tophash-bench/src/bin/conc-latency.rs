@@ -22,7 +22,8 @@
 //! unless `--force`): `table.md` (also printed), `runs.csv`,
 //! `csv/<map>@<T>t-u64-<keys>.csv` (the latency harness's CSV format, one
 //! row per window of sizes) and `latency-u64-<keys>.svg` (drawn from those
-//! files, a panel per map and thread count).
+//! files, a panel per map and thread count; `latency plot --out
+//! target/conc-latency` redraws it, captions then naming the files).
 //!
 //! Threads: at most this machine's cores, as for `conc`.
 
@@ -201,6 +202,8 @@ mod tests {
             assert_eq!(rows.iter().map(|r| r.inserts).sum::<u64>(), 20_000);
             assert!(rows.iter().all(|r| r.repro_max_ns <= r.max_ns && r.repro_median_ns <= r.repro_max_ns));
         }
+        let found = tophash_bench::latency::data::find_csvs(&out).unwrap();
+        assert_eq!(found.values().map(Vec::len).collect::<Vec<_>>(), [4], "`latency plot` finds every file");
         let runs = std::fs::read_to_string(out.join("runs.csv")).unwrap();
         assert_eq!(runs.lines().count(), 1 + 4 * 2, "a row per map, thread count and run");
         assert!(std::fs::read_to_string(out.join("latency-u64-20000.svg")).unwrap().starts_with("<svg"));

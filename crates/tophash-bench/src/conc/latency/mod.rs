@@ -85,9 +85,12 @@ pub struct Cell {
 }
 
 impl Cell {
-    /// The CSV file's map name: `<map>@<threads>t`.
+    /// The CSV file's map name: `<map>@<threads>t`, a `-` in the map's
+    /// name written `_` (the latency harness's file names split the map
+    /// from the workload at the first `-`, so `latency plot` can redraw the
+    /// SVG from these files).
     pub fn name(&self) -> String {
-        format!("{}@{}t", self.map.name(), self.threads)
+        format!("{}@{}t", self.map.name().replace('-', "_"), self.threads)
     }
 
     /// The panel caption: `dashmap 6, 2 threads × 5M`.
@@ -174,4 +177,22 @@ fn write_rows(path: &Path, rows: &[data::Row]) -> Result<()> {
 /// The clock and its cost, as every table states it.
 pub fn calibrate(clock: &Clock) -> ClockInfo {
     clock.calibrate(1 << 20)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names_keep_the_latency_harness_split() {
+        let cell = |map, threads| Cell { map, threads, set: WindowSet::new(10_000_000, 1000) };
+        assert_eq!(cell(FillKind::RwLockHashbrown, 2).name(), "rwlock_hashbrown@2t");
+        assert_eq!(cell(FillKind::DashMap, 1).name(), "dashmap@1t");
+        assert_eq!(cell(FillKind::Papaya, 2).label(), "papaya 0.2, 2 threads × 5M");
+        let w = Workload { keys: KeyKind::U64, n: 10_000_000 };
+        let p = data::csv_path(Path::new("out"), &cell(FillKind::RwLockHashbrown, 2).name(), &w);
+        let stem = p.file_stem().unwrap().to_str().unwrap();
+        let (map, rest) = stem.split_once('-').unwrap();
+        assert_eq!((map, Workload::from_stem(rest)), ("rwlock_hashbrown@2t", Some(w)));
+    }
 }
