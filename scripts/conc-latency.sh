@@ -12,7 +12,8 @@
 # target/conc-latency/{table.md,runs.csv,csv/*.csv,latency-u64-<n>.svg}
 # (a target/conc-latency this runner did not write is refused unless
 # --force). The reproducible max is taken per window of map sizes, not per
-# insert: see crates/tophash-bench/src/conc/latency/mod.rs.
+# insert: see crates/tophash-bench/src/conc/latency/mod.rs. Redraw the SVG
+# from the CSVs: target/release/latency plot --out target/conc-latency
 #
 # Options go to the runner (target/release/conc-latency --help lists them):
 #     scripts/conc-latency.sh --maps dashmap,papaya,scc,rwlock-hashbrown
