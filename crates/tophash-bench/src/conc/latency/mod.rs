@@ -148,7 +148,7 @@ pub fn write_data(dir: &Path, cells: &[Cell], n: u64) -> Result<PathBuf> {
     let mut panels = Vec::new();
     for cell in cells {
         let path = data::csv_path(dir, &cell.name(), &w);
-        write_rows(&path, &cell.set.rows())?;
+        data::write_rows(&path, &cell.set.rows())?;
         panels.push(plot::Panel {
             name: cell.map.name().to_owned(),
             label: cell.label(),
@@ -158,20 +158,6 @@ pub fn write_data(dir: &Path, cells: &[Cell], n: u64) -> Result<PathBuf> {
     let svg = dir.join(format!("latency-{}.svg", w.stem()));
     plot::plot(&svg, &w, &panels)?;
     Ok(svg)
-}
-
-/// Writes `rows` in [`data`]'s format.
-fn write_rows(path: &Path, rows: &[data::Row]) -> Result<()> {
-    use anyhow::Context as _;
-    if let Some(d) = path.parent() {
-        std::fs::create_dir_all(d).with_context(|| format!("cannot create {}", d.display()))?;
-    }
-    let mut w = csv::Writer::from_path(path).with_context(|| format!("cannot write {}", path.display()))?;
-    for r in rows {
-        w.serialize(r).with_context(|| format!("cannot write {}", path.display()))?;
-    }
-    w.flush().with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(())
 }
 
 /// The clock and its cost, as every table states it.
