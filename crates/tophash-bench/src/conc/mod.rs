@@ -22,6 +22,9 @@
 //! * [`clock`]: the window as the worker threads see it.
 //! * [`report`]: the markdown table (ratios to `RwLock<hashbrown>`), the
 //!   CSV and JSON, the machine line.
+//! * [`latency`]: the concurrent per-insert *latency* runner (threads
+//!   filling one empty map, every insert timed, the reproducible maximum
+//!   per window of map sizes); the `conc-latency` binary's library.
 //!
 //! The binary is `src/bin/conc.rs`; `scripts/conc.sh` builds and runs it.
 //!
@@ -32,6 +35,7 @@
 //! not scaling.
 
 pub mod clock;
+pub mod latency;
 pub mod peers;
 pub mod report;
 pub mod runner;

@@ -92,11 +92,18 @@ pub fn rows(set: &RunSet, phases: Option<&[u8]>) -> Vec<Row> {
 
 /// Writes one map's runs to `path` (creating its directory).
 pub fn write_csv(path: &Path, set: &RunSet, phases: Option<&[u8]>) -> Result<()> {
+    write_rows(path, &rows(set, phases))
+}
+
+/// Writes rows of the one CSV format to `path` (creating its directory):
+/// [`write_csv`]'s output, or rows a caller built itself (the concurrent
+/// runner's windows, `conc::latency`).
+pub fn write_rows(path: &Path, rows: &[Row]) -> Result<()> {
     if let Some(d) = path.parent() {
         std::fs::create_dir_all(d).with_context(|| format!("cannot create {}", d.display()))?;
     }
     let mut w = csv::Writer::from_path(path).with_context(|| format!("cannot write {}", path.display()))?;
-    for r in rows(set, phases) {
+    for r in rows {
         w.serialize(r).with_context(|| format!("cannot write {}", path.display()))?;
     }
     w.flush().with_context(|| format!("cannot write {}", path.display()))?;
