@@ -595,8 +595,9 @@ where
     /// Growth: an insert of a new key that would take the map past
     /// [`capacity`](Self::capacity), or that finds as many overflow buckets as
     /// buckets, starts a resize (one zeroed allocation, nothing moved).
-    /// While a resize is in progress, each insert evacuates at most two old
-    /// buckets first (Go's `growWork`).
+    /// While a resize is in progress, each insert first evacuates the two
+    /// old buckets at the evacuation mark (Go's `growWork` evacuates the
+    /// key's old bucket and one at the mark).
     ///
     /// ```
     /// let mut m = tophash::HashMap::new();

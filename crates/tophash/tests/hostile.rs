@@ -67,8 +67,7 @@ fn reserve_on<K: Eq + std::hash::Hash, V>(mut m: HashMap<K, V>, n: usize) -> Out
 /// of the crate in `u128` (so this cannot overflow where the crate might):
 /// the smallest `B` with `n <= 8` (B = 0) or `n <= 6.5 * 2^B`, then
 /// `2^B + 2^(B-4)` buckets (Go's preallocated overflow pool from `B = 4`),
-/// each a 16-byte header plus `slot_bytes` of keys and values, and an
-/// evacuation bitmap of one bit per bucket in 8-byte words. `None` when
+/// each a 16-byte header plus `slot_bytes` of keys and values. `None` when
 /// the array cannot be represented (`B >= 63` or more than `isize::MAX`
 /// bytes), which must be `CapacityOverflow`.
 fn expected(n: u128, slot_bytes: u128) -> Option<(u8, u128)> {
@@ -80,13 +79,8 @@ fn expected(n: u128, slot_bytes: u128) -> Option<(u8, u128)> {
         return None;
     }
     let buckets = (1u128 << b) + if b >= 4 { 1u128 << (b - 4) } else { 0 };
-    let bytes = buckets * (16 + slot_bytes) + bitmap(buckets);
+    let bytes = buckets * (16 + slot_bytes);
     (bytes <= isize::MAX as u128).then_some((b as u8, bytes))
-}
-
-/// Bytes of the evacuation bitmap of an array of `len` buckets.
-fn bitmap(len: u128) -> u128 {
-    len.div_ceil(64) * 8
 }
 
 /// Arrays whose Go layout is at least this large are mapped from the OS on
@@ -102,7 +96,7 @@ const PAGE: u128 = 4096;
 fn mapped(b: u8, slot_bytes: u128) -> Option<(u128, u128)> {
     let main = 1u128 << b;
     let len = main + (main >> 1);
-    let bytes = len * (16 + slot_bytes) + bitmap(len);
+    let bytes = len * (16 + slot_bytes);
     let up = |x: u128| x.div_ceil(PAGE) * PAGE;
     let hdr_end = up(main * 16);
     let slots = len * 16;
@@ -144,10 +138,9 @@ fn check_reserve<K: Eq + std::hash::Hash, V>(n: usize, seed: (K, V)) {
                 }
             }
             Outcome::Reserved(got_b, got_bytes) => {
-                // Held: the new array (its bitmap untouched) and the
-                // one-bucket old one.
+                // Held: the new array and the one-bucket old one.
                 assert_eq!(got_b, b, "{what}");
-                assert_eq!(got_bytes as u128, held + 16 + slot_bytes + bitmap(1), "{what}");
+                assert_eq!(got_bytes as u128, held + 16 + slot_bytes, "{what}");
                 assert!(bytes < 1 << 47, "{what}: larger than the address space");
             }
         },
@@ -216,10 +209,10 @@ fn try_reserve_more_than_the_machine_is_alloc_error_or_lazy() {
     // which case the array is mapped, untouched, and freed cheaply.
     let n = 1usize << 40;
     let (b, go_bytes) = expected(n as u128, 128).unwrap();
-    assert_eq!((b, go_bytes), (38, 42_092_826_984_448));
+    assert_eq!((b, go_bytes), (38, 42_056_319_762_432));
     // Mapped, so with the larger pool: 1.5 * 2^38 buckets, a 59 TB layout.
     let (bytes, _) = mapped(b, 128).unwrap();
-    assert_eq!(bytes, 59_425_167_507_456);
+    assert_eq!(bytes, 59_373_627_899_904);
     let mut m: HashMap<u64, u64> = HashMap::new();
     m.insert(7, 7);
     match m.try_reserve(n) {

@@ -544,8 +544,8 @@ fn compare_with_go(g: &go::LabGrow, args: &Args, nar: &Narration, csv_path: &Pat
     }
     let _ = writeln!(
         s,
-        "Starts are fixed by the count (Go's overLoadFactor); ends may differ, since each write evacuates the old \
-         bucket its key hashes to plus the one at the mark, and the two maps hash differently."
+        "Starts are fixed by the count (Go's overLoadFactor); ends may differ, since each write evacuates the two old \
+         buckets at the mark in tophash and the key's old bucket plus the one at the mark in Go 1.19."
     );
     let mut page = html::p(s.lines().nth(1).unwrap_or(""));
     page.push_str(&t.html());

@@ -134,11 +134,10 @@ pub fn ours(kv: Kv) -> Ours {
     Ours { paired, pair, slots, align: kv.ka.max(kv.va).max(8) }
 }
 
-/// Bytes of a tophash array of `len` buckets (headers, then slots, then
-/// the evacuation bitmap: one bit per bucket in 8-byte words).
+/// Bytes of a tophash array of `len` buckets (headers, then slots).
 pub fn ours_array_bytes(kv: Kv, len: u64) -> u64 {
     let o = ours(kv);
-    round_up(round_up(len * HEADER, o.align) + len * o.slots.size, 8) + len.div_ceil(64) * 8
+    round_up(len * HEADER, o.align) + len * o.slots.size
 }
 
 /// Distinct cache lines covering the byte ranges `(start, len)`.

@@ -87,8 +87,8 @@ pub fn run(args: &Args, dir: &Path) -> Result<Outcome> {
             let _ = writeln!(
                 s,
                 "Insert #{i} (\"k{}\"): {} entries are in {} buckets and {} > 6.5 x {} = {}, so the insert starts a \
-                 doubling to {} buckets. It moves only the old bucket its key hashes to and the one at the \
-                 evacuation mark; moved old buckets are marked evacuated (their entries went to the same index or \
+                 doubling to {} buckets. It moves only the two old buckets at the evacuation mark (Go 1.19 \
+                 moves the key's old bucket and one at the mark); moved old buckets are marked evacuated (their entries went to the same index or \
                  to index + {}), the rest wait for later writes:\n",
                 i - 1,
                 len,

@@ -101,9 +101,10 @@ impl<K, V> RawTable<K, V> {
         slots.map(|s| s.map(|s| unsafe { s.key_mut() }))
     }
 
-    /// Go's `mapassign`/`mapdelete` prologue: evacuate the key's old bucket
-    /// (plus one at the mark), then look for the key in the current array.
-    /// O(1) average; moves at most two old buckets.
+    /// Go's `mapassign`/`mapdelete` prologue: evacuate the two old buckets
+    /// at the mark, then look for the key where its chain is (its old chain
+    /// if that is not evacuated yet, else the current array's). O(1)
+    /// average; moves at most two old buckets.
     #[inline]
     pub(crate) fn entry(
         &mut self,
@@ -118,7 +119,7 @@ impl<K, V> RawTable<K, V> {
         let arr = if steady.hdrs.is_null() || self.releasing.is_some() {
             self.grow_work(hash, &hasher);
             match &self.current {
-                Some(cur) => cur.view,
+                Some(cur) => self.home(cur.view, hash).0,
                 None => return Probe::Vacant(Vacant { table: self, hash, vac: Vacancy::NO_ARRAY }),
             }
         } else {

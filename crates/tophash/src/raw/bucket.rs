@@ -9,9 +9,7 @@
 //! ```
 //!
 //! An array of `2^B` main buckets (plus Go's preallocated overflow pool) is
-//! one allocation: all headers first, densely packed, then all slots, then
-//! an evacuation bitmap of one bit per bucket (used only once the array is
-//! an old array; see [`BucketArray::bit`]). A
+//! one allocation: all headers first, densely packed, then all slots. A
 //! lookup that misses reads one 16-byte header from a region 2 bytes per
 //! slot wide, which stays in cache far longer than 144-byte Go buckets do;
 //! a hit then reads one slot. A stand-alone overflow bucket (allocated when
@@ -470,12 +468,6 @@ pub(crate) struct BucketArray<K, V> {
     /// being the current one (the table tracks the current one's in
     /// `next_pool`); memory accounting counts these.
     pub(crate) used: usize,
-    /// One bit per bucket, set once an old main bucket is evacuated
-    /// (zero while the array is current). See [`BucketArray::bit`].
-    bits: *mut u64,
-    /// Whether the bitmap has been in use (the array became an old array):
-    /// only then do its pages of a mapping hold memory.
-    pub(crate) bits_live: bool,
     /// A mapped array small enough for the reuse cache (`reusable`): it
     /// releases no pages early, so that it is whole when freed.
     cacheable: bool,
@@ -500,86 +492,30 @@ fn reusable(len: usize, size: usize) -> bool {
 pub(crate) struct ArrayLayout {
     pub(crate) layout: Layout,
     pub(crate) slots_off: usize,
-    pub(crate) bits_off: usize,
     /// Buckets, main plus pool.
     pub(crate) len: usize,
 }
 
-/// Bytes of the evacuation bitmap of an array of `len` buckets.
-#[inline]
-pub(crate) const fn bitmap_bytes(len: usize) -> usize {
-    len.div_ceil(u64::BITS as usize) * size_of::<u64>()
-}
-
 impl<K, V> BucketArray<K, V> {
-    /// Bit `i` of the array's evacuation bitmap (`bitmap_bytes(len)` bytes,
-    /// zero until the array becomes an old array). Bit `i` is set when old
-    /// main bucket `i` has been evacuated: a write learns that its key's old
-    /// bucket is done from a region of one bit per bucket (a few KiB, in
-    /// cache) instead of from the bucket's header, a random memory access.
-    ///
-    /// # Safety
-    /// `i < len` (so word `i / 64` is in the bitmap).
-    #[inline(always)]
-    pub(crate) unsafe fn bit(&self, i: usize) -> bool {
-        debug_assert!(i < self.view.len);
-        // SAFETY: per the contract; the bitmap lives as long as the array
-        // and is never released early.
-        unsafe { *self.bits.add(i / 64) >> (i % 64) & 1 != 0 }
-    }
-
-    /// Sets bit `i` of the evacuation bitmap.
-    ///
-    /// # Safety
-    /// As for [`BucketArray::bit`].
-    #[inline(always)]
-    pub(crate) unsafe fn set_bit(&mut self, i: usize) {
-        debug_assert!(i < self.view.len);
-        // SAFETY: per the contract; `&mut self` owns the array.
-        unsafe { *self.bits.add(i / 64) |= 1 << (i % 64) }
-    }
-
-    /// Copies the first `n` bits of `src`'s bitmap (whole words).
-    ///
-    /// # Safety
-    /// `n <= len` of both arrays; they are distinct.
-    pub(crate) unsafe fn copy_bits_from(&mut self, src: &BucketArray<K, V>, n: usize) {
-        debug_assert!(n <= self.view.len && n <= src.view.len);
-        // SAFETY: `ceil(n / 64)` words are inside both bitmaps (each holds
-        // `ceil(len / 64)`); distinct allocations do not overlap.
-        unsafe { ptr::copy_nonoverlapping(src.bits, self.bits, n.div_ceil(64)) }
-    }
-
-    /// How many bits of the bitmap are set at bucket `from` or later (for
-    /// the invariant checker). O(len).
-    pub(crate) fn bits_set(&self, from: usize) -> usize {
-        // SAFETY: `i < len`.
-        (from..self.view.len).filter(|&i| unsafe { self.bit(i) }).count()
-    }
-
-    /// Layout of the whole array and the offsets of its slots region and
-    /// evacuation bitmap.
+    /// Layout of the whole array and the offset of its slots region.
     pub(crate) fn layout(b: u8) -> Result<ArrayLayout, TryReserveError> {
         Self::layout_len(array_len(b).ok_or(TryReserveError::CapacityOverflow)?)
     }
 
     /// Layout of an array of `len` buckets (main and pool): `len` headers,
-    /// then `len` buckets' slots, then one bit per bucket (see
-    /// [`BucketArray::bit`]).
+    /// then `len` buckets' slots.
     pub(crate) fn layout_len(len: usize) -> Result<ArrayLayout, TryReserveError> {
         let hdr_bytes = len.checked_mul(HEADER).ok_or(TryReserveError::CapacityOverflow)?;
         let slots_off = hdr_bytes
             .checked_next_multiple_of(SlotLayout::<K, V>::ALLOC_ALIGN)
             .ok_or(TryReserveError::CapacityOverflow)?;
-        let bits_off = len
+        let size = len
             .checked_mul(SlotLayout::<K, V>::SLOTS)
             .and_then(|s| s.checked_add(slots_off))
-            .and_then(|e| e.checked_next_multiple_of(align_of::<u64>()))
             .ok_or(TryReserveError::CapacityOverflow)?;
-        let size = bits_off.checked_add(bitmap_bytes(len)).ok_or(TryReserveError::CapacityOverflow)?;
         let layout = Layout::from_size_align(size, SlotLayout::<K, V>::ALLOC_ALIGN)
             .map_err(|_| TryReserveError::CapacityOverflow)?;
-        Ok(ArrayLayout { layout, slots_off, bits_off, len })
+        Ok(ArrayLayout { layout, slots_off, len })
     }
 
     /// Allocates an empty array: every tophash is `EMPTY_REST` (0) and every
@@ -611,7 +547,7 @@ impl<K, V> BucketArray<K, V> {
         let go = Self::layout(b)?;
         let mapped = may_map && sys::AVAILABLE && go.layout.size() >= sys::MAP_MIN && go.layout.align() <= sys::PAGE;
         let len = if mapped { mapped_len(b).ok_or(TryReserveError::CapacityOverflow)? } else { go.len.max(min_len) };
-        let ArrayLayout { layout, slots_off, bits_off, len } = Self::layout_len(len)?;
+        let ArrayLayout { layout, slots_off, len } = Self::layout_len(len)?;
         let cacheable = mapped && reusable(len, layout.size());
         let raw = if mapped {
             let reused = if cacheable { sys::take_cached(layout.size()) } else { ptr::null_mut() };
@@ -620,7 +556,7 @@ impl<K, V> BucketArray<K, V> {
             } else {
                 // SAFETY: a cached mapping of this array's size, so of this
                 // layout.
-                unsafe { Self::zero_used(reused, len, bits_off) };
+                unsafe { Self::zero_used(reused, len) };
                 reused
             }
         } else {
@@ -629,7 +565,7 @@ impl<K, V> BucketArray<K, V> {
             let p = unsafe { alloc::alloc::alloc(layout) };
             if !p.is_null() {
                 // SAFETY: just allocated with this layout.
-                unsafe { Self::zero_used(p, len, bits_off) };
+                unsafe { Self::zero_used(p, len) };
             }
             p
         };
@@ -649,9 +585,7 @@ impl<K, V> BucketArray<K, V> {
             // Only mapped arrays that are not kept for reuse release pages.
             at: if mapped && !cacheable { 0 } else { usize::MAX },
         };
-        // SAFETY: `bits_off <= size`, aligned for `u64` (offset and base).
-        let bits = unsafe { raw.add(bits_off).cast::<u64>() };
-        Ok(BucketArray { base, b, view, bits, mapped, released, used: 1usize << b, bits_live: false, cacheable })
+        Ok(BucketArray { base, b, view, mapped, released, used: 1usize << b, cacheable })
     }
 
     /// Whether an array of `2^b` buckets would be a fresh mapping too large
@@ -687,36 +621,17 @@ impl<K, V> BucketArray<K, V> {
         }
     }
 
-    /// Faults in the pages holding the evacuation bits of main buckets
-    /// `from..to` (an array about to become an old array sets them as its
-    /// buckets are evacuated). The bitmap of a current array is all zero
-    /// (invariant 12), which is what is written.
-    pub(crate) fn prefault_bits(&self, from: usize, to: usize) {
-        let to = to.min(self.view.main);
-        if from >= to {
-            return;
-        }
-        let (a, z) = (from / 8, to.div_ceil(8));
-        // SAFETY: bytes `a..z` of the bitmap, which holds `len / 8` or more
-        // bytes for `len >= main` buckets; they are zero (invariant 12).
-        unsafe { touch_pages(self.bits.cast::<u8>().add(a), z - a) }
-    }
-
     /// Zeroes what a block of memory used before needs zeroed to be an empty
-    /// array: its headers (`EMPTY_REST`, null links) and its bitmap. A slot
+    /// array: its headers (`EMPTY_REST`, null links). A slot
     /// is read only once its tophash says it is live, so the slots keep
     /// whatever they held: zeroing them too cost 15% of all instructions of
     /// a presized 100K-key insert run (callgrind).
     ///
     /// # Safety
-    /// `p` is a block laid out by `layout_len(len)`: `len` headers start it,
-    /// the bitmap (`bitmap_bytes(len)` bytes at `bits_off`) ends it.
-    unsafe fn zero_used(p: *mut u8, len: usize, bits_off: usize) {
-        // SAFETY: per the contract, both ranges lie in the block.
-        unsafe {
-            ptr::write_bytes(p.cast::<Header>(), 0, len);
-            ptr::write_bytes(p.add(bits_off), 0, bitmap_bytes(len));
-        }
+    /// `p` is a block laid out by `layout_len(len)`: `len` headers start it.
+    unsafe fn zero_used(p: *mut u8, len: usize) {
+        // SAFETY: per the contract, the headers lie in the block.
+        unsafe { ptr::write_bytes(p.cast::<Header>(), 0, len) }
     }
 
     #[inline(always)]
@@ -754,16 +669,7 @@ impl<K, V> BucketArray<K, V> {
                 h + s
             })
             .sum();
-        // The bitmap's pages are touched only once the array is old, and
-        // handed back only when it is freed.
-        let bits = if self.bits_live {
-            let start = page_down(self.bits as usize).max(slot_end);
-            let end = (self.bits as usize + bitmap_bytes(self.view.len)).next_multiple_of(sys::PAGE);
-            end.saturating_sub(start)
-        } else {
-            0
-        };
-        parts + bits
+        parts
     }
 
     /// Size of the whole block.

@@ -114,9 +114,8 @@ impl<K, V> RawTable<K, V> {
             self.queued.as_ref().map(|(a, _)| a),
         ];
         // A prepared array (always mapped) holds the pages faulted in
-        // ahead: bucket 0's header and slots (`bytes(1)`), bucket 2^B's, and
-        // the first page of the current array's bitmap.
-        let prepared = self.prepared.as_ref().map_or(0, |p| p.bytes(1) + 3 * super::sys::PAGE);
+        // ahead: bucket 0's header and slots (`bytes(1)`) and bucket 2^B's.
+        let prepared = self.prepared.as_ref().map_or(0, |p| p.bytes(1) + 2 * super::sys::PAGE);
         current
             .into_iter()
             .chain(others.into_iter().flatten().map(|a| (a, a.used)))

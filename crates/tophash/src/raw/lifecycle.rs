@@ -108,7 +108,6 @@ impl<K, V> RawTable<K, V> {
             let mut o = OldArray::new(arr, old.kind);
             o.nevacuate = old.nevacuate;
             o.evacuated = old.evacuated;
-            o.copy_bits_from(old);
             new.old = Some(o);
         }
         if let Some((p, kind)) = &self.queued {

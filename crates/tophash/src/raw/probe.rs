@@ -1,12 +1,13 @@
 //! Finding keys and the places to insert them: lookups (`find`, which never
-//! moves anything), the write probe (`probe_write`, which runs after the
-//! key's old bucket has been evacuated), inserting into a vacancy (and the
-//! growth trigger), and removal with Go's `emptyRest` upkeep.
+//! moves anything), the write probe (`probe_write`, in the key's chain
+//! wherever it is: the old array's until its old bucket is evacuated),
+//! inserting into a vacancy (and the growth trigger), and removal with
+//! Go's `emptyRest` upkeep.
 
 use core::ptr;
 
 use super::bucket::{header, ArrayView, BucketArray, BucketRef, Header};
-use super::tophash::{tag, tophash, Tag, BUCKET_SLOTS, EMPTY_ONE, EMPTY_REST};
+use super::tophash::{tag, tophash, BUCKET_SLOTS, EMPTY_ONE, EMPTY_REST};
 use super::{infallible, over_load, too_many_overflow, RawProbe, RawTable, Slot, Vacancy};
 use crate::types::{Reason, ResizeKind};
 
@@ -130,8 +131,8 @@ impl<K, V> RawTable<K, V> {
         }
     }
 
-    /// Looks for the key in `arr`, the current array, remembering where it
-    /// would be inserted. The key's old bucket, if any, must be evacuated.
+    /// Looks for the key in `arr`, the array holding its chain (see `home`),
+    /// remembering where it would be inserted.
     ///
     /// The common case, a chain of one bucket, is decided here without
     /// tracking state across buckets: if the main bucket's last slot is
@@ -145,7 +146,6 @@ impl<K, V> RawTable<K, V> {
         hash: u64,
         mut eq: impl FnMut(&K) -> bool,
     ) -> RawProbe<K, V> {
-        debug_assert!(self.old.as_ref().is_none_or(|o| o.is_evacuated(hash as usize & o.arr.mask())));
         let i = hash as usize & arr.mask();
         let top = tag(hash);
         // SAFETY: `i` is a main bucket and its link leads on through the
@@ -171,7 +171,7 @@ impl<K, V> RawTable<K, V> {
                 let j = g.match_full().lowest_unset();
                 return RawProbe::Vacant(Vacancy { head: b.hdr, empty: Some((b, j)), tail: b.hdr });
             }
-            self.probe_chain(b, top, eq)
+            self.probe_chain(b, hash, eq)
         }
     }
 
@@ -179,10 +179,12 @@ impl<K, V> RawTable<K, V> {
     /// not end its chain with `EMPTY_REST`: notes its first empty slot and
     /// walks the rest of the chain.
     #[inline(never)]
-    fn probe_chain(&self, main: BucketRef<K, V>, top: Tag, mut eq: impl FnMut(&K) -> bool) -> RawProbe<K, V> {
-        // The current array, read here: a view passed in went through the
+    fn probe_chain(&self, main: BucketRef<K, V>, hash: u64, mut eq: impl FnMut(&K) -> bool) -> RawProbe<K, V> {
+        // The chain's array, found here: a view passed in went through the
         // stack, and made the caller copy it there on every write.
-        let arr = self.current.as_ref().expect("probing a table with no array").view;
+        let cur = self.current.as_ref().expect("probing a table with no array").view;
+        let (arr, _) = self.home(cur, hash);
+        let top = tag(hash);
         let head = main.hdr;
         // SAFETY: `main` is a live main bucket; later buckets are reached
         // through the chain's links; matched slots are live.
@@ -210,10 +212,17 @@ impl<K, V> RawTable<K, V> {
         }
     }
 
-    /// Where a key known to be absent goes in the current array.
+    /// Whether `hash`'s chain is in the old array (its old bucket is not
+    /// evacuated yet).
+    fn in_old_chain(&self, hash: u64) -> bool {
+        self.old.as_ref().is_some_and(|o| !o.is_evacuated(hash as usize & o.arr.mask()))
+    }
+
+    /// Where a key known to be absent goes: the first empty slot of its
+    /// chain where the chain is now (see `home`).
     pub(super) fn vacancy(&self, hash: u64) -> Vacancy<K, V> {
-        let arr = self.current.as_ref().expect("vacancy needs an allocated table").view;
-        let i = hash as usize & arr.mask();
+        let cur = self.current.as_ref().expect("vacancy needs an allocated table").view;
+        let (arr, i) = self.home(cur, hash);
         // SAFETY: `i` is a main bucket; links lead through the chain.
         unsafe {
             let head = arr.hdr(i);
@@ -269,6 +278,7 @@ impl<K, V> RawTable<K, V> {
             if self.count >= self.slow_insert_at { self.grow_for_insert(hash, hasher) } else { self.vacancy(hash) };
         let (b, i) = match vac.empty {
             Some(spot) => spot,
+            None if self.in_old_chain(hash) => (self.link_old_overflow(vac.tail), 0),
             None => (self.new_overflow(vac.tail), 0),
         };
         // SAFETY: as in `insert_vacant`: an empty slot of a live current

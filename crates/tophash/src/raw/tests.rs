@@ -231,26 +231,62 @@ fn evacuated_slots_say_where_entries_went() {
         t.insert(k, k);
     }
     assert_eq!(t.b(), 1);
-    // Insert key 13 (odd: old bucket 1). growWork evacuates bucket 1, then
-    // the mark (bucket 0): the growth completes in one write here. To see
-    // marks, look at the old array before `advance_mark` frees it: start the
-    // resize by hand.
+    // An insert evacuates the two old buckets at the mark: the growth
+    // completes in one write here. To see marks, look at the old array
+    // before `advance_mark` frees it: start the resize by hand and evacuate
+    // one bucket (0, at the mark; a heap array, so its memory below the
+    // mark stays readable).
     t.t.start_resize(2, ResizeKind::Double, crate::types::Reason::LoadFactor).unwrap();
-    t.t.evacuate_bucket(1, &by_bucket);
+    t.t.evacuate_next(&by_bucket);
     t.check();
     let old = t.t.old.as_ref().unwrap();
-    // SAFETY: bucket 1 of the old array.
-    let tops = unsafe { (*old.arr.view.hdr(1)).tophash };
+    assert_eq!(old.nevacuate, 1);
+    // SAFETY: bucket 0 of the old array.
+    let tops = unsafe { (*old.arr.view.hdr(0)).tophash };
     for (j, &top) in tops.iter().enumerate() {
-        // Keys 1, 3, 5, ... : k & 3 == 1 stays at index 1 (X), == 3 moves (Y).
+        // Keys 0, 2, 4, ... : k & 3 == 0 stays at index 0 (X), == 2 moves (Y).
         assert!(matches!(top, EVACUATED_X | EVACUATED_Y | EVACUATED_EMPTY), "slot {j}: {top}");
     }
     let xs = tops.iter().filter(|&&x| x == EVACUATED_X).count();
     let ys = tops.iter().filter(|&&x| x == EVACUATED_Y).count();
-    assert_eq!((xs, ys), (3, 3), "{tops:?}"); // keys 1,5,9 → X; 3,7,11 → Y
+    assert_eq!((xs, ys), (4, 3), "{tops:?}"); // keys 0,4,8,12 → X; 2,6,10 → Y
     for k in 0..13 {
         assert_eq!(t.get(k), Some(k));
     }
+}
+
+/// During a resize a key whose old bucket is not evacuated yet goes into
+/// its old chain. A full old chain takes the old array's next pool bucket
+/// (not counted in `noverflow`, which counts the current array's), and the
+/// mark's evacuation moves its entries like any other.
+#[test]
+fn a_full_old_chain_takes_an_old_pool_bucket() {
+    let mut t = T::new(by_bucket);
+    // B = 4: 16 buckets and a pool of one; six keys in every bucket.
+    for k in 0..96u64 {
+        t.insert(k, k);
+    }
+    assert_eq!((t.b(), t.t.next_pool, t.t.noverflow), (4, 16, 0));
+    t.t.start_resize(5, ResizeKind::Double, crate::types::Reason::LoadFactor).unwrap();
+    t.check();
+    // Keys of old bucket 15, the last the mark reaches (each write moves
+    // the two at the mark, so 7 writes leave it in place).
+    let keys: Vec<u64> = (6..13).map(|j| 15 + 16 * j).collect();
+    for (w, &k) in keys.iter().enumerate() {
+        t.insert(k, k);
+        let old = t.t.old.as_ref().expect("still resizing");
+        assert!(old.nevacuate <= 15 && !old.is_evacuated(15), "write {w}");
+        // Two writes fill the main bucket; the third needs the pool bucket.
+        assert_eq!(old.arr.used, if w < 2 { 16 } else { 17 }, "write {w}");
+        assert_eq!((t.t.noverflow, t.t.standalone), (0, 0), "write {w}");
+    }
+    assert_eq!(t.t.get(by_bucket(&keys[6]), |x| *x == keys[6]).map(|(_, v)| *v), Some(keys[6]));
+    t.insert(1000, 1000);
+    assert!(t.t.old.is_none(), "the eighth write ends the resize");
+    for k in (0..96).chain(keys.iter().copied()).chain([1000]) {
+        assert_eq!(t.get(k), Some(k));
+    }
+    t.check();
 }
 
 /// Deletion marks EMPTY_ONE and turns trailing runs into EMPTY_REST, also
@@ -630,7 +666,7 @@ fn blanked_turns_live_bytes_into_empty_one() {
 }
 
 /// A freed mapped array small enough for reuse is kept whole and handed to
-/// the next table that needs an array of its size, its headers and bitmap
+/// the next table that needs an array of its size, its headers
 /// zeroed over what the last table left: the new table's invariants hold
 /// and its entries are its own. The end of a resize hands its old array
 /// over the same way.
@@ -705,8 +741,9 @@ fn next_array_is_prepared_ahead() {
     let before = t.t.allocated_bytes();
     t.insert(k, k);
     k += 1;
-    // Five pages faulted in ahead, counted (the insert itself adds no page).
-    assert_eq!(t.t.allocated_bytes() - before, 5 * sys::PAGE);
+    // Four pages faulted in ahead (the header and slot pages of new buckets
+    // 0 and 2^B), counted (the insert itself adds no page).
+    assert_eq!(t.t.allocated_bytes() - before, 4 * sys::PAGE);
     let base = t.t.prepared.as_ref().map(|p| p.view.hdrs);
     assert!(base.is_some(), "not prepared at {from} entries");
     assert_eq!((t.t.prepare_at, t.t.slow_insert_at), (limit, limit), "back on the fast path");

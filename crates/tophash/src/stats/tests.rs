@@ -66,8 +66,8 @@ fn growth_event_sequence_is_exact() {
     }
     assert_eq!(take(&log), [], "8 keys fit one bucket");
 
-    // The 9th key: count+1 = 9 > 8 → double to 2 buckets. growWork moves
-    // the key's old bucket (0, the only one, 8 entries) and the resize ends.
+    // The 9th key: count+1 = 9 > 8 → double to 2 buckets. The write moves
+    // the bucket at the mark (0, the only one, 8 entries) and the resize ends.
     m.insert(8, 8);
     assert_eq!(
         take(&log),
@@ -82,16 +82,16 @@ fn growth_event_sequence_is_exact() {
     }
     assert_eq!(take(&log), [], "capacity 13 with 2 buckets");
 
-    // Key 13: 14 > 13 → double to 4. Its old bucket is 13 & 1 = 1 (odd keys
-    // 1..=11: 6 entries), then the mark's bucket 0 (evens 0..=12: 7); the
-    // mark then passes bucket 1, already done, and the resize ends.
+    // Key 13: 14 > 13 → double to 4. A write evacuates the two old buckets
+    // at the mark: 0 (evens 0..=12: 7 entries), then 1 (odd keys 1..=11:
+    // 6), and the resize ends.
     m.insert(13, 13);
     assert_eq!(
         take(&log),
         [
             ResizeStart { kind: Double, reason: Reason::LoadFactor, old_b: 1, new_b: 2, len: 13 },
-            Evacuated { old_bucket: 1, entries: 6, evacuated: 1, total: 2 },
-            Evacuated { old_bucket: 0, entries: 7, evacuated: 2, total: 2 },
+            Evacuated { old_bucket: 0, entries: 7, evacuated: 1, total: 2 },
+            Evacuated { old_bucket: 1, entries: 6, evacuated: 2, total: 2 },
             ResizeEnd { kind: Double, b: 2, len: 13 },
         ]
     );
@@ -100,32 +100,33 @@ fn growth_event_sequence_is_exact() {
     }
     assert_eq!(take(&log), []);
 
-    // Key 26: 27 > 26 → double to 8. Old bucket 26 & 3 = 2 holds 2,6,..,22
-    // (6 entries), the mark's bucket 0 holds 0,4,..,24 (7). Bucket 1 is not
-    // done, so the resize goes on.
+    // Key 26: 27 > 26 → double to 8. The write evacuates the mark's old
+    // buckets 0 (0,4,..,24: 7 entries) and 1 (1,5,..,25: 7); bucket 2 is not
+    // done, so the resize goes on and key 26 joins old bucket 2's chain.
     m.insert(26, 26);
     assert_eq!(
         take(&log),
         [
             ResizeStart { kind: Double, reason: Reason::LoadFactor, old_b: 2, new_b: 3, len: 26 },
-            Evacuated { old_bucket: 2, entries: 6, evacuated: 1, total: 4 },
-            Evacuated { old_bucket: 0, entries: 7, evacuated: 2, total: 4 },
+            Evacuated { old_bucket: 0, entries: 7, evacuated: 1, total: 4 },
+            Evacuated { old_bucket: 1, entries: 7, evacuated: 2, total: 4 },
         ]
     );
     let r = m.stats().resize.unwrap();
-    assert_eq!((r.evacuated, r.total, r.nevacuate), (2, 4, 1));
+    assert_eq!((r.evacuated, r.total, r.nevacuate), (2, 4, 2));
     // A lookup moves nothing and emits nothing.
     assert_eq!(m.get(&5), Some(&5));
+    assert_eq!(m.get(&26), Some(&26));
     assert_eq!(take(&log), []);
 
-    // Key 27: old bucket 3 (3,7,..,23: 6), then the mark's bucket 1
-    // (1,5,..,25: 7); the mark runs past 2 and 3 and the resize ends.
+    // Key 27: old buckets 2 (2,6,..,26: 7) and 3 (3,7,..,23: 6), and the
+    // resize ends before the key is written.
     m.insert(27, 27);
     assert_eq!(
         take(&log),
         [
-            Evacuated { old_bucket: 3, entries: 6, evacuated: 3, total: 4 },
-            Evacuated { old_bucket: 1, entries: 7, evacuated: 4, total: 4 },
+            Evacuated { old_bucket: 2, entries: 7, evacuated: 3, total: 4 },
+            Evacuated { old_bucket: 3, entries: 6, evacuated: 4, total: 4 },
             ResizeEnd { kind: Double, b: 3, len: 27 },
         ]
     );

@@ -346,8 +346,8 @@ fn sweeps_reach_the_interesting_calls() {
 /// The documented choice, exactly: when the hasher panics while an old
 /// bucket is evacuated, the entries of that bucket's chain from the one
 /// whose hash panicked on are dropped (once each), every other entry stays,
-/// and the bucket counts as evacuated. An insert of a new key that maps to
-/// old bucket `i` hashes the key (call 0), then evacuates bucket `i` (one
+/// and the bucket counts as evacuated. An insert of a new key hashes the
+/// key (call 0), then evacuates old bucket `i` at the evacuation mark (one
 /// call per entry, in chain order): a panic at call `n + 1` stops at the
 /// chain's `n`-th entry.
 #[test]
@@ -367,9 +367,10 @@ fn hasher_panic_drops_exactly_the_rest_of_the_bucket() {
                 let old = map.table.counters().resize.expect("resizing");
                 let mask = (1 << old.old_b) - 1;
                 let bucket = |k: &Tracked| hasher.hash_one(k) as usize & mask;
-                // The unevacuated old bucket with the most entries. Iteration
-                // walks an old bucket's chain in order: the order in which
-                // evacuation hashes its keys.
+                // The unevacuated old bucket with the most entries, brought
+                // to the mark (the write evacuates the mark's bucket first).
+                // Iteration walks an old bucket's chain in order: the order
+                // in which evacuation hashes its keys.
                 let mut chains = std::vec![Vec::new(); mask + 1];
                 for k in map.keys() {
                     chains[bucket(k)].push(k.id);
@@ -378,6 +379,9 @@ fn hasher_panic_drops_exactly_the_rest_of_the_bucket() {
                     .filter(|&i| !map.table.old_bucket_evacuated(i))
                     .max_by_key(|&i| chains[i].len())
                     .unwrap();
+                while map.table.counters().resize.expect("resizing").nevacuate < i {
+                    map.evacuate(1);
+                }
                 let chain = core::mem::take(&mut chains[i]);
                 if n == chain.len() {
                     break;
