@@ -289,6 +289,50 @@ fn a_full_old_chain_takes_an_old_pool_bucket() {
     t.check();
 }
 
+/// An old chain that took writes during a resize (two old pool buckets of
+/// them) is cloned, iterated and removed from like any chain, and moves
+/// whole when the mark reaches it.
+#[test]
+fn old_chains_take_writes_clones_and_removals() {
+    let mut t = T::new(by_bucket);
+    // B = 6: 64 buckets and a pool of four; six keys in every bucket.
+    for k in 0..384u64 {
+        t.insert(k, k);
+    }
+    assert_eq!((t.b(), t.t.next_pool), (6, 64));
+    t.t.start_resize(7, ResizeKind::Double, crate::types::Reason::LoadFactor).unwrap();
+    // Twelve keys of old bucket 63: two fill its main bucket, eight a
+    // pool bucket, two more a second one. The mark passes 24 buckets.
+    let keys: Vec<u64> = (6..18).map(|j| 63 + 64 * j).collect();
+    for &k in &keys {
+        t.insert(k, k);
+    }
+    let old = t.t.old.as_ref().expect("still resizing");
+    assert_eq!((old.nevacuate, old.arr.used), (24, 66));
+    // A clone mid-resize has the same entries and passes the checker.
+    let c = T { t: t.t.clone_with(|k, v| (*k, *v)), h: by_bucket, ops: Default::default() };
+    c.check_now();
+    let mut a: Vec<_> = t.t.iter().map(|(k, v)| (*k, *v)).collect();
+    let mut b: Vec<_> = c.t.iter().map(|(k, v)| (*k, *v)).collect();
+    a.sort_unstable();
+    b.sort_unstable();
+    assert_eq!(a.len(), 396);
+    assert_eq!(a, b);
+    // Removals in the old chain (main and pool buckets), before the mark
+    // reaches it.
+    for &k in &[keys[0], keys[2], keys[9], keys[10], keys[11]] {
+        assert_eq!(t.remove(k), Some(k));
+        assert!(!t.t.old.as_ref().expect("still resizing").is_evacuated(63));
+    }
+    t.check_now();
+    t.t.finish_resize(&by_bucket);
+    t.check_now();
+    for k in (0..384).chain(keys.iter().copied()) {
+        let gone = [keys[0], keys[2], keys[9], keys[10], keys[11]].contains(&k);
+        assert_eq!(t.get(k), if gone { None } else { Some(k) }, "key {k}");
+    }
+}
+
 /// Deletion marks EMPTY_ONE and turns trailing runs into EMPTY_REST, also
 /// across an overflow boundary.
 #[test]
