@@ -48,7 +48,7 @@ fn disjoint_keys_match_each_threads_model() {
                 let map = &map;
                 s.spawn(move || {
                     let t = t as u64;
-                    let mut rng = Rng(0x9E37_79B9 ^ (t + 1) * 7919 + round);
+                    let mut rng = Rng(0x9E37_79B9 ^ ((t + 1) * 7919 + round));
                     let key = |r: &mut Rng| r.below(keys) * threads + t;
                     for i in 0..ops {
                         let k = key(&mut rng);
@@ -108,7 +108,7 @@ fn shared_counters_add_up_and_reads_are_monotonic() {
                 .map(|t| {
                     let map = &map;
                     s.spawn(move || {
-                        let mut rng = Rng(0xDEAD_BEEF ^ (t + 1) * 104_729 + round);
+                        let mut rng = Rng(0xDEAD_BEEF ^ ((t + 1) * 104_729 + round));
                         let mut mine = vec![0u64; keys as usize];
                         let mut last_seen = vec![0u64; keys as usize];
                         for _ in 0..bumps {

@@ -8,7 +8,7 @@ use std::sync::TryLockError;
 use super::atomic::Ordering;
 use super::bucket::{Bucket, BucketArray};
 use super::reclaim::Guard;
-use super::{b_for, Drain, Generation, RawSyncTable, State, CLAIM_TRIES, DRAIN_STEP};
+use super::{b_for, Drain, Generation, RawSyncTable, Snap, State, CLAIM_TRIES, DRAIN_STEP};
 use super::{tophash, AtomicUsize, BUCKET_SLOTS, MIN_TOPHASH};
 use crate::types::ResizeKind;
 
@@ -16,7 +16,7 @@ impl<K, V> RawSyncTable<K, V> {
     /// Starts a resize of `s`'s array to `2^new_b` buckets, if `s` is still
     /// published, runs no resize, and this thread wins the `start_claimed`
     /// CAS. O(1) in the table size: one zeroed allocation, one state.
-    pub(super) fn start_resize(&self, g: &Guard<'_>, s: &State<K, V>, new_b: u8, kind: ResizeKind) -> bool {
+    pub(super) fn start_resize(&self, g: &Guard<'_>, s: Snap<'_, K, V>, new_b: u8, kind: ResizeKind) -> bool {
         if s.old().is_some()
             || s.start_claimed.compare_exchange(false, true, Ordering::AcqRel, Ordering::Relaxed).is_err()
         {
@@ -24,7 +24,7 @@ impl<K, V> RawSyncTable<K, V> {
         }
         let new = Box::into_raw(BucketArray::new(new_b));
         let next = State::boxed(new, s.current, s.generation, kind);
-        let expected = core::ptr::from_ref(s).cast_mut();
+        let expected = s.ptr;
         match self.state.compare_exchange(expected, next, Ordering::SeqCst, Ordering::Relaxed) {
             Ok(_) => {
                 self.counters.resizes.fetch_add(1, Ordering::Relaxed);
@@ -47,7 +47,7 @@ impl<K, V> RawSyncTable<K, V> {
     }
 
     /// Evacuates the old bucket `hash` selects, if not done yet.
-    pub(super) fn evacuate_for(&self, g: &Guard<'_>, s: &State<K, V>, hash: u64) {
+    pub(super) fn evacuate_for(&self, g: &Guard<'_>, s: Snap<'_, K, V>, hash: u64) {
         let old = s.old().expect("called during a resize");
         let i = hash as usize & old.mask();
         if !old.bucket(i).evacuated.load(Ordering::Acquire) {
@@ -58,7 +58,7 @@ impl<K, V> RawSyncTable<K, V> {
     /// Claims the old bucket at the cursor with a CAS and evacuates it; at
     /// most `CLAIM_TRIES` attempts, each failure a claim conflict.
     /// Returns whether a bucket was claimed.
-    pub(super) fn claim_one(&self, g: &Guard<'_>, s: &State<K, V>) -> bool {
+    pub(super) fn claim_one(&self, g: &Guard<'_>, s: Snap<'_, K, V>) -> bool {
         let old_len = s.old().expect("called during a resize").len();
         for _ in 0..CLAIM_TRIES {
             let n = s.nevacuate.load(Ordering::Acquire);
@@ -84,7 +84,7 @@ impl<K, V> RawSyncTable<K, V> {
     /// overflow buckets, and ends the resize if this was the last bucket.
     /// Returns whether this call did the evacuation (false: done already).
     /// O(chain): one old chain, one new lock per entry moved.
-    pub(super) fn evacuate(&self, g: &Guard<'_>, s: &State<K, V>, i: usize) -> bool {
+    pub(super) fn evacuate(&self, g: &Guard<'_>, s: Snap<'_, K, V>, i: usize) -> bool {
         let old = s.old().expect("called during a resize");
         let new = s.current();
         let head = old.bucket(i);
@@ -116,14 +116,7 @@ impl<K, V> RawSyncTable<K, V> {
         drop(lock);
         // The chain is frozen now (writers re-check the flag under the
         // lock), so its overflow buckets can be walked and retired.
-        let mut o = head.next();
-        while let Some(ob) = o {
-            o = ob.next();
-            // SAFETY: the flag just set is the gate readers check before
-            // following this chain (invariant 8); only the thread that set
-            // it retires the chain's overflow buckets, each boxed, once.
-            unsafe { g.retire_box(core::ptr::from_ref(ob).cast_mut()) };
-        }
+        retire_overflow(g, head);
         self.counters.buckets_evacuated.fetch_add(1, Ordering::Relaxed);
         let done = s.evacuated.fetch_add(1, Ordering::AcqRel) + 1;
         if done == old.len() {
@@ -135,9 +128,9 @@ impl<K, V> RawSyncTable<K, V> {
     /// Publishes `s` without its old array and retires the old array and
     /// `s`. Fails harmlessly if a `clear` replaced `s` (the drain then owns
     /// the arrays).
-    fn end_resize(&self, g: &Guard<'_>, s: &State<K, V>) {
+    fn end_resize(&self, g: &Guard<'_>, s: Snap<'_, K, V>) {
         let next = State::boxed(s.current, core::ptr::null_mut(), s.generation, s.kind);
-        let expected = core::ptr::from_ref(s).cast_mut();
+        let expected = s.ptr;
         match self.state.compare_exchange(expected, next, Ordering::SeqCst, Ordering::Relaxed) {
             Ok(_) => {
                 // SAFETY: this CAS unpublished `s` and, with it, the last
@@ -197,7 +190,7 @@ impl<K, V> RawSyncTable<K, V> {
             State::boxed(Box::into_raw(BucketArray::new(0)), core::ptr::null_mut(), generation, ResizeKind::Double);
         loop {
             let s = self.state(&g);
-            let expected = core::ptr::from_ref(s).cast_mut();
+            let expected = s.ptr;
             if self.state.compare_exchange(expected, fresh, Ordering::SeqCst, Ordering::Relaxed).is_ok() {
                 let mut q = match self.drains.lock() {
                     Ok(q) => q,
@@ -299,25 +292,45 @@ fn drain_bucket<K, V>(g: &Guard<'_>, head: &Bucket<K, V>) {
     }
     head.evacuated.store(true, Ordering::Release);
     drop(lock);
-    let mut b = Some(head);
+    retire_entries(g, head);
+    let mut b = head.next();
     while let Some(bb) = b {
-        for i in 0..BUCKET_SLOTS {
-            if bb.tophash[i].load(Ordering::Relaxed) >= MIN_TOPHASH {
-                let p = bb.slots[i].load(Ordering::Relaxed);
-                if !p.is_null() {
-                    // SAFETY: the chain owned this entry until the flag was
-                    // set above (invariant 8), and the array is unpublished,
-                    // so only threads already in it can reach the entry; the
-                    // flag-setter retires it once.
-                    unsafe { g.retire_box(p) };
-                }
+        retire_entries(g, bb);
+        b = bb.next();
+    }
+    retire_overflow(g, head);
+}
+
+/// Retires the entries in the slots of one bucket whose chain's flag this
+/// thread has just set.
+fn retire_entries<K, V>(g: &Guard<'_>, b: &Bucket<K, V>) {
+    for i in 0..BUCKET_SLOTS {
+        if b.tophash[i].load(Ordering::Relaxed) >= MIN_TOPHASH {
+            let p = b.slots[i].load(Ordering::Relaxed);
+            if !p.is_null() {
+                // SAFETY: the chain owned this entry until its flag was set
+                // by this thread (invariant 8), and the array is unpublished,
+                // so only threads already inside can reach the entry; the
+                // flag-setter retires it once.
+                unsafe { g.retire_box(p) };
             }
         }
-        b = bb.next();
-        if !core::ptr::eq(bb, head) {
-            // SAFETY: as for the entries: an owned overflow bucket, boxed,
-            // retired once; `b` was read from it before.
-            unsafe { g.retire_box(core::ptr::from_ref(bb).cast_mut()) };
-        }
+    }
+}
+
+/// Retires the overflow buckets of the chain `head`, whose flag this thread
+/// has just set (the chain is frozen: writers re-check the flag under the
+/// lock).
+fn retire_overflow<K, V>(g: &Guard<'_>, head: &Bucket<K, V>) {
+    let mut o = head.overflow.load(Ordering::Acquire);
+    while !o.is_null() {
+        // SAFETY: `o` is an overflow bucket of the frozen chain, alive
+        // until retired (invariant 8); its link is read before retiring it.
+        let next = unsafe { &*o }.overflow.load(Ordering::Acquire);
+        // SAFETY: the flag just set is the gate readers check before
+        // following this chain (invariant 8); only the thread that set it
+        // retires the chain's overflow buckets, each boxed, once.
+        unsafe { g.retire_box(o) };
+        o = next;
     }
 }

@@ -25,7 +25,7 @@ impl<K, V> RawSyncTable<K, V> {
     /// An iterator over the table as it is now (weakly consistent).
     pub(crate) fn iter(&self) -> RawIter<'_, K, V> {
         let guard = self.guard();
-        let state = core::ptr::from_ref(self.state(&guard));
+        let state = self.state(&guard).ptr.cast_const();
         RawIter { table: self, _guard: guard, state, index: 0, at: None, filtered: false }
     }
 }

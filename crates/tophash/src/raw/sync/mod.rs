@@ -149,7 +149,7 @@ use crate::types::ResizeKind;
 
 use super::tophash::{tophash, BUCKET_SLOTS, EMPTY_ONE, EMPTY_REST, MIN_TOPHASH};
 use atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
-use bucket::BucketArray;
+use bucket::{Bucket, BucketArray};
 use reclaim::Collector;
 
 pub(crate) use bucket::Entry;
@@ -222,6 +222,41 @@ impl<K, V> State<K, V> {
         // SAFETY: a generation is retired only by the `clear` that
         // unpublished the last state referring to it, through the collector.
         unsafe { &*self.generation }
+    }
+}
+
+/// A loaded state: the pointer as published (what a CAS compares and a
+/// retire frees) and, through `Deref`, the state, valid while the guard it
+/// was loaded under lives.
+struct Snap<'g, K, V> {
+    ptr: *mut State<K, V>,
+    _guard: core::marker::PhantomData<&'g State<K, V>>,
+}
+
+impl<'g, K, V> Snap<'g, K, V> {
+    /// The state, for as long as the guard lives.
+    fn get(self) -> &'g State<K, V> {
+        // SAFETY: as in `deref`.
+        unsafe { &*self.ptr }
+    }
+}
+
+impl<K, V> Clone for Snap<'_, K, V> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<K, V> Copy for Snap<'_, K, V> {}
+
+impl<K, V> core::ops::Deref for Snap<'_, K, V> {
+    type Target = State<K, V>;
+
+    fn deref(&self) -> &State<K, V> {
+        // SAFETY: the state pointer is never null, and a state is retired
+        // only after a CAS unpublished it, through the collector, so it lives
+        // at least as long as the guard this snapshot was loaded under.
+        unsafe { &*self.ptr }
     }
 }
 
@@ -379,14 +414,10 @@ impl<K, V> RawSyncTable<K, V> {
     }
 
     /// The published state, valid while `g` lives.
-    fn state<'g>(&self, _g: &'g Guard<'_>) -> &'g State<K, V> {
+    fn state<'g>(&self, _g: &'g Guard<'_>) -> Snap<'g, K, V> {
         // SeqCst: a load that takes part in the collector's total order, so
         // a state retired before this thread entered is never returned.
-        let p = self.state.load(Ordering::SeqCst);
-        // SAFETY: the state pointer is never null, and a state is retired
-        // only after a CAS unpublished it, through the collector, so it lives
-        // at least as long as the guard `g` entered before this load.
-        unsafe { &*p }
+        Snap { ptr: self.state.load(Ordering::SeqCst), _guard: core::marker::PhantomData }
     }
 
     /// Entries now (a racy snapshot during concurrent writes).
@@ -432,30 +463,28 @@ fn free_owned<K, V>(arr: &BucketArray<K, V>) {
         if head.evacuated.load(Ordering::Relaxed) {
             continue;
         }
-        let mut b = Some(head);
-        let mut first = true;
-        while let Some(bb) = b {
-            for s in 0..BUCKET_SLOTS {
-                if bb.tophash[s].load(Ordering::Relaxed) >= MIN_TOPHASH {
-                    let p = bb.slots[s].load(Ordering::Relaxed);
-                    if !p.is_null() {
-                        // SAFETY: an owning slot's entry is owned by this
-                        // chain only (invariant 8), boxed, and nobody else
-                        // is in the table.
-                        drop(unsafe { Box::from_raw(p) });
-                    }
-                }
+        free_entries(head);
+        let mut o = head.overflow.load(Ordering::Relaxed);
+        while !o.is_null() {
+            // SAFETY: an owned overflow bucket (invariant 8), boxed, read
+            // before it is freed below.
+            let b = unsafe { Box::from_raw(o) };
+            free_entries(&b);
+            o = b.overflow.load(Ordering::Relaxed);
+        }
+    }
+}
+
+/// Frees the entries in one owning bucket's slots.
+fn free_entries<K, V>(b: &Bucket<K, V>) {
+    for s in 0..BUCKET_SLOTS {
+        if b.tophash[s].load(Ordering::Relaxed) >= MIN_TOPHASH {
+            let p = b.slots[s].load(Ordering::Relaxed);
+            if !p.is_null() {
+                // SAFETY: an owning slot's entry is owned by this chain only
+                // (invariant 8), boxed, and nobody else is in the table.
+                drop(unsafe { Box::from_raw(p) });
             }
-            let next = bb.overflow.load(Ordering::Relaxed);
-            if !first {
-                // SAFETY: this overflow bucket is owned by the chain
-                // (invariant 8), boxed, and its link was read above.
-                drop(unsafe { Box::from_raw(core::ptr::from_ref(bb).cast_mut()) });
-            }
-            first = false;
-            // SAFETY: the link is null or an owned overflow bucket, alive
-            // until this loop frees it on its next turn.
-            b = unsafe { next.as_ref() };
         }
     }
 }

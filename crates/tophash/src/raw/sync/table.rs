@@ -6,7 +6,7 @@ use alloc::boxed::Box;
 use super::atomic::Ordering;
 use super::bucket::{Bucket, Entry};
 use super::reclaim::Guard;
-use super::{over_load, tophash, EntryRef, Expect, Find, Outcome, RawSyncTable, State};
+use super::{over_load, tophash, EntryRef, Expect, Find, Outcome, RawSyncTable, Snap};
 use super::{BUCKET_SLOTS, EMPTY_ONE, EMPTY_REST, MIN_TOPHASH};
 use crate::types::ResizeKind;
 
@@ -49,7 +49,7 @@ impl<K, V> RawSyncTable<K, V> {
         hash: u64,
         eq: &mut dyn FnMut(&K) -> bool,
     ) -> Option<&'g Entry<K, V>> {
-        let s = self.state(g);
+        let s = self.state(g).get();
         if let Some(old) = s.old() {
             let ob = old.bucket_for(hash);
             // SeqCst: the gate of invariant 8; a reader that sees it clear
@@ -123,16 +123,19 @@ impl<K, V> RawSyncTable<K, V> {
                 continue;
             }
             let p = probe(head, hash, top, &mut find, new.as_deref());
-            let current = p.found.map(|(b, i)| (b, i, b.entry(i).expect("a found slot holds an entry")));
+            // The raw pointer as stored: what a retire frees.
+            let current = p.found.map(|(b, i)| (b, i, b.slots[i].load(Ordering::Relaxed)));
             let ok = match (expect, current) {
                 (Expect::Any, _) => true,
                 (Expect::Absent, c) => c.is_none(),
-                (Expect::Present(id), Some((_, _, e))) => core::ptr::from_ref(e) as usize == id,
+                (Expect::Present(id), Some((_, _, e))) => e as usize == id,
                 (Expect::Present(_), None) => false,
             };
             if !ok {
                 drop(lock);
-                return Outcome::Mismatch { current: current.map(|(_, _, e)| self.hold(&g, e)) };
+                // SAFETY: a found slot holds a published entry, loaded under
+                // `g` (invariant 2).
+                return Outcome::Mismatch { current: current.map(|(_, _, e)| self.hold(&g, unsafe { &*e })) };
             }
             let gen = s.generation();
             let (previous, inserted, grown_len) = match (current, new) {
@@ -164,17 +167,19 @@ impl<K, V> RawSyncTable<K, V> {
                 (None, None) => (None, None, None),
             };
             drop(lock);
-            if let Some(prev) = previous {
+            // SAFETY: a found slot holds a published entry, loaded under `g`.
+            let previous = previous.map(|p| (p, unsafe { &*p }));
+            if let Some((prev, _)) = previous {
                 // SAFETY: `prev` was unlinked under the lock above (its slot
                 // now holds another pointer or null); its owner was this
                 // chain (invariant 8), and only this write unlinked it.
-                unsafe { g.retire_box(core::ptr::from_ref(prev).cast_mut()) };
+                unsafe { g.retire_box(prev) };
             }
             if let Some(len) = grown_len {
                 self.maybe_grow(&g, s, len);
             }
             return Outcome::Done {
-                previous: previous.map(|e| self.hold(&g, e)),
+                previous: previous.map(|(_, e)| self.hold(&g, e)),
                 inserted: inserted.map(|e| self.hold(&g, e)),
             };
         }
@@ -198,7 +203,7 @@ impl<K, V> RawSyncTable<K, V> {
     }
 
     /// Go 1.19's triggers, after an insert of a new key made `len` entries.
-    fn maybe_grow(&self, g: &Guard<'_>, s: &State<K, V>, len: usize) {
+    fn maybe_grow(&self, g: &Guard<'_>, s: Snap<'_, K, V>, len: usize) {
         if s.old().is_some() {
             return;
         }
