@@ -14,7 +14,25 @@ cd "$(dirname "$0")/.."
 target=x86_64-unknown-linux-gnu
 export RUSTFLAGS="-Zsanitizer=thread -Cunsafe-allow-abi-mismatch=sanitizer"
 export RUSTDOCFLAGS="$RUSTFLAGS"
-export TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=1 second_deadlock_stack=1}"
+# seize (the collector) synchronises with fences: its reservation lists
+# with membarrier(2) ("fast-barrier") and SeqCst fences, and the freeing of
+# a batch the way Arc does, `fetch_sub(Release)` then `fence(Acquire)`.
+# TSan does not model fences, so it reports (1) races inside seize's own
+# list handling and (2) every reclamation as racing with the last read of
+# the freed entry, bucket or state. Exactly these two are suppressed:
+# `race_top:seize::raw::` (the racing access itself is in seize) and
+# `race:...free_batch` (one side is a seize reclaimer freeing a batch).
+# What remains visible is every race on the map's memory that does not
+# involve a free by the collector (atomics against plain accesses, lock
+# handoffs, publication of entries and buckets). Whether the collector
+# frees too early is Miri's to check (it models fences):
+# `cargo +nightly miri test -p tophash --features sync --test sync_stress`.
+mkdir -p target/tsan
+cat >target/tsan/tsan.supp <<'SUPP'
+race_top:seize::raw::
+race:seize::raw::collector::Collector::free_batch
+SUPP
+export TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=1 second_deadlock_stack=1 suppressions=$PWD/target/tsan/tsan.supp}"
 export TOPHASH_STRESS_SMALL=1
 export PROPTEST_CASES="${PROPTEST_CASES:-8}"
 build_std=(-Zbuild-std --target "$target")
@@ -22,4 +40,4 @@ if [ "${TSAN_NO_BUILD_STD:-}" = 1 ]; then
     build_std=()
 fi
 CARGO_TARGET_DIR=target/tsan cargo +nightly test "${build_std[@]}" -p tophash --features sync \
-    --test sync_model --test sync_stress -- "$@"
+    --no-fail-fast --test sync_model --test sync_stress -- "$@"

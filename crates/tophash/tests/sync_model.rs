@@ -194,6 +194,7 @@ fn the_interesting_states_are_reached() {
     }
     assert_eq!(map.stats().drain_jobs, 0, "writes drain the cleared arrays");
     assert_eq!(map.len(), n as usize);
+    while map.evacuate(8) > 0 {}
     map.reserve(10 * n as usize);
     assert!(map.is_resizing());
     map.check_invariants().unwrap();

@@ -244,3 +244,62 @@ fn clear_and_reserve_race_with_writers() {
         assert_eq!(n, map.len());
     }
 }
+
+#[test]
+fn the_map_is_send_and_sync() {
+    fn both<T: Send + Sync>() {}
+    both::<HashMap<String, Vec<u8>>>();
+    both::<HashMap<u64, u64, std::collections::hash_map::RandomState>>();
+}
+
+/// A key whose `Eq` panics (when asked to) while the engine holds a bucket
+/// lock: the lock is released on unwinding, so later calls on that bucket
+/// neither deadlock nor see a broken table.
+#[test]
+fn a_panicking_eq_releases_the_bucket_lock() {
+    use std::hash::{Hash, Hasher};
+    use std::sync::atomic::AtomicBool;
+    static PANIC: AtomicBool = AtomicBool::new(false);
+    #[derive(Clone, Debug)]
+    struct Touchy(u32);
+    impl PartialEq for Touchy {
+        fn eq(&self, o: &Self) -> bool {
+            assert!(!PANIC.load(Ordering::Relaxed), "Eq panics on request");
+            self.0 == o.0
+        }
+    }
+    impl Eq for Touchy {}
+    impl Hash for Touchy {
+        fn hash<H: Hasher>(&self, h: &mut H) {
+            h.write_u32(self.0 % 3);
+        }
+    }
+    let mut map: HashMap<Touchy, u32> = HashMap::new();
+    for k in 0..30 {
+        map.insert(Touchy(k), k);
+    }
+    PANIC.store(true, Ordering::Relaxed);
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| map.insert(Touchy(4), 0)));
+    assert!(r.is_err());
+    PANIC.store(false, Ordering::Relaxed);
+    std::thread::scope(|s| {
+        s.spawn(|| assert!(!map.insert(Touchy(4), 44)));
+    });
+    assert_eq!(map.get_cloned(&Touchy(4)), Some(44));
+    map.check_invariants().unwrap();
+    assert_eq!(map.len(), 30);
+}
+
+#[test]
+fn debug_from_iterator_and_extend() {
+    let mut map: HashMap<u32, u32> = (0..5).map(|k| (k, k * 10)).collect();
+    map.extend([(5, 50), (0, 1)]);
+    assert_eq!(map.len(), 6);
+    assert_eq!(map.get_cloned(&0), Some(1));
+    let text = format!("{map:?}");
+    assert!(text.contains("5: 50") && text.starts_with('{'), "{text}");
+    let r = map.get(&5).unwrap();
+    assert_eq!(format!("{r:?}"), "Ref(5, 50)");
+    drop(r);
+    map.check_invariants().unwrap();
+}

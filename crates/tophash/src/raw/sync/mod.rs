@@ -80,6 +80,27 @@
 //! bucket `j`. Entries never move within an array, so a key present for
 //! the whole iteration is yielded once; the iterator never evacuates.
 //!
+//! ## Go's names here
+//!
+//! | Go (`runtime/map.go`) | here                                         |
+//! |-----------------------|----------------------------------------------|
+//! | `hmap.B`              | `BucketArray::b`                             |
+//! | `hmap.count`          | `Generation::len`                            |
+//! | `hmap.buckets`        | `State::current`                             |
+//! | `hmap.oldbuckets`     | `State::old`                                 |
+//! | `hmap.nevacuate`      | `State::nevacuate`, the *claim cursor*       |
+//! | `hmap.noverflow`      | `BucketArray::noverflow` (exact)             |
+//! | `bmap.tophash`, overflow | `Bucket::tophash`, `Bucket::overflow`     |
+//! | `hashGrow`            | `RawSyncTable::start_resize`                 |
+//! | `growWork`            | the start of `RawSyncTable::write`: `evacuate_for` + `claim_one` |
+//! | `evacuate`            | `RawSyncTable::evacuate` (one old bucket)    |
+//! | `overLoadFactor`      | [`over_load`]                                |
+//! | `sameSizeGrow`        | `ResizeKind::SameSize`                       |
+//!
+//! Where Go marks an old bucket evacuated in its first tophash byte, this
+//! engine has a separate flag: old slots keep their bytes and pointers, so
+//! a reader mid-scan of an old chain still finds its keys.
+//!
 //! # Reclamation: `seize`
 //!
 //! Retired entries, overflow buckets, arrays and states are freed through
