@@ -17,20 +17,18 @@ export RUSTDOCFLAGS="$RUSTFLAGS"
 # seize (the collector) synchronises with fences: its reservation lists
 # with membarrier(2) ("fast-barrier") and SeqCst fences, and the freeing of
 # a batch the way Arc does, `fetch_sub(Release)` then `fence(Acquire)`.
-# TSan does not model fences, so it reports (1) races inside seize's own
-# list handling and (2) every reclamation as racing with the last read of
-# the freed entry, bucket or state. Exactly these two are suppressed:
-# `race_top:seize::raw::` (the racing access itself is in seize) and
-# `race:...free_batch` (one side is a seize reclaimer freeing a batch).
-# What remains visible is every race on the map's memory that does not
-# involve a free by the collector (atomics against plain accesses, lock
-# handoffs, publication of entries and buckets). Whether the collector
-# frees too early is Miri's to check (it models fences):
-# `cargo +nightly miri test -p tophash --features sync --test sync_stress`.
+# TSan does not model fences, so it reports every reclamation as racing
+# with the last access to what is freed (an entry, a bucket, a state, or
+# seize's own batch). Those reports, and only those, are suppressed:
+# `race:seize::raw::collector` matches a report one of whose two stacks
+# runs inside seize's collector. Every other race on the map's memory
+# stays visible (atomics against plain accesses, lock handoffs, the
+# publication of entries, buckets, arrays and states). Whether the
+# collector frees too early is Miri's to check, since it models fences
+# (scripts/miri.sh runs the same tests).
 mkdir -p target/tsan
 cat >target/tsan/tsan.supp <<'SUPP'
-race_top:seize::raw::
-race:seize::raw::collector::Collector::free_batch
+race:seize::raw::collector
 SUPP
 export TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=1 second_deadlock_stack=1 suppressions=$PWD/target/tsan/tsan.supp}"
 export TOPHASH_STRESS_SMALL=1

@@ -62,7 +62,14 @@ mod imp {
     use core::marker::PhantomData;
     use std::sync::Mutex;
 
-    struct Retired(*mut (), unsafe fn(*mut ()));
+    /// Frees a queued box.
+    ///
+    /// # Safety
+    ///
+    /// Called once, with the pointer it was queued with.
+    type Free = unsafe fn(*mut ());
+
+    struct Retired(*mut (), Free);
 
     // SAFETY: a retired pointer is only freed, by the collector's drop,
     // when the map (and so every thread's use of it) is gone.
