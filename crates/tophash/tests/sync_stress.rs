@@ -303,3 +303,60 @@ fn debug_from_iterator_and_extend() {
     drop(r);
     map.check_invariants().unwrap();
 }
+
+/// Not a benchmark (that is tophash-bench's job): a rough look at whether
+/// reads scale and what a growth-heavy insert run costs, printed.
+/// `cargo test -p tophash --features sync --release --test sync_stress -- --ignored --nocapture`
+#[test]
+#[ignore = "timing, run by hand in release"]
+fn rough_throughput() {
+    use std::time::Instant;
+    let n = 1u64 << 20;
+    let map: HashMap<u64, u64> = HashMap::with_capacity(n as usize);
+    for k in 0..n {
+        map.insert(k, k);
+    }
+    for threads in [1u64, 2] {
+        let per = 4_000_000u64;
+        let t0 = Instant::now();
+        std::thread::scope(|s| {
+            for t in 0..threads {
+                let map = &map;
+                s.spawn(move || {
+                    let mut rng = Rng(t + 99);
+                    let mut hits = 0u64;
+                    for _ in 0..per {
+                        hits += u64::from(map.contains_key(&rng.below(n)));
+                    }
+                    assert_eq!(hits, per);
+                });
+            }
+        });
+        let secs = t0.elapsed().as_secs_f64();
+        eprintln!("contains_key, {threads} thread(s): {:.1} M lookups/s in all", (per * threads) as f64 / secs / 1e6);
+    }
+    for threads in [1u64, 2] {
+        let map: HashMap<u64, u64> = HashMap::new();
+        let per = 1u64 << 20;
+        let t0 = Instant::now();
+        std::thread::scope(|s| {
+            for t in 0..threads {
+                let map = &map;
+                s.spawn(move || {
+                    for k in 0..per {
+                        map.insert(k * threads + t, k);
+                    }
+                });
+            }
+        });
+        let secs = t0.elapsed().as_secs_f64();
+        let st = map.stats();
+        eprintln!(
+            "insert from empty, {threads} thread(s): {:.1} M inserts/s in all; {} resizes, {} claims, {} claim conflicts",
+            (per * threads) as f64 / secs / 1e6,
+            st.resizes,
+            st.claims,
+            st.claim_conflicts
+        );
+    }
+}
