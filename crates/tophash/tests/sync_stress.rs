@@ -335,6 +335,37 @@ fn rough_throughput() {
         let secs = t0.elapsed().as_secs_f64();
         eprintln!("contains_key, {threads} thread(s): {:.1} M lookups/s in all", (per * threads) as f64 / secs / 1e6);
     }
+    {
+        // One reader while one writer inserts and removes other keys: the
+        // reader's cost of sharing lines with writers.
+        let per = 4_000_000u64;
+        let stop = AtomicBool::new(false);
+        let t0 = Instant::now();
+        let writes = std::thread::scope(|s| {
+            let (map, stop) = (&map, &stop);
+            let w = s.spawn(move || {
+                let mut w = 0u64;
+                while !stop.load(Ordering::Relaxed) {
+                    map.insert(n + w % 4096, w);
+                    map.remove(&(n + (w + 2048) % 4096));
+                    w += 1;
+                }
+                w
+            });
+            let mut rng = Rng(7);
+            for _ in 0..per {
+                assert!(map.contains_key(&rng.below(n)));
+            }
+            stop.store(true, Ordering::Relaxed);
+            w.join().unwrap()
+        });
+        let secs = t0.elapsed().as_secs_f64();
+        eprintln!(
+            "contains_key beside a writer: {:.1} M lookups/s ({:.1} M writes/s)",
+            per as f64 / secs / 1e6,
+            2.0 * writes as f64 / secs / 1e6
+        );
+    }
     for threads in [1u64, 2] {
         let map: HashMap<u64, u64> = HashMap::new();
         let per = 1u64 << 20;

@@ -27,11 +27,11 @@ impl<K, V> RawSyncTable<K, V> {
         let mut overflow = 0;
         if let Some(old) = s.old() {
             let flagged = (0..old.len()).filter(|&i| old.bucket(i).evacuated.load(Ordering::Relaxed)).count();
-            let count = s.evacuated.load(Ordering::Relaxed);
+            let count = s.progress.evacuated.load(Ordering::Relaxed);
             if flagged != count || count >= old.len() {
                 return Err(format!("invariant 6: {flagged} old buckets flagged, count {count} of {}", old.len()));
             }
-            let cursor = s.nevacuate.load(Ordering::Relaxed).min(old.len());
+            let cursor = s.progress.nevacuate.load(Ordering::Relaxed).min(old.len());
             if let Some(i) = (0..cursor).find(|&i| !old.bucket(i).evacuated.load(Ordering::Relaxed)) {
                 return Err(format!("invariant 6: old bucket {i} below the cursor {cursor} is not evacuated"));
             }

@@ -18,7 +18,7 @@ impl<K, V> RawSyncTable<K, V> {
     /// CAS. O(1) in the table size: one zeroed allocation, one state.
     pub(super) fn start_resize(&self, g: &Guard<'_>, s: Snap<'_, K, V>, new_b: u8, kind: ResizeKind) -> bool {
         if s.old().is_some()
-            || s.start_claimed.compare_exchange(false, true, Ordering::AcqRel, Ordering::Relaxed).is_err()
+            || s.progress.start_claimed.compare_exchange(false, true, Ordering::AcqRel, Ordering::Relaxed).is_err()
         {
             return false;
         }
@@ -61,11 +61,11 @@ impl<K, V> RawSyncTable<K, V> {
     pub(super) fn claim_one(&self, g: &Guard<'_>, s: Snap<'_, K, V>) -> bool {
         let old_len = s.old().expect("called during a resize").len();
         for _ in 0..CLAIM_TRIES {
-            let n = s.nevacuate.load(Ordering::Acquire);
+            let n = s.progress.nevacuate.load(Ordering::Acquire);
             if n >= old_len {
                 return false;
             }
-            match s.nevacuate.compare_exchange(n, n + 1, Ordering::AcqRel, Ordering::Relaxed) {
+            match s.progress.nevacuate.compare_exchange(n, n + 1, Ordering::AcqRel, Ordering::Relaxed) {
                 Ok(_) => {
                     self.counters.claims.fetch_add(1, Ordering::Relaxed);
                     self.evacuate(g, s, n);
@@ -118,7 +118,7 @@ impl<K, V> RawSyncTable<K, V> {
         // lock), so its overflow buckets can be walked and retired.
         retire_overflow(g, head);
         self.counters.buckets_evacuated.fetch_add(1, Ordering::Relaxed);
-        let done = s.evacuated.fetch_add(1, Ordering::AcqRel) + 1;
+        let done = s.progress.evacuated.fetch_add(1, Ordering::AcqRel) + 1;
         if done == old.len() {
             self.end_resize(g, s);
         }
