@@ -156,7 +156,8 @@ impl<K, V> HashMap<K, V, DefaultHashBuilder> {
 
     /// An empty map that holds `capacity` entries without growing. The
     /// array is zero-allocated: O(1) for large capacities (fresh zero
-    /// pages), O(buckets) below the allocator's mapping threshold.
+    /// pages), O(buckets) below the allocator's mapping threshold. Panics
+    /// with "capacity overflow" if no array that large can exist.
     ///
     /// ```
     /// let map: tophash::sync::HashMap<u32, u32> = tophash::sync::HashMap::with_capacity(1000);
@@ -416,6 +417,9 @@ where
     /// size that holds `len + additional`, incremental like any other
     /// (later writes evacuate it). If a resize already runs it only helps
     /// it (one claim) and does not start another. O(1).
+    ///
+    /// Panics with "capacity overflow" if no array that large can exist,
+    /// before it changes anything.
     ///
     /// ```
     /// let map: tophash::sync::HashMap<u32, u32> = tophash::sync::HashMap::new();

@@ -391,3 +391,19 @@ fn rough_throughput() {
         );
     }
 }
+
+/// An impossible size panics before anything is claimed: the map still
+/// grows afterwards.
+#[test]
+fn an_impossible_reserve_panics_and_changes_nothing() {
+    let map: HashMap<u64, u64> = HashMap::new();
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| map.reserve(usize::MAX)));
+    assert!(r.is_err());
+    assert!(!map.is_resizing());
+    for k in 0..100 {
+        map.insert(k, k);
+    }
+    assert!(map.stats().resizes >= 4);
+    let r = std::panic::catch_unwind(|| HashMap::<u64, u64>::with_capacity(usize::MAX));
+    assert!(r.is_err());
+}

@@ -152,6 +152,13 @@ impl<K, V> BucketArray<K, V> {
         Box::new(BucketArray { b, buckets, noverflow: AtomicUsize::new(0) })
     }
 
+    /// Whether an array of `2^b` buckets can be allocated at all (its size
+    /// fits `isize`); checked before anything is claimed, so `reserve(huge)`
+    /// panics with nothing changed.
+    pub(super) fn fits(b: u8) -> bool {
+        1usize.checked_shl(u32::from(b)).is_some_and(|n| core::alloc::Layout::array::<Bucket<K, V>>(n).is_ok())
+    }
+
     pub(super) fn b(&self) -> u8 {
         self.b
     }

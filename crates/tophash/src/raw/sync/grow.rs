@@ -17,6 +17,7 @@ impl<K, V> RawSyncTable<K, V> {
     /// published, runs no resize, and this thread wins the `start_claimed`
     /// CAS. O(1) in the table size: one zeroed allocation, one state.
     pub(super) fn start_resize(&self, g: &Guard<'_>, s: Snap<'_, K, V>, new_b: u8, kind: ResizeKind) -> bool {
+        assert!(BucketArray::<K, V>::fits(new_b), "capacity overflow");
         if s.old().is_some()
             || s.progress.start_claimed.compare_exchange(false, true, Ordering::AcqRel, Ordering::Relaxed).is_err()
         {
