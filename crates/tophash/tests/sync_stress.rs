@@ -407,3 +407,34 @@ fn an_impossible_reserve_panics_and_changes_nothing() {
     let r = std::panic::catch_unwind(|| HashMap::<u64, u64>::with_capacity(usize::MAX));
     assert!(r.is_err());
 }
+
+/// A held `Ref` (and a live iterator) blocks nothing: growth, removal of
+/// its key, overwrites and `clear` all complete, from this thread and
+/// another, and the `Ref` still reads the value it was given.
+#[test]
+fn a_held_ref_blocks_nothing() {
+    let map: HashMap<u64, String> = HashMap::new();
+    map.insert(1, "one".to_string());
+    let held = map.get(&1).unwrap();
+    let mut it = map.iter();
+    let first = it.next().unwrap();
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            for k in 2..2_000 {
+                map.insert(k, k.to_string());
+            }
+            map.insert(1, "uno".to_string());
+        });
+    });
+    assert!(map.stats().resizes >= 5);
+    assert!(map.remove(&1));
+    map.clear();
+    for k in 0..100 {
+        map.insert(k, String::new());
+    }
+    assert_eq!(*held, "one");
+    assert_eq!(held.key(), &1);
+    assert_eq!(*first, "one");
+    drop((held, first, it));
+    assert_eq!(map.len(), 100);
+}
