@@ -77,7 +77,16 @@ pub struct HashMap<K, V, S = DefaultHashBuilder> {
 /// A reference to a value in a [`HashMap`], holding the reclamation guard
 /// that keeps the entry alive. Holding one never blocks another call; it
 /// delays the freeing of entries removed or replaced while it lives. Not
-/// `Send`: the guard belongs to the thread.
+/// `Send`: the guard belongs to the thread. `key`, `value` and `Deref` are
+/// O(1).
+///
+/// ```
+/// let map = tophash::sync::HashMap::new();
+/// map.insert("k", 1);
+/// let r = map.get("k").unwrap();
+/// map.remove("k"); // does not wait for `r`
+/// assert_eq!((*r.key(), *r.value(), *r), ("k", 1, 1));
+/// ```
 pub struct Ref<'a, K, V> {
     raw: EntryRef<'a, K, V>,
 }
@@ -110,6 +119,14 @@ impl<K: fmt::Debug, V: fmt::Debug> fmt::Debug for Ref<'_, K, V> {
 
 /// A snapshot of a map's sizes and lifetime growth counters, taken
 /// without locks while other threads may be writing.
+///
+/// ```
+/// let map = tophash::sync::HashMap::new();
+/// for i in 0..1000 { map.insert(i, i); }
+/// let s = map.stats();
+/// assert_eq!(s.len, 1000);
+/// assert!(s.claims + s.claim_conflicts > 0 && s.buckets_evacuated > 0);
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Stats {
@@ -526,7 +543,16 @@ where
     }
 }
 
-/// An iterator over a [`HashMap`]'s entries; see [`HashMap::iter`].
+/// An iterator over a [`HashMap`]'s entries; see [`HashMap::iter`] for its
+/// guarantees and cost. It holds a reclamation guard, never a lock.
+///
+/// ```
+/// let map = tophash::sync::HashMap::new();
+/// map.insert(1, 'a');
+/// let mut it = map.iter();
+/// map.insert(2, 'b'); // writers go on while the iterator lives
+/// assert!(it.next().is_some());
+/// ```
 pub struct Iter<'a, K, V> {
     raw: RawIter<'a, K, V>,
 }
