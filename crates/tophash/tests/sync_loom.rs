@@ -226,6 +226,23 @@ fn a_write_with_a_stale_state_retries() {
     });
 }
 
+/// An iteration racing the evacuation of both old buckets yields every key
+/// present throughout exactly once, and the new key at most once.
+#[test]
+fn iteration_racing_an_evacuation_yields_each_key_once() {
+    model(|| {
+        let map = Arc::new(resizing_map());
+        let m1 = Arc::clone(&map);
+        let t = thread::spawn(move || {
+            m1.insert(4, 104);
+        });
+        let mut seen: Vec<u64> = map.iter().map(|r| *r.key()).collect();
+        seen.sort_unstable();
+        t.join().unwrap();
+        assert!(seen == [0, 1, 2, 3] || seen == [0, 1, 2, 3, 4], "{seen:?}");
+    });
+}
+
 /// The model explores more than one interleaving (a test that can fail if
 /// loom's atomics were not the engine's).
 #[test]
