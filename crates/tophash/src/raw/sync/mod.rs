@@ -27,7 +27,12 @@
 //! reservation only), load the state, and if a resize runs and the key's
 //! old bucket is not evacuated scan the old chain, else the new one: load a
 //! tophash byte, then on a match the entry pointer, compare the stored
-//! hash, then the key. No read writes a shared cache line or takes a lock.
+//! hash, then the key. No read writes a shared cache line or takes a lock,
+//! with one caveat from the collector: while writers retire entries,
+//! `seize` (hyaline) links their batches into the active readers'
+//! reservations, and a reader leaving last frees a batch. Two readers on
+//! an idle 2-core machine scale 2.1x; one reader beside a busy writer ran
+//! at a quarter of its solo rate (`docs/log.md`, 2026-12-03).
 //!
 //! **Writes** (insert, remove, update, compute) run under the lock of the
 //! key's bucket, for one bounded bucket operation. During a resize a write
