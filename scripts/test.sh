@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: formatting, lints, the library's docs without a
 # warning, every test (unit, property, doc, the lab's, the fuzz corpus
-# replay, and hashbrown 0.17.1's own public-API tests run against tophash by
+# replay, the concurrent map's loom models, and hashbrown 0.17.1's own public-API tests run against tophash by
 # crates/hashbrown-compat), the library's unit tests without `std`, the
 # packaged crate's tests from the packaged copy alone (scripts/package.sh),
 # and every Criterion bench run once in test mode (each asserts its
@@ -15,6 +15,8 @@ cargo clippy --workspace --all-targets --all-features -- -D warnings
 RUSTDOCFLAGS="-D warnings" cargo doc -p tophash --no-deps --all-features --quiet
 cargo test -p tophash --no-default-features --lib --quiet
 cargo test --workspace --all-features
+# The concurrent map's loom models (about a minute to build, a second to run).
+bash scripts/loom.sh
 # hashbrown's own tests that do not compile against tophash are listed in
 # crates/hashbrown-compat/missing-api.txt: fail if that list is stale.
 cargo run --quiet -p hashbrown-compat --bin scan-missing -- --check

@@ -34,6 +34,9 @@
 //! * `rayon`: parallel iterators, `par_extend` and `collect` for
 //!   [`HashMap`] and [`HashSet`] (module `rayon`), split by chains of
 //!   buckets, also mid-resize.
+//! * `sync`: `sync::HashMap`, a concurrent map whose writers share each
+//!   growth's evacuation (claiming old buckets with a CAS on a shared
+//!   cursor); memory reclaimed through `seize`. Needs `std`.
 //! * `trace`: `trace::TraceRecorder`, growth events as Chrome Trace JSON.
 //! * `tracing`: `trace::TracingObserver`, growth events as `tracing`
 //!   events and spans.
@@ -97,6 +100,9 @@ pub mod rayon;
 #[cfg(feature = "serde")]
 mod serde_impls;
 pub mod stats;
+#[cfg(feature = "sync")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sync")))]
+pub mod sync;
 #[cfg(any(test, feature = "__testing"))]
 #[doc(hidden)]
 pub mod testing;

@@ -256,6 +256,8 @@ mod overflow;
 mod par;
 mod probe;
 mod shell;
+#[cfg(feature = "sync")]
+pub(crate) mod sync;
 mod sys;
 mod tophash;
 

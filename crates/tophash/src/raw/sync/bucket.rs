@@ -1,0 +1,201 @@
+//! The concurrent bucket: a writer lock, the `evacuated` flag, eight
+//! atomic tophash bytes, eight atomic entry pointers and an atomic
+//! overflow link; the entry; the bucket array.
+//!
+//! All-zero bytes are a valid empty bucket (unlocked, not evacuated, eight
+//! `EMPTY_REST` bytes, null pointers), so an array comes from
+//! `alloc_zeroed`: for a large array the allocator maps fresh zero pages,
+//! and allocating it is O(1) in its size. Under loom atomics are not plain
+//! integers, so arrays are built bucket by bucket there.
+
+use alloc::boxed::Box;
+
+use super::atomic::{backoff, AtomicBool, AtomicPtr, AtomicU8, AtomicUsize, Ordering};
+use super::BUCKET_SLOTS;
+
+/// A key, its value and its hash: one heap allocation, immutable once
+/// published. Inserting over an existing key or updating it publishes a new
+/// entry and retires the old one, so a reader never sees a half-written
+/// entry and never needs a lock.
+///
+/// The hash is stored (8 bytes an entry) so that evacuation runs no user
+/// code: no hasher is called while bucket locks are held, and a panicking
+/// or re-entrant hasher cannot strand a lock or half an evacuation.
+pub(crate) struct Entry<K, V> {
+    hash: u64,
+    key: K,
+    value: V,
+}
+
+impl<K, V> Entry<K, V> {
+    /// A new, unpublished entry.
+    pub(crate) fn boxed(hash: u64, key: K, value: V) -> Box<Self> {
+        Box::new(Entry { hash, key, value })
+    }
+
+    pub(crate) fn key(&self) -> &K {
+        &self.key
+    }
+
+    pub(crate) fn value(&self) -> &V {
+        &self.value
+    }
+
+    pub(crate) fn hash(&self) -> u64 {
+        self.hash
+    }
+}
+
+/// One bucket of eight slots (Go's `bmap`), with what a concurrent writer
+/// needs besides: a lock word and the `evacuated` flag.
+pub(super) struct Bucket<K, V> {
+    /// 0 free, 1 held. Writers hold it for one bounded bucket operation;
+    /// readers never take it.
+    lock: AtomicU8,
+    /// Set (Release) while the bucket's lock is held, once, when the bucket
+    /// stops owning its entries: it was evacuated into a newer array, or
+    /// drained after a `clear`. A writer that locks a bucket re-checks it
+    /// and retries from the table state if it is set.
+    pub(super) evacuated: AtomicBool,
+    /// Go's `tophash`: `EMPTY_REST`, `EMPTY_ONE` or a live slot's byte.
+    pub(super) tophash: [AtomicU8; BUCKET_SLOTS],
+    /// The slots' entries; null where empty.
+    pub(super) slots: [AtomicPtr<Entry<K, V>>; BUCKET_SLOTS],
+    /// The next bucket of the chain (Go's `overflow`), or null.
+    pub(super) overflow: AtomicPtr<Bucket<K, V>>,
+}
+
+impl<K, V> Bucket<K, V> {
+    pub(super) fn new() -> Self {
+        Bucket {
+            lock: AtomicU8::new(0),
+            evacuated: AtomicBool::new(false),
+            tophash: core::array::from_fn(|_| AtomicU8::new(0)),
+            slots: core::array::from_fn(|_| AtomicPtr::new(core::ptr::null_mut())),
+            overflow: AtomicPtr::new(core::ptr::null_mut()),
+        }
+    }
+
+    /// Takes the bucket's writer lock: spins briefly, then yields.
+    pub(super) fn lock(&self) -> BucketLock<'_, K, V> {
+        let mut attempt = 0;
+        while self.lock.compare_exchange_weak(0, 1, Ordering::Acquire, Ordering::Relaxed).is_err() {
+            backoff(attempt);
+            attempt = attempt.saturating_add(1);
+        }
+        BucketLock(self)
+    }
+
+    /// Whether the lock is held (for the quiescent checker).
+    pub(super) fn is_locked(&self) -> bool {
+        self.lock.load(Ordering::Relaxed) != 0
+    }
+
+    /// The next bucket of the chain.
+    pub(super) fn next(&self) -> Option<&Bucket<K, V>> {
+        let p = self.overflow.load(Ordering::SeqCst);
+        // SAFETY: an overflow link is null or points at a bucket that lives
+        // at least as long as the guard under which its chain was reached:
+        // overflow buckets are retired only through the collector, after the
+        // `evacuated` gate of their chain's head is set (invariant 8).
+        unsafe { p.as_ref() }
+    }
+
+    /// The entry in slot `i`, if any.
+    pub(super) fn entry(&self, i: usize) -> Option<&Entry<K, V>> {
+        let p = self.slots[i].load(Ordering::SeqCst);
+        // SAFETY: a slot holds null or a published entry, which is retired
+        // only through the collector after it was unlinked, so it lives at
+        // least as long as the guard under which this bucket was reached.
+        unsafe { p.as_ref() }
+    }
+}
+
+/// A held bucket lock; released on drop, also when a user `Eq` panics
+/// while the lock is held.
+pub(super) struct BucketLock<'a, K, V>(&'a Bucket<K, V>);
+
+impl<K, V> Drop for BucketLock<'_, K, V> {
+    fn drop(&mut self) {
+        self.0.lock.store(0, Ordering::Release);
+    }
+}
+
+/// An array of `2^b` buckets (Go's `buckets`/`oldbuckets`).
+pub(super) struct BucketArray<K, V> {
+    b: u8,
+    buckets: core::ptr::NonNull<Bucket<K, V>>,
+    /// Overflow buckets linked into chains of this array (exact; Go's
+    /// `noverflow`). Written by writers only.
+    pub(super) noverflow: AtomicUsize,
+}
+
+impl<K, V> BucketArray<K, V> {
+    /// A zeroed array of `2^b` buckets, boxed: O(1) for large arrays (fresh
+    /// zero pages), O(buckets) under loom.
+    pub(super) fn new(b: u8) -> Box<Self> {
+        let n = 1usize.checked_shl(u32::from(b)).expect("bucket count overflows usize");
+        #[cfg(not(loom))]
+        let buckets = {
+            let layout = core::alloc::Layout::array::<Bucket<K, V>>(n).expect("bucket array too large");
+            // SAFETY: the layout has a non-zero size (a bucket is at least
+            // 82 bytes and n >= 1), and all-zero bytes are a valid `Bucket`
+            // (atomics of zero, null pointers), so the memory is initialised.
+            let p = unsafe { std::alloc::alloc_zeroed(layout) }.cast::<Bucket<K, V>>();
+            core::ptr::NonNull::new(p).unwrap_or_else(|| std::alloc::handle_alloc_error(layout))
+        };
+        #[cfg(loom)]
+        let buckets = {
+            let v: Box<[Bucket<K, V>]> = (0..n).map(|_| Bucket::new()).collect();
+            core::ptr::NonNull::new(Box::into_raw(v).cast::<Bucket<K, V>>()).expect("Box is non-null")
+        };
+        Box::new(BucketArray { b, buckets, noverflow: AtomicUsize::new(0) })
+    }
+
+    pub(super) fn b(&self) -> u8 {
+        self.b
+    }
+
+    pub(super) fn len(&self) -> usize {
+        1 << self.b
+    }
+
+    pub(super) fn mask(&self) -> usize {
+        self.len() - 1
+    }
+
+    /// Bucket `i`.
+    pub(super) fn bucket(&self, i: usize) -> &Bucket<K, V> {
+        assert!(i < self.len(), "bucket index out of range");
+        // SAFETY: `i` is in bounds and the array's buckets are initialised
+        // and live as long as the array.
+        unsafe { &*self.buckets.as_ptr().add(i) }
+    }
+
+    /// The bucket the hash selects.
+    pub(super) fn bucket_for(&self, hash: u64) -> &Bucket<K, V> {
+        self.bucket(hash as usize & self.mask())
+    }
+}
+
+impl<K, V> Drop for BucketArray<K, V> {
+    /// Frees the array's own storage only: not its overflow buckets and not
+    /// its entries, which are owned as invariant 8 says and freed by whoever
+    /// owns them. One deallocation (`munmap` of the pages for a large array).
+    fn drop(&mut self) {
+        let n = self.len();
+        #[cfg(not(loom))]
+        {
+            let layout = core::alloc::Layout::array::<Bucket<K, V>>(n).expect("allocated with this layout");
+            // SAFETY: allocated in `new` with this layout by `alloc_zeroed`;
+            // buckets have no drop glue (atomics and raw pointers).
+            unsafe { std::alloc::dealloc(self.buckets.as_ptr().cast(), layout) }
+        }
+        #[cfg(loom)]
+        {
+            let slice = core::ptr::slice_from_raw_parts_mut(self.buckets.as_ptr(), n);
+            // SAFETY: built in `new` from a boxed slice of exactly n buckets.
+            drop(unsafe { Box::from_raw(slice) });
+        }
+    }
+}

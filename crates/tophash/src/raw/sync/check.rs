@@ -1,0 +1,137 @@
+//! The invariant walker for a quiescent table (`&mut self`: no other
+//! thread is inside). Errors name the invariant they break.
+
+use alloc::collections::{BTreeMap, BTreeSet};
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use super::atomic::Ordering;
+use super::bucket::{Bucket, BucketArray, Entry};
+use super::{tophash, RawSyncTable, BUCKET_SLOTS, EMPTY_REST, MIN_TOPHASH};
+
+impl<K, V> RawSyncTable<K, V> {
+    /// Checks invariants 1-10 of the module docs. `hash_of` is the map's
+    /// hasher, `eq` its key equality. O(n).
+    pub(crate) fn check(&mut self, hash_of: &dyn Fn(&K) -> u64, eq: &dyn Fn(&K, &K) -> bool) -> Result<(), String> {
+        let g = self.guard();
+        let s = self.state(&g);
+        let cur = s.current();
+        let mut live: Vec<&Entry<K, V>> = Vec::new();
+        // 6: the current array has no flagged bucket.
+        for i in 0..cur.len() {
+            if cur.bucket(i).evacuated.load(Ordering::Relaxed) {
+                return Err(format!("invariant 6: current bucket {i} is flagged evacuated"));
+            }
+        }
+        let mut overflow = 0;
+        if let Some(old) = s.old() {
+            let flagged = (0..old.len()).filter(|&i| old.bucket(i).evacuated.load(Ordering::Relaxed)).count();
+            let count = s.progress.evacuated.load(Ordering::Relaxed);
+            if flagged != count || count >= old.len() {
+                return Err(format!("invariant 6: {flagged} old buckets flagged, count {count} of {}", old.len()));
+            }
+            let cursor = s.progress.nevacuate.load(Ordering::Relaxed).min(old.len());
+            if let Some(i) = (0..cursor).find(|&i| !old.bucket(i).evacuated.load(Ordering::Relaxed)) {
+                return Err(format!("invariant 6: old bucket {i} below the cursor {cursor} is not evacuated"));
+            }
+            for i in 0..old.len() {
+                if !old.bucket(i).evacuated.load(Ordering::Relaxed) {
+                    walk(old, i, hash_of, &mut live, &mut 0)?;
+                }
+            }
+            for k in 0..cur.len() {
+                let src = old.bucket(k & old.mask());
+                if !src.evacuated.load(Ordering::Relaxed)
+                    && cur.bucket(k).tophash[0].load(Ordering::Relaxed) != EMPTY_REST
+                {
+                    return Err(format!("invariant 6: new bucket {k} has entries before its old bucket is evacuated"));
+                }
+            }
+        }
+        for k in 0..cur.len() {
+            walk(cur, k, hash_of, &mut live, &mut overflow)?;
+        }
+        // 7: the overflow count.
+        let counted = cur.noverflow.load(Ordering::Relaxed);
+        if overflow != counted {
+            return Err(format!("invariant 7: {overflow} overflow buckets in chains, noverflow says {counted}"));
+        }
+        // 4: each key once.
+        let mut by_hash: BTreeMap<u64, Vec<&Entry<K, V>>> = BTreeMap::new();
+        for e in &live {
+            let same = by_hash.entry(e.hash()).or_default();
+            if same.iter().any(|o| eq(o.key(), e.key())) {
+                return Err(String::from("invariant 4: a key is in two live slots"));
+            }
+            same.push(e);
+        }
+        // 5: the count.
+        let len = s.generation().len.load(Ordering::Relaxed);
+        if len != live.len() {
+            return Err(format!("invariant 5: len is {len}, live entries {}", live.len()));
+        }
+        Ok(())
+    }
+}
+
+/// Checks chain `i` of `arr` (invariants 1, 2, 3, 7, 9, 10) and collects
+/// its live entries.
+fn walk<'a, K, V>(
+    arr: &'a BucketArray<K, V>,
+    i: usize,
+    hash_of: &dyn Fn(&K) -> u64,
+    live: &mut Vec<&'a Entry<K, V>>,
+    overflow: &mut usize,
+) -> Result<(), String> {
+    let head = arr.bucket(i);
+    let mut b: Option<&Bucket<K, V>> = Some(head);
+    let mut seen_rest = false;
+    let mut visited = BTreeSet::new();
+    while let Some(bb) = b {
+        if bb.is_locked() {
+            return Err(format!("invariant 10: a bucket of chain {i} is locked at rest"));
+        }
+        for s in 0..BUCKET_SLOTS {
+            let t = bb.tophash[s].load(Ordering::Relaxed);
+            let p = bb.slots[s].load(Ordering::Relaxed);
+            if t == EMPTY_REST {
+                seen_rest = true;
+            }
+            if t < MIN_TOPHASH {
+                if !p.is_null() {
+                    return Err(format!("invariant 2: chain {i} has an empty slot with an entry"));
+                }
+                continue;
+            }
+            if seen_rest {
+                return Err(format!("invariant 9: chain {i} has a live slot after EMPTY_REST"));
+            }
+            let Some(e) = bb.entry(s) else {
+                return Err(format!("invariant 2: chain {i} has a live tophash with a null entry"));
+            };
+            if hash_of(e.key()) != e.hash() {
+                return Err(format!("invariant 1: chain {i} holds an entry whose stored hash is not its key's"));
+            }
+            if tophash(e.hash()) != t {
+                return Err(format!("invariant 2: chain {i} slot byte {t} is not the entry's tophash"));
+            }
+            if e.hash() as usize & arr.mask() != i {
+                return Err(format!(
+                    "invariant 3: an entry of bucket {} is in chain {i}",
+                    e.hash() as usize & arr.mask()
+                ));
+            }
+            live.push(e);
+        }
+        b = bb.next();
+        if b.is_some() {
+            *overflow += 1;
+            // 7: no cycles.
+            if !visited.insert(b.map(|n| core::ptr::from_ref(n) as usize)) {
+                return Err(format!("invariant 7: chain {i} does not end"));
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,336 @@
+//! Growth shared by the writers: starting a resize (one CAS winner),
+//! claiming old buckets with the `nevacuate` cursor, evacuating one old
+//! bucket, ending the resize; and `clear`'s drain of replaced arrays.
+
+use alloc::boxed::Box;
+use std::sync::TryLockError;
+
+use super::atomic::Ordering;
+use super::bucket::{Bucket, BucketArray};
+use super::reclaim::Guard;
+use super::{b_for, Drain, Generation, RawSyncTable, Snap, State, CLAIM_TRIES, DRAIN_STEP};
+use super::{tophash, AtomicUsize, BUCKET_SLOTS, MIN_TOPHASH};
+use crate::types::ResizeKind;
+
+impl<K, V> RawSyncTable<K, V> {
+    /// Starts a resize of `s`'s array to `2^new_b` buckets, if `s` is still
+    /// published, runs no resize, and this thread wins the `start_claimed`
+    /// CAS. O(1) in the table size: one zeroed allocation, one state.
+    pub(super) fn start_resize(&self, g: &Guard<'_>, s: Snap<'_, K, V>, new_b: u8, kind: ResizeKind) -> bool {
+        if s.old().is_some()
+            || s.progress.start_claimed.compare_exchange(false, true, Ordering::AcqRel, Ordering::Relaxed).is_err()
+        {
+            return false;
+        }
+        let new = Box::into_raw(BucketArray::new(new_b));
+        let next = State::boxed(new, s.current, s.generation, kind);
+        let expected = s.ptr;
+        match self.state.compare_exchange(expected, next, Ordering::SeqCst, Ordering::Relaxed) {
+            Ok(_) => {
+                self.counters.resizes.fetch_add(1, Ordering::Relaxed);
+                // SAFETY: `s` was just unpublished by this CAS, which only
+                // this thread won; it is boxed. Its arrays and generation
+                // live on in `next`.
+                unsafe { g.retire_box(expected) };
+                true
+            }
+            Err(_) => {
+                // A `clear` replaced `s`; nothing saw `next` or `new`.
+                // SAFETY: both were made above and never published.
+                unsafe {
+                    drop(Box::from_raw(next));
+                    drop(Box::from_raw(new));
+                }
+                false
+            }
+        }
+    }
+
+    /// Evacuates the old bucket `hash` selects, if not done yet.
+    pub(super) fn evacuate_for(&self, g: &Guard<'_>, s: Snap<'_, K, V>, hash: u64) {
+        let old = s.old().expect("called during a resize");
+        let i = hash as usize & old.mask();
+        if !old.bucket(i).evacuated.load(Ordering::Acquire) {
+            self.evacuate(g, s, i);
+        }
+    }
+
+    /// Claims the old bucket at the cursor with a CAS and evacuates it; at
+    /// most `CLAIM_TRIES` attempts, each failure a claim conflict.
+    /// Returns whether a bucket was claimed.
+    pub(super) fn claim_one(&self, g: &Guard<'_>, s: Snap<'_, K, V>) -> bool {
+        let old_len = s.old().expect("called during a resize").len();
+        for _ in 0..CLAIM_TRIES {
+            let n = s.progress.nevacuate.load(Ordering::Acquire);
+            if n >= old_len {
+                return false;
+            }
+            match s.progress.nevacuate.compare_exchange(n, n + 1, Ordering::AcqRel, Ordering::Relaxed) {
+                Ok(_) => {
+                    self.counters.claims.fetch_add(1, Ordering::Relaxed);
+                    self.evacuate(g, s, n);
+                    return true;
+                }
+                Err(_) => {
+                    self.counters.claim_conflicts.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        }
+        false
+    }
+
+    /// Go's `evacuate` for one old bucket: moves each live entry pointer to
+    /// its bucket in the new array, sets the flag, retires the chain's
+    /// overflow buckets, and ends the resize if this was the last bucket.
+    /// Returns whether this call did the evacuation (false: done already).
+    /// O(chain): one old chain, one new lock per entry moved.
+    pub(super) fn evacuate(&self, g: &Guard<'_>, s: Snap<'_, K, V>, i: usize) -> bool {
+        let old = s.old().expect("called during a resize");
+        let new = s.current();
+        let head = old.bucket(i);
+        let lock = head.lock();
+        if head.evacuated.load(Ordering::Relaxed) {
+            return false;
+        }
+        let mut b = Some(head);
+        while let Some(bb) = b {
+            for slot in 0..BUCKET_SLOTS {
+                let t = bb.tophash[slot].load(Ordering::Relaxed);
+                if t < MIN_TOPHASH {
+                    continue;
+                }
+                let p = bb.slots[slot].load(Ordering::Relaxed);
+                // SAFETY: under the old bucket's lock a live slot holds a
+                // published entry owned by this chain (invariants 2 and 8).
+                let hash = unsafe { &*p }.hash();
+                let dest = new.bucket_for(hash);
+                let dest_lock = dest.lock();
+                append(new, dest, p, tophash(hash), self);
+                drop(dest_lock);
+            }
+            b = bb.next();
+        }
+        // Release: a reader or writer that sees the flag sees the entries in
+        // the new array.
+        head.evacuated.store(true, Ordering::Release);
+        drop(lock);
+        // The chain is frozen now (writers re-check the flag under the
+        // lock), so its overflow buckets can be walked and retired.
+        retire_overflow(g, head);
+        self.counters.buckets_evacuated.fetch_add(1, Ordering::Relaxed);
+        let done = s.progress.evacuated.fetch_add(1, Ordering::AcqRel) + 1;
+        if done == old.len() {
+            self.end_resize(g, s);
+        }
+        true
+    }
+
+    /// Publishes `s` without its old array and retires the old array and
+    /// `s`. Fails harmlessly if a `clear` replaced `s` (the drain then owns
+    /// the arrays).
+    fn end_resize(&self, g: &Guard<'_>, s: Snap<'_, K, V>) {
+        let next = State::boxed(s.current, core::ptr::null_mut(), s.generation, s.kind);
+        let expected = s.ptr;
+        match self.state.compare_exchange(expected, next, Ordering::SeqCst, Ordering::Relaxed) {
+            Ok(_) => {
+                // SAFETY: this CAS unpublished `s` and, with it, the last
+                // reference to its old array, whose buckets are all flagged
+                // and so own nothing (invariant 8). Both are boxed and
+                // retired once, by the one thread whose CAS succeeded.
+                unsafe {
+                    g.retire_box(s.old);
+                    g.retire_box(expected);
+                }
+            }
+            Err(_) => {
+                // SAFETY: `next` was never published.
+                drop(unsafe { Box::from_raw(next) });
+            }
+        }
+    }
+
+    /// Helps a resize under way: claims and evacuates up to `n` old
+    /// buckets at the cursor, and drains cleared buckets. Returns the old
+    /// buckets evacuated. O(n) chains.
+    pub(crate) fn evacuate_some(&self, n: usize) -> usize {
+        let g = self.guard();
+        let mut moved = 0;
+        for _ in 0..n {
+            let s = self.state(&g);
+            if s.old().is_none() || !self.claim_one(&g, s) {
+                break;
+            }
+            moved += 1;
+        }
+        self.drain_some(&g);
+        moved
+    }
+
+    /// Starts a resize to the size that holds `len + additional` entries,
+    /// if it is larger than now and no resize runs (then it only helps the
+    /// running one by one claim). Returns whether it started one.
+    pub(crate) fn reserve(&self, additional: usize) -> bool {
+        let g = self.guard();
+        let s = self.state(&g);
+        if s.old().is_some() {
+            self.claim_one(&g, s);
+            return false;
+        }
+        let need = s.generation().len.load(Ordering::Relaxed).saturating_add(additional);
+        let b = b_for(need);
+        b > s.current().b() && self.start_resize(&g, s, b, ResizeKind::Reserve)
+    }
+
+    /// Publishes an empty one-bucket state with a new generation (so `len`
+    /// is 0 at once) and queues the replaced arrays for draining. O(1).
+    pub(crate) fn clear(&self) {
+        let g = self.guard();
+        let generation = Box::into_raw(Box::new(Generation { len: AtomicUsize::new(0) }));
+        let fresh =
+            State::boxed(Box::into_raw(BucketArray::new(0)), core::ptr::null_mut(), generation, ResizeKind::Double);
+        loop {
+            let s = self.state(&g);
+            let expected = s.ptr;
+            if self.state.compare_exchange(expected, fresh, Ordering::SeqCst, Ordering::Relaxed).is_ok() {
+                let mut q = match self.drains.lock() {
+                    Ok(q) => q,
+                    Err(poisoned) => poisoned.into_inner(),
+                };
+                q.push_back(Drain { arrays: [s.old, s.current], array: 0, next: 0 });
+                self.drain_jobs.fetch_add(1, Ordering::Release);
+                drop(q);
+                // SAFETY: this CAS unpublished `s` and the last state that
+                // referred to its generation (states of one generation
+                // replace each other, and `clear` starts a new one); both
+                // boxed, retired once by the CAS winner. The arrays now
+                // belong to the drain job.
+                unsafe {
+                    g.retire_box(s.generation);
+                    g.retire_box(expected);
+                }
+                break;
+            }
+        }
+        self.drain_some(&g);
+    }
+
+    /// Drains up to `DRAIN_STEP` buckets of cleared arrays, if another
+    /// thread is not draining. O(DRAIN_STEP chains).
+    pub(super) fn drain_some(&self, g: &Guard<'_>) {
+        if self.drain_jobs.load(Ordering::Acquire) == 0 {
+            return;
+        }
+        let mut q = match self.drains.try_lock() {
+            Ok(q) => q,
+            Err(TryLockError::Poisoned(p)) => p.into_inner(),
+            Err(TryLockError::WouldBlock) => return,
+        };
+        let mut budget = DRAIN_STEP;
+        while budget > 0 {
+            let Some(job) = q.front_mut() else { break };
+            if job.array < 2 && job.arrays[job.array].is_null() {
+                job.array += 1;
+                continue;
+            }
+            if job.array == 2 {
+                for arr in job.arrays {
+                    if !arr.is_null() {
+                        // SAFETY: every bucket of the array is flagged now
+                        // (drained or evacuated), so it owns nothing; the job
+                        // owned the array, and retires it once.
+                        unsafe { g.retire_box(arr) };
+                    }
+                }
+                q.pop_front();
+                self.drain_jobs.fetch_sub(1, Ordering::Release);
+                continue;
+            }
+            // SAFETY: the job's arrays live until the job retires them above.
+            let arr = unsafe { &*job.arrays[job.array] };
+            if job.next == arr.len() {
+                job.array += 1;
+                job.next = 0;
+                continue;
+            }
+            drain_bucket(g, arr.bucket(job.next));
+            job.next += 1;
+            budget -= 1;
+        }
+    }
+}
+
+/// Appends entry `p` with tophash `top` to the chain `dest` of `new` (the
+/// caller holds `dest`'s lock).
+fn append<K, V>(
+    new: &BucketArray<K, V>,
+    dest: &Bucket<K, V>,
+    p: *mut super::Entry<K, V>,
+    top: u8,
+    t: &RawSyncTable<K, V>,
+) {
+    let mut b = Some(dest);
+    let mut tail = dest;
+    while let Some(bb) = b {
+        tail = bb;
+        for i in 0..BUCKET_SLOTS {
+            if bb.tophash[i].load(Ordering::Relaxed) < MIN_TOPHASH {
+                bb.slots[i].store(p, Ordering::Release);
+                bb.tophash[i].store(top, Ordering::Release);
+                return;
+            }
+        }
+        b = bb.next();
+    }
+    t.link_overflow(new, tail, p, top);
+}
+
+/// Drains one bucket of a cleared array: flags it and retires what it owns.
+fn drain_bucket<K, V>(g: &Guard<'_>, head: &Bucket<K, V>) {
+    let lock = head.lock();
+    if head.evacuated.load(Ordering::Relaxed) {
+        return;
+    }
+    head.evacuated.store(true, Ordering::Release);
+    drop(lock);
+    retire_entries(g, head);
+    let mut b = head.next();
+    while let Some(bb) = b {
+        retire_entries(g, bb);
+        b = bb.next();
+    }
+    retire_overflow(g, head);
+}
+
+/// Retires the entries in the slots of one bucket whose chain's flag this
+/// thread has just set.
+fn retire_entries<K, V>(g: &Guard<'_>, b: &Bucket<K, V>) {
+    for i in 0..BUCKET_SLOTS {
+        if b.tophash[i].load(Ordering::Relaxed) >= MIN_TOPHASH {
+            let p = b.slots[i].load(Ordering::Relaxed);
+            if !p.is_null() {
+                // SAFETY: the chain owned this entry until its flag was set
+                // by this thread (invariant 8), and the array is unpublished,
+                // so only threads already inside can reach the entry; the
+                // flag-setter retires it once.
+                unsafe { g.retire_box(p) };
+            }
+        }
+    }
+}
+
+/// Retires the overflow buckets of the chain `head`, whose flag this thread
+/// has just set (the chain is frozen: writers re-check the flag under the
+/// lock).
+fn retire_overflow<K, V>(g: &Guard<'_>, head: &Bucket<K, V>) {
+    let mut o = head.overflow.load(Ordering::Acquire);
+    while !o.is_null() {
+        // SAFETY: `o` is an overflow bucket of the frozen chain, alive
+        // until retired (invariant 8); its link is read before retiring it.
+        let next = unsafe { &*o }.overflow.load(Ordering::Acquire);
+        // SAFETY: the flag just set is the gate readers check before
+        // following this chain (invariant 8); only the thread that set it
+        // retires the chain's overflow buckets, each boxed, once.
+        unsafe { g.retire_box(o) };
+        o = next;
+    }
+}

@@ -1,0 +1,579 @@
+//! The concurrent engine behind `tophash::sync::HashMap`: Go's classic map
+//! shared by threads, whose writers share the evacuation.
+//!
+//! # Design
+//!
+//! The layout is the single-threaded engine's (see `raw/mod.rs`): an array
+//! of `2^B` buckets of eight slots, a tophash byte per slot (the same
+//! [`tophash`] function and reserved values: 0 `EMPTY_REST`, 1 `EMPTY_ONE`,
+//! a live byte moved past 5), overflow chains, load factor 6.5, Go 1.19's
+//! growth triggers, and incremental evacuation. What changes is that every
+//! word a reader looks at is atomic ([`bucket::Bucket`]):
+//!
+//! * a bucket has a writer **lock** (one byte; spin briefly, then yield)
+//!   and an **`evacuated`** flag; eight atomic tophash bytes; eight
+//!   `AtomicPtr<Entry>` slots; an atomic overflow link;
+//! * an [`Entry`] (`hash`, `key`, `value`) is one heap allocation,
+//!   immutable once published. Insert over an existing key, `update` and
+//!   `compute` publish a new entry and retire the old one, so `update`
+//!   needs `K: Clone` (one key clone and one allocation per update);
+//! * the table's *state* ([`State`]) is an immutable record behind one
+//!   `AtomicPtr`: the current array, the old array while a resize runs,
+//!   that resize's shared cursor `nevacuate` and its `evacuated` count, and
+//!   the *generation* holding `len`. Starting or ending a resize and `clear`
+//!   publish a new state with a compare-and-swap and retire the old one.
+//!
+//! **Reads** enter the collector (a write to the reading thread's own
+//! reservation only), load the state, and if a resize runs and the key's
+//! old bucket is not evacuated scan the old chain, else the new one: load a
+//! tophash byte, then on a match the entry pointer, compare the stored
+//! hash, then the key. No read writes a shared cache line or takes a lock.
+//!
+//! **Writes** (insert, remove, update, compute) run under the lock of the
+//! key's bucket, for one bounded bucket operation. During a resize a write
+//! first evacuates its key's old bucket if needed, then claims *at most one
+//! more* old bucket by advancing `nevacuate` with a CAS (a failed CAS is a
+//! *claim conflict*, retried at most [`CLAIM_TRIES`] times), evacuates it,
+//! and writes into the new array. A write that locks a bucket whose
+//! `evacuated` flag is set (its view of the state was stale) unlocks and
+//! starts over from the state. `len` lives in the state's generation and is
+//! changed under the bucket lock, so it never underflows.
+//!
+//! **Growth.** An insert of a new key that makes `len > 6.5·2^B` (and
+//! `> 8`), or that finds as many overflow buckets as buckets, starts a
+//! resize if none runs: doubling, or same-size for overflow. Exactly one
+//! thread wins the CAS on the state's `start_claimed` flag; it alloc_zeroes
+//! the new array (O(1) in the table size for large arrays: fresh zero
+//! pages) and publishes the new state. Evacuating old bucket `i`: lock it,
+//! and for each live entry lock its destination bucket `hash & new_mask`,
+//! append the entry *pointer*, unlock; then set `evacuated` (Release),
+//! unlock, and retire the chain's overflow buckets. Old slots keep their
+//! pointers, so a reader mid-scan of the old chain still finds its key. The
+//! thread whose evacuation brings the count to `2^B_old` publishes the
+//! state without the old array and retires the old array: one
+//! deallocation of the array's storage (one `munmap` for a large array),
+//! since its overflow buckets went chain by chain and its entries live on
+//! in the new array.
+//!
+//! Lock order is *old bucket before new bucket*, always, and a write holds
+//! one lock at a time: a new bucket takes entries from exactly one old
+//! bucket (`k & old_mask`; arrays only grow), and writers touch it only
+//! after that old bucket is evacuated. So no cycle of waits exists.
+//!
+//! **Remove** stores `EMPTY_ONE`, nulls the pointer, and retires the entry.
+//! `EMPTY_REST` is never written after an array is created (no trailing
+//! `EMPTY_REST` upkeep): inserts fill each chain's first empty slot, so
+//! scans still stop at the first `EMPTY_REST`, only later than Go's would.
+//!
+//! **Clear** publishes a fresh one-bucket state with a new generation (so
+//! `len` is 0 at once) and queues the replaced arrays for *draining*:
+//! later writes (and `evacuate`) each drain up to [`DRAIN_STEP`] buckets,
+//! setting their `evacuated` flag and retiring their entries and overflow
+//! buckets; the arrays are retired after their last bucket. A write that
+//! still held the replaced state sees the flag and starts over, or lands in
+//! a not yet drained bucket (it overlapped the `clear`, so linearises
+//! before it) and is drained with it.
+//!
+//! **Iteration** captures the state and walks its current array; for bucket
+//! `j` during a resize, if old bucket `j & old_mask` is not evacuated it
+//! scans that old chain yielding only entries that belong to `j`, else new
+//! bucket `j`. Entries never move within an array, so a key present for
+//! the whole iteration is yielded once; the iterator never evacuates.
+//!
+//! ## Go's names here
+//!
+//! | Go (`runtime/map.go`) | here                                         |
+//! |-----------------------|----------------------------------------------|
+//! | `hmap.B`              | `BucketArray::b`                             |
+//! | `hmap.count`          | `Generation::len`                            |
+//! | `hmap.buckets`        | `State::current`                             |
+//! | `hmap.oldbuckets`     | `State::old`                                 |
+//! | `hmap.nevacuate`      | `State::nevacuate`, the *claim cursor*       |
+//! | `hmap.noverflow`      | `BucketArray::noverflow` (exact)             |
+//! | `bmap.tophash`, overflow | `Bucket::tophash`, `Bucket::overflow`     |
+//! | `hashGrow`            | `RawSyncTable::start_resize`                 |
+//! | `growWork`            | the start of `RawSyncTable::write`: `evacuate_for` + `claim_one` |
+//! | `evacuate`            | `RawSyncTable::evacuate` (one old bucket)    |
+//! | `overLoadFactor`      | [`over_load`]                                |
+//! | `sameSizeGrow`        | `ResizeKind::SameSize`                       |
+//!
+//! Where Go marks an old bucket evacuated in its first tophash byte, this
+//! engine has a separate flag: old slots keep their bytes and pointers, so
+//! a reader mid-scan of an old chain still finds its keys.
+//!
+//! # Reclamation: `seize`
+//!
+//! Retired entries, overflow buckets, arrays and states are freed through
+//! a per-map `seize::Collector` ([`reclaim`]), chosen over crossbeam-epoch
+//! because (1) entering it marks only the reading thread's own reservation,
+//! so reads scale without a shared epoch line, and (2) it is per map: the
+//! map's drop frees everything still retired, so `K` and `V` need not be
+//! `'static` and nothing outlives the map (valgrind sees no leak at exit).
+//! Retiring goes through the writer's guard (`defer_retire`), so no user
+//! `Drop` runs while the engine holds a lock.
+//!
+//! A guard held by a user (a `Ref` from `get`, an iterator) never blocks
+//! another call; it only delays the reclamation of what was retired while
+//! it lived, so garbage is bounded by what the map retires during the
+//! longest-held guard.
+//!
+//! # Invariants
+//!
+//! Checked on a quiescent table by [`RawSyncTable::check`].
+//!
+//! 1. **Hash**: an entry's stored hash is its key's hash.
+//! 2. **Tophash**: in a bucket that owns its entries (flag clear), a slot's
+//!    byte is `>= MIN_TOPHASH` exactly when its pointer is non-null, and it
+//!    then equals `tophash(entry.hash)`.
+//! 3. **Placement**: an entry in an owning chain of an array is in the
+//!    chain of bucket `hash & mask` of that array.
+//! 4. **Uniqueness**: a key is in at most one owning slot.
+//! 5. **Count**: the generation's `len` equals the entries in owning slots.
+//! 6. **Evacuation**: the current array has no flagged bucket. During a
+//!    resize the flagged old buckets number `evacuated < 2^B_old`, every
+//!    old bucket below the cursor `nevacuate` is flagged, and a new bucket
+//!    whose old bucket is not flagged is empty.
+//! 7. **Chains**: no overflow cycle; the current array's `noverflow` is the
+//!    number of overflow buckets in its chains.
+//! 8. **Ownership**: a bucket with its flag clear owns its chain's overflow
+//!    buckets and the entries in its slots; a flagged bucket owns nothing
+//!    (its entries moved or were retired, its overflow buckets retired),
+//!    though its slots may still point at entries owned elsewhere. Only an
+//!    owner retires, once, after the unlink: a pointer store, or the
+//!    `evacuated` flag, which a reader checks before following an old chain.
+//! 9. **Empty rest**: no live slot follows an `EMPTY_REST` slot in a chain.
+//! 10. **Locks**: no lock is held at rest; old before new, one new at a time.
+//!
+//! # What is missing
+//!
+//! No shrinking (the single-threaded `shrink_to`), no observer events, no
+//! `EMPTY_REST` upkeep. The hash is stored rather than recomputed for the
+//! reason given on [`Entry`]; the 8 bytes it costs per entry were not
+//! measured against rehashing.
+
+#![allow(unexpected_cfgs)] // `cfg(loom)`, set by scripts/loom.sh
+
+mod atomic;
+mod bucket;
+mod check;
+mod grow;
+mod iter;
+mod reclaim;
+mod table;
+
+use alloc::boxed::Box;
+use alloc::collections::VecDeque;
+use core::ptr::NonNull;
+use std::sync::Mutex;
+
+use crate::types::ResizeKind;
+
+use super::tophash::{tophash, BUCKET_SLOTS, EMPTY_ONE, EMPTY_REST, MIN_TOPHASH};
+use atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
+use bucket::{Bucket, BucketArray};
+use reclaim::Collector;
+
+pub(crate) use bucket::Entry;
+pub(crate) use iter::RawIter;
+pub(crate) use reclaim::Guard;
+
+/// How many times a write retries its claim CAS on `nevacuate` before it
+/// goes on without claiming (each failure is counted as a claim conflict).
+pub(super) const CLAIM_TRIES: usize = 4;
+
+/// Buckets of cleared arrays drained per write.
+pub(super) const DRAIN_STEP: usize = 2;
+
+/// `len` of one generation: the states between two `clear`s share it.
+/// On a line of its own: every insert and remove writes it, and nothing a
+/// reader reads may share that line.
+#[repr(align(128))]
+struct Generation {
+    len: AtomicUsize,
+}
+
+/// The table's state, immutable once published except for its resize
+/// progress, which sits on another cache line: readers read the first line
+/// only, and writers meeting a resize write the second.
+/// Go's `hmap` minus `count`.
+#[repr(C, align(128))]
+struct State<K, V> {
+    /// The array writes go to (Go's `buckets`).
+    current: *mut BucketArray<K, V>,
+    /// The array being evacuated (Go's `oldbuckets`), or null.
+    old: *mut BucketArray<K, V>,
+    /// `len` lives here.
+    generation: *mut Generation,
+    /// What this resize does (meaningless without `old`).
+    kind: ResizeKind,
+    /// What writers write.
+    progress: Progress,
+}
+
+/// A resize's shared progress (Go's `nevacuate` and friends).
+#[repr(align(128))]
+struct Progress {
+    /// Without `old`: set by the one thread that starts the next resize.
+    start_claimed: AtomicBool,
+    /// With `old`: the claim cursor; old buckets below it have been claimed
+    /// (Go's `nevacuate`; here claimed, evacuated once the claimer is done).
+    nevacuate: AtomicUsize,
+    /// With `old`: old buckets evacuated; the resize ends at `2^B_old`.
+    evacuated: AtomicUsize,
+}
+
+impl<K, V> State<K, V> {
+    fn boxed(
+        current: *mut BucketArray<K, V>,
+        old: *mut BucketArray<K, V>,
+        generation: *mut Generation,
+        kind: ResizeKind,
+    ) -> *mut Self {
+        Box::into_raw(Box::new(State {
+            current,
+            old,
+            generation,
+            kind,
+            progress: Progress {
+                start_claimed: AtomicBool::new(false),
+                nevacuate: AtomicUsize::new(0),
+                evacuated: AtomicUsize::new(0),
+            },
+        }))
+    }
+
+    fn current(&self) -> &BucketArray<K, V> {
+        // SAFETY: a state's arrays are retired only after the state itself
+        // is unpublished (invariant 8), through the same collector, so they
+        // live as long as the guard under which the state was loaded.
+        unsafe { &*self.current }
+    }
+
+    fn old(&self) -> Option<&BucketArray<K, V>> {
+        // SAFETY: as for `current`.
+        unsafe { self.old.as_ref() }
+    }
+
+    fn generation(&self) -> &Generation {
+        // SAFETY: a generation is retired only by the `clear` that
+        // unpublished the last state referring to it, through the collector.
+        unsafe { &*self.generation }
+    }
+}
+
+/// A loaded state: the pointer as published (what a CAS compares and a
+/// retire frees) and, through `Deref`, the state, valid while the guard it
+/// was loaded under lives.
+struct Snap<'g, K, V> {
+    ptr: *mut State<K, V>,
+    _guard: core::marker::PhantomData<&'g State<K, V>>,
+}
+
+impl<'g, K, V> Snap<'g, K, V> {
+    /// The state, for as long as the guard lives.
+    fn get(self) -> &'g State<K, V> {
+        // SAFETY: as in `deref`.
+        unsafe { &*self.ptr }
+    }
+}
+
+impl<K, V> Clone for Snap<'_, K, V> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<K, V> Copy for Snap<'_, K, V> {}
+
+impl<K, V> core::ops::Deref for Snap<'_, K, V> {
+    type Target = State<K, V>;
+
+    fn deref(&self) -> &State<K, V> {
+        // SAFETY: the state pointer is never null, and a state is retired
+        // only after a CAS unpublished it, through the collector, so it lives
+        // at least as long as the guard this snapshot was loaded under.
+        unsafe { &*self.ptr }
+    }
+}
+
+/// A cleared state's arrays, drained a few buckets per write.
+struct Drain<K, V> {
+    /// Old array first (null if none), then the current one.
+    arrays: [*mut BucketArray<K, V>; 2],
+    /// Which of `arrays` is being drained.
+    array: usize,
+    /// The next bucket of it.
+    next: usize,
+}
+
+/// Lifetime counters, written by writers only.
+#[derive(Default)]
+struct Counters {
+    resizes: AtomicUsize,
+    buckets_evacuated: AtomicUsize,
+    claims: AtomicUsize,
+    claim_conflicts: AtomicUsize,
+}
+
+/// The published state pointer. Not padded to a line of its own: aligning
+/// the table's fields to 128 bytes cut two threads' `contains_key` from 15
+/// to 5 M/s on the idle 2-core machine (unexplained; `sync_stress
+/// rough_throughput`), while padding the state's and generation's written
+/// fields (below) measured neutral and is kept for mixed workloads.
+struct StateLine<K, V>(AtomicPtr<State<K, V>>);
+
+impl<K, V> core::ops::Deref for StateLine<K, V> {
+    type Target = AtomicPtr<State<K, V>>;
+
+    fn deref(&self) -> &AtomicPtr<State<K, V>> {
+        &self.0
+    }
+}
+
+/// The concurrent table. Fields are private; the map layer uses methods.
+pub(crate) struct RawSyncTable<K, V> {
+    /// Read by every operation; written only when a resize starts or ends
+    /// or on `clear`. On its own line.
+    state: StateLine<K, V>,
+    collector: Collector,
+    drains: Mutex<VecDeque<Drain<K, V>>>,
+    /// Jobs in `drains` (checked without the mutex).
+    drain_jobs: AtomicUsize,
+    counters: Counters,
+}
+
+// SAFETY: the table owns `K`s and `V`s that any thread may read (shared
+// references through guards) and any thread may drop (reclamation runs on
+// whichever thread leaves last); with `K, V: Send + Sync` that is sound.
+// Its raw pointers are owned allocations managed by the collector.
+unsafe impl<K: Send + Sync, V: Send + Sync> Send for RawSyncTable<K, V> {}
+// SAFETY: as for `Send`; all shared mutation goes through atomics and
+// bucket locks.
+unsafe impl<K: Send + Sync, V: Send + Sync> Sync for RawSyncTable<K, V> {}
+
+/// How a write finds the key it is about to write.
+pub(crate) enum Find<'q, K> {
+    /// Compare stored keys with the key of the entry being written.
+    NewKey(&'q dyn Fn(&K, &K) -> bool),
+    /// Compare stored keys with a borrowed query.
+    Query(&'q mut dyn FnMut(&K) -> bool),
+}
+
+/// What a write requires of the key's current entry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Expect {
+    /// Anything: insert or overwrite, remove if present.
+    Any,
+    /// The key must be absent.
+    Absent,
+    /// The key's entry must still be this one (an [`EntryRef::id`]).
+    Present(usize),
+}
+
+/// What a write did.
+pub(crate) enum Outcome<'t, K, V> {
+    /// It happened. `previous`: the entry replaced or removed (retired, but
+    /// readable while this reference lives); `inserted`: the entry written.
+    Done { previous: Option<EntryRef<'t, K, V>>, inserted: Option<EntryRef<'t, K, V>> },
+    /// `Expect` did not hold; nothing changed (the entry that was to be
+    /// written is dropped). `current`: the key's entry now.
+    Mismatch { current: Option<EntryRef<'t, K, V>> },
+}
+
+/// A published entry and the guard that keeps it alive: what `get` hands
+/// out. Holding it delays reclamation, never another call.
+pub(crate) struct EntryRef<'t, K, V> {
+    _guard: Guard<'t>,
+    entry: NonNull<Entry<K, V>>,
+}
+
+impl<'t, K, V> EntryRef<'t, K, V> {
+    /// # Safety
+    ///
+    /// `entry` was loaded from the table under a guard of this thread that
+    /// is still alive (so it is protected until `guard`, a nested guard of
+    /// the same collector, drops).
+    unsafe fn new(guard: Guard<'t>, entry: &Entry<K, V>) -> Self {
+        EntryRef { _guard: guard, entry: NonNull::from(entry) }
+    }
+
+    pub(crate) fn entry(&self) -> &Entry<K, V> {
+        // SAFETY: `new`'s contract: the entry is protected by `_guard`,
+        // which lives as long as `self`.
+        unsafe { self.entry.as_ref() }
+    }
+
+    /// The entry's identity, for [`Expect::Present`].
+    pub(crate) fn id(&self) -> usize {
+        self.entry.as_ptr() as usize
+    }
+}
+
+/// What `stats()` reports, gathered without locks (a racy snapshot).
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct RawSyncStats {
+    pub(crate) len: usize,
+    pub(crate) b: u8,
+    pub(crate) buckets: usize,
+    pub(crate) overflow_buckets: usize,
+    pub(crate) resizing: Option<ResizeKind>,
+    pub(crate) old_buckets: usize,
+    pub(crate) old_evacuated: usize,
+    pub(crate) resizes: usize,
+    pub(crate) buckets_evacuated: usize,
+    pub(crate) claims: usize,
+    pub(crate) claim_conflicts: usize,
+    pub(crate) drain_jobs: usize,
+}
+
+/// Go's `overLoadFactor`: whether `count` entries overload `2^b` buckets.
+fn over_load(count: usize, b: u8) -> bool {
+    count > BUCKET_SLOTS && count > load_limit(b)
+}
+
+/// 6.5 entries per bucket, `13 · 2^b / 2`, saturating.
+fn load_limit(b: u8) -> usize {
+    let buckets = 1usize.checked_shl(u32::from(b)).unwrap_or(usize::MAX);
+    (buckets / 2).saturating_mul(13).saturating_add(if buckets == 1 { 6 } else { 0 })
+}
+
+/// The smallest `b` whose load limit holds `count` (Go's `makemap` hint).
+fn b_for(count: usize) -> u8 {
+    let mut b = 0;
+    while over_load(count, b) {
+        b += 1;
+    }
+    b
+}
+
+impl<K, V> RawSyncTable<K, V> {
+    /// An empty table sized for `capacity` entries: O(1) for a large
+    /// capacity (zero pages), else O(buckets).
+    pub(crate) fn with_capacity(capacity: usize) -> Self {
+        let current = Box::into_raw(BucketArray::new(b_for(capacity)));
+        let generation = Box::into_raw(Box::new(Generation { len: AtomicUsize::new(0) }));
+        RawSyncTable {
+            state: StateLine(AtomicPtr::new(State::boxed(
+                current,
+                core::ptr::null_mut(),
+                generation,
+                ResizeKind::Double,
+            ))),
+            collector: Collector::new(),
+            drains: Mutex::new(VecDeque::new()),
+            drain_jobs: AtomicUsize::new(0),
+            counters: Counters::default(),
+        }
+    }
+
+    /// Enters the collector.
+    pub(crate) fn guard(&self) -> Guard<'_> {
+        self.collector.enter()
+    }
+
+    /// The published state, valid while `g` lives.
+    fn state<'g>(&self, _g: &'g Guard<'_>) -> Snap<'g, K, V> {
+        // SeqCst: a load that takes part in the collector's total order, so
+        // a state retired before this thread entered is never returned.
+        Snap { ptr: self.state.load(Ordering::SeqCst), _guard: core::marker::PhantomData }
+    }
+
+    /// Entries now (a racy snapshot during concurrent writes).
+    pub(crate) fn len(&self) -> usize {
+        let g = self.guard();
+        self.state(&g).generation().len.load(Ordering::Relaxed)
+    }
+
+    /// Whether a resize is under way.
+    pub(crate) fn is_resizing(&self) -> bool {
+        let g = self.guard();
+        self.state(&g).old().is_some()
+    }
+
+    /// A snapshot of sizes and counters.
+    pub(crate) fn stats(&self) -> RawSyncStats {
+        let g = self.guard();
+        let s = self.state(&g);
+        let cur = s.current();
+        let c = &self.counters;
+        RawSyncStats {
+            len: s.generation().len.load(Ordering::Relaxed),
+            b: cur.b(),
+            buckets: cur.len(),
+            overflow_buckets: cur.noverflow.load(Ordering::Relaxed),
+            resizing: s.old().map(|_| s.kind),
+            old_buckets: s.old().map_or(0, |o| o.len()),
+            old_evacuated: s.old().map_or(0, |_| s.progress.evacuated.load(Ordering::Relaxed)),
+            resizes: c.resizes.load(Ordering::Relaxed),
+            buckets_evacuated: c.buckets_evacuated.load(Ordering::Relaxed),
+            claims: c.claims.load(Ordering::Relaxed),
+            claim_conflicts: c.claim_conflicts.load(Ordering::Relaxed),
+            drain_jobs: self.drain_jobs.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// Frees what the unflagged buckets of `arr` own (invariant 8): their
+/// entries and overflow buckets. Only with no other thread in the table.
+fn free_owned<K, V>(arr: &BucketArray<K, V>) {
+    for i in 0..arr.len() {
+        let head = arr.bucket(i);
+        if head.evacuated.load(Ordering::Relaxed) {
+            continue;
+        }
+        free_entries(head);
+        let mut o = head.overflow.load(Ordering::Relaxed);
+        while !o.is_null() {
+            // SAFETY: an owned overflow bucket (invariant 8), boxed, read
+            // before it is freed below.
+            let b = unsafe { Box::from_raw(o) };
+            free_entries(&b);
+            o = b.overflow.load(Ordering::Relaxed);
+        }
+    }
+}
+
+/// Frees the entries in one owning bucket's slots.
+fn free_entries<K, V>(b: &Bucket<K, V>) {
+    for s in 0..BUCKET_SLOTS {
+        if b.tophash[s].load(Ordering::Relaxed) >= MIN_TOPHASH {
+            let p = b.slots[s].load(Ordering::Relaxed);
+            if !p.is_null() {
+                // SAFETY: an owning slot's entry is owned by this chain only
+                // (invariant 8), boxed, and nobody else is in the table.
+                drop(unsafe { Box::from_raw(p) });
+            }
+        }
+    }
+}
+
+impl<K, V> Drop for RawSyncTable<K, V> {
+    /// O(n): frees every live entry, bucket and array; the collector's drop
+    /// then frees what was retired.
+    fn drop(&mut self) {
+        let s = self.state.load(Ordering::Relaxed);
+        // SAFETY: `&mut self`: no guard or thread is in the table; the
+        // published state and its arrays and generation are owned by it.
+        let state = unsafe { Box::from_raw(s) };
+        for arr in [state.old, state.current] {
+            if !arr.is_null() {
+                // SAFETY: as above; each array is freed once, after what
+                // its buckets own.
+                let arr = unsafe { Box::from_raw(arr) };
+                free_owned(&arr);
+            }
+        }
+        // SAFETY: the published state's generation is owned by the table.
+        drop(unsafe { Box::from_raw(state.generation) });
+        let drains = core::mem::take(self.drains.get_mut().unwrap_or_else(|e| e.into_inner()));
+        for d in drains {
+            for arr in d.arrays {
+                if !arr.is_null() {
+                    // SAFETY: a queued array is owned by its drain job only.
+                    let arr = unsafe { Box::from_raw(arr) };
+                    free_owned(&arr);
+                }
+            }
+        }
+    }
+}

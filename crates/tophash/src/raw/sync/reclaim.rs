@@ -1,0 +1,124 @@
+//! Memory reclamation: who frees a retired entry, overflow bucket, bucket
+//! array or table state, and when.
+//!
+//! Normally this is a per-map `seize::Collector`. A reader *enters* it
+//! (marks its own thread's reservation active: a write to a line only
+//! that thread writes) and everything it loads stays valid until the
+//! guard drops. A writer that unlinks an object *retires* it through its
+//! guard (`defer_retire`): nothing is freed before that guard is dropped,
+//! so no user `Drop` code runs while the engine holds a bucket lock, and
+//! the object is freed once every thread that was active when it was
+//! retired has left.
+//!
+//! Under `cfg(loom)` nothing is freed before the map drops: retired
+//! objects are queued and freed by the collector's drop. Loom then models
+//! only the engine's own atomics, and a use after a free that the real
+//! collector would have delayed cannot hide behind the model.
+
+#[cfg(not(loom))]
+mod imp {
+    use core::marker::PhantomData;
+    use seize::Guard as _;
+
+    /// The map's collector.
+    pub(crate) struct Collector(seize::Collector);
+
+    /// A thread's active membership in a collector: objects loaded while it
+    /// lives are not freed before it drops. Guards nest cheaply (a counter
+    /// on the thread's own reservation). Not `Send`.
+    pub(crate) struct Guard<'c>(seize::LocalGuard<'c>, PhantomData<*const ()>);
+
+    impl Collector {
+        pub(crate) fn new() -> Self {
+            Collector(seize::Collector::new())
+        }
+
+        pub(crate) fn enter(&self) -> Guard<'_> {
+            Guard(self.0.enter(), PhantomData)
+        }
+    }
+
+    impl Guard<'_> {
+        /// Retires a boxed object: it is dropped once no thread that could
+        /// have loaded it is still active, and never before this guard drops.
+        ///
+        /// # Safety
+        ///
+        /// `ptr` came from `Box::into_raw`, is retired once, and is no longer
+        /// reachable by a thread that enters after this call (its link is
+        /// gone, or a gate a reader checks first says not to follow it).
+        pub(crate) unsafe fn retire_box<T>(&self, ptr: *mut T) {
+            // SAFETY: the caller's contract is seize's: a box, retired once,
+            // unreachable for threads entering from now on.
+            unsafe { self.0.defer_retire(ptr, seize::reclaim::boxed::<T>) }
+        }
+    }
+}
+
+#[cfg(loom)]
+mod imp {
+    use alloc::boxed::Box;
+    use alloc::vec::Vec;
+    use core::marker::PhantomData;
+    use std::sync::Mutex;
+
+    /// Frees a queued box.
+    ///
+    /// # Safety
+    ///
+    /// Called once, with the pointer it was queued with.
+    type Free = unsafe fn(*mut ());
+
+    struct Retired(*mut (), Free);
+
+    // SAFETY: a retired pointer is only freed, by the collector's drop,
+    // when the map (and so every thread's use of it) is gone.
+    unsafe impl Send for Retired {}
+
+    /// Under loom: a queue of retired boxes, freed when the map drops.
+    pub(crate) struct Collector(Mutex<Vec<Retired>>);
+
+    /// Under loom a guard protects everything: nothing is freed early.
+    pub(crate) struct Guard<'c>(&'c Collector, PhantomData<*const ()>);
+
+    /// # Safety
+    ///
+    /// `p` is a `Box<T>` turned into a raw pointer, freed once.
+    unsafe fn drop_box<T>(p: *mut ()) {
+        // SAFETY: the caller passes a pointer from `Box::into_raw`, once.
+        drop(unsafe { Box::from_raw(p.cast::<T>()) })
+    }
+
+    impl Collector {
+        pub(crate) fn new() -> Self {
+            Collector(Mutex::new(Vec::new()))
+        }
+
+        pub(crate) fn enter(&self) -> Guard<'_> {
+            Guard(self, PhantomData)
+        }
+    }
+
+    impl Guard<'_> {
+        /// # Safety
+        ///
+        /// As the real collector's: a box, retired once.
+        pub(crate) unsafe fn retire_box<T>(&self, ptr: *mut T) {
+            let mut q = self.0 .0.lock().unwrap_or_else(|e| e.into_inner());
+            q.push(Retired(ptr.cast(), drop_box::<T>));
+        }
+    }
+
+    impl Drop for Collector {
+        fn drop(&mut self) {
+            let q = core::mem::take(self.0.get_mut().unwrap_or_else(|e| e.into_inner()));
+            for Retired(p, free) in q {
+                // SAFETY: each queued pointer is a box retired once; the map
+                // is being dropped, so no thread can still read it.
+                unsafe { free(p) }
+            }
+        }
+    }
+}
+
+pub(crate) use imp::{Collector, Guard};

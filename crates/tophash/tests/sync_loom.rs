@@ -1,0 +1,248 @@
+//! Loom model tests of the concurrent engine: every interleaving (up to a
+//! preemption bound) of the engine's atomics for a table of 2-4 buckets.
+//!
+//! ```text
+//! RUSTFLAGS="--cfg loom" cargo test -p tophash --features sync --test sync_loom --release
+//! ```
+//! (`scripts/loom.sh`). Under `cfg(loom)` the engine's atomics are loom's
+//! and nothing is freed before the map drops, so these tests check the
+//! protocol (claims, evacuation, the evacuated flag, lock order, what
+//! readers find), not the collector.
+//!
+//! Keys hash to themselves ([`Identity`]), so key `k` is in old bucket
+//! `k & 1` and new bucket `k & 3`.
+
+#![allow(unexpected_cfgs)]
+#![cfg(all(loom, feature = "sync"))]
+
+use std::hash::{BuildHasher, Hasher};
+
+use loom::sync::Arc;
+use loom::thread;
+use tophash::sync::HashMap;
+
+#[derive(Clone, Copy, Default)]
+struct Identity;
+
+#[derive(Default)]
+struct IdentityHasher(u64);
+
+impl Hasher for IdentityHasher {
+    fn finish(&self) -> u64 {
+        // The top byte varies too, so tophash bytes differ between keys.
+        self.0 | (self.0 << 56)
+    }
+    fn write(&mut self, _: &[u8]) {
+        unreachable!("u64 keys only")
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+impl BuildHasher for Identity {
+    type Hasher = IdentityHasher;
+    fn build_hasher(&self) -> IdentityHasher {
+        IdentityHasher(0)
+    }
+}
+
+type Map = HashMap<u64, u64, Identity>;
+
+/// Two old buckets, keys 0..4 in them, a resize to four buckets started
+/// and nothing evacuated yet.
+fn resizing_map() -> Map {
+    let map = Map::with_capacity_and_hasher(9, Identity);
+    assert_eq!(map.stats().buckets, 2);
+    for k in 0..4 {
+        map.insert(k, k + 100);
+    }
+    map.reserve(20);
+    let s = map.stats();
+    assert!(s.resizing.is_some() && s.old_buckets == 2 && s.old_evacuated == 0, "{s:?}");
+    map
+}
+
+/// Runs `f` under loom with `LOOM_MAX_PREEMPTIONS`, else `bound`.
+fn model_bound(bound: usize, f: impl Fn() + Sync + Send + 'static) {
+    let mut b = loom::model::Builder::new();
+    if b.preemption_bound.is_none() {
+        b.preemption_bound = Some(bound);
+    }
+    b.check(f);
+}
+
+fn model(f: impl Fn() + Sync + Send + 'static) {
+    model_bound(3, f)
+}
+
+/// Two writers meet one resize: each evacuates its key's old bucket and
+/// claims one more at the cursor; between them every old bucket is
+/// evacuated exactly once, the resize ends, and nothing is lost.
+#[test]
+fn two_writers_share_one_resize() {
+    model(|| {
+        let map = Arc::new(resizing_map());
+        let m1 = Arc::clone(&map);
+        let t1 = thread::spawn(move || {
+            assert!(m1.insert(4, 104));
+        });
+        let m2 = Arc::clone(&map);
+        let t2 = thread::spawn(move || {
+            assert!(m2.remove(&1));
+        });
+        t1.join().unwrap();
+        t2.join().unwrap();
+        let mut map = Arc::try_unwrap(map).ok().expect("threads joined");
+        map.check_invariants().unwrap();
+        let s = map.stats();
+        assert!(s.resizing.is_none(), "two writers evacuate both old buckets: {s:?}");
+        assert_eq!(s.buckets_evacuated, 2);
+        assert_eq!(s.len, 4);
+        for (k, v) in [(0, 100), (2, 102), (3, 103), (4, 104)] {
+            assert_eq!(map.get_cloned(&k), Some(v));
+        }
+        assert!(!map.contains_key(&1));
+    });
+}
+
+/// A reader racing an evacuation and a removal: a key that nobody removes
+/// is always found; the removed key is found with its value or not at all.
+#[test]
+fn reader_races_evacuation_and_removal() {
+    model(|| {
+        let map = Arc::new(resizing_map());
+        let m1 = Arc::clone(&map);
+        let writer = thread::spawn(move || {
+            // Evacuates old bucket 0 (keys 0 and 2), claims bucket 1 too,
+            // then removes 2 from the new array.
+            assert!(m1.remove(&2));
+        });
+        assert_eq!(map.get_cloned(&0), Some(100));
+        let r = map.get_cloned(&2);
+        assert!(r.is_none() || r == Some(102), "{r:?}");
+        assert_eq!(map.get_cloned(&3), Some(103));
+        writer.join().unwrap();
+        assert!(!map.contains_key(&2));
+    });
+}
+
+/// Two writers on the same key during a resize: `update` is atomic.
+#[test]
+fn updates_on_one_key_during_a_resize_both_count() {
+    model(|| {
+        let map = Arc::new(resizing_map());
+        let hs: Vec<_> = (0..2)
+            .map(|_| {
+                let m = Arc::clone(&map);
+                thread::spawn(move || {
+                    assert!(m.update(&2, |v| v + 1));
+                })
+            })
+            .collect();
+        for h in hs {
+            h.join().unwrap();
+        }
+        assert_eq!(map.get_cloned(&2), Some(104));
+    });
+}
+
+/// Three threads: two writers and a reader, two preemptions by default.
+#[test]
+fn three_threads_two_writers_and_a_reader() {
+    model_bound(2, || {
+        let map = Arc::new(resizing_map());
+        let m1 = Arc::clone(&map);
+        let t1 = thread::spawn(move || {
+            m1.insert(5, 105);
+        });
+        let m2 = Arc::clone(&map);
+        let t2 = thread::spawn(move || {
+            m2.insert(6, 106);
+        });
+        for k in 0..4 {
+            assert_eq!(map.get_cloned(&k), Some(k + 100));
+        }
+        t1.join().unwrap();
+        t2.join().unwrap();
+        let mut map = Arc::try_unwrap(map).ok().expect("threads joined");
+        map.check_invariants().unwrap();
+        assert_eq!(map.len(), 6);
+    });
+}
+
+/// A `clear` racing a writer in the middle of a resize: the write lands
+/// before the clear (and is drained) or after it; the map is consistent
+/// either way, and a later write drains the cleared arrays.
+#[test]
+fn clear_races_a_writer_mid_resize() {
+    model(|| {
+        let map = Arc::new(resizing_map());
+        let m1 = Arc::clone(&map);
+        let t = thread::spawn(move || {
+            m1.insert(7, 107);
+        });
+        map.clear();
+        t.join().unwrap();
+        let mut map = Arc::try_unwrap(map).ok().expect("threads joined");
+        map.check_invariants().unwrap();
+        let n = map.len();
+        assert!(n <= 1, "{n}");
+        assert_eq!(map.contains_key(&7), n == 1);
+        for k in 0..4 {
+            assert!(!map.contains_key(&k));
+        }
+        for k in 10..14 {
+            map.insert(k, k);
+        }
+        assert_eq!(map.stats().drain_jobs, 0);
+        map.check_invariants().unwrap();
+    });
+}
+
+/// A writer whose view of the table goes stale: it reads the state before
+/// a resize starts and locks its bucket after another thread evacuated it.
+/// It must see the bucket's `evacuated` flag and retry in the new array,
+/// else its update is lost in the old one.
+#[test]
+fn a_write_with_a_stale_state_retries() {
+    model(|| {
+        let map = Arc::new(Map::with_capacity_and_hasher(0, Identity));
+        for k in 0..8 {
+            map.insert(k, k + 100);
+        }
+        assert_eq!(map.stats().buckets, 1);
+        let m1 = Arc::clone(&map);
+        let t = thread::spawn(move || {
+            m1.insert(8, 108); // starts the doubling
+            m1.insert(9, 109); // evacuates the one old bucket
+        });
+        assert!(map.update(&3, |v| v + 1));
+        t.join().unwrap();
+        let mut map = Arc::try_unwrap(map).ok().expect("threads joined");
+        map.check_invariants().unwrap();
+        assert_eq!(map.get_cloned(&3), Some(104));
+        assert_eq!(map.len(), 10);
+    });
+}
+
+/// The model explores more than one interleaving (a test that can fail if
+/// loom's atomics were not the engine's).
+#[test]
+fn loom_explores_many_interleavings() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static RUNS: AtomicUsize = AtomicUsize::new(0);
+    model(|| {
+        RUNS.fetch_add(1, Ordering::Relaxed);
+        let map = Arc::new(resizing_map());
+        let m1 = Arc::clone(&map);
+        let t = thread::spawn(move || {
+            m1.insert(4, 104);
+        });
+        map.insert(5, 105);
+        t.join().unwrap();
+    });
+    let runs = RUNS.load(Ordering::Relaxed);
+    eprintln!("interleavings explored: {runs}");
+    assert!(runs > 20, "only {runs} interleavings");
+}

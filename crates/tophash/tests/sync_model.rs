@@ -1,0 +1,241 @@
+//! `tophash::sync::HashMap` on one thread against `std`'s HashMap: random
+//! operations (proptest), the invariant checker after every operation,
+//! including mid-resize states and `clear`/`reserve`/`evacuate`.
+//!
+//! Keys hash through [`Weak`], which keeps only a few distinct low bits
+//! for small keys, so chains overflow, same-size growths happen, and most
+//! operations run while a resize is under way.
+
+#![cfg(feature = "sync")]
+
+use std::collections::HashMap as Model;
+use std::hash::{BuildHasher, Hasher};
+
+use proptest::prelude::*;
+use tophash::sync::HashMap;
+
+/// A hasher that makes many keys share a bucket: hash = (k % 7) | (k << 40).
+#[derive(Clone, Copy, Default, Debug)]
+struct Weak;
+
+#[derive(Default)]
+struct WeakHasher(u64);
+
+impl Hasher for WeakHasher {
+    fn finish(&self) -> u64 {
+        (self.0 % 7) | (self.0 << 40) | (self.0.wrapping_mul(0x9E37_79B9_7F4A_7C15) & 0xff00_0000_0000_0000)
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = self.0.wrapping_mul(31).wrapping_add(u64::from(*b));
+        }
+    }
+    fn write_u32(&mut self, n: u32) {
+        self.0 = u64::from(n);
+    }
+}
+
+impl BuildHasher for Weak {
+    type Hasher = WeakHasher;
+    fn build_hasher(&self) -> WeakHasher {
+        WeakHasher::default()
+    }
+}
+
+#[derive(Clone, Debug)]
+enum Op {
+    Insert(u32, u32),
+    Remove(u32),
+    RemoveCloned(u32),
+    Get(u32),
+    Update(u32, u32),
+    GetOrInsert(u32, u32),
+    Compute(u32, Option<u32>),
+    Iter,
+    Clear,
+    Reserve(u16),
+    Evacuate(u8),
+}
+
+fn op(keys: u32) -> impl Strategy<Value = Op> {
+    prop_oneof![
+        20 => (0..keys, any::<u32>()).prop_map(|(k, v)| Op::Insert(k, v)),
+        8 => (0..keys).prop_map(Op::Remove),
+        2 => (0..keys).prop_map(Op::RemoveCloned),
+        8 => (0..keys).prop_map(Op::Get),
+        4 => (0..keys, any::<u32>()).prop_map(|(k, v)| Op::Update(k, v)),
+        3 => (0..keys, any::<u32>()).prop_map(|(k, v)| Op::GetOrInsert(k, v)),
+        3 => (0..keys, proptest::option::of(any::<u32>())).prop_map(|(k, v)| Op::Compute(k, v)),
+        1 => Just(Op::Iter),
+        1 => Just(Op::Clear),
+        1 => (0u16..300).prop_map(Op::Reserve),
+        2 => (0u8..4).prop_map(Op::Evacuate),
+    ]
+}
+
+/// Runs `ops` on both maps; the checker and a full comparison after each.
+fn run<S: BuildHasher + Default>(ops: &[Op]) -> Result<(), TestCaseError> {
+    let mut map: HashMap<u32, u32, S> = HashMap::default();
+    let mut model = Model::new();
+    let mut saw_resize = false;
+    for (n, op) in ops.iter().enumerate() {
+        match *op {
+            Op::Insert(k, v) => prop_assert_eq!(map.insert(k, v), model.insert(k, v).is_none()),
+            Op::Remove(k) => prop_assert_eq!(map.remove(&k), model.remove(&k).is_some()),
+            Op::RemoveCloned(k) => prop_assert_eq!(map.remove_cloned(&k), model.remove(&k)),
+            Op::Get(k) => {
+                prop_assert_eq!(map.get(&k).map(|r| *r), model.get(&k).copied());
+                prop_assert_eq!(map.get_cloned(&k), model.get(&k).copied());
+                prop_assert_eq!(map.contains_key(&k), model.contains_key(&k));
+            }
+            Op::Update(k, d) => {
+                let was = model.get(&k).copied();
+                prop_assert_eq!(map.update(&k, |v| v.wrapping_add(d)), was.is_some());
+                if let Some(v) = was {
+                    model.insert(k, v.wrapping_add(d));
+                }
+            }
+            Op::GetOrInsert(k, v) => {
+                let got = *map.get_or_insert_with(k, || v);
+                prop_assert_eq!(got, *model.entry(k).or_insert(v));
+            }
+            Op::Compute(k, v) => {
+                let got = map.compute(k, |old| v.map(|v| v.wrapping_add(old.copied().unwrap_or(0)))).map(|r| *r);
+                let want = v.map(|v| v.wrapping_add(model.get(&k).copied().unwrap_or(0)));
+                match want {
+                    Some(w) => model.insert(k, w),
+                    None => model.remove(&k),
+                };
+                prop_assert_eq!(got, want);
+            }
+            Op::Iter => {
+                let mut seen: Vec<(u32, u32)> = map.iter().map(|r| (*r.key(), *r)).collect();
+                seen.sort_unstable();
+                let mut want: Vec<(u32, u32)> = model.iter().map(|(k, v)| (*k, *v)).collect();
+                want.sort_unstable();
+                prop_assert_eq!(seen, want);
+            }
+            Op::Clear => {
+                map.clear();
+                model.clear();
+            }
+            Op::Reserve(n) => map.reserve(usize::from(n)),
+            Op::Evacuate(n) => {
+                map.evacuate(usize::from(n));
+            }
+        }
+        saw_resize |= map.is_resizing();
+        if let Err(e) = map.check_invariants() {
+            return Err(TestCaseError::fail(format!("after op {n} ({op:?}): {e}")));
+        }
+        prop_assert_eq!(map.len(), model.len(), "len after op {} ({:?})", n, op);
+    }
+    for (k, v) in &model {
+        prop_assert_eq!(map.get_cloned(k), Some(*v));
+    }
+    let _ = saw_resize;
+    Ok(())
+}
+
+fn cases() -> u32 {
+    if cfg!(miri) {
+        2
+    } else {
+        64
+    }
+}
+
+fn ops_len() -> usize {
+    if cfg!(miri) {
+        60
+    } else {
+        400
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: cases(), failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn model_with_colliding_hashes(ops in proptest::collection::vec(op(200), 1..ops_len())) {
+        run::<Weak>(&ops)?;
+    }
+
+    #[test]
+    fn model_with_the_default_hasher(ops in proptest::collection::vec(op(1000), 1..ops_len())) {
+        run::<tophash::DefaultHashBuilder>(&ops)?;
+    }
+}
+
+/// The model runs reach the states they are meant to test: a resize under
+/// way, same-size growth, claims, and a clear with a drain pending.
+#[test]
+fn the_interesting_states_are_reached() {
+    let mut map: HashMap<u32, u32, Weak> = HashMap::default();
+    let n = if cfg!(miri) { 60 } else { 600 };
+    let mut mid_resize = 0;
+    for k in 0..n {
+        map.insert(k, k);
+        if map.is_resizing() {
+            mid_resize += 1;
+        }
+        map.check_invariants().unwrap();
+    }
+    let s = map.stats();
+    assert!(mid_resize > 0 && s.resizes > 0 && s.claims > 0, "{s:?}");
+    // Same keys, one bucket each of 7: chains overflow, same-size growth.
+    assert!(s.overflow_buckets > 0 || s.resizes > 3, "{s:?}");
+    map.clear();
+    assert!(map.is_empty());
+    assert!(map.stats().drain_jobs >= 1);
+    for k in 0..n {
+        map.insert(k, k + 1);
+        map.check_invariants().unwrap();
+    }
+    assert_eq!(map.stats().drain_jobs, 0, "writes drain the cleared arrays");
+    assert_eq!(map.len(), n as usize);
+    while map.evacuate(8) > 0 {}
+    map.reserve(10 * n as usize);
+    assert!(map.is_resizing());
+    map.check_invariants().unwrap();
+    while map.evacuate(3) > 0 {
+        map.check_invariants().unwrap();
+    }
+    assert!(!map.is_resizing());
+    for k in 0..n {
+        assert_eq!(map.get_cloned(&k), Some(k + 1));
+    }
+}
+
+/// The checker can fail: a planted duplicate through a hasher that lies
+/// about a key's hash is reported as invariant 1.
+#[test]
+fn the_checker_catches_a_wrong_hash() {
+    use std::cell::Cell;
+    thread_local!(static SALT: Cell<u64> = const { Cell::new(0) });
+    #[derive(Default, Clone)]
+    struct Salted;
+    struct SaltedHasher(u64);
+    impl Hasher for SaltedHasher {
+        fn finish(&self) -> u64 {
+            self.0 ^ SALT.with(Cell::get)
+        }
+        fn write(&mut self, b: &[u8]) {
+            for x in b {
+                self.0 = self.0.wrapping_mul(131).wrapping_add(u64::from(*x));
+            }
+        }
+    }
+    impl BuildHasher for Salted {
+        type Hasher = SaltedHasher;
+        fn build_hasher(&self) -> SaltedHasher {
+            SaltedHasher(0)
+        }
+    }
+    let mut map: HashMap<u32, u32, Salted> = HashMap::default();
+    map.insert(1, 1);
+    map.check_invariants().unwrap();
+    SALT.with(|s| s.set(0x55));
+    let e = map.check_invariants().unwrap_err();
+    assert!(e.contains("invariant 1"), "{e}");
+}

@@ -1,0 +1,393 @@
+//! `tophash::sync::HashMap` under 2-4 threads: per-key histories checked
+//! against a sequential model, and the invariant checker on the quiescent
+//! map after every round.
+//!
+//! * Disjoint keys: each thread owns its keys, so its own model predicts
+//!   every read of them exactly, also mid-growth and mid-iteration.
+//! * Shared keys: counters bumped with `update`/`compute` from all threads
+//!   end at the total of the bumps, and every read of one is monotonic.
+//! * Readers during growth find every key inserted before it started.
+//!
+//! Sizes shrink under Miri and ThreadSanitizer (`TOPHASH_STRESS_SMALL`).
+
+#![cfg(feature = "sync")]
+
+use std::collections::HashMap as Model;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use tophash::sync::HashMap;
+
+fn small() -> bool {
+    cfg!(miri) || std::env::var_os("TOPHASH_STRESS_SMALL").is_some()
+}
+
+/// xorshift: a per-thread random stream.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+#[test]
+fn disjoint_keys_match_each_threads_model() {
+    let threads = 4u64;
+    let (rounds, ops, keys) = if small() { (2, 150, 64) } else { (6, 6_000, 3_000) };
+    let mut map: HashMap<u64, u64> = HashMap::new();
+    let mut models: Vec<Model<u64, u64>> = (0..threads).map(|_| Model::new()).collect();
+    for round in 0..rounds {
+        std::thread::scope(|s| {
+            for (t, model) in models.iter_mut().enumerate() {
+                let map = &map;
+                s.spawn(move || {
+                    let t = t as u64;
+                    let mut rng = Rng(0x9E37_79B9 ^ ((t + 1) * 7919 + round));
+                    let key = |r: &mut Rng| r.below(keys) * threads + t;
+                    for i in 0..ops {
+                        let k = key(&mut rng);
+                        match rng.below(100) {
+                            0..=39 => assert_eq!(map.insert(k, i), model.insert(k, i).is_none()),
+                            40..=54 => assert_eq!(map.remove(&k), model.remove(&k).is_some()),
+                            55..=64 => {
+                                let was = model.get(&k).copied();
+                                assert_eq!(map.update(&k, |v| v + 1), was.is_some());
+                                if let Some(v) = was {
+                                    model.insert(k, v + 1);
+                                }
+                            }
+                            65..=69 => {
+                                let got = *map.get_or_insert_with(k, || i);
+                                assert_eq!(got, *model.entry(k).or_insert(i));
+                            }
+                            70..=98 => assert_eq!(map.get_cloned(&k), model.get(&k).copied(), "thread {t} key {k}"),
+                            _ => {
+                                // This thread's keys do not change during its
+                                // own iteration: each is yielded exactly once.
+                                let mut mine: Vec<(u64, u64)> =
+                                    map.iter().filter(|r| r.key() % threads == t).map(|r| (*r.key(), *r)).collect();
+                                mine.sort_unstable();
+                                let mut want: Vec<(u64, u64)> = model.iter().map(|(k, v)| (*k, *v)).collect();
+                                want.sort_unstable();
+                                assert_eq!(mine, want, "thread {t}'s keys in an iteration");
+                            }
+                        }
+                    }
+                });
+            }
+        });
+        map.check_invariants().unwrap_or_else(|e| panic!("round {round}: {e}"));
+        let total: usize = models.iter().map(Model::len).sum();
+        assert_eq!(map.len(), total);
+        for model in &models {
+            for (k, v) in model {
+                assert_eq!(map.get_cloned(k), Some(*v));
+            }
+        }
+    }
+    let s = map.stats();
+    assert!(s.resizes > 0 && s.claims > 0, "{s:?}");
+    eprintln!("disjoint: {s:?}");
+}
+
+#[test]
+fn shared_counters_add_up_and_reads_are_monotonic() {
+    let threads = 4u64;
+    let (rounds, bumps, keys) = if small() { (2, 100, 16) } else { (4, 4_000, 500) };
+    let mut map: HashMap<u64, u64> = HashMap::with_capacity(4);
+    let mut expected = vec![0u64; keys as usize];
+    for round in 0..rounds {
+        let counts: Vec<Vec<u64>> = std::thread::scope(|s| {
+            let hs: Vec<_> = (0..threads)
+                .map(|t| {
+                    let map = &map;
+                    s.spawn(move || {
+                        let mut rng = Rng(0xDEAD_BEEF ^ ((t + 1) * 104_729 + round));
+                        let mut mine = vec![0u64; keys as usize];
+                        let mut last_seen = vec![0u64; keys as usize];
+                        for _ in 0..bumps {
+                            let k = rng.below(keys);
+                            match rng.below(4) {
+                                0 => {
+                                    map.compute(k, |v| Some(v.copied().unwrap_or(0) + 1));
+                                    mine[k as usize] += 1;
+                                }
+                                1 => {
+                                    if !map.update(&k, |v| v + 1) {
+                                        map.compute(k, |v| Some(v.copied().unwrap_or(0) + 1));
+                                    }
+                                    mine[k as usize] += 1;
+                                }
+                                _ => {
+                                    let v = map.get_cloned(&k).unwrap_or(0);
+                                    assert!(
+                                        v >= last_seen[k as usize],
+                                        "key {k} went from {} to {v}",
+                                        last_seen[k as usize]
+                                    );
+                                    last_seen[k as usize] = v;
+                                }
+                            }
+                        }
+                        mine
+                    })
+                })
+                .collect();
+            hs.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        for c in counts {
+            for (k, n) in c.into_iter().enumerate() {
+                expected[k] += n;
+            }
+        }
+        map.check_invariants().unwrap_or_else(|e| panic!("round {round}: {e}"));
+        for (k, n) in expected.iter().enumerate() {
+            assert_eq!(map.get_cloned(&(k as u64)).unwrap_or(0), *n, "key {k}");
+        }
+    }
+    eprintln!("shared: {:?}", map.stats());
+}
+
+#[test]
+fn readers_during_growth_find_every_earlier_key() {
+    let (rounds, before, during) = if small() { (2, 40u64, 200u64) } else { (4, 2_000, 40_000) };
+    for round in 0..rounds {
+        let mut map: HashMap<u64, u64> = HashMap::new();
+        for k in 0..before {
+            map.insert(k, k * 3);
+        }
+        let done = AtomicBool::new(false);
+        std::thread::scope(|s| {
+            for r in 0..2 {
+                let (map, done) = (&map, &done);
+                s.spawn(move || {
+                    let mut rng = Rng(77 + r + round);
+                    let mut reads = 0u64;
+                    while !done.load(Ordering::Acquire) || reads < 100 {
+                        let k = rng.below(before);
+                        assert_eq!(map.get_cloned(&k), Some(k * 3), "key {k} lost during growth");
+                        reads += 1;
+                    }
+                });
+            }
+            let (map, done) = (&map, &done);
+            s.spawn(move || {
+                for k in before..before + during {
+                    map.insert(k, k);
+                    if k % 3 == 0 {
+                        map.remove(&(k - 1));
+                    }
+                }
+                done.store(true, Ordering::Release);
+            });
+            s.spawn(move || {
+                // A second writer that only helps the growth along.
+                let mut rng = Rng(5 + round);
+                for _ in 0..during / 4 {
+                    let k = before + during + rng.below(1000);
+                    map.insert(k, k);
+                    map.remove(&k);
+                }
+            });
+        });
+        map.check_invariants().unwrap_or_else(|e| panic!("round {round}: {e}"));
+        let s = map.stats();
+        assert!(s.resizes >= 3, "{s:?}");
+        for k in 0..before {
+            assert_eq!(map.get_cloned(&k), Some(k * 3));
+        }
+    }
+}
+
+#[test]
+fn clear_and_reserve_race_with_writers() {
+    let (rounds, ops) = if small() { (2, 200u64) } else { (4, 5_000) };
+    let mut map: HashMap<u64, u64> = HashMap::new();
+    for round in 0..rounds {
+        std::thread::scope(|s| {
+            for t in 0..3u64 {
+                let map = &map;
+                s.spawn(move || {
+                    let mut rng = Rng(1234 + t + round * 10);
+                    for i in 0..ops {
+                        let k = rng.below(2_000);
+                        match rng.below(200) {
+                            0 if t == 0 => map.clear(),
+                            1 if t == 1 => map.reserve(rng.below(20_000) as usize),
+                            2 => {
+                                map.evacuate(4);
+                            }
+                            3..=100 => {
+                                map.insert(k, i);
+                            }
+                            101..=150 => {
+                                map.remove(&k);
+                            }
+                            _ => {
+                                if let Some(v) = map.get(&k) {
+                                    assert!(*v < ops);
+                                }
+                            }
+                        }
+                    }
+                });
+            }
+        });
+        map.check_invariants().unwrap_or_else(|e| panic!("round {round}: {e}"));
+        let n = map.iter().count();
+        assert_eq!(n, map.len());
+    }
+}
+
+#[test]
+fn the_map_is_send_and_sync() {
+    fn both<T: Send + Sync>() {}
+    both::<HashMap<String, Vec<u8>>>();
+    both::<HashMap<u64, u64, std::collections::hash_map::RandomState>>();
+}
+
+/// A key whose `Eq` panics (when asked to) while the engine holds a bucket
+/// lock: the lock is released on unwinding, so later calls on that bucket
+/// neither deadlock nor see a broken table.
+#[test]
+fn a_panicking_eq_releases_the_bucket_lock() {
+    use std::hash::{Hash, Hasher};
+    use std::sync::atomic::AtomicBool;
+    static PANIC: AtomicBool = AtomicBool::new(false);
+    #[derive(Clone, Debug)]
+    struct Touchy(u32);
+    impl PartialEq for Touchy {
+        fn eq(&self, o: &Self) -> bool {
+            assert!(!PANIC.load(Ordering::Relaxed), "Eq panics on request");
+            self.0 == o.0
+        }
+    }
+    impl Eq for Touchy {}
+    impl Hash for Touchy {
+        fn hash<H: Hasher>(&self, h: &mut H) {
+            h.write_u32(self.0 % 3);
+        }
+    }
+    let mut map: HashMap<Touchy, u32> = HashMap::new();
+    for k in 0..30 {
+        map.insert(Touchy(k), k);
+    }
+    PANIC.store(true, Ordering::Relaxed);
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| map.insert(Touchy(4), 0)));
+    assert!(r.is_err());
+    PANIC.store(false, Ordering::Relaxed);
+    std::thread::scope(|s| {
+        s.spawn(|| assert!(!map.insert(Touchy(4), 44)));
+    });
+    assert_eq!(map.get_cloned(&Touchy(4)), Some(44));
+    map.check_invariants().unwrap();
+    assert_eq!(map.len(), 30);
+}
+
+#[test]
+fn debug_from_iterator_and_extend() {
+    let mut map: HashMap<u32, u32> = (0..5).map(|k| (k, k * 10)).collect();
+    map.extend([(5, 50), (0, 1)]);
+    assert_eq!(map.len(), 6);
+    assert_eq!(map.get_cloned(&0), Some(1));
+    let text = format!("{map:?}");
+    assert!(text.contains("5: 50") && text.starts_with('{'), "{text}");
+    let r = map.get(&5).unwrap();
+    assert_eq!(format!("{r:?}"), "Ref(5, 50)");
+    drop(r);
+    map.check_invariants().unwrap();
+}
+
+/// Not a benchmark (that is tophash-bench's job): a rough look at whether
+/// reads scale and what a growth-heavy insert run costs, printed.
+/// `cargo test -p tophash --features sync --release --test sync_stress -- --ignored --nocapture`
+#[test]
+#[ignore = "timing, run by hand in release"]
+fn rough_throughput() {
+    use std::time::Instant;
+    let n = 1u64 << 20;
+    let map: HashMap<u64, u64> = HashMap::with_capacity(n as usize);
+    for k in 0..n {
+        map.insert(k, k);
+    }
+    for threads in [1u64, 2] {
+        let per = 4_000_000u64;
+        let t0 = Instant::now();
+        std::thread::scope(|s| {
+            for t in 0..threads {
+                let map = &map;
+                s.spawn(move || {
+                    let mut rng = Rng(t + 99);
+                    let mut hits = 0u64;
+                    for _ in 0..per {
+                        hits += u64::from(map.contains_key(&rng.below(n)));
+                    }
+                    assert_eq!(hits, per);
+                });
+            }
+        });
+        let secs = t0.elapsed().as_secs_f64();
+        eprintln!("contains_key, {threads} thread(s): {:.1} M lookups/s in all", (per * threads) as f64 / secs / 1e6);
+    }
+    {
+        // One reader while one writer inserts and removes other keys: the
+        // reader's cost of sharing lines with writers.
+        let per = 4_000_000u64;
+        let stop = AtomicBool::new(false);
+        let t0 = Instant::now();
+        let writes = std::thread::scope(|s| {
+            let (map, stop) = (&map, &stop);
+            let w = s.spawn(move || {
+                let mut w = 0u64;
+                while !stop.load(Ordering::Relaxed) {
+                    map.insert(n + w % 4096, w);
+                    map.remove(&(n + (w + 2048) % 4096));
+                    w += 1;
+                }
+                w
+            });
+            let mut rng = Rng(7);
+            for _ in 0..per {
+                assert!(map.contains_key(&rng.below(n)));
+            }
+            stop.store(true, Ordering::Relaxed);
+            w.join().unwrap()
+        });
+        let secs = t0.elapsed().as_secs_f64();
+        eprintln!(
+            "contains_key beside a writer: {:.1} M lookups/s ({:.1} M writes/s)",
+            per as f64 / secs / 1e6,
+            2.0 * writes as f64 / secs / 1e6
+        );
+    }
+    for threads in [1u64, 2] {
+        let map: HashMap<u64, u64> = HashMap::new();
+        let per = 1u64 << 20;
+        let t0 = Instant::now();
+        std::thread::scope(|s| {
+            for t in 0..threads {
+                let map = &map;
+                s.spawn(move || {
+                    for k in 0..per {
+                        map.insert(k * threads + t, k);
+                    }
+                });
+            }
+        });
+        let secs = t0.elapsed().as_secs_f64();
+        let st = map.stats();
+        eprintln!(
+            "insert from empty, {threads} thread(s): {:.1} M inserts/s in all; {} resizes, {} claims, {} claim conflicts",
+            (per * threads) as f64 / secs / 1e6,
+            st.resizes,
+            st.claims,
+            st.claim_conflicts
+        );
+    }
+}
