@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Concurrent insert latency (issue #17): 1 thread x 10M and 2 threads x 5M
-# u64 keys (splitmix64) into one empty dashmap 6 and papaya 0.2 map, every
+# u64 keys (splitmix64) into one empty tophash::sync, dashmap 6 and papaya 0.2 map, every
 # insert timed, 3 runs each. The one command:
 #
 #     scripts/conc-latency.sh            # full size: ~2 minutes on 2 cores once built

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Concurrent throughput of dashmap 6, papaya 0.2, scc 3, flurry 0.5 and
-# std::sync::RwLock<hashbrown 0.17 HashMap> under bustle's workloads (the
+# Concurrent throughput of tophash::sync::HashMap, dashmap 6, papaya 0.2, scc 3,
+# flurry 0.5 and std::sync::RwLock<hashbrown 0.17 HashMap> under bustle's workloads (the
 # harness behind conc-map-bench): read-heavy (98/1/1), exchange
 # (10/40/40/10), rapid-grow (5/80/5/10, presized) and grow-from-empty
 # (rapid-grow's mix from capacity 1), at 1 and 2 threads, every map hashing

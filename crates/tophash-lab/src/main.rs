@@ -60,6 +60,8 @@ enum Command {
     Trace(experiments::trace::Args),
     /// A CPU flame graph of an insert-heavy workload.
     Flame(experiments::flame::Args),
+    /// Threads sharing a growth's evacuation: claims, CAS conflicts, delay per bucket.
+    Concurrent(experiments::concurrent::Args),
     /// Run everything at small sizes and write one self-contained HTML page.
     Report(experiments::report::Args),
 }
@@ -75,6 +77,7 @@ impl Command {
             Command::Latency(_) => "latency",
             Command::Trace(_) => "trace",
             Command::Flame(_) => "flame",
+            Command::Concurrent(_) => "concurrent",
             Command::Report(_) => "report",
         }
     }
@@ -136,6 +139,7 @@ fn run(command: &Command, out: &Path, force: bool) -> anyhow::Result<Outcome> {
             Command::Latency(a) => experiments::latency::run(a, dir),
             Command::Trace(a) => experiments::trace::run(a, dir),
             Command::Flame(a) => experiments::flame::run(a, dir),
+            Command::Concurrent(a) => experiments::concurrent::run(a, dir),
             Command::Report(a) => experiments::report::run(a, dir),
         }?;
         Ok((outcome, dir.to_path_buf()))

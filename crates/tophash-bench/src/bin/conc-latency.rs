@@ -50,7 +50,7 @@ use tophash_bench::{cli, outdir, size};
 )]
 struct Cli {
     /// Maps, comma-separated
-    #[arg(long, value_delimiter = ',', value_enum, default_value = "dashmap,papaya")]
+    #[arg(long, value_delimiter = ',', value_enum, default_value = "tophash-sync,dashmap,papaya")]
     maps: Vec<FillKind>,
     /// Thread counts, comma-separated; none above this machine's cores
     #[arg(long, value_delimiter = ',', value_parser = parse_threads, default_value = "1,2")]

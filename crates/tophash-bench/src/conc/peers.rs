@@ -17,11 +17,14 @@
 //! * `scc`: `scc::HashMap`, its synchronous (`*_sync`) methods.
 //! * `flurry`: `flurry::HashMap` (a port of Java's `ConcurrentHashMap`),
 //!   pinned per operation.
+//! * `tophash-sync`: `tophash::sync::HashMap`, this workspace's concurrent
+//!   map (issue #17): plain `&self` calls, no guard; update through
+//!   `update`, which publishes a new entry.
 //!
 //! Values: insert writes 0, update adds 1 (through each map's own
 //! in-place update, never a remove-then-insert).
 //!
-//! ## Adding a map (tophash's concurrent map, issue #17)
+//! ## Adding a map
 //!
 //! Write one `Collection` + `CollectionHandle` impl below and add one line
 //! to the `peers!` list at the bottom: the line gives the command-line
@@ -218,6 +221,42 @@ impl CollectionHandle for FlurryTable {
     }
 }
 
+/// `tophash::sync::HashMap`: `&self` methods, no guard to pin.
+#[derive(Clone, Debug)]
+pub struct TophashSyncTable(Arc<tophash::sync::HashMap<u64, u64, FixedState>>);
+
+impl Collection for TophashSyncTable {
+    type Handle = Self;
+
+    fn with_capacity(capacity: usize) -> Self {
+        Self(Arc::new(tophash::sync::HashMap::with_capacity_and_hasher(capacity, hasher())))
+    }
+
+    fn pin(&self) -> Self::Handle {
+        self.clone()
+    }
+}
+
+impl CollectionHandle for TophashSyncTable {
+    type Key = u64;
+
+    fn get(&mut self, key: &u64) -> bool {
+        self.0.contains_key(key)
+    }
+
+    fn insert(&mut self, key: &u64) -> bool {
+        self.0.insert(*key, 0)
+    }
+
+    fn remove(&mut self, key: &u64) -> bool {
+        self.0.remove(key)
+    }
+
+    fn update(&mut self, key: &u64) -> bool {
+        self.0.update(key, |v| v + 1)
+    }
+}
+
 /// Declares [`Peer`] from one line per map:
 /// `Variant = "cli-name", "column label", CollectionType;`.
 macro_rules! peers {
@@ -269,6 +308,8 @@ peers! {
     Scc = "scc", "scc 3", SccTable;
     /// flurry.
     Flurry = "flurry", "flurry 0.5", FlurryTable;
+    /// tophash's concurrent map.
+    TophashSync = "tophash-sync", "tophash::sync", TophashSyncTable;
 }
 
 /// The map every ratio in the table divides by.

@@ -3,6 +3,7 @@
 //! `run(&Args, dir) -> Result<Outcome>`, which writes its data and pictures
 //! into `dir` and returns what to show.
 
+pub mod concurrent;
 pub mod flame;
 pub mod grow;
 pub mod hashdist;
@@ -86,6 +87,7 @@ mod tests {
         defaults::<layout::Args>().unwrap();
         defaults::<latency::Args>().unwrap();
         defaults::<trace::Args>().unwrap();
+        defaults::<concurrent::Args>().unwrap();
         defaults::<flame::Args>().unwrap();
         defaults::<report::Args>().unwrap();
     }

@@ -38,7 +38,7 @@ pub struct Args {
 type Runner = fn(&Args, &Path) -> Result<Outcome>;
 
 /// The experiments in report order: name, heading, what it settles, runner.
-const SECTIONS: [(&str, &str, &str, Runner); 8] = [
+const SECTIONS: [(&str, &str, &str, Runner); 9] = [
     ("tour", "Tour", "The guided demonstration the lab opens with.", |_, d| super::tour::run(&defaults()?, d)),
     (
         "grow",
@@ -75,6 +75,13 @@ const SECTIONS: [(&str, &str, &str, Runner); 8] = [
     ("flame", "Flame graph", "A CPU flame graph of an insert-heavy workload.", |_, d| {
         super::flame::run(&defaults()?, d)
     }),
+    (
+        "concurrent",
+        "Shared evacuation",
+        "Threads filling one tophash::sync::HashMap: old buckets claimed with a CAS, claim conflicts and the delay \
+         per evacuated bucket, beside an article's table.",
+        |_, d| super::concurrent::run(&defaults()?, d),
+    ),
 ];
 
 const CSS: &str = "\

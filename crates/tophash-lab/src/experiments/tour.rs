@@ -200,6 +200,7 @@ pub fn run(args: &Args, dir: &Path) -> Result<Outcome> {
          hashdist  bucket distribution of several hash functions\n  \
          latency   per-insert latency against other maps\n  \
          flame     a CPU flame graph of an insert-heavy workload\n  \
+         concurrent threads sharing a growth's evacuation: CAS claims and conflicts (tophash::sync)\n  \
          report    all of them in one HTML page: tophash-lab report --out lab-out/report"
     );
     let _ = writeln!(s, "\n{}", crate::claims::footer());

@@ -36,6 +36,24 @@ pub trait FillMap: Send + Sync + Sized {
     fn entry_count(&self) -> usize;
 }
 
+impl FillMap for tophash::sync::HashMap<u64, u64, FixedState> {
+    fn empty() -> Self {
+        tophash::sync::HashMap::with_hasher(hasher())
+    }
+
+    fn insert(&self, key: u64, value: u64) {
+        tophash::sync::HashMap::insert(self, key, value);
+    }
+
+    fn get(&self, key: u64) -> Option<u64> {
+        self.get_cloned(&key)
+    }
+
+    fn entry_count(&self) -> usize {
+        self.len()
+    }
+}
+
 impl FillMap for dashmap::DashMap<u64, u64, FixedState> {
     fn empty() -> Self {
         dashmap::DashMap::with_hasher(hasher())
@@ -151,6 +169,8 @@ macro_rules! fill_maps {
 }
 
 fill_maps! {
+    /// `tophash::sync::HashMap` (writers share each growth's evacuation).
+    TophashSync = "tophash-sync", "tophash::sync", tophash::sync::HashMap<u64, u64, FixedState>;
     /// `dashmap::DashMap` (sharded `RwLock`s over hashbrown tables).
     DashMap = "dashmap", "dashmap 6", dashmap::DashMap<u64, u64, FixedState>;
     /// `papaya::HashMap` (incremental resize).
