@@ -165,7 +165,7 @@ mod tests {
         assert_eq!(
             full,
             Plan {
-                maps: vec![FillKind::DashMap, FillKind::Papaya],
+                maps: vec![FillKind::TophashSync, FillKind::DashMap, FillKind::Papaya],
                 threads: vec![1, 2],
                 n: 10_000_000,
                 runs: 3,
@@ -196,16 +196,17 @@ mod tests {
         let words = ["conc-latency", "--quick", "--keys", "20K", "--windows", "50", "--runs", "2", "--out", out_s];
         let md = run(&parse(&words), 2, true).unwrap();
         assert!(md.contains("| dashmap 6 | 2 × 10.0K |") && md.contains("| papaya 0.2 | 1 × 20.0K |"), "{md}");
-        for name in ["dashmap@1t", "dashmap@2t", "papaya@1t", "papaya@2t"] {
+        assert!(md.contains("| tophash::sync | 2 × 10.0K |"), "{md}");
+        for name in ["tophash_sync@1t", "tophash_sync@2t", "dashmap@1t", "dashmap@2t", "papaya@1t", "papaya@2t"] {
             let rows = read_csv(&out.join("csv").join(format!("{name}-u64-20000.csv"))).unwrap();
             assert_eq!(rows.len(), 50, "{name}: one row per window");
             assert_eq!(rows.iter().map(|r| r.inserts).sum::<u64>(), 20_000);
             assert!(rows.iter().all(|r| r.repro_max_ns <= r.max_ns && r.repro_median_ns <= r.repro_max_ns));
         }
         let found = tophash_bench::latency::data::find_csvs(&out).unwrap();
-        assert_eq!(found.values().map(Vec::len).collect::<Vec<_>>(), [4], "`latency plot` finds every file");
+        assert_eq!(found.values().map(Vec::len).collect::<Vec<_>>(), [6], "`latency plot` finds every file");
         let runs = std::fs::read_to_string(out.join("runs.csv")).unwrap();
-        assert_eq!(runs.lines().count(), 1 + 4 * 2, "a row per map, thread count and run");
+        assert_eq!(runs.lines().count(), 1 + 6 * 2, "a row per map, thread count and run");
         assert!(std::fs::read_to_string(out.join("latency-u64-20000.svg")).unwrap().starts_with("<svg"));
         // A directory it did not write is refused, and left alone.
         let theirs = tmp.path().join("theirs");

@@ -207,7 +207,7 @@ mod tests {
         assert!(e.contains("invalid value 'write-heavy' for '--workloads"), "{e}");
         let full = Cli::command().try_get_matches_from(["conc", "--maps", "java"]).unwrap_err().render().to_string();
         assert!(
-            full.contains("[possible values: rwlock-hashbrown, dashmap, papaya, scc, flurry]"),
+            full.contains("[possible values: rwlock-hashbrown, dashmap, papaya, scc, flurry, tophash-sync]"),
             "the one-line error carries clap's list: {full}"
         );
         let e = usage_error(&["conc", "--workloads", "ReadHeavy"]);

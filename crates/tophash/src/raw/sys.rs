@@ -149,7 +149,9 @@ mod imp {
 
 pub(crate) use imp::{map, unmap, AVAILABLE};
 
-/// Most bytes of whole mappings the reuse cache holds.
+/// Most bytes of whole mappings the reuse cache holds (the cache exists
+/// with `std` only).
+#[cfg(feature = "std")]
 const CACHE_BYTES: usize = 64 << 20;
 
 /// Whole mappings no table uses, kept for the next array of their size: a
