@@ -193,15 +193,15 @@ pub fn run(args: &Args, dir: &Path) -> Result<Outcome> {
     let _ = writeln!(
         s,
         "Each experiment writes its CSV/JSON data and SVG pictures to lab-out/<name> (or --out DIR):\n  \
-         grow      every growth narrated; whether a single insert can trigger two rehashes, on tophash and Go 1.19\n  \
-         probes    keys compared per lookup with and without the tophash filter, beside Go's table\n  \
-         layout    bucket layout, padding and cache lines, Go's and ours\n  \
-         trace     a workload's resizes as Chrome trace JSON\n  \
-         hashdist  bucket distribution of several hash functions\n  \
-         latency   per-insert latency against other maps\n  \
-         flame     a CPU flame graph of an insert-heavy workload\n  \
+         grow       every growth narrated; whether a single insert can trigger two rehashes, on tophash and Go 1.19\n  \
+         probes     keys compared per lookup with and without the tophash filter, beside Go's table\n  \
+         layout     bucket layout, padding and cache lines, Go's and ours\n  \
+         trace      a workload's resizes as Chrome trace JSON\n  \
+         hashdist   bucket distribution of several hash functions\n  \
+         latency    per-insert latency against other maps\n  \
+         flame      a CPU flame graph of an insert-heavy workload\n  \
          concurrent threads sharing a growth's evacuation: CAS claims and conflicts (tophash::sync)\n  \
-         report    all of them in one HTML page: tophash-lab report --out lab-out/report"
+         report     all of them in one HTML page: tophash-lab report --out lab-out/report"
     );
     let _ = writeln!(s, "\n{}", crate::claims::footer());
     let page = html::pre(&s);
