@@ -77,33 +77,20 @@ struct Cli {
     force: bool,
 }
 
+/// A `--threads` value, 1 to 255 (each insert records its thread in a byte).
 fn parse_threads(s: &str) -> Result<usize, String> {
-    match s.trim().parse::<usize>() {
-        Ok(n) if (1..=255).contains(&n) => Ok(n),
-        _ => Err(format!("'{s}' is not a thread count (1 to 255)")),
-    }
-}
-
-/// Each item once, in first-seen order.
-fn dedup<T: PartialEq + Copy>(items: &[T]) -> Vec<T> {
-    let mut v = Vec::new();
-    for &i in items {
-        if !v.contains(&i) {
-            v.push(i);
-        }
-    }
-    v
+    runner::parse_threads(s, 255)
 }
 
 /// The plan the command line asks for on a machine of `cores` cores;
 /// every refusal is one line.
 fn plan(cli: &Cli, cores: usize) -> Result<Plan, String> {
-    let threads = dedup(&cli.threads);
+    let threads = runner::dedup(&cli.threads);
     runner::check_threads(&threads, cores)?;
     if cli.windows > cli.keys {
         return Err(format!("--windows {} is more than --keys {}: a window needs an insert", cli.windows, cli.keys));
     }
-    Ok(Plan { maps: dedup(&cli.maps), threads, n: cli.keys, runs: cli.runs, windows: cli.windows })
+    Ok(Plan { maps: runner::dedup(&cli.maps), threads, n: cli.keys, runs: cli.runs, windows: cli.windows })
 }
 
 fn run(cli: &Cli, cores: usize, quiet: bool) -> Result<String> {

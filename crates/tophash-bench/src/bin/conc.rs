@@ -79,11 +79,9 @@ struct Cli {
     force: bool,
 }
 
+/// A `--threads` value, 1 to 1024.
 fn parse_threads(s: &str) -> Result<usize, String> {
-    match s.trim().parse::<usize>() {
-        Ok(n) if (1..=1024).contains(&n) => Ok(n),
-        _ => Err(format!("'{s}' is not a thread count (1 to 1024)")),
-    }
+    runner::parse_threads(s, 1024)
 }
 
 fn parse_ops_scale(s: &str) -> Result<f64, String> {
@@ -93,26 +91,15 @@ fn parse_ops_scale(s: &str) -> Result<f64, String> {
     }
 }
 
-/// Each item once, in first-seen order.
-fn dedup<T: PartialEq + Copy>(items: &[T]) -> Vec<T> {
-    let mut v = Vec::new();
-    for &i in items {
-        if !v.contains(&i) {
-            v.push(i);
-        }
-    }
-    v
-}
-
 /// The plan the command line asks for, checked against a machine of
 /// `cores` cores; every refusal is one line.
 fn plan(cli: &Cli, cores: usize) -> Result<Plan, String> {
-    let threads = dedup(&cli.threads);
+    let threads = runner::dedup(&cli.threads);
     runner::check_threads(&threads, cores)?;
     let scale = Scale { capacity_log2: cli.capacity_log2, ops_scale: cli.ops_scale };
     scale.check()?;
-    let maps = if cli.maps.is_empty() { Peer::ALL.to_vec() } else { dedup(&cli.maps) };
-    Ok(Plan { workloads: dedup(&cli.workloads), threads, maps, runs: cli.runs, scale })
+    let maps = if cli.maps.is_empty() { Peer::ALL.to_vec() } else { runner::dedup(&cli.maps) };
+    Ok(Plan { workloads: runner::dedup(&cli.workloads), threads, maps, runs: cli.runs, scale })
 }
 
 fn run(cli: Cli) -> Result<()> {

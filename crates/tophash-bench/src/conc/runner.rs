@@ -78,6 +78,26 @@ pub fn check_threads(threads: &[usize], cores: usize) -> Result<(), String> {
     }
 }
 
+/// Parses one `--threads` value: a count from 1 to `max`.
+pub fn parse_threads(s: &str, max: usize) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(n) if (1..=max).contains(&n) => Ok(n),
+        _ => Err(format!("'{s}' is not a thread count (1 to {max})")),
+    }
+}
+
+/// Each item once, in first-seen order (repeated `--maps`, `--threads`,
+/// ... values run once).
+pub fn dedup<T: PartialEq + Copy>(items: &[T]) -> Vec<T> {
+    let mut v = Vec::new();
+    for &i in items {
+        if !v.contains(&i) {
+            v.push(i);
+        }
+    }
+    v
+}
+
 /// The cores this process may run on.
 pub fn cores() -> usize {
     std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)

@@ -25,7 +25,8 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::sync::Barrier;
 
-use anyhow::{bail, ensure, Result};
+use anyhow::{ensure, Result};
+use tophash_bench::conc::runner;
 use tophash_bench::keys::splitmix64;
 use tophash_bench::latency::clock::Clock;
 
@@ -153,10 +154,9 @@ fn median(mut v: Vec<f64>) -> f64 {
 
 /// Runs the experiment, writing into `dir`.
 pub fn run(args: &Args, dir: &Path) -> Result<Outcome> {
-    let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
-    if let Some(&t) = args.threads.iter().find(|&&t| t as usize > cores) {
-        bail!("--threads {t} is more than this machine's {cores} cores (the figures would measure the scheduler)");
-    }
+    let cores = runner::cores();
+    runner::check_threads(&args.threads.iter().map(|&t| t as usize).collect::<Vec<_>>(), cores)
+        .map_err(anyhow::Error::msg)?;
     limits::ensure_fits(&format!("--keys {}", args.keys), args.keys, 120)?;
     let clock = Clock::new();
     let mut t = Table::new(&[
@@ -272,7 +272,7 @@ mod tests {
         assert!(r.resizes > 5 && r.evacuated > 0, "{r:?}");
         assert!(r.claims > 0, "{r:?}");
         assert_eq!(r.resizing.0 + r.steady.0, 20_000);
-        if std::thread::available_parallelism().map_or(1, |c| c.get()) >= 2 {
+        if runner::cores() >= 2 {
             let r = one_run(20_000, 2, &clock).unwrap();
             assert_eq!(r.resizing.0 + r.steady.0, 20_000);
         }
