@@ -117,7 +117,7 @@ impl<K, V> RawTable<K, V> {
         // afterwards. A releasing array hands back its pages on writes too.
         let steady = self.steady_view;
         let arr = if steady.hdrs.is_null() || self.releasing.is_some() {
-            self.grow_work(hash, &hasher);
+            self.grow_work(&hasher);
             match &self.current {
                 Some(cur) => self.home(cur.view, hash).0,
                 None => return Probe::Vacant(Vacant { table: self, hash, vac: Vacancy::NO_ARRAY }),

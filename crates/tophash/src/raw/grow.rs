@@ -174,7 +174,7 @@ impl<K, V> RawTable<K, V> {
     /// mark; see the essay, *Evacuation at the mark only*). Also hands back
     /// one chunk of a releasing array's pages.
     #[inline(never)]
-    pub(crate) fn grow_work(&mut self, _hash: u64, hasher: &impl Fn(&K) -> u64) {
+    pub(crate) fn grow_work(&mut self, hasher: &impl Fn(&K) -> u64) {
         for _ in 0..2 {
             if self.old.is_none() {
                 break;

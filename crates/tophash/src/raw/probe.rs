@@ -322,7 +322,7 @@ impl<K, V> RawTable<K, V> {
                     return self.vacancy(hash);
                 };
                 infallible(self.start_resize(b, kind, reason));
-                self.grow_work(hash, hasher);
+                self.grow_work(hasher);
             }
             // Resizing already (a shrink whose target filled up, or a
             // reserve): no new resize until it ends, as in Go.
