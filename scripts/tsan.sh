@@ -11,6 +11,7 @@
 # small sizes (TOPHASH_STRESS_SMALL) to keep TSan's 5-15x slowdown in bounds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bash scripts/setup.sh nightly
 target=x86_64-unknown-linux-gnu
 export RUSTFLAGS="-Zsanitizer=thread -Cunsafe-allow-abi-mismatch=sanitizer"
 export RUSTDOCFLAGS="$RUSTFLAGS"

@@ -10,7 +10,7 @@
 
 use alloc::boxed::Box;
 
-use super::atomic::{backoff, AtomicBool, AtomicPtr, AtomicU8, AtomicUsize, Ordering};
+use super::atomic::{backoff, AtomicBool, AtomicPtr, AtomicU64, AtomicU8, AtomicUsize, Ordering};
 use super::BUCKET_SLOTS;
 
 /// A key, its value and its hash: one heap allocation, immutable once
@@ -57,8 +57,13 @@ pub(super) struct Bucket<K, V> {
     /// drained after a `clear`. A writer that locks a bucket re-checks it
     /// and retries from the table state if it is set.
     pub(super) evacuated: AtomicBool,
-    /// Go's `tophash`: `EMPTY_REST`, `EMPTY_ONE` or a live slot's byte.
-    pub(super) tophash: [AtomicU8; BUCKET_SLOTS],
+    /// Go's `tophash` (`EMPTY_REST`, `EMPTY_ONE` or a live slot's byte),
+    /// slot `i` in bits `8i..8i + 8`: one word, so a reader tests all eight
+    /// slots with one load and one SIMD compare, and sees the eight bytes
+    /// as of one moment. Written only by the holder of the chain's lock
+    /// (or by the creator of a bucket not yet published), so a write is a
+    /// plain load, byte replace and store that loses no other update.
+    tophash: AtomicU64,
     /// The slots' entries; null where empty.
     pub(super) slots: [AtomicPtr<Entry<K, V>>; BUCKET_SLOTS],
     /// The next bucket of the chain (Go's `overflow`), or null.
@@ -70,7 +75,7 @@ impl<K, V> Bucket<K, V> {
         Bucket {
             lock: AtomicU8::new(0),
             evacuated: AtomicBool::new(false),
-            tophash: core::array::from_fn(|_| AtomicU8::new(0)),
+            tophash: AtomicU64::new(0),
             slots: core::array::from_fn(|_| AtomicPtr::new(core::ptr::null_mut())),
             overflow: AtomicPtr::new(core::ptr::null_mut()),
         }
@@ -84,6 +89,29 @@ impl<K, V> Bucket<K, V> {
             attempt = attempt.saturating_add(1);
         }
         BucketLock(self)
+    }
+
+    /// The eight tophash bytes, slot `i` at index `i`, as of one load.
+    #[inline]
+    pub(super) fn tops(&self, order: Ordering) -> [u8; BUCKET_SLOTS] {
+        self.tophash.load(order).to_le_bytes()
+    }
+
+    /// Slot `i`'s tophash byte.
+    #[inline]
+    pub(super) fn top(&self, i: usize, order: Ordering) -> u8 {
+        self.tops(order)[i]
+    }
+
+    /// Sets slot `i`'s tophash byte, publishing with `order`. Only the
+    /// holder of the chain's lock, or the creator of an unpublished bucket,
+    /// calls this (see the field): no other write can come between the
+    /// load and the store.
+    #[inline]
+    pub(super) fn set_top(&self, i: usize, t: u8, order: Ordering) {
+        let mut b = self.tophash.load(Ordering::Relaxed).to_le_bytes();
+        b[i] = t;
+        self.tophash.store(u64::from_le_bytes(b), order);
     }
 
     /// Whether the lock is held (for the quiescent checker).

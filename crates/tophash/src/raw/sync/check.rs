@@ -42,9 +42,7 @@ impl<K, V> RawSyncTable<K, V> {
             }
             for k in 0..cur.len() {
                 let src = old.bucket(k & old.mask());
-                if !src.evacuated.load(Ordering::Relaxed)
-                    && cur.bucket(k).tophash[0].load(Ordering::Relaxed) != EMPTY_REST
-                {
+                if !src.evacuated.load(Ordering::Relaxed) && cur.bucket(k).top(0, Ordering::Relaxed) != EMPTY_REST {
                     return Err(format!("invariant 6: new bucket {k} has entries before its old bucket is evacuated"));
                 }
             }
@@ -93,7 +91,7 @@ fn walk<'a, K, V>(
             return Err(format!("invariant 10: a bucket of chain {i} is locked at rest"));
         }
         for s in 0..BUCKET_SLOTS {
-            let t = bb.tophash[s].load(Ordering::Relaxed);
+            let t = bb.top(s, Ordering::Relaxed);
             let p = bb.slots[s].load(Ordering::Relaxed);
             if t == EMPTY_REST {
                 seen_rest = true;

@@ -96,7 +96,7 @@ impl<K, V> RawSyncTable<K, V> {
         let mut b = Some(head);
         while let Some(bb) = b {
             for slot in 0..BUCKET_SLOTS {
-                let t = bb.tophash[slot].load(Ordering::Relaxed);
+                let t = bb.top(slot, Ordering::Relaxed);
                 if t < MIN_TOPHASH {
                     continue;
                 }
@@ -274,9 +274,9 @@ fn append<K, V>(
     while let Some(bb) = b {
         tail = bb;
         for i in 0..BUCKET_SLOTS {
-            if bb.tophash[i].load(Ordering::Relaxed) < MIN_TOPHASH {
+            if bb.top(i, Ordering::Relaxed) < MIN_TOPHASH {
                 bb.slots[i].store(p, Ordering::Release);
-                bb.tophash[i].store(top, Ordering::Release);
+                bb.set_top(i, top, Ordering::Release);
                 return;
             }
         }
@@ -306,7 +306,7 @@ fn drain_bucket<K, V>(g: &Guard<'_>, head: &Bucket<K, V>) {
 /// thread has just set.
 fn retire_entries<K, V>(g: &Guard<'_>, b: &Bucket<K, V>) {
     for i in 0..BUCKET_SLOTS {
-        if b.tophash[i].load(Ordering::Relaxed) >= MIN_TOPHASH {
+        if b.top(i, Ordering::Relaxed) >= MIN_TOPHASH {
             let p = b.slots[i].load(Ordering::Relaxed);
             if !p.is_null() {
                 // SAFETY: the chain owned this entry until its flag was set

@@ -71,7 +71,7 @@ impl<'t, K, V> RawIter<'t, K, V> {
                 continue;
             }
             self.at = Some((b, slot + 1));
-            if bucket.tophash[slot].load(Ordering::Acquire) < MIN_TOPHASH {
+            if bucket.top(slot, Ordering::Acquire) < MIN_TOPHASH {
                 continue;
             }
             let Some(e) = bucket.entry(slot) else { continue };

@@ -11,7 +11,8 @@
 //! word a reader looks at is atomic ([`bucket::Bucket`]):
 //!
 //! * a bucket has a writer **lock** (one byte; spin briefly, then yield)
-//!   and an **`evacuated`** flag; eight atomic tophash bytes; eight
+//!   and an **`evacuated`** flag; the eight tophash bytes as one atomic
+//!   word (a reader loads and compares them at once); eight
 //!   `AtomicPtr<Entry>` slots; an atomic overflow link;
 //! * an [`Entry`] (`hash`, `key`, `value`) is one heap allocation,
 //!   immutable once published. Insert over an existing key, `update` and
@@ -486,11 +487,13 @@ impl<K, V> RawSyncTable<K, V> {
     }
 
     /// Enters the collector.
+    #[inline]
     pub(crate) fn guard(&self) -> Guard<'_> {
         self.collector.enter()
     }
 
     /// The published state, valid while `g` lives.
+    #[inline]
     fn state<'g>(&self, _g: &'g Guard<'_>) -> Snap<'g, K, V> {
         // SeqCst: a load that takes part in the collector's total order, so
         // a state retired before this thread entered is never returned.
@@ -555,7 +558,7 @@ fn free_owned<K, V>(arr: &BucketArray<K, V>) {
 /// Frees the entries in one owning bucket's slots.
 fn free_entries<K, V>(b: &Bucket<K, V>) {
     for s in 0..BUCKET_SLOTS {
-        if b.tophash[s].load(Ordering::Relaxed) >= MIN_TOPHASH {
+        if b.top(s, Ordering::Relaxed) >= MIN_TOPHASH {
             let p = b.slots[s].load(Ordering::Relaxed);
             if !p.is_null() {
                 // SAFETY: an owning slot's entry is owned by this chain only

@@ -33,6 +33,7 @@ mod imp {
             Collector(seize::Collector::new())
         }
 
+        #[inline]
         pub(crate) fn enter(&self) -> Guard<'_> {
             Guard(self.0.enter(), PhantomData)
         }

@@ -7,27 +7,29 @@ use super::atomic::Ordering;
 use super::bucket::{Bucket, Entry};
 use super::reclaim::Guard;
 use super::{over_load, tophash, EntryRef, Expect, Find, Outcome, RawSyncTable, Snap};
-use super::{BUCKET_SLOTS, EMPTY_ONE, EMPTY_REST, MIN_TOPHASH};
+use super::{EMPTY_ONE, EMPTY_REST, MIN_TOPHASH};
+use crate::raw::tophash::{Group, Tag};
 use crate::types::ResizeKind;
 
-/// Scans one chain for `hash` without a lock (a reader's scan).
+/// Scans one chain for `hash` without a lock (a reader's scan): per bucket
+/// one load of the tophash word and one compare of its eight bytes, then
+/// the candidates' entries. A bucket holding an `EMPTY_REST` byte ends the
+/// chain (a chain gains an overflow bucket only when it has no empty slot,
+/// and no live slot follows an `EMPTY_REST`: invariant 9).
 fn scan<'g, K, V>(head: &'g Bucket<K, V>, hash: u64, eq: &mut dyn FnMut(&K) -> bool) -> Option<&'g Entry<K, V>> {
-    let top = tophash(hash);
+    let want = Tag::splat(tophash(hash));
     let mut b = Some(head);
     while let Some(bb) = b {
-        for i in 0..BUCKET_SLOTS {
-            let t = bb.tophash[i].load(Ordering::Acquire);
-            if t == EMPTY_REST {
-                return None;
-            }
-            if t != top {
-                continue;
-            }
+        let g = Group::load(&bb.tops(Ordering::Acquire));
+        for i in g.match_byte(want) {
             if let Some(e) = bb.entry(i) {
                 if e.hash() == hash && eq(e.key()) {
                     return Some(e);
                 }
             }
+        }
+        if g.match_empty_rest().lowest().is_some() {
+            return None;
         }
         b = bb.next();
     }
@@ -146,7 +148,7 @@ impl<K, V> RawSyncTable<K, V> {
                     (Some(e), Some(unsafe { &*n }), None)
                 }
                 (Some((b, i, e)), None) => {
-                    b.tophash[i].store(EMPTY_ONE, Ordering::Release);
+                    b.set_top(i, EMPTY_ONE, Ordering::Release);
                     b.slots[i].store(core::ptr::null_mut(), Ordering::Release);
                     gen.len.fetch_sub(1, Ordering::Relaxed);
                     (Some(e), None, None)
@@ -156,7 +158,7 @@ impl<K, V> RawSyncTable<K, V> {
                     match p.empty {
                         Some((b, i)) => {
                             b.slots[i].store(n, Ordering::Release);
-                            b.tophash[i].store(top, Ordering::Release);
+                            b.set_top(i, top, Ordering::Release);
                         }
                         None => self.link_overflow(arr, p.tail, n, top),
                     }
@@ -196,7 +198,7 @@ impl<K, V> RawSyncTable<K, V> {
     ) {
         let ob = Bucket::new();
         ob.slots[0].store(n, Ordering::Relaxed);
-        ob.tophash[0].store(top, Ordering::Relaxed);
+        ob.set_top(0, top, Ordering::Relaxed);
         // Release: publishes the bucket's contents with the link.
         tail.overflow.store(Box::into_raw(Box::new(ob)), Ordering::Release);
         arr.noverflow.fetch_add(1, Ordering::Relaxed);
@@ -230,8 +232,8 @@ fn probe<'g, K, V>(
     let mut b = Some(head);
     'chain: while let Some(bb) = b {
         p.tail = bb;
-        for i in 0..BUCKET_SLOTS {
-            let t = bb.tophash[i].load(Ordering::Relaxed);
+        let tops = bb.tops(Ordering::Relaxed);
+        for (i, &t) in tops.iter().enumerate() {
             if t < MIN_TOPHASH {
                 if p.empty.is_none() {
                     p.empty = Some((bb, i));
