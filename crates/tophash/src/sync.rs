@@ -154,6 +154,10 @@ pub struct Stats {
     pub claim_conflicts: usize,
     /// Cleared arrays still being drained.
     pub drain_jobs: usize,
+    /// Bytes of freed bucket arrays (large ones, mapped from the OS) whose
+    /// pages are still to be handed back: each write hands back at most
+    /// 64 KiB of them, so no single call unmaps a whole array.
+    pub unmap_queued_bytes: usize,
 }
 
 fn make_hash<Q: Hash + ?Sized, S: BuildHasher>(s: &S, q: &Q) -> u64 {
@@ -306,6 +310,7 @@ impl<K, V, S> HashMap<K, V, S> {
             claims: r.claims,
             claim_conflicts: r.claim_conflicts,
             drain_jobs: r.drain_jobs,
+            unmap_queued_bytes: r.unmap_queued_bytes,
         }
     }
 

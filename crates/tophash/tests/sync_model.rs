@@ -239,3 +239,32 @@ fn the_checker_catches_a_wrong_hash() {
     let e = map.check_invariants().unwrap_err();
     assert!(e.contains("invariant 1"), "{e}");
 }
+
+/// Old arrays of a megabyte and more are mapped from the OS, and their
+/// pages go back a budget per write (64 KiB), never a whole array in one
+/// call: filling 300K keys frees the arrays of 2^14 buckets and more, the
+/// queue of their pages never shrinks by more than the budget in one
+/// write, and further writes empty it.
+#[test]
+#[cfg_attr(miri, ignore = "300K inserts; under Miri sys.rs's unit test checks the unmapper")]
+fn freed_arrays_go_back_to_the_os_a_budget_per_write() {
+    const BUDGET: usize = 64 << 10;
+    let mut map = HashMap::new();
+    let (mut most, mut before) = (0, 0);
+    for k in 0..300_000u64 {
+        map.insert(k, k);
+        let now = map.stats().unmap_queued_bytes;
+        assert!(now + BUDGET >= before, "one insert unmapped {} bytes", before - now);
+        (most, before) = (most.max(now), now);
+    }
+    assert!(most > BUDGET, "no array's pages were ever queued: {:?}", map.stats());
+    let mut writes = 0;
+    while map.stats().unmap_queued_bytes > 0 {
+        let now = map.stats().unmap_queued_bytes;
+        map.insert(writes % 300_000, writes);
+        assert!(map.stats().unmap_queued_bytes + BUDGET >= now);
+        writes += 1;
+        assert!(writes <= 1 + most as u64 / BUDGET as u64, "the queue did not drain");
+    }
+    map.check_invariants().unwrap();
+}

@@ -3,15 +3,16 @@
 //! overflow link; the entry; the bucket array.
 //!
 //! All-zero bytes are a valid empty bucket (unlocked, not evacuated, eight
-//! `EMPTY_REST` bytes, null pointers), so an array comes from
-//! `alloc_zeroed`: for a large array the allocator maps fresh zero pages,
-//! and allocating it is O(1) in its size. Under loom atomics are not plain
+//! `EMPTY_REST` bytes, null pointers), so an array is fresh zero pages: an
+//! OS mapping from `raw/sys.rs` for a large array (O(1) in its size, and
+//! handed back piecemeal when freed), `alloc_zeroed` for a small one. Under loom atomics are not plain
 //! integers, so arrays are built bucket by bucket there.
 
 use alloc::boxed::Box;
 
 use super::atomic::{backoff, AtomicBool, AtomicPtr, AtomicU64, AtomicU8, AtomicUsize, Ordering};
 use super::BUCKET_SLOTS;
+use super::{sys, Unmapper};
 
 /// A key, its value and its hash: one heap allocation, immutable once
 /// published. Inserting over an existing key or updating it publishes a new
@@ -153,6 +154,11 @@ impl<K, V> Drop for BucketLock<'_, K, V> {
 pub(super) struct BucketArray<K, V> {
     b: u8,
     buckets: core::ptr::NonNull<Bucket<K, V>>,
+    /// The table's unmapper, if the array is an OS mapping (`raw/sys.rs`):
+    /// dropping the array queues its pages there, and later writes unmap
+    /// them a budget at a time. The unmapper is boxed by the table and
+    /// outlives every array (it is the table's last field to drop).
+    unmapper: *const Unmapper,
     /// Overflow buckets linked into chains of this array (exact; Go's
     /// `noverflow`). Written by writers only.
     pub(super) noverflow: AtomicUsize,
@@ -160,24 +166,43 @@ pub(super) struct BucketArray<K, V> {
 
 impl<K, V> BucketArray<K, V> {
     /// A zeroed array of `2^b` buckets, boxed: O(1) for large arrays (fresh
-    /// zero pages), O(buckets) under loom.
-    pub(super) fn new(b: u8) -> Box<Self> {
+    /// zero pages), O(buckets) under loom. Arrays of `sys::MAP_MIN` bytes or
+    /// more are mapped from the OS, so that `unmapper` can take their pages
+    /// back piecemeal when the array is dropped; smaller ones (and all of
+    /// them where mapping is unavailable) come from `alloc_zeroed`.
+    pub(super) fn new(b: u8, unmapper: &Unmapper) -> Box<Self> {
         let n = 1usize.checked_shl(u32::from(b)).expect("bucket count overflows usize");
         #[cfg(not(loom))]
-        let buckets = {
+        let (buckets, unmapper) = {
             let layout = core::alloc::Layout::array::<Bucket<K, V>>(n).expect("bucket array too large");
-            // SAFETY: the layout has a non-zero size (a bucket is at least
-            // 82 bytes and n >= 1), and all-zero bytes are a valid `Bucket`
-            // (atomics of zero, null pointers), so the memory is initialised.
-            let p = unsafe { std::alloc::alloc_zeroed(layout) }.cast::<Bucket<K, V>>();
-            core::ptr::NonNull::new(p).unwrap_or_else(|| std::alloc::handle_alloc_error(layout))
+            let mapped = if sys::AVAILABLE && layout.size() >= sys::MAP_MIN && layout.align() <= sys::PAGE {
+                sys::map(layout.size()).cast::<Bucket<K, V>>()
+            } else {
+                core::ptr::null_mut()
+            };
+            match core::ptr::NonNull::new(mapped) {
+                Some(p) => (p, unmapper as *const Unmapper),
+                None => {
+                    // SAFETY: the layout has a non-zero size (a bucket is at
+                    // least 82 bytes and n >= 1), and all-zero bytes are a
+                    // valid `Bucket` (atomics of zero, null pointers), so the
+                    // memory is initialised. (So are a fresh mapping's.)
+                    let p = unsafe { std::alloc::alloc_zeroed(layout) }.cast::<Bucket<K, V>>();
+                    let p = core::ptr::NonNull::new(p).unwrap_or_else(|| std::alloc::handle_alloc_error(layout));
+                    (p, core::ptr::null())
+                }
+            }
         };
         #[cfg(loom)]
-        let buckets = {
+        let (buckets, unmapper) = {
+            let _ = unmapper;
             let v: Box<[Bucket<K, V>]> = (0..n).map(|_| Bucket::new()).collect();
-            core::ptr::NonNull::new(Box::into_raw(v).cast::<Bucket<K, V>>()).expect("Box is non-null")
+            (
+                core::ptr::NonNull::new(Box::into_raw(v).cast::<Bucket<K, V>>()).expect("Box is non-null"),
+                core::ptr::null(),
+            )
         };
-        Box::new(BucketArray { b, buckets, noverflow: AtomicUsize::new(0) })
+        Box::new(BucketArray { b, buckets, unmapper, noverflow: AtomicUsize::new(0) })
     }
 
     /// Whether an array of `2^b` buckets can be allocated at all (its size
@@ -216,15 +241,27 @@ impl<K, V> BucketArray<K, V> {
 impl<K, V> Drop for BucketArray<K, V> {
     /// Frees the array's own storage only: not its overflow buckets and not
     /// its entries, which are owned as invariant 8 says and freed by whoever
-    /// owns them. One deallocation (`munmap` of the pages for a large array).
+    /// owns them. O(1): one deallocation, or for a mapped array one push on
+    /// the unmapper's queue.
     fn drop(&mut self) {
         let n = self.len();
         #[cfg(not(loom))]
         {
             let layout = core::alloc::Layout::array::<Bucket<K, V>>(n).expect("allocated with this layout");
-            // SAFETY: allocated in `new` with this layout by `alloc_zeroed`;
-            // buckets have no drop glue (atomics and raw pointers).
-            unsafe { std::alloc::dealloc(self.buckets.as_ptr().cast(), layout) }
+            if self.unmapper.is_null() {
+                // SAFETY: allocated in `new` with this layout by
+                // `alloc_zeroed`; buckets have no drop glue (atomics and raw
+                // pointers).
+                unsafe { std::alloc::dealloc(self.buckets.as_ptr().cast(), layout) }
+            } else {
+                // SAFETY: the array is one whole mapping from `sys::map` of
+                // this size (the kernel maps whole pages), queued once, here,
+                // and not used again; the unmapper outlives every array of
+                // its table (field comment).
+                unsafe {
+                    (*self.unmapper).push(self.buckets.as_ptr().cast(), layout.size().next_multiple_of(sys::PAGE))
+                }
+            }
         }
         #[cfg(loom)]
         {

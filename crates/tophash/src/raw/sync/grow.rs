@@ -23,7 +23,7 @@ impl<K, V> RawSyncTable<K, V> {
         {
             return false;
         }
-        let new = Box::into_raw(BucketArray::new(new_b));
+        let new = Box::into_raw(BucketArray::new(new_b, &self.unmapper));
         let next = State::boxed(new, s.current, s.generation, kind);
         let expected = s.ptr;
         match self.state.compare_exchange(expected, next, Ordering::SeqCst, Ordering::Relaxed) {
@@ -187,8 +187,12 @@ impl<K, V> RawSyncTable<K, V> {
     pub(crate) fn clear(&self) {
         let g = self.guard();
         let generation = Box::into_raw(Box::new(Generation { len: AtomicUsize::new(0) }));
-        let fresh =
-            State::boxed(Box::into_raw(BucketArray::new(0)), core::ptr::null_mut(), generation, ResizeKind::Double);
+        let fresh = State::boxed(
+            Box::into_raw(BucketArray::new(0, &self.unmapper)),
+            core::ptr::null_mut(),
+            generation,
+            ResizeKind::Double,
+        );
         loop {
             let s = self.state(&g);
             let expected = s.ptr;

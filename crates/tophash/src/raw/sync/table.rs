@@ -6,9 +6,8 @@ use alloc::boxed::Box;
 use super::atomic::Ordering;
 use super::bucket::{Bucket, Entry};
 use super::reclaim::Guard;
-use super::{over_load, tophash, EntryRef, Expect, Find, Outcome, RawSyncTable, Snap};
+use super::{over_load, tophash, EntryRef, Expect, Find, Group, Outcome, RawSyncTable, Snap, Tag};
 use super::{EMPTY_ONE, EMPTY_REST, MIN_TOPHASH};
-use crate::raw::tophash::{Group, Tag};
 use crate::types::ResizeKind;
 
 /// Scans one chain for `hash` without a lock (a reader's scan): per bucket
@@ -180,6 +179,7 @@ impl<K, V> RawSyncTable<K, V> {
             if let Some(len) = grown_len {
                 self.maybe_grow(&g, s, len);
             }
+            self.unmapper.unmap_some(super::UNMAP_BUDGET);
             return Outcome::Done {
                 previous: previous.map(|(_, e)| self.hold(&g, e)),
                 inserted: inserted.map(|e| self.hold(&g, e)),
