@@ -11,6 +11,18 @@ pub fn status_kib(field: &str) -> Option<u64> {
     kib_field(&s, field)
 }
 
+/// Hands the allocator's free memory back to the OS where it can
+/// (glibc's `malloc_trim(0)`; elsewhere nothing), so that a resident-set
+/// reading that follows counts what is in use, not what an earlier run
+/// freed and the allocator kept.
+pub fn trim_heap() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: `malloc_trim` takes a padding size and has no preconditions.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
 /// `MemAvailable` of `/proc/meminfo`, in KiB.
 pub fn mem_available_kib() -> Option<u64> {
     let s = fs::read_to_string("/proc/meminfo").ok()?;

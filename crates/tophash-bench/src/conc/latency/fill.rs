@@ -9,6 +9,7 @@ use std::sync::Barrier;
 use super::maps::FillMap;
 use crate::keys::splitmix64;
 use crate::latency::clock::Clock;
+use crate::latency::sys::{status_kib, trim_heap};
 
 /// What one run does: `threads` threads insert keys `0..n` between them,
 /// thread `t` the slice [`Fill::slice`]`(t)`.
@@ -41,6 +42,11 @@ pub struct FillRun {
     /// The fill's wall time: the first thread's first clock read to the
     /// last thread's last, ns.
     pub wall_ns: u64,
+    /// Resident bytes the filled map holds: the process's RSS once the
+    /// answer is checked, less its RSS before the map was made (with the
+    /// allocator's free memory handed back first) and less this record's
+    /// own 9 bytes per insert; `None` where RSS cannot be read.
+    pub map_bytes: Option<u64>,
 }
 
 /// One thread's log: per insert of its slice, in its order, the sequence
@@ -66,6 +72,8 @@ pub fn run<M: FillMap>(spec: &Fill, clock: &Clock) -> Result<FillRun, String> {
     if spec.threads == 0 || spec.threads > u8::MAX as usize || spec.n < spec.threads as u64 {
         return Err(format!("cannot split {} inserts over {} threads", spec.n, spec.threads));
     }
+    trim_heap();
+    let rss_before = status_kib("VmRSS");
     let map = M::empty();
     let next = AtomicU64::new(0);
     let barrier = Barrier::new(spec.threads);
@@ -79,7 +87,8 @@ pub fn run<M: FillMap>(spec: &Fill, clock: &Clock) -> Result<FillRun, String> {
             .collect();
         handles.into_iter().map(|h| h.join()).collect()
     });
-    let mut out = FillRun { ns: vec![u64::MAX; spec.n as usize], thread: vec![0; spec.n as usize], wall_ns: 0 };
+    let mut out =
+        FillRun { ns: vec![u64::MAX; spec.n as usize], thread: vec![0; spec.n as usize], wall_ns: 0, map_bytes: None };
     let (mut first, mut last) = (u64::MAX, 0);
     for (t, log) in logs.into_iter().enumerate() {
         let log = log.map_err(|_| format!("inserting thread {t} panicked"))?;
@@ -95,6 +104,11 @@ pub fn run<M: FillMap>(spec: &Fill, clock: &Clock) -> Result<FillRun, String> {
     }
     out.wall_ns = clock.nanos(first, last);
     check(&map, spec.n)?;
+    // The thread logs are gone (each freed above); `out`'s two vectors are
+    // written in full, so they are resident: 9 bytes per insert.
+    trim_heap();
+    out.map_bytes =
+        rss_before.zip(status_kib("VmRSS")).map(|(a, b)| (b.saturating_sub(a) * 1024).saturating_sub(9 * spec.n));
     Ok(out)
 }
 

@@ -78,8 +78,8 @@ pub fn table(cells: &[Cell], plan: &Plan, machine: &Machine, clock: &ClockInfo) 
         fmt_ns(clock.median_ns)
     );
     md.push_str(
-        "| map | threads × keys | reproducible max, at sizes | per-index-min max | slowest insert per run | p99.9 / p99 | fill time | Mops/s |\n\
-         |---|---|---|---|---|---|---|---|\n",
+        "| map | threads × keys | reproducible max, at sizes | per-index-min max | slowest insert per run | p99.9 / p99 | fill time | Mops/s | map resident |\n\
+         |---|---|---|---|---|---|---|---|---|\n",
     );
     for c in cells {
         let s = &c.set;
@@ -88,9 +88,15 @@ pub fn table(cells: &[Cell], plan: &Plan, machine: &Machine, clock: &ClockInfo) 
         let med = Stats::median_of(&s.per_insert.per_run);
         let wall = median_u64(&s.wall_ns);
         let runs: Vec<String> = s.run_max.iter().map(|m| fmt_ns(m.ns as f64)).collect();
+        let resident = if s.map_bytes.is_empty() {
+            "—".to_string()
+        } else {
+            let b = median_u64(&s.map_bytes);
+            format!("{:.0} MiB, {:.1} B/entry", b as f64 / 1048576.0, b as f64 / s.n as f64)
+        };
         let _ = writeln!(
             md,
-            "| {} | {} × {} | {} at {}–{} | {} | {} | {} / {} | {} | {:.2} |",
+            "| {} | {} × {} | {} at {}–{} | {} | {} | {} / {} | {} | {:.2} | {} |",
             c.map.label(),
             c.threads,
             fmt_count(s.n / c.threads as u64),
@@ -103,14 +109,17 @@ pub fn table(cells: &[Cell], plan: &Plan, machine: &Machine, clock: &ClockInfo) 
             fmt_ns(med.p99 as f64),
             fmt_ns(wall as f64),
             mops(s.n, wall),
+            resident,
         );
     }
     md.push_str(
         "\nreproducible max: per window of sizes (sequence numbers) the slowest insert of each run, \
          the fastest of those over the runs, then the slowest window. per-index-min max: the \
          single-threaded harness's method (per sequence number the fastest run, then the slowest), \
-         for comparison. p99.9 / p99, fill time (first insert's start to last insert's end) and \
-         Mops/s: medians over the runs.\n\nEach run's slowest insert (sequence number, thread, window):\n\n",
+         for comparison. p99.9 / p99, fill time (first insert's start to last insert's end), \
+         Mops/s and map resident (the process's RSS with the filled map, less its RSS before the \
+         map was made, each read after handing the allocator's free memory back to the OS, less \
+         the harness's own 9 bytes per insert): medians over the runs.\n\nEach run's slowest insert (sequence number, thread, window):\n\n",
     );
     for c in cells {
         let list: Vec<String> = c

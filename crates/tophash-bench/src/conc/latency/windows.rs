@@ -65,6 +65,8 @@ pub struct WindowSet {
     pub run_max: Vec<RunMax>,
     /// Each run's wall time, ns.
     pub wall_ns: Vec<u64>,
+    /// Each run's resident bytes of the filled map, where readable.
+    pub map_bytes: Vec<u64>,
     runs: Vec<RunWindows>,
 }
 
@@ -83,6 +85,7 @@ impl WindowSet {
             per_insert: RunSet::default(),
             run_max: Vec::new(),
             wall_ns: Vec::new(),
+            map_bytes: Vec::new(),
             runs: Vec::new(),
         }
     }
@@ -114,6 +117,7 @@ impl WindowSet {
         let (seq, ns) = slowest(&run.ns, 1)[0];
         self.run_max.push(RunMax { ns, seq, thread: run.thread[seq as usize] });
         self.wall_ns.push(run.wall_ns);
+        self.map_bytes.extend(run.map_bytes);
         self.runs.push(w);
     }
 
@@ -174,7 +178,7 @@ mod tests {
         for &a in at {
             ns[a] = pause;
         }
-        FillRun { ns, thread: (0..n).map(|i| (i % 2) as u8).collect(), wall_ns: 1 }
+        FillRun { ns, thread: (0..n).map(|i| (i % 2) as u8).collect(), wall_ns: 1, map_bytes: None }
     }
 
     #[test]
