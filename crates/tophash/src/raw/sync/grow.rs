@@ -142,6 +142,7 @@ impl<K, V> RawSyncTable<K, V> {
                     g.retire_box(s.old);
                     g.retire_box(expected);
                 }
+                g.flush();
             }
             Err(_) => {
                 // SAFETY: `next` was never published.
@@ -246,6 +247,7 @@ impl<K, V> RawSyncTable<K, V> {
                         unsafe { g.retire_box(arr) };
                     }
                 }
+                g.flush();
                 q.pop_front();
                 self.drain_jobs.fetch_sub(1, Ordering::Release);
                 continue;
