@@ -8,7 +8,7 @@ use alloc::vec::Vec;
 
 use super::atomic::Ordering;
 use super::bucket::{Bucket, BucketArray, Entry};
-use super::{tophash, RawSyncTable, BUCKET_SLOTS, EMPTY_REST, MIN_TOPHASH};
+use super::{tophash, RawSyncTable, EMPTY_REST, MIN_TOPHASH};
 
 impl<K, V> RawSyncTable<K, V> {
     /// Checks invariants 1-10 of the module docs. `hash_of` is the map's
@@ -90,8 +90,7 @@ fn walk<'a, K, V>(
         if bb.is_locked() {
             return Err(format!("invariant 10: a bucket of chain {i} is locked at rest"));
         }
-        for s in 0..BUCKET_SLOTS {
-            let t = bb.top(s, Ordering::Relaxed);
+        for (s, &t) in bb.tops(Ordering::Relaxed).iter().enumerate() {
             let p = bb.slots[s].load(Ordering::Relaxed);
             if t == EMPTY_REST {
                 seen_rest = true;

@@ -9,7 +9,7 @@ use super::atomic::Ordering;
 use super::bucket::{Bucket, BucketArray};
 use super::reclaim::Guard;
 use super::{b_for, Drain, Generation, RawSyncTable, Snap, State, CLAIM_TRIES, DRAIN_STEP};
-use super::{tophash, AtomicUsize, BUCKET_SLOTS, MIN_TOPHASH};
+use super::{tophash, AtomicUsize, MIN_TOPHASH};
 use crate::types::ResizeKind;
 
 impl<K, V> RawSyncTable<K, V> {
@@ -95,8 +95,7 @@ impl<K, V> RawSyncTable<K, V> {
         }
         let mut b = Some(head);
         while let Some(bb) = b {
-            for slot in 0..BUCKET_SLOTS {
-                let t = bb.top(slot, Ordering::Relaxed);
+            for (slot, &t) in bb.tops(Ordering::Relaxed).iter().enumerate() {
                 if t < MIN_TOPHASH {
                     continue;
                 }
@@ -279,12 +278,10 @@ fn append<K, V>(
     let mut tail = dest;
     while let Some(bb) = b {
         tail = bb;
-        for i in 0..BUCKET_SLOTS {
-            if bb.top(i, Ordering::Relaxed) < MIN_TOPHASH {
-                bb.slots[i].store(p, Ordering::Release);
-                bb.set_top(i, top, Ordering::Release);
-                return;
-            }
+        if let Some(i) = bb.tops(Ordering::Relaxed).iter().position(|&t| t < MIN_TOPHASH) {
+            bb.slots[i].store(p, Ordering::Release);
+            bb.set_top(i, top, Ordering::Release);
+            return;
         }
         b = bb.next();
     }
@@ -311,8 +308,8 @@ fn drain_bucket<K, V>(g: &Guard<'_>, head: &Bucket<K, V>) {
 /// Retires the entries in the slots of one bucket whose chain's flag this
 /// thread has just set.
 fn retire_entries<K, V>(g: &Guard<'_>, b: &Bucket<K, V>) {
-    for i in 0..BUCKET_SLOTS {
-        if b.top(i, Ordering::Relaxed) >= MIN_TOPHASH {
+    for (i, &t) in b.tops(Ordering::Relaxed).iter().enumerate() {
+        if t >= MIN_TOPHASH {
             let p = b.slots[i].load(Ordering::Relaxed);
             if !p.is_null() {
                 // SAFETY: the chain owned this entry until its flag was set

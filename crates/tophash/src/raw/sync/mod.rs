@@ -573,8 +573,8 @@ fn free_owned<K, V>(arr: &BucketArray<K, V>) {
 
 /// Frees the entries in one owning bucket's slots.
 fn free_entries<K, V>(b: &Bucket<K, V>) {
-    for s in 0..BUCKET_SLOTS {
-        if b.top(s, Ordering::Relaxed) >= MIN_TOPHASH {
+    for (s, &t) in b.tops(Ordering::Relaxed).iter().enumerate() {
+        if t >= MIN_TOPHASH {
             let p = b.slots[s].load(Ordering::Relaxed);
             if !p.is_null() {
                 // SAFETY: an owning slot's entry is owned by this chain only
