@@ -32,6 +32,13 @@ where
     })
 }
 
+/// The one line [`parse_from`] prints (after `<tool>: `) when `words` are
+/// refused, or `None` when they parse: for the binaries' tests.
+pub fn usage_error<C: CommandFactory + FromArgMatches>(words: &[&str]) -> Option<String> {
+    let e = C::command().try_get_matches_from(words).and_then(|m| C::from_arg_matches(&m)).err()?;
+    Some(one_line_usage_error(&e.render().to_string()))
+}
+
 /// The first line of clap's message, without `error: `, with clap's list
 /// of accepted values when it gives one.
 fn one_line_usage_error(text: &str) -> String {
@@ -76,6 +83,8 @@ mod tests {
             .render()
             .to_string();
         let line = one_line_usage_error(&msg);
+        assert_eq!(usage_error::<Toy>(&["toy", "--pick", "c"]).as_deref(), Some(line.as_str()));
+        assert_eq!(usage_error::<Toy>(&["toy", "--pick", "b"]), None);
         assert!(line.starts_with("invalid value 'c' for '--pick <PICK>'"), "{line}");
         assert!(line.ends_with("[possible values: a, b]"), "{line}");
         let (_, m) = parse_from::<Toy, _, _>("toy", ["toy"]).unwrap();

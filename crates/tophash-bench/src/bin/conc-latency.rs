@@ -132,18 +132,15 @@ fn main() -> ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::CommandFactory;
     use tophash_bench::latency::data::read_csv;
 
     fn parse(words: &[&str]) -> Cli {
         cli::parse_from::<Cli, _, _>("conc-latency", words).expect("parses").0
     }
 
-    /// clap's error for `words`, first line.
+    /// The binary's one-line error for `words`.
     fn usage_error(words: &[&str]) -> String {
-        assert!(cli::parse_from::<Cli, _, _>("conc-latency", words).is_err(), "{words:?} must be refused");
-        let e = Cli::command().try_get_matches_from(words).unwrap_err().render().to_string();
-        e.lines().find(|l| !l.trim().is_empty()).unwrap().to_string()
+        cli::usage_error::<Cli>(words).unwrap_or_else(|| panic!("{words:?} must be refused"))
     }
 
     #[test]

@@ -149,12 +149,9 @@ mod tests {
         cli::parse_from::<Cli, _, _>("conc", words).expect("parses").0
     }
 
-    /// clap's error for `words`, as the binary prints it (one line).
+    /// The binary's one-line error for `words`.
     fn usage_error(words: &[&str]) -> String {
-        assert!(cli::parse_from::<Cli, _, _>("conc", words).is_err(), "{words:?} must be refused");
-        let e = Cli::command().try_get_matches_from(words).unwrap_err().render().to_string();
-        let first = e.lines().find(|l| !l.trim().is_empty()).unwrap().to_string();
-        first
+        cli::usage_error::<Cli>(words).unwrap_or_else(|| panic!("{words:?} must be refused"))
     }
 
     #[test]
