@@ -235,7 +235,7 @@ pub(crate) unsafe fn cache(base: *mut u8, size: usize) -> bool {
 /// for 185 MB. Queued instead, each later write unmaps at most a budget.
 ///
 /// Dropping the unmapper unmaps whatever is still queued.
-#[cfg(feature = "std")]
+#[cfg(feature = "sync")]
 pub(crate) struct Unmapper {
     parts: std::sync::Mutex<Parts>,
     /// Bytes queued (read without the lock: zero means nothing to do).
@@ -243,15 +243,15 @@ pub(crate) struct Unmapper {
 }
 
 /// Queued page-aligned ranges, each part of a mapping from [`map`].
-#[cfg(feature = "std")]
+#[cfg(feature = "sync")]
 struct Parts(alloc::vec::Vec<(*mut u8, usize)>);
 
 // SAFETY: the queue owns its ranges outright (no table points into them);
 // which thread unmaps them does not matter.
-#[cfg(feature = "std")]
+#[cfg(feature = "sync")]
 unsafe impl Send for Parts {}
 
-#[cfg(feature = "std")]
+#[cfg(feature = "sync")]
 impl Unmapper {
     pub(crate) fn new() -> Self {
         Unmapper { parts: std::sync::Mutex::new(Parts(alloc::vec::Vec::new())), bytes: 0.into() }
@@ -313,7 +313,7 @@ impl Unmapper {
     }
 }
 
-#[cfg(feature = "std")]
+#[cfg(feature = "sync")]
 impl Drop for Unmapper {
     fn drop(&mut self) {
         let parts = self.parts.get_mut().unwrap_or_else(|e| e.into_inner());
@@ -331,7 +331,7 @@ mod tests {
 
     /// The unmapper hands a queued mapping back in budget-sized pieces of
     /// whole pages, front first, and its drop unmaps the rest.
-    #[cfg(feature = "std")]
+    #[cfg(feature = "sync")]
     #[test]
     fn unmapper_hands_back_a_budget_at_a_time() {
         use super::{map, Unmapper, AVAILABLE, PAGE};
