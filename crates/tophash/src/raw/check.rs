@@ -132,6 +132,14 @@ impl<K, V> RawTable<K, V> {
                 return Err(format!("inv 14: prepared array's bucket {i} is not empty"));
             }
         }
+        if let Some(o) = &self.old {
+            o.arr.check_recycling(cur).map_err(|e| format!("inv 15: {e}"))?;
+        }
+        if let Some(r) = &self.releasing {
+            if r.arr.recycling() {
+                return Err("inv 15: a releasing array still recycles".into());
+            }
+        }
         if overflow != self.noverflow {
             return Err(format!("inv 7: noverflow is {} but chains hold {overflow}", self.noverflow));
         }

@@ -153,6 +153,9 @@ impl<K, V> RawTable<K, V> {
             self.free_spare();
             end = Some(Event::ResizeEnd { kind, b: new_b, len: 0 });
         } else {
+            if let Some(cur) = &self.current {
+                arr.recycle_into(cur);
+            }
             self.old = Some(OldArray::new(arr, kind));
         }
         self.sync_resize_state();
@@ -223,8 +226,9 @@ impl<K, V> RawTable<K, V> {
         let Some(r) = self.releasing.as_mut() else { return };
         let budget = if all { usize::MAX } else { RELEASE_BUDGET };
         let len = r.arr.view.len;
-        // SAFETY: every bucket of a releasing array is dead.
-        if unsafe { r.arr.release_upto(len, budget, 0) } {
+        // SAFETY: every bucket of a releasing array is dead (and it
+        // recycles nothing: `end_resize` stopped that).
+        if unsafe { r.arr.release_upto(len, budget, 0, &mut self.recycled) } {
             let r = self.releasing.take().expect("checked above");
             // SAFETY: dead buckets only; nothing points into the array.
             unsafe { r.arr.free() };
@@ -512,8 +516,10 @@ impl<K, V> RawTable<K, V> {
         // `OldArray::evacuated`), so their pages can go back to the OS.
         let mark = old.nevacuate;
         if old.arr.release_due(mark) {
-            // SAFETY: as just said.
-            unsafe { old.arr.release_upto(mark, RELEASE_BUDGET, RELEASE_BATCH) };
+            // SAFETY: as just said; and the current array's buckets from
+            // `n + mark` on are unwritten (writes reach a current chain
+            // only once the old bucket feeding it is evacuated).
+            unsafe { old.arr.release_upto(mark, RELEASE_BUDGET, RELEASE_BATCH, &mut self.recycled) };
         }
         if old.nevacuate == n {
             self.end_resize();
@@ -524,7 +530,8 @@ impl<K, V> RawTable<K, V> {
     /// (its entries moved and its stand-alone overflow buckets were freed as
     /// each bucket was evacuated), then start a queued resize.
     fn end_resize(&mut self) {
-        let old = self.old.take().expect("ending a resize");
+        let mut old = self.old.take().expect("ending a resize");
+        old.arr.stop_recycling();
         let kind = old.kind;
         self.sync_resize_state();
         if old.arr.releasable() {

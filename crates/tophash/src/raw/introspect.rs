@@ -36,6 +36,8 @@ pub(crate) struct Counters {
     pub(crate) next_mapped: Option<u8>,
     /// Bytes held by bucket arrays and stand-alone overflow buckets.
     pub(crate) allocated_bytes: usize,
+    /// Bytes of old slot pages moved into new arrays, over the table's life.
+    pub(crate) recycled_bytes: usize,
 }
 
 /// A resize's progress, as the engine counts it.
@@ -87,6 +89,7 @@ impl<K, V> RawTable<K, V> {
             releasing: self.releasing.is_some(),
             next_mapped: self.prepared.as_ref().map(|p| p.b),
             allocated_bytes: self.allocated_bytes(),
+            recycled_bytes: self.recycled,
         }
     }
 

@@ -81,6 +81,23 @@ mod imp {
         unsafe { libc::munmap(p.cast(), size) };
     }
 
+    /// Moves the pages of `[src, src + size)` to `[dst, dst + size)`,
+    /// replacing whatever was mapped there; `false` if the kernel refused
+    /// (then nothing moved and the caller still owns `src`).
+    ///
+    /// # Safety
+    /// `[src, src + size)` is as for [`unmap`]; `[dst, dst + size)` is page
+    /// aligned, lies in another mapping returned by `map` and still mapped,
+    /// and no one reads its bytes before writing them (they become `src`'s).
+    pub(crate) unsafe fn remap(src: *mut u8, size: usize, dst: *mut u8) -> bool {
+        // SAFETY: caller contract: both ranges are page aligned and ours;
+        // MREMAP_FIXED replaces the pages at `dst`, which hold nothing read.
+        let p = unsafe {
+            libc::mremap(src.cast(), size, size, libc::MREMAP_MAYMOVE | libc::MREMAP_FIXED, dst.cast::<libc::c_void>())
+        };
+        p != libc::MAP_FAILED
+    }
+
     pub(crate) const AVAILABLE: bool = true;
 }
 
@@ -130,6 +147,18 @@ mod imp {
         }
     }
 
+    /// Releases `[src, src + size)` as [`unmap`] does and leaves `dst`'s
+    /// bytes as they are: Miri cannot move memory between allocations, and
+    /// the caller promises to write the destination before reading it.
+    ///
+    /// # Safety
+    /// As for the Linux `remap`.
+    pub(crate) unsafe fn remap(src: *mut u8, size: usize, _dst: *mut u8) -> bool {
+        // SAFETY: caller contract, as for `unmap`.
+        unsafe { unmap(src, size) };
+        true
+    }
+
     pub(crate) const AVAILABLE: bool = true;
 }
 
@@ -144,10 +173,16 @@ mod imp {
     /// Never called: `map` never succeeds here.
     pub(crate) unsafe fn unmap(_p: *mut u8, _size: usize) {}
 
+    /// # Safety
+    /// Never called: `map` never succeeds here.
+    pub(crate) unsafe fn remap(_src: *mut u8, _size: usize, _dst: *mut u8) -> bool {
+        false
+    }
+
     pub(crate) const AVAILABLE: bool = false;
 }
 
-pub(crate) use imp::{map, unmap, AVAILABLE};
+pub(crate) use imp::{map, remap, unmap, AVAILABLE};
 
 /// Most bytes of whole mappings the reuse cache holds (the cache exists
 /// with `std` only).

@@ -237,6 +237,35 @@ fn stats_show_the_next_array_mapped_ahead() {
     assert_eq!((s.next_array_mapped, s.b, s.resize.map(|r| r.new_b)), (None, 9, Some(9)));
 }
 
+/// A doubling between mapped arrays moves the old array's dead slot pages
+/// into the new array's upper half (`recycled_bytes`) instead of unmapping
+/// them, and every entry reads back afterwards. Unit tests map arrays from
+/// 16 KiB and keep those up to 512 buckets whole, so the doubling from
+/// 2^10 to 2^11 buckets recycles: at most the old slot region (2^10
+/// buckets of 128 bytes), and most of it (the first pages go before the
+/// new array's writes leave room, and the last ones after the resize).
+#[test]
+#[cfg(all(feature = "std", any(target_os = "linux", miri)))]
+fn doublings_recycle_old_slot_pages() {
+    let mut m: HashMap<u64, u64, ByBucket> = HashMap::with_hasher(ByBucket);
+    let mut k = 0;
+    while m.stats().b < 10 || m.is_resizing() {
+        m.insert(k, !k);
+        k += 1;
+    }
+    let before = m.stats().recycled_bytes;
+    while m.stats().b < 11 || m.is_resizing() {
+        m.insert(k, !k);
+        k += 1;
+    }
+    let moved = m.stats().recycled_bytes - before;
+    let old_slots = (1 << 10) * 128;
+    assert!(moved <= old_slots && moved >= old_slots / 2, "moved {moved} of {old_slots} bytes");
+    for i in 0..k {
+        assert_eq!(m.get(&i), Some(&!i), "key {i}");
+    }
+}
+
 /// At Go's maximum load (6.5 per bucket) with a well-mixed seeded hash,
 /// the shape matches the row of Go's table for 6.50: missprobe exactly 6.5,
 /// hitprobe 4.25 (1 + 6.5/2 in expectation), %overflow near its 20.90.
