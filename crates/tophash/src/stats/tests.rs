@@ -242,8 +242,8 @@ fn stats_show_the_next_array_mapped_ahead() {
 /// them, and every entry reads back afterwards. Unit tests map arrays from
 /// 16 KiB and keep those up to 512 buckets whole, so the doubling from
 /// 2^10 to 2^11 buckets recycles: at most the old slot region (2^10
-/// buckets of 128 bytes), and most of it (the first pages go before the
-/// new array's writes leave room, and the last ones after the resize).
+/// buckets of 128 bytes), and most of it (the first chunk is unmapped, and
+/// the last pages are handed back after the resize).
 #[test]
 #[cfg(all(feature = "std", any(target_os = "linux", miri)))]
 fn doublings_recycle_old_slot_pages() {
