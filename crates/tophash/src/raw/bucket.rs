@@ -748,13 +748,20 @@ impl<K, V> BucketArray<K, V> {
     /// slot region instead of back to the OS (see [`Recycle`]). Only
     /// between mapped arrays whose pages are released early.
     pub(crate) fn recycle_into(&mut self, next: &BucketArray<K, V>) {
+        self.released.recycle = self.recycle_target(next);
+    }
+
+    /// The fresh [`Recycle`] of this array doubling into `next`:
+    /// [`Recycle::NONE`] unless both are mapped, this one releases pages
+    /// early, and `next` has twice its main buckets.
+    fn recycle_target(&self, next: &BucketArray<K, V>) -> Recycle {
         if !(sys::AVAILABLE && self.mapped && !self.cacheable && next.mapped) || next.view.main != 2 * self.view.main {
-            return;
+            return Recycle::NONE;
         }
         let slots = SlotLayout::<K, V>::SLOTS;
         let base = next.view.slots as usize + self.view.main * slots;
         let end = (next.view.slots as usize + next.view.main * slots) & !(sys::PAGE - 1);
-        self.released.recycle = Recycle { base, next: base.next_multiple_of(sys::PAGE), end };
+        Recycle { base, next: base.next_multiple_of(sys::PAGE), end }
     }
 
     /// Whether this array sends dead slot pages to another (invariant 15).
@@ -767,10 +774,7 @@ impl<K, V> BucketArray<K, V> {
     /// `cur` doubles it; then its target is `cur`'s upper-half slot region,
     /// with the next page to fill inside it.
     pub(crate) fn check_recycling(&self, cur: &BucketArray<K, V>) -> Result<(), alloc::string::String> {
-        let r = self.released.recycle;
-        let mut expect = BucketArray { released: Released { recycle: Recycle::NONE, ..self.released }, ..*self };
-        expect.recycle_into(cur);
-        let e = expect.released.recycle;
+        let (r, e) = (self.released.recycle, self.recycle_target(cur));
         if (r.base, r.end) != (e.base, e.end) {
             return Err(alloc::format!(
                 "recycle target {:#x}..{:#x}, expected {:#x}..{:#x}",

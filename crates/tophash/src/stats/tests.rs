@@ -247,17 +247,19 @@ fn stats_show_the_next_array_mapped_ahead() {
 #[test]
 #[cfg(all(feature = "std", any(target_os = "linux", miri)))]
 fn doublings_recycle_old_slot_pages() {
+    /// Inserts `k -> !k` for the next keys until the map has `2^b` buckets
+    /// and no resize runs.
+    fn grow_to(m: &mut HashMap<u64, u64, ByBucket>, k: &mut u64, b: u8) {
+        while m.stats().b < b || m.is_resizing() {
+            m.insert(*k, !*k);
+            *k += 1;
+        }
+    }
     let mut m: HashMap<u64, u64, ByBucket> = HashMap::with_hasher(ByBucket);
     let mut k = 0;
-    while m.stats().b < 10 || m.is_resizing() {
-        m.insert(k, !k);
-        k += 1;
-    }
+    grow_to(&mut m, &mut k, 10);
     let before = m.stats().recycled_bytes;
-    while m.stats().b < 11 || m.is_resizing() {
-        m.insert(k, !k);
-        k += 1;
-    }
+    grow_to(&mut m, &mut k, 11);
     let moved = m.stats().recycled_bytes - before;
     let old_slots = (1 << 10) * 128;
     assert!(moved <= old_slots && moved >= old_slots / 2, "moved {moved} of {old_slots} bytes");
