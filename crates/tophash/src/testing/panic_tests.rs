@@ -110,6 +110,13 @@ fn scenarios<H: BuildHasher + Clone + 'static>() -> Vec<Scenario<H>> {
         (m, empty(p))
     };
     let mid = |l, p: &Panicky<H>| (mid_resize(l, p), empty(p));
+    // 16 main buckets, not resizing: `clone` writes the copy's headers
+    // itself instead of zeroing them first.
+    let steady = |l, p: &Panicky<H>| {
+        let mut m = filled(l, p, 0..53);
+        m.finish_resize();
+        (m, empty(p))
+    };
     let shrink = |l, p: &Panicky<H>| (shrinking(l, p), empty(p));
     std::vec![
         sc("insert", small, |m, _, l| drop(put(m, l, NEW)), nothing),
@@ -175,6 +182,7 @@ fn scenarios<H: BuildHasher + Clone + 'static>() -> Vec<Scenario<H>> {
             nothing
         ),
         sc("clone", mid, |m, _, _| drop(m.clone()), nothing),
+        sc("clone not resizing", steady, |m, _, _| drop(m.clone()), nothing),
         sc(
             "clone_from",
             |l, p| (filled(l, p, 0..20), {
@@ -338,6 +346,7 @@ fn sweeps_reach_the_interesting_calls() {
     assert!(sweep(&Fixed(7), by_name("finish_resize"), Site::Hasher) > 20);
     assert!(sweep(&Fixed(7), by_name("insert and remove mid-shrink"), Site::Hasher) > 1);
     assert!(sweep(&Fixed(7), by_name("clone"), Site::Clone) > 50);
+    assert!(sweep(&Fixed(7), by_name("clone not resizing"), Site::Clone) > 100);
     assert!(sweep(&Fixed(7), by_name("clone_from"), Site::Clone) > 50);
     assert!(sweep(&Fixed(7), by_name("clear"), Site::Drop) > 50);
     assert!(sweep(&Fixed(7), by_name("retain"), Site::Drop) > 10);
