@@ -18,7 +18,7 @@ impl<K, V> RawTable<K, V> {
                 if need > 0 {
                     // Install in place: the observer and policy stay.
                     let b = b_for(need).map_err(|e| fallibility.failed(e))?;
-                    self.install(BucketArray::new_zeroed_heap(b).map_err(|e| fallibility.failed(e))?);
+                    self.install(BucketArray::new_zeroed_heap_for(b, need).map_err(|e| fallibility.failed(e))?);
                 }
                 return Ok(());
             }

@@ -629,7 +629,7 @@ impl<K, V> RawTable<K, V> {
         let mut t = Self::new();
         if n > 0 {
             let b = b_for(n).map_err(|e| fallibility.failed(e))?;
-            t.install(BucketArray::new_zeroed_heap(b).map_err(|e| fallibility.failed(e))?);
+            t.install(BucketArray::new_zeroed_heap_for(b, n).map_err(|e| fallibility.failed(e))?);
         }
         Ok(t)
     }

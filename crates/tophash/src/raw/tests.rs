@@ -527,6 +527,12 @@ fn overflow_pool_is_used_first() {
     assert_eq!(bucket::array_len(3), Some(8));
     assert_eq!(bucket::array_len(4), Some(17));
     assert_eq!(bucket::array_len(10), Some(1024 + 64));
+    // A presized array's pool: what its keys are expected to need (2,722
+    // for 100K keys in 2^14 buckets, where a fill used 2,695), plus three
+    // standard deviations; Go's when that is larger or B < 4.
+    assert_eq!(bucket::presized_len(14, 100_000), Some(16384 + 2722 + 3 * 52));
+    assert_eq!(bucket::presized_len(10, 100), bucket::array_len(10));
+    assert_eq!(bucket::presized_len(3, 50), bucket::array_len(3));
     let mut t = T::new(by_bucket);
     t.t = RawTable::with_capacity(100, Fallibility::Fallible).unwrap();
     assert_eq!(t.b(), 4);

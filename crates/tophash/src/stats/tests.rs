@@ -136,25 +136,30 @@ fn growth_event_sequence_is_exact() {
 #[test]
 fn overflow_events_say_pool_or_allocation() {
     let (mut m, log) = observed();
-    m.reserve(100); // 16 buckets (B = 4): one preallocated overflow bucket
+    // 16 buckets (B = 4) and a pool for 100 keys at load 6.25: 2 overflow
+    // buckets expected (`presized_len`), plus 3 * isqrt(2) = 3.
+    m.reserve(100);
     assert_eq!(m.stats().b, 4);
     take(&log);
-    // Ten keys into bucket 3: the 9th needs an overflow bucket, from the pool.
-    for i in 0..10 {
-        m.insert((i << 4) | 3, i);
+    // Ten keys into each of buckets 3, 4, ..: the 9th of each needs an
+    // overflow bucket, from the pool while it lasts.
+    for chain in 0..5 {
+        for i in 0..10 {
+            m.insert((i << 4) | (3 + chain), i);
+        }
+        assert_eq!(take(&log), [OverflowAlloc { pooled: true, overflow_buckets: chain as usize + 1 }]);
     }
-    assert_eq!(take(&log), [OverflowAlloc { pooled: true, overflow_buckets: 1 }]);
-    // Ten into bucket 5: the pool is used up, so a stand-alone one.
+    // The pool is used up, so a stand-alone one.
     for i in 0..10 {
-        m.insert((i << 4) | 5, i);
+        m.insert((i << 4) | 9, i);
     }
-    assert_eq!(take(&log), [OverflowAlloc { pooled: false, overflow_buckets: 2 }]);
+    assert_eq!(take(&log), [OverflowAlloc { pooled: false, overflow_buckets: 6 }]);
     let s = m.stats();
-    assert_eq!(s.overflow_buckets, 2);
+    assert_eq!(s.overflow_buckets, 6);
     let one_array = s.allocated_bytes;
     // Emptying the chain does not free its overflow bucket until a resize.
     for i in 0..10 {
-        m.remove(&((i << 4) | 5));
+        m.remove(&((i << 4) | 9));
     }
     assert_eq!(m.stats().allocated_bytes, one_array);
 }
