@@ -4,6 +4,7 @@
 
 use alloc::format;
 use alloc::string::String;
+use alloc::vec::Vec;
 
 use super::bucket::{header, ArrayView};
 use super::tophash::{tophash, BUCKET_SLOTS, EMPTY_ONE, EMPTY_REST, EVACUATED_EMPTY, EVACUATED_X, MIN_TOPHASH};
@@ -177,7 +178,8 @@ fn check_chain<K, V>(
     let mut live = 0;
     let mut overflow = 0;
     let mut seen_rest = false;
-    let mut prev_empty_one = false;
+    // Per bucket: whether its last slot is EMPTY_ONE, and its live slots.
+    let mut lasts: Vec<(bool, usize)> = Vec::new();
     // SAFETY: `i` is a main bucket; links are null or live buckets.
     let mut bucket = Some(unsafe { arr.bucket(i) });
     let mut depth = 0usize;
@@ -187,9 +189,6 @@ fn check_chain<K, V>(
             let t = unsafe { header::top(b.hdr, j) };
             if seen_rest && t != EMPTY_REST {
                 return Err(format!("inv 2: {which} bucket {i} depth {depth} slot {j} is {t} after EMPTY_REST"));
-            }
-            if prev_empty_one && t == EMPTY_REST {
-                return Err(format!("inv 3: {which} bucket {i} depth {depth} slot {j}: EMPTY_ONE before EMPTY_REST"));
             }
             match t {
                 EMPTY_REST => seen_rest = true,
@@ -209,8 +208,16 @@ fn check_chain<K, V>(
                     }
                 }
             }
-            prev_empty_one = t == EMPTY_ONE;
         }
+        // SAFETY: `b` is live.
+        let tops = unsafe { (*b.hdr).tophash };
+        let here = tops.iter().filter(|&&t| t >= MIN_TOPHASH).count();
+        if depth > 0 && here == 0 && tops[BUCKET_SLOTS - 1] == EMPTY_REST && tops != [EMPTY_REST; BUCKET_SLOTS] {
+            return Err(format!(
+                "inv 3: {which} bucket {i} depth {depth}: nothing live, ends EMPTY_REST, not all EMPTY_REST"
+            ));
+        }
+        lasts.push((tops[BUCKET_SLOTS - 1] == EMPTY_ONE, here));
         // SAFETY: `b` is live.
         bucket = unsafe { arr.next(b) };
         if bucket.is_some() {
@@ -218,8 +225,12 @@ fn check_chain<K, V>(
         }
         depth += 1;
     }
-    if prev_empty_one {
-        return Err(format!("inv 3: {which} chain {i} ends in EMPTY_ONE"));
+    let mut live_after = 0;
+    for (depth, &(last_empty_one, here)) in lasts.iter().enumerate().rev() {
+        if last_empty_one && live_after == 0 {
+            return Err(format!("inv 3: {which} bucket {i} depth {depth}: last slot EMPTY_ONE, nothing live after it"));
+        }
+        live_after += here;
     }
     Ok((live, overflow))
 }

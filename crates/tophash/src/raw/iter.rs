@@ -68,8 +68,10 @@ unsafe impl<K, V> Sync for Slot<K, V> {}
 impl<K, V> RawIter<K, V> {
     /// A cursor over `t`'s live slots. The caller must not change the
     /// table's shape while using it, except by removing the slot just
-    /// yielded (`RawTable::remove` only rewrites tophash bytes at or before
-    /// that slot in its chain).
+    /// yielded (`RawTable::remove` rewrites that slot's state, the states
+    /// of empty slots of its bucket, and last slots of buckets before it in
+    /// its chain: never a live slot, nor the last slot of a bucket after
+    /// it, which is what the cursor reads ahead).
     pub(crate) fn new(t: &RawTable<K, V>) -> Self {
         let old = t.old.as_ref().map_or(ArrayView::empty(), |o| o.arr.view);
         let cur = t.current.as_ref().map_or(ArrayView::empty(), |a| a.view);

@@ -40,9 +40,14 @@
 //! `shrink_to` (Go never shrinks, golang/go#20135). An entry always goes to
 //! `hash & new_mask`, appended after the destination chain's last entry.
 //!
-//! Deletion marks a slot `EMPTY_ONE`, then turns the trailing run of empty
-//! slots into `EMPTY_REST` so scans stop early. An insert takes the first
-//! empty slot of the chain (after checking the key is absent).
+//! Deletion marks a slot `EMPTY_REST` when everything after it in the chain
+//! is, else `EMPTY_ONE`. Go also turns the run of `EMPTY_ONE` slots before
+//! it into `EMPTY_REST`, for its slot-by-slot scans; here a lookup tests a
+//! bucket's eight states at once and reads `EMPTY_REST` only in a bucket's
+//! last slot, to end the chain, so only that slot's state is kept exact
+//! (invariant 3; the walk back cost most of a removal's mispredicted
+//! branches). An insert takes the first empty slot of the chain (after
+//! checking the key is absent).
 //!
 //! ## The load factor, measured
 //!
@@ -241,9 +246,12 @@
 //!    the chains of the current array plus those of unevacuated old buckets.
 //! 2. In every chain, a slot after an `EMPTY_REST` slot (later in its bucket
 //!    or in a later bucket of the chain) is `EMPTY_REST`.
-//! 3. No `EMPTY_ONE` slot is directly followed, in chain order, by an
-//!    `EMPTY_REST` slot or by the end of the chain (deletion converts such
-//!    runs), so an `EMPTY_REST` marks exactly the end of the used part.
+//! 3. A bucket's last slot is `EMPTY_ONE` only if a later slot of its chain
+//!    is live, and an overflow bucket with nothing live whose last slot is
+//!    `EMPTY_REST` is all `EMPTY_REST`: a chain ends, for a lookup, exactly
+//!    at the bucket after which nothing is live. (Go keeps every run of
+//!    `EMPTY_ONE` before an `EMPTY_REST` converted; within a bucket that
+//!    buys nothing here.)
 //! 4. A live slot's tophash equals `tophash(hash(key))`, and its chain's head
 //!    index equals `hash & mask` of the array it is in.
 //! 5. The current array holds no evacuated state.

@@ -2,7 +2,7 @@
 //! moves anything), the write probe (`probe_write`, in the key's chain
 //! wherever it is: the old array's until its old bucket is evacuated),
 //! inserting into a vacancy (and the growth trigger), and removal with
-//! Go's `emptyRest` upkeep.
+//! Go's `emptyRest` upkeep where lookups read it.
 
 use core::ptr;
 
@@ -358,44 +358,82 @@ impl<K, V> RawTable<K, V> {
     }
 }
 
-/// Marks slot `i` of the bucket with header `b` deleted and turns a
-/// trailing run of empty slots into `EMPTY_REST` (invariants 2 and 3).
+/// Marks slot `i` of the bucket with header `b` deleted: `EMPTY_REST` if
+/// everything after it in the chain is (invariant 2), else `EMPTY_ONE`.
+///
+/// Go's `mapdelete` then walks back over the `EMPTY_ONE` slots before the
+/// vacated one and turns them into `EMPTY_REST` too, so that its slot-by-
+/// slot scans stop early. Lookups here test a bucket's eight states at once
+/// and read `EMPTY_REST` only in a bucket's last slot, to end the chain, so
+/// only that slot's state is kept exact (invariant 3): the walk back is
+/// left out, and only a deletion that leaves an overflow bucket with
+/// nothing live and nothing after it goes back, out of line, to the bucket
+/// before it in the chain. Removing 100K random u64 keys in random order:
+/// 71.6 -> 63.0 instructions and 0.86 -> 0.14 mispredicted branches per
+/// removal without the step back (callgrind; hashbrown 60.2 and 0.51),
+/// 71.5 and 0.17 with it; the walk's data-dependent exits were most of the
+/// mispredicts. Doing the walk with one word operation instead,
+/// branch-free, cost 113 instructions. The step back is tested for only in
+/// overflow buckets, behind a branch of its own: testing every removal
+/// without a branch cost 79 instructions, and time at 1K.
 ///
 /// # Safety
 /// `b` is in the live chain headed by `head` and its slot `i` was just
 /// vacated.
-unsafe fn mark_deleted(head: *mut Header, mut b: *mut Header, mut i: usize) {
-    // SAFETY: every header touched is `b`, its overflow, or found by walking
-    // the chain from `head`, which contains `b`.
+#[inline(always)]
+unsafe fn mark_deleted(head: *mut Header, b: *mut Header, i: usize) {
+    // SAFETY: every header touched is `b`, its overflow, or (out of line)
+    // found by walking the chain from `head`, which contains `b`.
     unsafe {
-        header::set_top(b, i, EMPTY_ONE);
-        let next_rest = if i == BUCKET_SLOTS - 1 {
+        let g = header::group(b);
+        let rest_follows = if i == BUCKET_SLOTS - 1 {
             let o = header::overflow(b);
             o.is_null() || header::top(o, 0) == EMPTY_REST
         } else {
             header::top(b, i + 1) == EMPTY_REST
         };
-        if !next_rest {
-            return;
-        }
-        loop {
-            header::set_top(b, i, EMPTY_REST);
-            if i == 0 {
-                if b == head {
-                    return;
-                }
-                let c = b;
-                b = head;
-                while header::overflow(b) != c {
-                    b = header::overflow(b);
-                }
-                i = BUCKET_SLOTS - 1;
-            } else {
-                i -= 1;
+        header::set_top(b, i, if rest_follows { EMPTY_REST } else { EMPTY_ONE });
+        if b != head {
+            // From the states read before the store (a byte store then a
+            // load of the whole group would wait for the store to retire).
+            let none_live = g.match_full().byte() & !(1 << i) == 0;
+            let ends_rest = if i == BUCKET_SLOTS - 1 { rest_follows } else { g.last_is_empty_rest() };
+            if none_live & ends_rest {
+                empty_overflow_bucket(head, b);
             }
-            if header::top(b, i) != EMPTY_ONE {
+        }
+    }
+}
+
+/// Overflow bucket `c` of the chain headed by `head` holds nothing live and
+/// ends the used part of the chain: all of it becomes `EMPTY_REST`, and so
+/// does the last slot of the bucket before it if that is `EMPTY_ONE`; and
+/// on back while that bucket is an overflow bucket with nothing live
+/// (invariant 3).
+///
+/// # Safety
+/// `c` is an overflow bucket (not `head`) of the live chain headed by
+/// `head`, with no live slot and `EMPTY_REST` in its last slot.
+#[cold]
+#[inline(never)]
+unsafe fn empty_overflow_bucket(head: *mut Header, mut c: *mut Header) {
+    // SAFETY: every header touched is found by walking the chain from
+    // `head`, which contains `c` (caller contract).
+    unsafe {
+        loop {
+            (*c).tophash = [EMPTY_REST; BUCKET_SLOTS];
+            let mut p = head;
+            while header::overflow(p) != c {
+                p = header::overflow(p);
+            }
+            if header::top(p, BUCKET_SLOTS - 1) != EMPTY_ONE {
                 return;
             }
+            header::set_top(p, BUCKET_SLOTS - 1, EMPTY_REST);
+            if p == head || header::group(p).match_full().byte() != 0 {
+                return;
+            }
+            c = p;
         }
     }
 }

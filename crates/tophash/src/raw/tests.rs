@@ -333,10 +333,13 @@ fn old_chains_take_writes_clones_and_removals() {
     }
 }
 
-/// Deletion marks EMPTY_ONE and turns trailing runs into EMPTY_REST, also
-/// across an overflow boundary.
+/// Deletion marks EMPTY_REST when everything after the slot is, else
+/// EMPTY_ONE, without Go's walk back over earlier EMPTY_ONE slots; an
+/// overflow bucket left with nothing live and nothing after it becomes all
+/// EMPTY_REST, and so does the last slot of the bucket before it
+/// (invariant 3).
 #[test]
-fn delete_back_propagates_empty_rest() {
+fn delete_keeps_last_slots_exact() {
     let mut t = T::new(by_bucket);
     for k in 0..8u64 {
         t.insert(k, k);
@@ -346,31 +349,56 @@ fn delete_back_propagates_empty_rest() {
     t.remove(5);
     assert_eq!(t.chain_tops(0)[0], [top(0), top(1), top(2), top(3), top(4), EMPTY_ONE, top(6), EMPTY_REST]);
     t.remove(6);
-    assert_eq!(t.chain_tops(0)[0], [top(0), top(1), top(2), top(3), top(4), EMPTY_REST, EMPTY_REST, EMPTY_REST]);
+    assert_eq!(t.chain_tops(0)[0], [top(0), top(1), top(2), top(3), top(4), EMPTY_ONE, EMPTY_REST, EMPTY_REST]);
     // Reinserting takes the first empty slot.
     t.insert(100 * 65536, 1);
     assert_eq!(t.chain_tops(0)[0][5], top(100 * 65536));
 
     // Across buckets: 2 buckets, all keys in bucket 0 (even low 16 bits).
-    let mut t = T::new(by_bucket);
-    let keys: Vec<u64> = (0..13).map(|i| i * 2).collect();
-    for &k in &keys {
-        t.insert(k, k);
-    }
-    t.t.finish_resize(&by_bucket);
-    assert_eq!(t.b(), 1);
-    assert_eq!(t.chain_tops(0).len(), 2, "8 in the head, 5 in an overflow bucket");
+    let two_buckets = || {
+        let mut t = T::new(by_bucket);
+        let keys: Vec<u64> = (0..13).map(|i| i * 2).collect();
+        for &k in &keys {
+            t.insert(k, k);
+        }
+        t.t.finish_resize(&by_bucket);
+        assert_eq!(t.b(), 1);
+        assert_eq!(t.chain_tops(0).len(), 2, "8 in the head, 5 in an overflow bucket");
+        (t, keys)
+    };
     // Empty the overflow bucket, then the head's last slot.
-    let chain_keys: Vec<u64> = keys.clone();
-    for &k in &chain_keys[8..] {
+    let (mut t, keys) = two_buckets();
+    for &k in &keys[8..] {
         t.remove(k);
     }
     assert_eq!(t.chain_tops(0)[1], [EMPTY_REST; 8]);
-    t.remove(chain_keys[6]);
+    t.remove(keys[6]);
     assert_eq!(t.chain_tops(0)[0][6], EMPTY_ONE);
-    t.remove(chain_keys[7]);
-    let head = t.chain_tops(0)[0];
-    assert_eq!(&head[6..], &[EMPTY_REST, EMPTY_REST]);
+    t.remove(keys[7]);
+    assert_eq!(&t.chain_tops(0)[0][6..], &[EMPTY_ONE, EMPTY_REST]);
+    // The other way round: the head's last slot first (something live
+    // after it), then the overflow bucket, in an order that leaves its
+    // EMPTY_ONE slots before the EMPTY_REST ones: the last removal there
+    // clears the whole bucket and the head's last slot.
+    let (mut t, keys) = two_buckets();
+    let overflow = t.chain_tops(0)[1];
+    let mut by_slot: Vec<u64> = keys[8..].to_vec();
+    by_slot.sort_by_key(|&k| overflow.iter().position(|&x| x == top(k)).expect("in the overflow bucket"));
+    let head_last = *keys[..8].iter().find(|&&k| t.chain_tops(0)[0][7] == top(k)).expect("in slot 7");
+    t.remove(head_last);
+    assert_eq!(t.chain_tops(0)[0][7], EMPTY_ONE);
+    for s in [0, 1, 4, 2] {
+        t.remove(by_slot[s]);
+    }
+    let left = top(by_slot[3]);
+    assert_eq!(
+        t.chain_tops(0)[1],
+        [EMPTY_ONE, EMPTY_ONE, EMPTY_ONE, left, EMPTY_REST, EMPTY_REST, EMPTY_REST, EMPTY_REST]
+    );
+    assert_eq!(t.chain_tops(0)[0][7], EMPTY_ONE);
+    t.remove(by_slot[3]);
+    assert_eq!(t.chain_tops(0)[1], [EMPTY_REST; 8]);
+    assert_eq!(t.chain_tops(0)[0][7], EMPTY_REST);
 }
 
 /// Go's second trigger: as many overflow buckets as buckets starts a
