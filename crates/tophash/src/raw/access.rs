@@ -301,8 +301,8 @@ impl<'a, K, V> Occupied<'a, K, V> {
         }
     }
 
-    /// Removes the entry. O(1) (plus the chain walk when the removal ends
-    /// a run of empty slots).
+    /// Removes the entry. O(1) (plus a walk along the chain when the
+    /// removal empties an overflow bucket that ends it).
     #[inline]
     pub(crate) fn remove(self) -> (K, V) {
         // SAFETY: `slot` is live in `table` and nothing changed it since the
