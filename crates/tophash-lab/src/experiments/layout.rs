@@ -266,8 +266,11 @@ fn concrete<K: std::hash::Hash + Eq, V>(name: &str) -> (String, Kv, u64, u64) {
         vs: std::mem::size_of::<V>() as u64,
         va: std::mem::align_of::<V>() as u64,
     };
-    // 2^6 main buckets + 2^2 preallocated overflow buckets.
-    let m: tophash::HashMap<K, V> = tophash::HashMap::with_capacity(super::load_limit(6) as usize);
+    // 2^6 main buckets + 2^2 preallocated overflow buckets: the fewest
+    // entries that need 2^6 buckets, a load of 3.3, for which the presized
+    // pool (sized for the overflow buckets the entries are expected to
+    // need) is Go's `2^(B-4)`.
+    let m: tophash::HashMap<K, V> = tophash::HashMap::with_capacity(super::load_limit(5) as usize + 1);
     assert_eq!(m.stats().buckets, 64);
     (name.to_owned(), kv, ours_array_bytes(kv, 68), m.allocated_bytes() as u64)
 }
