@@ -16,6 +16,11 @@ impl<K, V, S> HashMap<K, V, S> {
     /// for those, this counts the pages holding buckets handed out so far
     /// (main buckets and the overflow pool up to its last used bucket), not
     /// the untouched rest of the mapping, and not pages already handed back.
+    /// During a doubling into a mapped array, only the new main buckets that
+    /// evacuation has reached count (no write touches the others yet), plus
+    /// the old array's dead slot pages moved into the new one: what the
+    /// kernel holds for it, to within the pages of the bucket at the mark
+    /// (checked against `mincore` in the tests).
     /// The next doubling's array, once mapped ahead of it (see
     /// [`Stats::next_array_mapped`](crate::stats::Stats::next_array_mapped)),
     /// counts the few pages touched so far.

@@ -710,26 +710,95 @@ impl<K, V> BucketArray<K, V> {
     /// (pages of a mapping past them were never touched, so they hold no
     /// memory).
     pub(crate) fn bytes(&self, used: usize) -> usize {
-        let size = self.size();
         if !self.mapped {
-            return size;
+            return self.size();
         }
         let used = used.min(self.view.len);
+        let (h, s) = (self.view.hdrs as usize, self.view.slots as usize);
+        let slots = SlotLayout::<K, V>::SLOTS;
+        // The header region from the mapping's start, the slot region after
+        // it (as the two regions share no page).
+        let hdr_end = h + used * HEADER;
+        self.resident([(self.base.as_ptr() as usize, hdr_end), (s.max(hdr_end), s + used * slots)])
+    }
+
+    /// `bytes` for the current array of a doubling from `n` main buckets
+    /// whose mark is at `mark`, with the old array's dead slot pages moved
+    /// in up to address `recycled_to` (0 if none): a write reaches a new
+    /// main bucket only once the old bucket feeding it is evacuated, so of
+    /// the main buckets only `[0, mark]` and `[n, n + mark]` (the bucket at
+    /// the mark included, whose first pages the doubling faults in ahead)
+    /// have been touched; the rest of a fresh mapping holds no memory yet.
+    /// An array the reuse cache may have handed out (`cacheable`) counts
+    /// whole, as `bytes` does.
+    pub(crate) fn bytes_doubling(&self, used: usize, n: usize, mark: usize, recycled_to: usize) -> usize {
+        if !self.mapped || self.cacheable || self.view.main != 2 * n || mark >= n {
+            return self.bytes(used);
+        }
+        let used = used.min(self.view.len).max(2 * n);
+        let (h, s) = (self.view.hdrs as usize, self.view.slots as usize);
+        let slots = SlotLayout::<K, V>::SLOTS;
+        let m = mark + 1;
+        self.resident([
+            (self.base.as_ptr() as usize, h + m * HEADER),
+            (h + n * HEADER, h + (n + m) * HEADER),
+            (h + 2 * n * HEADER, h + used * HEADER),
+            (s, s + m * slots),
+            (s + n * slots, (s + (n + m) * slots).max(recycled_to)),
+            (s + 2 * n * slots, s + used * slots),
+        ])
+    }
+
+    /// Bytes of the pages that the address ranges `[a, b)` touch (each
+    /// rounded out to whole pages, overlaps counted once) and that are not
+    /// handed back yet. A mapped array only.
+    fn resident<const R: usize>(&self, ranges: [(usize, usize); R]) -> usize {
         let page_down = |a: usize| a & !(sys::PAGE - 1);
-        let hdr_end = (self.view.hdrs as usize + used * HEADER).next_multiple_of(sys::PAGE);
-        let slot_start = page_down(self.view.slots as usize);
-        let slot_end = (self.view.slots as usize + used * SlotLayout::<K, V>::SLOTS).next_multiple_of(sys::PAGE);
-        let overlap = |(a, n): (usize, usize), lo: usize, hi: usize| (a + n).min(hi).saturating_sub(a.max(lo));
-        let parts: usize = self
-            .mapped_parts(size)
+        let mut pages = ranges.map(|(a, b)| if b > a { (page_down(a), b.next_multiple_of(sys::PAGE)) } else { (0, 0) });
+        pages.sort_unstable();
+        let parts = self.mapped_parts(self.size());
+        let overlap = |(p, n): (usize, usize), lo: usize, hi: usize| (p + n).min(hi).saturating_sub(p.max(lo));
+        // Each range from where the ranges before it ended, so that pages
+        // two ranges share count once.
+        let mut done = 0;
+        let mut total = 0;
+        for (a, b) in pages {
+            let lo = a.max(done);
+            if b > lo {
+                total += parts.iter().map(|&p| overlap(p, lo, b)).sum::<usize>();
+                done = b;
+            }
+        }
+        total
+    }
+
+    /// Bytes of the array's mapping that the kernel holds in memory now
+    /// (`mincore`), for checking `bytes` against.
+    #[cfg(all(test, feature = "std", target_os = "linux", not(miri)))]
+    pub(crate) fn resident_now(&self) -> usize {
+        assert!(self.mapped, "a heap array");
+        self.mapped_parts(self.size())
             .into_iter()
-            .map(|p| {
-                let h = overlap(p, self.base.as_ptr() as usize, hdr_end);
-                let s = overlap(p, slot_start.max(hdr_end), slot_end);
-                h + s
+            .filter(|&(_, n)| n > 0)
+            .map(|(p, n)| {
+                let mut vec = alloc::vec![0u8; n / sys::PAGE];
+                // SAFETY: `[p, p + n)` is a page-aligned part of this
+                // array's mapping, not unmapped; `vec` has a byte per page.
+                let rc = unsafe { libc::mincore(p as *mut libc::c_void, n, vec.as_mut_ptr()) };
+                assert_eq!(rc, 0, "mincore failed");
+                vec.iter().filter(|&&v| v & 1 == 1).count() * sys::PAGE
             })
-            .sum();
-        parts
+            .sum()
+    }
+
+    /// Where the old array's dead slot pages moved into the new one have
+    /// reached (an address; 0 when it recycles none).
+    pub(crate) fn recycled_to(&self) -> usize {
+        if self.recycling() {
+            self.released.recycle.next
+        } else {
+            0
+        }
     }
 
     /// Size of the whole block.
@@ -740,15 +809,15 @@ impl<K, V> BucketArray<K, V> {
     /// The parts of a mapping of `size` bytes not unmapped yet, as
     /// (address, length): before the header cursor's start, from the header
     /// cursor to the slot cursor's start, and from the slot cursor to the end
-    /// (each page aligned; empty parts left out).
-    fn mapped_parts(&self, size: usize) -> alloc::vec::Vec<(usize, usize)> {
+    /// (each page aligned; empty parts have length 0).
+    fn mapped_parts(&self, size: usize) -> [(usize, usize); 3] {
         let base = self.base.as_ptr() as usize;
         let end = (base + size).next_multiple_of(sys::PAGE);
         let h0 = (self.view.hdrs as usize).next_multiple_of(sys::PAGE);
         let s0 = (self.view.slots as usize).next_multiple_of(sys::PAGE);
         let r = self.released;
         let parts = [(base, h0), (r.hdrs, s0.max(r.hdrs)), (r.slots.max(s0), end)];
-        parts.into_iter().filter(|&(a, b)| b > a).map(|(a, b)| (a, b - a)).collect()
+        parts.map(|(a, b)| (a, b.saturating_sub(a)))
     }
 
     /// Frees the array itself. Entries and stand-alone overflow buckets must
@@ -760,7 +829,7 @@ impl<K, V> BucketArray<K, V> {
         let Some(this) = self.cache_or_release() else { return };
         let layout = Self::layout_len(this.view.len).expect("layout was valid at allocation").layout;
         if this.mapped {
-            for (p, n) in this.mapped_parts(layout.size()) {
+            for (p, n) in this.mapped_parts(layout.size()).into_iter().filter(|&(_, n)| n > 0) {
                 // SAFETY: each part is page aligned, inside the mapping made in
                 // `new_zeroed`, and not unmapped yet.
                 unsafe { sys::unmap(this.base.as_ptr().with_addr(p), n) }

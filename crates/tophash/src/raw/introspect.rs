@@ -119,11 +119,14 @@ impl<K, V> RawTable<K, V> {
         // A prepared array (always mapped) holds the pages faulted in
         // ahead: bucket 0's header and slots (`bytes(1)`) and bucket 2^B's.
         let prepared = self.prepared.as_ref().map_or(0, |p| p.bytes(1) + 2 * super::sys::PAGE);
+        // During a doubling, only the new main buckets evacuation has reached
+        // hold memory (`bytes_doubling`).
+        let current = current.map_or(0, |(a, used)| match &self.old {
+            Some(o) => a.bytes_doubling(used, o.arr.view.main, o.nevacuate, o.arr.recycled_to()),
+            None => a.bytes(used),
+        });
         current
-            .into_iter()
-            .chain(others.into_iter().flatten().map(|a| (a, a.used)))
-            .map(|(a, used)| a.bytes(used))
-            .sum::<usize>()
+            + others.into_iter().flatten().map(|a| a.bytes(a.used)).sum::<usize>()
             + prepared
             + (self.standalone + self.spare_count) * standalone_bytes::<K, V>()
     }
