@@ -60,6 +60,14 @@ const fn round_up(n: usize, align: usize) -> usize {
 /// (hashbrown, over its 16-slot groups: 0.09).
 pub(crate) const RUN_BUCKETS: usize = 8;
 
+/// Arrays of at least this many main buckets have walks over their runs
+/// load the next run's overflow buckets ahead (`prefetch_next_run_chains`).
+/// Below it they mostly hit the caches, and reading the next run's links
+/// a run early cost 1.35 instructions an entry (callgrind, iterating 1K
+/// u64 entries; about 10%). Tests use 64, so that their walks take the
+/// path.
+const PREFETCH_CHAINS_FROM: usize = if cfg!(test) { 64 } else { 1 << 15 };
+
 /// The slot layout for `K` and `V`, computed at compile time.
 pub(crate) struct SlotLayout<K, V>(PhantomData<(K, V)>);
 
@@ -417,6 +425,50 @@ impl<K, V> ArrayView<K, V> {
             linked |= u8::from(unsafe { !header::overflow(self.hdr(i + k)).is_null() }) << k;
         }
         linked
+    }
+
+    /// Starts loading the first overflow bucket (header and slots) of each
+    /// chain of the run of main buckets from `i`, for a walk that reaches
+    /// them a run later: overflow buckets lie in the pool or the heap, out
+    /// of the address order the hardware prefetcher follows, so otherwise
+    /// each costs a miss of its own after the run's main slots. Iterating
+    /// 10M random u64 entries (`fold`, median of 11 passes, three
+    /// alternations): 5.3-6.7 ns an entry without, 3.5-3.8 with (hashbrown
+    /// 2.9-3.3); 1M: 3.2-4.0 and 2.6-3.3 (hashbrown 3.0-3.4). Loading two
+    /// or four runs ahead was no better than one.
+    ///
+    /// # Safety
+    /// `i + RUN_BUCKETS <= main`, of a live array whose buckets from `i` are
+    /// not released.
+    #[inline(always)]
+    unsafe fn prefetch_run_chains(self, i: usize) {
+        // SAFETY: caller contract.
+        let mut chained = unsafe { self.run_links(i) };
+        while chained != 0 {
+            let k = chained.trailing_zeros() as usize;
+            chained &= chained - 1;
+            // SAFETY: `i + k` is a main bucket (caller); its link is a live
+            // bucket of its chain; only addresses are formed.
+            unsafe {
+                let o = header::overflow(self.hdr(i + k));
+                prefetch(o.cast());
+                self.resolve(o).prefetch_slots();
+            }
+        }
+    }
+
+    /// `prefetch_run_chains` of the run after the one at `i`, if it is a
+    /// whole run of main buckets and the array is large enough for its
+    /// overflow buckets to miss the caches.
+    ///
+    /// # Safety
+    /// As for `prefetch_run_chains`, for the buckets from `i`.
+    #[inline(always)]
+    pub(crate) unsafe fn prefetch_next_run_chains(self, i: usize) {
+        if self.main >= PREFETCH_CHAINS_FROM && i + 2 * RUN_BUCKETS <= self.main {
+            // SAFETY: caller contract; the run lies below `main`.
+            unsafe { self.prefetch_run_chains(i + RUN_BUCKETS) }
+        }
     }
 
     /// Header of bucket `i`.

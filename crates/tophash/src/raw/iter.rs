@@ -134,6 +134,7 @@ impl<K, V> RawIter<K, V> {
             self.arr = arr;
             if i + RUN_BUCKETS <= arr.main {
                 let (live, linked) = arr.run_live(i);
+                arr.prefetch_next_run_chains(i);
                 self.next_head += RUN_BUCKETS;
                 self.run = live;
                 self.run_base = i;
@@ -234,6 +235,7 @@ impl<K, V> Iterator for RawIter<K, V> {
                 while remaining != 0 && i + RUN_BUCKETS <= arr.main {
                     let (live, linked) = arr.run_live(i);
                     remaining -= live.count_ones() as usize;
+                    arr.prefetch_next_run_chains(i);
                     acc = run_slots(arr, i, live, acc, &mut f);
                     let mut chained = if linked { arr.run_links(i) } else { 0 };
                     while chained != 0 {

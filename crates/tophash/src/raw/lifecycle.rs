@@ -242,6 +242,7 @@ unsafe fn clone_array<K, V>(
     unsafe {
         while at.run + RUN_BUCKETS <= src.main {
             let i = at.run;
+            src.prefetch_next_run_chains(i);
             let (mut live, mut links) = (0u64, 0usize);
             for k in 0..RUN_BUCKETS {
                 let sh = src.hdr(i + k);

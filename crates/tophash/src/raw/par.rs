@@ -73,6 +73,10 @@ impl<K, V> Heads<K, V> {
                 // released), and the table is borrowed (frozen) while `self`
                 // lives.
                 let (mut live, mut linked) = if i + RUN_BUCKETS <= hi {
+                    if i + 2 * RUN_BUCKETS <= hi {
+                        // SAFETY: as said; the next run lies below `hi`.
+                        unsafe { arr.prefetch_next_run_chains(i) };
+                    }
                     // SAFETY: as said; `i + RUN_BUCKETS <= hi`.
                     let (live, any) = unsafe { arr.run_live(i) };
                     // SAFETY: as said.
