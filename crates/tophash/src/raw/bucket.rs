@@ -769,7 +769,7 @@ impl<K, V> BucketArray<K, V> {
         let (h, s) = (self.view.hdrs as usize, self.view.slots as usize);
         let slots = SlotLayout::<K, V>::SLOTS;
         // The header region from the mapping's start, the slot region after
-        // it (as the two regions share no page).
+        // it (a page they share counts once).
         let hdr_end = h + used * HEADER;
         self.resident([(self.base.as_ptr() as usize, hdr_end), (s.max(hdr_end), s + used * slots)])
     }
@@ -784,7 +784,7 @@ impl<K, V> BucketArray<K, V> {
     /// An array the reuse cache may have handed out (`cacheable`) counts
     /// whole, as `bytes` does.
     pub(crate) fn bytes_doubling(&self, used: usize, n: usize, mark: usize, recycled_to: usize) -> usize {
-        if !self.mapped || self.cacheable || self.view.main != 2 * n || mark >= n {
+        if !self.mapped || self.cacheable || self.view.main != 2 * n {
             return self.bytes(used);
         }
         let used = used.min(self.view.len).max(2 * n);

@@ -110,7 +110,12 @@ impl<K, V> RawTable<K, V> {
     pub(super) fn allocated_bytes(&self) -> usize {
         // The current array's pool use is `next_pool`; the others recorded
         // theirs when they stopped being current (a queued one has used none).
-        let current = self.current.as_ref().map(|a| (a, self.next_pool));
+        // During a doubling, only the new main buckets evacuation has reached
+        // hold memory (`bytes_doubling`).
+        let current = self.current.as_ref().map_or(0, |a| match &self.old {
+            Some(o) => a.bytes_doubling(self.next_pool, o.arr.view.main, o.nevacuate, o.arr.recycled_to()),
+            None => a.bytes(self.next_pool),
+        });
         let others = [
             self.old.as_ref().map(|o| &o.arr),
             self.releasing.as_ref().map(|r| &r.arr),
@@ -119,12 +124,6 @@ impl<K, V> RawTable<K, V> {
         // A prepared array (always mapped) holds the pages faulted in
         // ahead: bucket 0's header and slots (`bytes(1)`) and bucket 2^B's.
         let prepared = self.prepared.as_ref().map_or(0, |p| p.bytes(1) + 2 * super::sys::PAGE);
-        // During a doubling, only the new main buckets evacuation has reached
-        // hold memory (`bytes_doubling`).
-        let current = current.map_or(0, |(a, used)| match &self.old {
-            Some(o) => a.bytes_doubling(used, o.arr.view.main, o.nevacuate, o.arr.recycled_to()),
-            None => a.bytes(used),
-        });
         current
             + others.into_iter().flatten().map(|a| a.bytes(a.used)).sum::<usize>()
             + prepared

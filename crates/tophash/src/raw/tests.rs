@@ -63,26 +63,20 @@ impl<H: Fn(&u64) -> u64> T<H> {
     }
 
     fn insert(&mut self, k: u64, v: u64) -> Option<u64> {
-        let hash = (self.h)(&k);
-        let r = match self.t.entry(hash, |x| *x == k, &self.h) {
-            Probe::Found(mut o) => Some(mem::replace(o.get_mut(), v)),
-            Probe::Vacant(vac) => {
-                vac.insert(k, v, &self.h);
-                None
-            }
-        };
+        let r = self.insert_unchecked(k, v);
         self.check();
         r
     }
 
     /// `insert` without the check, whose walk reads every header (reading
     /// an untouched page maps the kernel's zero page into it).
-    fn insert_unchecked(&mut self, k: u64, v: u64) {
+    fn insert_unchecked(&mut self, k: u64, v: u64) -> Option<u64> {
         let hash = (self.h)(&k);
         match self.t.entry(hash, |x| *x == k, &self.h) {
-            Probe::Found(mut o) => *o.get_mut() = v,
+            Probe::Found(mut o) => Some(mem::replace(o.get_mut(), v)),
             Probe::Vacant(vac) => {
                 vac.insert(k, v, &self.h);
+                None
             }
         }
     }
