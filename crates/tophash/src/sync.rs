@@ -271,20 +271,6 @@ impl<K, V, S> HashMap<K, V, S> {
         self.raw.is_resizing()
     }
 
-    /// Helps a resize under way: claims and evacuates up to `n` old buckets
-    /// at the shared cursor (and drains cleared buckets). Returns how many
-    /// it evacuated; 0 without a resize. O(n) chains.
-    ///
-    /// ```
-    /// let map = tophash::sync::HashMap::new();
-    /// for i in 0..9 { map.insert(i, i); }
-    /// while map.is_resizing() { map.evacuate(8); }
-    /// assert_eq!(map.stats().buckets, 2);
-    /// ```
-    pub fn evacuate(&self, n: usize) -> usize {
-        self.raw.evacuate_some(n)
-    }
-
     /// Sizes, the resize under way, and lifetime counters (resizes, buckets
     /// evacuated, claims, claim conflicts). O(1), no locks.
     ///
@@ -336,6 +322,25 @@ where
     K: Hash + Eq,
     S: BuildHasher,
 {
+    /// The map's hash of a stored key (what evacuation rehashes with).
+    fn hash_of(&self) -> impl Fn(&K) -> u64 + '_ {
+        |k: &K| make_hash(&self.hash_builder, k)
+    }
+
+    /// Helps a resize under way: claims and evacuates up to `n` old buckets
+    /// at the shared cursor (and drains cleared buckets). Returns how many
+    /// it evacuated; 0 without a resize. O(n) chains.
+    ///
+    /// ```
+    /// let map = tophash::sync::HashMap::new();
+    /// for i in 0..9 { map.insert(i, i); }
+    /// while map.is_resizing() { map.evacuate(8); }
+    /// assert_eq!(map.stats().buckets, 2);
+    /// ```
+    pub fn evacuate(&self, n: usize) -> usize {
+        self.raw.evacuate_some(n, &self.hash_of())
+    }
+
     /// Inserts or overwrites; returns whether the key was new. Overwriting
     /// replaces the stored key too and frees the old entry once no reader
     /// holds it. O(1) average; during a resize it evacuates at most two old
@@ -350,7 +355,7 @@ where
     pub fn insert(&self, key: K, value: V) -> bool {
         let hash = make_hash(&self.hash_builder, &key);
         let eq = |a: &K, b: &K| a == b;
-        match self.raw.write(hash, Find::NewKey(&eq), Expect::Any, Some(Entry::boxed(hash, key, value))) {
+        match self.raw.write(hash, Find::NewKey(&eq), Expect::Any, Some(Entry::new(key, value)), &self.hash_of()) {
             Outcome::Done { previous, .. } => previous.is_none(),
             Outcome::Mismatch { .. } => unreachable!("Expect::Any always holds"),
         }
@@ -409,7 +414,7 @@ where
     pub fn remove<Q: Hash + Equivalent<K> + ?Sized>(&self, key: &Q) -> bool {
         let hash = make_hash(&self.hash_builder, key);
         let mut eq = |k: &K| key.equivalent(k);
-        match self.raw.write(hash, Find::Query(&mut eq), Expect::Any, None) {
+        match self.raw.write(hash, Find::Query(&mut eq), Expect::Any, None, &self.hash_of()) {
             Outcome::Done { previous, .. } => previous.is_some(),
             Outcome::Mismatch { .. } => unreachable!("Expect::Any always holds"),
         }
@@ -429,7 +434,7 @@ where
     {
         let hash = make_hash(&self.hash_builder, key);
         let mut eq = |k: &K| key.equivalent(k);
-        match self.raw.write(hash, Find::Query(&mut eq), Expect::Any, None) {
+        match self.raw.write(hash, Find::Query(&mut eq), Expect::Any, None, &self.hash_of()) {
             Outcome::Done { previous, .. } => previous.map(|p| p.entry().value().clone()),
             Outcome::Mismatch { .. } => unreachable!("Expect::Any always holds"),
         }
@@ -451,7 +456,7 @@ where
     /// assert!(map.stats().buckets * 13 / 2 >= 1000);
     /// ```
     pub fn reserve(&self, additional: usize) {
-        self.raw.reserve(additional);
+        self.raw.reserve(additional, &self.hash_of());
     }
 
     /// Replaces the key's value with `f(&old)`; returns whether the key was
@@ -476,9 +481,9 @@ where
         loop {
             let Some(cur) = seen else { return false };
             let e = cur.entry();
-            let new = Entry::boxed(hash, e.key().clone(), f(e.value()));
+            let new = Entry::new(e.key().clone(), f(e.value()));
             let mut eq = |k: &K| key.equivalent(k);
-            match self.raw.write(hash, Find::Query(&mut eq), Expect::Present(cur.id()), Some(new)) {
+            match self.raw.write(hash, Find::Query(&mut eq), Expect::Present(cur.id()), Some(new), &self.hash_of()) {
                 Outcome::Done { .. } => return true,
                 Outcome::Mismatch { current, .. } => seen = current,
             }
@@ -501,7 +506,7 @@ where
             return Ref { raw };
         }
         let eq = |a: &K, b: &K| a == b;
-        match self.raw.write(hash, Find::NewKey(&eq), Expect::Absent, Some(Entry::boxed(hash, key, f()))) {
+        match self.raw.write(hash, Find::NewKey(&eq), Expect::Absent, Some(Entry::new(key, f())), &self.hash_of()) {
             Outcome::Done { inserted, .. } => Ref { raw: inserted.expect("an insert publishes an entry") },
             Outcome::Mismatch { current, .. } => Ref { raw: current.expect("Absent fails only on a present key") },
         }
@@ -529,9 +534,9 @@ where
         let mut seen = self.raw.get(hash, |k| *k == key);
         loop {
             let expect = seen.as_ref().map_or(Expect::Absent, |r| Expect::Present(r.id()));
-            let new = f(seen.as_ref().map(|r| r.entry().value())).map(|v| Entry::boxed(hash, key.clone(), v));
+            let new = f(seen.as_ref().map(|r| r.entry().value())).map(|v| Entry::new(key.clone(), v));
             let mut eq = |k: &K| *k == key;
-            match self.raw.write(hash, Find::Query(&mut eq), expect, new) {
+            match self.raw.write(hash, Find::Query(&mut eq), expect, new, &self.hash_of()) {
                 Outcome::Done { inserted, .. } => return inserted.map(|raw| Ref { raw }),
                 Outcome::Mismatch { current, .. } => seen = current,
             }

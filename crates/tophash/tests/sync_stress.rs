@@ -290,6 +290,51 @@ fn a_panicking_eq_releases_the_bucket_lock() {
     assert_eq!(map.len(), 30);
 }
 
+/// A key whose `Hash` panics (when asked to) while an evacuation holds
+/// the old bucket's lock, after some of the bucket's entries were copied:
+/// the copies are undone, the old bucket keeps its entries, and the
+/// evacuation completes later. Values own heap memory, so a copy dropped
+/// as well as its original would be a double free.
+#[test]
+fn a_panicking_hash_during_evacuation_undoes_the_copies() {
+    use std::hash::{Hash, Hasher};
+    use std::sync::atomic::AtomicU32;
+    static PANIC_ON: AtomicU32 = AtomicU32::new(u32::MAX);
+    #[derive(Clone, Debug, PartialEq, Eq)]
+    struct Key(u32);
+    impl Hash for Key {
+        fn hash<H: Hasher>(&self, h: &mut H) {
+            assert!(self.0 != PANIC_ON.load(Ordering::Relaxed), "Hash panics on request");
+            h.write_u32(self.0 % 4);
+        }
+    }
+    let mut map: HashMap<Key, String> = HashMap::new();
+    for k in 0..40 {
+        map.insert(Key(k), k.to_string());
+    }
+    while map.evacuate(64) > 0 {}
+    map.reserve(1000);
+    assert!(map.is_resizing());
+    // Four chains of ten; key 39 is last in its chain.
+    PANIC_ON.store(39, Ordering::Relaxed);
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| while map.evacuate(64) > 0 {}));
+    assert!(r.is_err(), "the hasher never ran during the evacuation");
+    PANIC_ON.store(u32::MAX, Ordering::Relaxed);
+    map.check_invariants().unwrap();
+    assert!(map.is_resizing());
+    for k in 0..40 {
+        assert_eq!(map.get_cloned(&Key(k)), Some(k.to_string()));
+    }
+    while map.evacuate(64) > 0 {}
+    assert!(!map.is_resizing());
+    map.check_invariants().unwrap();
+    assert_eq!(map.len(), 40);
+    for k in 0..40 {
+        assert!(map.remove(&Key(k)));
+    }
+    map.check_invariants().unwrap();
+}
+
 #[test]
 fn debug_from_iterator_and_extend() {
     let mut map: HashMap<u32, u32> = (0..5).map(|k| (k, k * 10)).collect();

@@ -1,9 +1,9 @@
 //! The concurrent bucket: a writer lock, the `evacuated` flag, eight
-//! atomic tophash bytes, eight atomic entry pointers and an atomic
-//! overflow link; the entry; the bucket array.
+//! atomic tophash bytes, an atomic overflow link and eight inline,
+//! write-once slots; the entry; the bucket array.
 //!
 //! All-zero bytes are a valid empty bucket (unlocked, not evacuated, eight
-//! `EMPTY_REST` bytes, null pointers), so an array is fresh zero pages: an
+//! `EMPTY_REST` bytes, a null link, slots not yet written), so an array is fresh zero pages: an
 //! OS mapping from `raw/sys.rs` for a large array (O(1) in its size, and
 //! handed back piecemeal when freed), `alloc_zeroed` for a small one. Under loom atomics are not plain
 //! integers, so arrays are built bucket by bucket there.
@@ -14,24 +14,23 @@ use super::atomic::{backoff, AtomicBool, AtomicPtr, AtomicU64, AtomicU8, AtomicU
 use super::BUCKET_SLOTS;
 use super::{sys, Unmapper};
 
-/// A key, its value and its hash: one heap allocation, immutable once
-/// published. Inserting over an existing key or updating it publishes a new
-/// entry and retires the old one, so a reader never sees a half-written
-/// entry and never needs a lock.
-///
-/// The hash is stored (8 bytes an entry) so that evacuation runs no user
-/// code: no hasher is called while bucket locks are held, and a panicking
-/// or re-entrant hasher cannot strand a lock or half an evacuation.
+/// A key and its value, stored inline in a bucket slot. A slot is written
+/// once in its array's life and never again (the chain's next unwritten
+/// slot takes the next insert; a removed slot stays dead), so a reader that
+/// saw the slot's tophash byte live reads bytes no writer changes. An
+/// overwrite, `update` or `compute` writes a new slot and kills the old
+/// one. Evacuation copies the bytes into the new array and hands ownership
+/// over with them: the old slot keeps its copy for readers mid-scan and is
+/// never dropped.
 pub(crate) struct Entry<K, V> {
-    hash: u64,
     key: K,
     value: V,
 }
 
 impl<K, V> Entry<K, V> {
     /// A new, unpublished entry.
-    pub(crate) fn boxed(hash: u64, key: K, value: V) -> Box<Self> {
-        Box::new(Entry { hash, key, value })
+    pub(crate) fn new(key: K, value: V) -> Self {
+        Entry { key, value }
     }
 
     pub(crate) fn key(&self) -> &K {
@@ -41,11 +40,10 @@ impl<K, V> Entry<K, V> {
     pub(crate) fn value(&self) -> &V {
         &self.value
     }
-
-    pub(crate) fn hash(&self) -> u64 {
-        self.hash
-    }
 }
+
+/// A slot's storage: uninitialised until its tophash byte is first set.
+pub(super) type Slot<K, V> = core::cell::UnsafeCell<core::mem::MaybeUninit<Entry<K, V>>>;
 
 /// One bucket of eight slots (Go's `bmap`), with what a concurrent writer
 /// needs besides: a lock word and the `evacuated` flag.
@@ -58,17 +56,20 @@ pub(super) struct Bucket<K, V> {
     /// drained after a `clear`. A writer that locks a bucket re-checks it
     /// and retries from the table state if it is set.
     pub(super) evacuated: AtomicBool,
-    /// Go's `tophash` (`EMPTY_REST`, `EMPTY_ONE` or a live slot's byte),
-    /// slot `i` in bits `8i..8i + 8`: one word, so a reader tests all eight
-    /// slots with one load and one SIMD compare, and sees the eight bytes
-    /// as of one moment. Written only by the holder of the chain's lock
-    /// (or by the creator of a bucket not yet published), so a write is a
-    /// plain load, byte replace and store that loses no other update.
+    /// Go's `tophash`, slot `i` in bits `8i..8i + 8`: `EMPTY_REST` for a
+    /// slot never written, `EMPTY_ONE` for a dead one (removed, replaced,
+    /// or abandoned by an undone evacuation), else the live entry's byte.
+    /// One word, so a reader tests all eight slots with one load and one
+    /// SIMD compare and sees the eight bytes as of one moment. Written only
+    /// by the holder of the chain's lock (or by the creator of a bucket not
+    /// yet published), so a write is a plain load, byte replace and store
+    /// that loses no other update.
     tophash: AtomicU64,
-    /// The slots' entries; null where empty.
-    pub(super) slots: [AtomicPtr<Entry<K, V>>; BUCKET_SLOTS],
     /// The next bucket of the chain (Go's `overflow`), or null.
     pub(super) overflow: AtomicPtr<Bucket<K, V>>,
+    /// The entries, inline; slot `i` is initialised once its byte has left
+    /// `EMPTY_REST` (invariant 2).
+    slots: [Slot<K, V>; BUCKET_SLOTS],
 }
 
 impl<K, V> Bucket<K, V> {
@@ -77,8 +78,8 @@ impl<K, V> Bucket<K, V> {
             lock: AtomicU8::new(0),
             evacuated: AtomicBool::new(false),
             tophash: AtomicU64::new(0),
-            slots: core::array::from_fn(|_| AtomicPtr::new(core::ptr::null_mut())),
             overflow: AtomicPtr::new(core::ptr::null_mut()),
+            slots: [const { core::cell::UnsafeCell::new(core::mem::MaybeUninit::uninit()) }; BUCKET_SLOTS],
         }
     }
 
@@ -115,6 +116,23 @@ impl<K, V> Bucket<K, V> {
         self.tophash.store(u64::from_le_bytes(b), order);
     }
 
+    /// Sets two slots' bytes in one store (an overwrite within one bucket:
+    /// a reader sees either the old entry live or the new one, never both
+    /// or neither). Same rule as `set_top`.
+    #[inline]
+    pub(super) fn set_tops(&self, (i, ti): (usize, u8), (j, tj): (usize, u8), order: Ordering) {
+        let mut b = self.tophash.load(Ordering::Relaxed).to_le_bytes();
+        b[i] = ti;
+        b[j] = tj;
+        self.tophash.store(u64::from_le_bytes(b), order);
+    }
+
+    /// Resets every byte to `EMPTY_REST` (an undone evacuation's
+    /// destination, which no other thread has read).
+    pub(super) fn reset_tops(&self) {
+        self.tophash.store(0, Ordering::Release);
+    }
+
     /// Whether the lock is held (for the quiescent checker).
     pub(super) fn is_locked(&self) -> bool {
         self.lock.load(Ordering::Relaxed) != 0
@@ -130,13 +148,40 @@ impl<K, V> Bucket<K, V> {
         unsafe { p.as_ref() }
     }
 
-    /// The entry in slot `i`, if any.
-    pub(super) fn entry(&self, i: usize) -> Option<&Entry<K, V>> {
-        let p = self.slots[i].load(Ordering::SeqCst);
-        // SAFETY: a slot holds null or a published entry, which is retired
-        // only through the collector after it was unlinked, so it lives at
-        // least as long as the guard under which this bucket was reached.
-        unsafe { p.as_ref() }
+    /// The entry in slot `i`.
+    ///
+    /// # Safety
+    ///
+    /// The caller saw slot `i`'s byte leave `EMPTY_REST` with an Acquire
+    /// load (or holds the chain's lock and so wrote it, or is alone in the
+    /// table): the slot was initialised before that byte was published,
+    /// and a slot is never written again while its array lives.
+    #[inline]
+    pub(super) unsafe fn entry(&self, i: usize) -> &Entry<K, V> {
+        // SAFETY: the caller's contract: initialised, and never written
+        // again while `self` lives (write-once slots, invariant 2).
+        unsafe { (*self.slots[i].get()).assume_init_ref() }
+    }
+
+    /// A raw pointer to slot `i`'s entry (initialised or not).
+    #[inline]
+    pub(super) fn slot_ptr(&self, i: usize) -> *mut Entry<K, V> {
+        self.slots[i].get().cast()
+    }
+
+    /// Writes slot `i`, which must be unwritten (`EMPTY_REST`), with `e`;
+    /// the caller publishes it by setting the byte afterwards.
+    ///
+    /// # Safety
+    ///
+    /// The caller holds the chain's lock (or created the bucket and has not
+    /// published it) and slot `i`'s byte is `EMPTY_REST`: no reader reads
+    /// the slot before its byte is set.
+    #[inline]
+    pub(super) unsafe fn write_slot(&self, i: usize, e: Entry<K, V>) {
+        // SAFETY: the caller's contract; the slot is uninitialised storage
+        // of the right type and alignment.
+        unsafe { self.slot_ptr(i).write(e) }
     }
 }
 
@@ -184,8 +229,9 @@ impl<K, V> BucketArray<K, V> {
                 Some(p) => (p, unmapper as *const Unmapper),
                 None => {
                     // SAFETY: the layout has a non-zero size (a bucket is at
-                    // least 82 bytes and n >= 1), and all-zero bytes are a
-                    // valid `Bucket` (atomics of zero, null pointers), so the
+                    // least 24 bytes and n >= 1), and all-zero bytes are a
+                    // valid `Bucket` (atomics of zero, a null pointer, slots
+                    // that are `MaybeUninit`), so the
                     // memory is initialised. (So are a fresh mapping's.)
                     let p = unsafe { std::alloc::alloc_zeroed(layout) }.cast::<Bucket<K, V>>();
                     let p = core::ptr::NonNull::new(p).unwrap_or_else(|| std::alloc::handle_alloc_error(layout));
@@ -250,8 +296,9 @@ impl<K, V> Drop for BucketArray<K, V> {
             let layout = core::alloc::Layout::array::<Bucket<K, V>>(n).expect("allocated with this layout");
             if self.unmapper.is_null() {
                 // SAFETY: allocated in `new` with this layout by
-                // `alloc_zeroed`; buckets have no drop glue (atomics and raw
-                // pointers).
+                // `alloc_zeroed`; buckets have no drop glue (atomics, a raw
+                // pointer and `MaybeUninit` slots; the entries' owners drop
+                // them, invariant 8).
                 unsafe { std::alloc::dealloc(self.buckets.as_ptr().cast(), layout) }
             } else {
                 // SAFETY: the array is one whole mapping from `sys::map` of

@@ -8,8 +8,9 @@ use std::sync::TryLockError;
 use super::atomic::Ordering;
 use super::bucket::{Bucket, BucketArray};
 use super::reclaim::Guard;
+use super::table::retire_entry;
 use super::{b_for, Drain, Generation, RawSyncTable, Snap, State, CLAIM_TRIES, DRAIN_STEP};
-use super::{tophash, AtomicUsize, MIN_TOPHASH};
+use super::{tophash, AtomicUsize, EMPTY_REST, MIN_TOPHASH};
 use crate::types::ResizeKind;
 
 impl<K, V> RawSyncTable<K, V> {
@@ -48,28 +49,30 @@ impl<K, V> RawSyncTable<K, V> {
     }
 
     /// Evacuates the old bucket `hash` selects, if not done yet.
-    pub(super) fn evacuate_for(&self, g: &Guard<'_>, s: Snap<'_, K, V>, hash: u64) {
+    pub(super) fn evacuate_for(&self, g: &Guard<'_>, s: Snap<'_, K, V>, hash: u64, hash_of: &dyn Fn(&K) -> u64) {
         let old = s.old().expect("called during a resize");
         let i = hash as usize & old.mask();
         if !old.bucket(i).evacuated.load(Ordering::Acquire) {
-            self.evacuate(g, s, i);
+            self.evacuate(g, s, i, hash_of);
         }
     }
 
     /// Claims the old bucket at the cursor with a CAS and evacuates it; at
-    /// most `CLAIM_TRIES` attempts, each failure a claim conflict.
+    /// most `CLAIM_TRIES` attempts, each failure a claim conflict. Once the
+    /// cursor is past the end, takes one step of the sweep instead.
     /// Returns whether a bucket was claimed.
-    pub(super) fn claim_one(&self, g: &Guard<'_>, s: Snap<'_, K, V>) -> bool {
-        let old_len = s.old().expect("called during a resize").len();
+    pub(super) fn claim_one(&self, g: &Guard<'_>, s: Snap<'_, K, V>, hash_of: &dyn Fn(&K) -> u64) -> bool {
+        let old = s.old().expect("called during a resize");
+        let old_len = old.len();
         for _ in 0..CLAIM_TRIES {
             let n = s.progress.nevacuate.load(Ordering::Acquire);
             if n >= old_len {
-                return false;
+                return self.sweep_one(g, s, hash_of);
             }
             match s.progress.nevacuate.compare_exchange(n, n + 1, Ordering::AcqRel, Ordering::Relaxed) {
                 Ok(_) => {
                     self.counters.claims.fetch_add(1, Ordering::Relaxed);
-                    self.evacuate(g, s, n);
+                    self.evacuate(g, s, n, hash_of);
                     return true;
                 }
                 Err(_) => {
@@ -80,12 +83,39 @@ impl<K, V> RawSyncTable<K, V> {
         false
     }
 
-    /// Go's `evacuate` for one old bucket: moves each live entry pointer to
-    /// its bucket in the new array, sets the flag, retires the chain's
-    /// overflow buckets, and ends the resize if this was the last bucket.
-    /// Returns whether this call did the evacuation (false: done already).
-    /// O(chain): one old chain, one new lock per entry moved.
-    pub(super) fn evacuate(&self, g: &Guard<'_>, s: Snap<'_, K, V>, i: usize) -> bool {
+    /// After the cursor: the buckets still unflagged are being evacuated by
+    /// their claimers, or were left by an evacuation undone when the hasher
+    /// panicked. Only in the second case does a resize need help to end:
+    /// up to `CLAIM_TRIES` steps of a cyclic sweep evacuate the first
+    /// unflagged bucket they land on (waiting for its lock if a claimer
+    /// holds it). O(1) plus at most one chain.
+    fn sweep_one(&self, g: &Guard<'_>, s: Snap<'_, K, V>, hash_of: &dyn Fn(&K) -> u64) -> bool {
+        if s.progress.abandoned.load(Ordering::Acquire) == 0 {
+            return false;
+        }
+        let old = s.old().expect("called during a resize");
+        for _ in 0..CLAIM_TRIES {
+            let i = s.progress.sweep.fetch_add(1, Ordering::Relaxed) & old.mask();
+            if !old.bucket(i).evacuated.load(Ordering::Acquire) && self.evacuate(g, s, i, hash_of) {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// Go's `evacuate` for one old bucket: copies each live entry into its
+    /// bucket in the new array (hashing its key with `hash_of`, as Go
+    /// does), sets the flag, which hands the entries' ownership to the
+    /// copies, retires the chain's overflow buckets, and ends the resize if
+    /// this was the last bucket. Returns whether this call did the
+    /// evacuation (false: done already). O(chain): one old chain, one new
+    /// lock per entry moved.
+    ///
+    /// If `hash_of` panics, the copies made so far are abandoned (the new
+    /// chains of this old bucket are reset: no thread reads them before
+    /// the flag is set) and the old bucket, still unflagged, keeps owning
+    /// its entries.
+    pub(super) fn evacuate(&self, g: &Guard<'_>, s: Snap<'_, K, V>, i: usize, hash_of: &dyn Fn(&K) -> u64) -> bool {
         let old = s.old().expect("called during a resize");
         let new = s.current();
         let head = old.bucket(i);
@@ -93,25 +123,33 @@ impl<K, V> RawSyncTable<K, V> {
         if head.evacuated.load(Ordering::Relaxed) {
             return false;
         }
+        let undo = Undo { new, i, old_len: old.len(), abandoned: &s.progress.abandoned, armed: true };
+        // The new buckets of old bucket `i`: those `j` with
+        // `j & old_mask == i`. Taking the low bits from `i` keeps every copy
+        // among them even for a `Hash` that is not a function of the key.
+        let high = new.mask() & !old.mask();
         let mut b = Some(head);
-        while let Some(bb) = b {
+        'chain: while let Some(bb) = b {
             for (slot, &t) in bb.tops(Ordering::Relaxed).iter().enumerate() {
+                if t == EMPTY_REST {
+                    break 'chain;
+                }
                 if t < MIN_TOPHASH {
                     continue;
                 }
-                let p = bb.slots[slot].load(Ordering::Relaxed);
-                // SAFETY: under the old bucket's lock a live slot holds a
-                // published entry owned by this chain (invariants 2 and 8).
-                let hash = unsafe { &*p }.hash();
-                let dest = new.bucket_for(hash);
+                // SAFETY: a live slot seen under the old bucket's lock.
+                let e = unsafe { bb.entry(slot) };
+                let hash = hash_of(e.key());
+                let dest = new.bucket((hash as usize & high) | i);
                 let dest_lock = dest.lock();
-                append(new, dest, p, tophash(hash), self);
+                append(new, dest, bb.slot_ptr(slot), tophash(hash), self);
                 drop(dest_lock);
             }
             b = bb.next();
         }
+        undo.disarm();
         // Release: a reader or writer that sees the flag sees the entries in
-        // the new array.
+        // the new array. From here the copies own the entries.
         head.evacuated.store(true, Ordering::Release);
         drop(lock);
         // The chain is frozen now (writers re-check the flag under the
@@ -153,15 +191,21 @@ impl<K, V> RawSyncTable<K, V> {
     /// Helps a resize under way: claims and evacuates up to `n` old
     /// buckets at the cursor, and drains cleared buckets. Returns the old
     /// buckets evacuated. O(n) chains.
-    pub(crate) fn evacuate_some(&self, n: usize) -> usize {
+    pub(crate) fn evacuate_some(&self, n: usize, hash_of: &dyn Fn(&K) -> u64) -> usize {
         let g = self.guard();
         let mut moved = 0;
         for _ in 0..n {
             let s = self.state(&g);
-            if s.old().is_none() || !self.claim_one(&g, s) {
+            if s.old().is_none() {
                 break;
             }
-            moved += 1;
+            if self.claim_one(&g, s, hash_of) {
+                moved += 1;
+            } else if s.progress.abandoned.load(Ordering::Relaxed) == 0 {
+                // Nothing left to claim; the claimers finish the rest. (With
+                // an undone evacuation the sweep goes on instead.)
+                break;
+            }
         }
         self.drain_some(&g);
         moved
@@ -170,11 +214,11 @@ impl<K, V> RawSyncTable<K, V> {
     /// Starts a resize to the size that holds `len + additional` entries,
     /// if it is larger than now and no resize runs (then it only helps the
     /// running one by one claim). Returns whether it started one.
-    pub(crate) fn reserve(&self, additional: usize) -> bool {
+    pub(crate) fn reserve(&self, additional: usize, hash_of: &dyn Fn(&K) -> u64) -> bool {
         let g = self.guard();
         let s = self.state(&g);
         if s.old().is_some() {
-            self.claim_one(&g, s);
+            self.claim_one(&g, s, hash_of);
             return false;
         }
         let need = s.generation().len.load(Ordering::Relaxed).saturating_add(additional);
@@ -265,27 +309,76 @@ impl<K, V> RawSyncTable<K, V> {
     }
 }
 
-/// Appends entry `p` with tophash `top` to the chain `dest` of `new` (the
-/// caller holds `dest`'s lock).
+/// Copies the entry at `src` with tophash `top` into the chain `dest` of
+/// `new` (the caller holds `dest`'s lock and the lock of `src`'s chain):
+/// its first unwritten slot, or a new overflow bucket.
 fn append<K, V>(
     new: &BucketArray<K, V>,
     dest: &Bucket<K, V>,
-    p: *mut super::Entry<K, V>,
+    src: *const super::Entry<K, V>,
     top: u8,
     t: &RawSyncTable<K, V>,
 ) {
+    // SAFETY: `src` is a live slot of a chain whose lock the caller holds;
+    // the copy is a second owner only until the evacuation ends, when the
+    // flag makes it the only one (or is abandoned undropped by `Undo`).
+    let e = unsafe { core::ptr::read(src) };
     let mut b = Some(dest);
     let mut tail = dest;
     while let Some(bb) = b {
         tail = bb;
-        if let Some(i) = bb.tops(Ordering::Relaxed).iter().position(|&t| t < MIN_TOPHASH) {
-            bb.slots[i].store(p, Ordering::Release);
+        if let Some(i) = bb.tops(Ordering::Relaxed).iter().position(|&t| t == EMPTY_REST) {
+            // SAFETY: `dest`'s lock is held and the slot is unwritten.
+            unsafe { bb.write_slot(i, e) };
             bb.set_top(i, top, Ordering::Release);
             return;
         }
         b = bb.next();
     }
-    t.link_overflow(new, tail, p, top);
+    t.link_overflow(new, tail, top, e);
+}
+
+/// Undoes a half-done evacuation of old bucket `i` if a hasher panics: the
+/// new chains that take its entries are reset to empty, their copies
+/// forgotten (the old chain still owns the entries) and their overflow
+/// buckets freed at once: nobody reads those chains before the old bucket
+/// is flagged (invariant 6).
+struct Undo<'a, K, V> {
+    new: &'a BucketArray<K, V>,
+    i: usize,
+    old_len: usize,
+    /// Counted, so that claims sweep for the bucket once the cursor is past.
+    abandoned: &'a AtomicUsize,
+    armed: bool,
+}
+
+impl<K, V> Undo<'_, K, V> {
+    fn disarm(mut self) {
+        self.armed = false;
+    }
+}
+
+impl<K, V> Drop for Undo<'_, K, V> {
+    fn drop(&mut self) {
+        if !self.armed {
+            return;
+        }
+        for j in (self.i..self.new.len()).step_by(self.old_len) {
+            let head = self.new.bucket(j);
+            let lock = head.lock();
+            let mut o = head.overflow.swap(core::ptr::null_mut(), Ordering::Relaxed);
+            while !o.is_null() {
+                // SAFETY: an overflow bucket linked by this evacuation and
+                // never read by another thread (see the type); boxed.
+                let ob = unsafe { Box::from_raw(o) };
+                o = ob.overflow.load(Ordering::Relaxed);
+                self.new.noverflow.fetch_sub(1, Ordering::Relaxed);
+            }
+            head.reset_tops();
+            drop(lock);
+        }
+        self.abandoned.fetch_add(1, Ordering::Release);
+    }
 }
 
 /// Drains one bucket of a cleared array: flags it and retires what it owns.
@@ -305,19 +398,16 @@ fn drain_bucket<K, V>(g: &Guard<'_>, head: &Bucket<K, V>) {
     retire_overflow(g, head);
 }
 
-/// Retires the entries in the slots of one bucket whose chain's flag this
-/// thread has just set.
+/// Retires the entries in the live slots of one bucket whose chain's flag
+/// this thread has just set.
 fn retire_entries<K, V>(g: &Guard<'_>, b: &Bucket<K, V>) {
     for (i, &t) in b.tops(Ordering::Relaxed).iter().enumerate() {
         if t >= MIN_TOPHASH {
-            let p = b.slots[i].load(Ordering::Relaxed);
-            if !p.is_null() {
-                // SAFETY: the chain owned this entry until its flag was set
-                // by this thread (invariant 8), and the array is unpublished,
-                // so only threads already inside can reach the entry; the
-                // flag-setter retires it once.
-                unsafe { g.retire_box(p) };
-            }
+            // SAFETY: the chain owned this live entry until its flag was set
+            // by this thread (invariant 8), and the array is unpublished, so
+            // only threads already inside can reach it; the flag-setter
+            // retires it once.
+            unsafe { retire_entry(g, b.entry(i)) };
         }
     }
 }

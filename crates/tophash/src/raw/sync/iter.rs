@@ -5,20 +5,27 @@ use super::bucket::Bucket;
 use super::reclaim::Guard;
 use super::{EntryRef, RawSyncTable, State, BUCKET_SLOTS, MIN_TOPHASH};
 
-/// Walks the state captured at its creation: bucket `j` of the current
-/// array, or during a resize the old chain `j & old_mask` filtered to the
-/// entries that belong to `j` when that old bucket is not yet evacuated.
+/// Walks the state captured at its creation, one *group* at a time: old
+/// bucket `i` and the new buckets `j` with `j & old_mask == i` (during a
+/// resize), or one bucket of the current array (without). A group whose
+/// old bucket is not yet evacuated when the walk reaches it is read from
+/// the old chain alone, else from its new chains alone: a new chain takes
+/// entries of that group only after the old bucket's flag is set
+/// (invariant 6), so no key is read from both.
 pub(crate) struct RawIter<'t, K, V> {
     table: &'t RawSyncTable<K, V>,
     /// Keeps everything the iteration reaches alive.
     _guard: Guard<'t>,
     state: *const State<K, V>,
-    /// The current array's bucket being walked.
-    index: usize,
+    /// The group: an old bucket during a resize, else a current bucket.
+    group: usize,
+    /// Which new bucket of the group (`group + member · old_len`); unused
+    /// on the old side.
+    member: usize,
+    /// Whether the group is read from its old chain.
+    old_side: bool,
     /// The chain position: a bucket of the chain being walked and a slot.
     at: Option<(*const Bucket<K, V>, usize)>,
-    /// Whether the chain is an old one, filtered to bucket `index`.
-    filtered: bool,
 }
 
 impl<K, V> RawSyncTable<K, V> {
@@ -26,7 +33,7 @@ impl<K, V> RawSyncTable<K, V> {
     pub(crate) fn iter(&self) -> RawIter<'_, K, V> {
         let guard = self.guard();
         let state = self.state(&guard).ptr.cast_const();
-        RawIter { table: self, _guard: guard, state, index: 0, at: None, filtered: false }
+        RawIter { table: self, _guard: guard, state, group: 0, member: 0, old_side: false, at: None }
     }
 }
 
@@ -36,24 +43,46 @@ impl<'t, K, V> RawIter<'t, K, V> {
         unsafe { &*self.state }
     }
 
+    /// The head of the next chain to walk, or `None` at the end.
+    fn next_chain(&mut self) -> Option<*const Bucket<K, V>> {
+        // SAFETY: loaded under `self._guard`, which outlives this call.
+        let s: &State<K, V> = unsafe { &*self.state };
+        let cur = s.current();
+        let Some(old) = s.old() else {
+            return (self.group < cur.len()).then(|| core::ptr::from_ref(cur.bucket(self.group)));
+        };
+        if self.group >= old.len() {
+            return None;
+        }
+        if self.member == 0 && !self.old_side {
+            // A group's side is decided once, when the walk reaches it.
+            self.old_side = !old.bucket(self.group).evacuated.load(Ordering::SeqCst);
+            if self.old_side {
+                return Some(core::ptr::from_ref(old.bucket(self.group)));
+            }
+        }
+        Some(core::ptr::from_ref(cur.bucket(self.group + self.member * old.len())))
+    }
+
+    /// Moves past the chain just walked.
+    fn chain_done(&mut self) {
+        let s = self.state();
+        let per_group = s.old().map_or(1, |old| s.current().len() / old.len());
+        self.member += 1;
+        if self.old_side || self.member == per_group {
+            self.group += 1;
+            self.member = 0;
+            self.old_side = false;
+        }
+    }
+
     /// The next entry. Amortised O(1) per bucket of the current array; one
     /// call may pass over many empty buckets of a sparse table.
     pub(crate) fn next_entry(&mut self) -> Option<EntryRef<'t, K, V>> {
         loop {
             let Some((b, slot)) = self.at else {
-                let s = self.state();
-                let cur = s.current();
-                if self.index >= cur.len() {
-                    return None;
-                }
-                let (head, filtered) = match s.old() {
-                    Some(old) if !old.bucket(self.index & old.mask()).evacuated.load(Ordering::SeqCst) => {
-                        (old.bucket(self.index & old.mask()), true)
-                    }
-                    _ => (cur.bucket(self.index), false),
-                };
-                self.at = Some((core::ptr::from_ref(head), 0));
-                self.filtered = filtered;
+                let head = self.next_chain()?;
+                self.at = Some((head, 0));
                 continue;
             };
             // SAFETY: chain buckets reached under `self._guard` stay alive
@@ -65,7 +94,7 @@ impl<'t, K, V> RawIter<'t, K, V> {
                     Some(n) => self.at = Some((core::ptr::from_ref(n), 0)),
                     None => {
                         self.at = None;
-                        self.index += 1;
+                        self.chain_done();
                     }
                 }
                 continue;
@@ -74,10 +103,9 @@ impl<'t, K, V> RawIter<'t, K, V> {
             if bucket.top(slot, Ordering::Acquire) < MIN_TOPHASH {
                 continue;
             }
-            let Some(e) = bucket.entry(slot) else { continue };
-            if self.filtered && (e.hash() as usize & self.state().current().mask()) != self.index {
-                continue;
-            }
+            // SAFETY: the byte was seen live with an Acquire load, and the
+            // slot lives while `self._guard` does.
+            let e = unsafe { bucket.entry(slot) };
             // SAFETY: `e` was loaded under `self._guard`, alive; the new
             // guard nests inside it.
             return Some(unsafe { EntryRef::new(self.table.guard(), e) });

@@ -241,6 +241,12 @@ struct Progress {
     nevacuate: AtomicUsize,
     /// With `old`: old buckets evacuated; the resize ends at `2^B_old`.
     evacuated: AtomicUsize,
+    /// With `old`, once the cursor is past the end: where the next claim
+    /// looks for an old bucket still unflagged (its evacuation was undone
+    /// because the hasher panicked), modulo `2^B_old`.
+    sweep: AtomicUsize,
+    /// With `old`: evacuations undone because the hasher panicked.
+    abandoned: AtomicUsize,
 }
 
 impl<K, V> State<K, V> {
@@ -259,6 +265,8 @@ impl<K, V> State<K, V> {
                 start_claimed: AtomicBool::new(false),
                 nevacuate: AtomicUsize::new(0),
                 evacuated: AtomicUsize::new(0),
+                sweep: AtomicUsize::new(0),
+                abandoned: AtomicUsize::new(0),
             },
         }))
     }
@@ -571,16 +579,14 @@ fn free_owned<K, V>(arr: &BucketArray<K, V>) {
     }
 }
 
-/// Frees the entries in one owning bucket's slots.
+/// Drops the entries in one owning bucket's live slots.
 fn free_entries<K, V>(b: &Bucket<K, V>) {
     for (s, &t) in b.tops(Ordering::Relaxed).iter().enumerate() {
         if t >= MIN_TOPHASH {
-            let p = b.slots[s].load(Ordering::Relaxed);
-            if !p.is_null() {
-                // SAFETY: an owning slot's entry is owned by this chain only
-                // (invariant 8), boxed, and nobody else is in the table.
-                drop(unsafe { Box::from_raw(p) });
-            }
+            // SAFETY: a live slot of an owning chain holds an initialised
+            // entry owned by this chain only (invariant 8), and nobody else
+            // is in the table; the slot's storage is not dropped again.
+            unsafe { core::ptr::drop_in_place(b.slot_ptr(s)) };
         }
     }
 }

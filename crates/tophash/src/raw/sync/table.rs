@@ -7,24 +7,24 @@ use super::atomic::Ordering;
 use super::bucket::{Bucket, Entry};
 use super::reclaim::Guard;
 use super::{over_load, tophash, EntryRef, Expect, Find, Group, Outcome, RawSyncTable, Snap, Tag};
-use super::{EMPTY_ONE, EMPTY_REST, MIN_TOPHASH};
+use super::{EMPTY_ONE, EMPTY_REST};
 use crate::types::ResizeKind;
 
 /// Scans one chain for `hash` without a lock (a reader's scan): per bucket
 /// one load of the tophash word and one compare of its eight bytes, then
-/// the candidates' entries. A bucket holding an `EMPTY_REST` byte ends the
-/// chain (a chain gains an overflow bucket only when it has no empty slot,
-/// and no live slot follows an `EMPTY_REST`: invariant 9).
+/// the candidates' keys. A bucket holding an `EMPTY_REST` byte ends the
+/// chain (slots are written in chain order and a chain gains an overflow
+/// bucket only when every slot is written: invariant 9).
 fn scan<'g, K, V>(head: &'g Bucket<K, V>, hash: u64, eq: &mut dyn FnMut(&K) -> bool) -> Option<&'g Entry<K, V>> {
     let want = Tag::splat(tophash(hash));
     let mut b = Some(head);
     while let Some(bb) = b {
         let g = Group::load(&bb.tops(Ordering::Acquire));
         for i in g.match_byte(want) {
-            if let Some(e) = bb.entry(i) {
-                if e.hash() == hash && eq(e.key()) {
-                    return Some(e);
-                }
+            // SAFETY: the byte was seen live with an Acquire load.
+            let e = unsafe { bb.entry(i) };
+            if eq(e.key()) {
+                return Some(e);
             }
         }
         if g.match_empty_rest().lowest().is_some() {
@@ -91,9 +91,10 @@ impl<K, V> RawSyncTable<K, V> {
     }
 
     /// The write path. Under the lock of the key's bucket: find the key; if
-    /// `expect` holds, put `new` in its place (or remove it if `new` is
-    /// `None`). During a resize it first evacuates the key's old bucket and
-    /// claims at most one more; it drains at most `DRAIN_STEP` cleared
+    /// `expect` holds, write `new` in its place (a new slot, the old one
+    /// killed), or remove it if `new` is `None`. During a resize it first
+    /// evacuates the key's old bucket and claims at most one more (hashing
+    /// their keys with `hash_of`); it drains at most `DRAIN_STEP` cleared
     /// buckets; after inserting a new key it may start a resize.
     ///
     /// O(1) average: one chain under its lock, plus at most two old chains
@@ -103,15 +104,16 @@ impl<K, V> RawSyncTable<K, V> {
         hash: u64,
         mut find: Find<'_, K>,
         expect: Expect,
-        new: Option<Box<Entry<K, V>>>,
+        mut new: Option<Entry<K, V>>,
+        hash_of: &dyn Fn(&K) -> u64,
     ) -> Outcome<'_, K, V> {
         let g = self.guard();
         let top = tophash(hash);
         loop {
             let s = self.state(&g);
             if s.old().is_some() {
-                self.evacuate_for(&g, s, hash);
-                self.claim_one(&g, s);
+                self.evacuate_for(&g, s, hash, hash_of);
+                self.claim_one(&g, s, hash_of);
             }
             self.drain_some(&g);
             let arr = s.current();
@@ -123,85 +125,107 @@ impl<K, V> RawSyncTable<K, V> {
                 drop(lock);
                 continue;
             }
-            let p = probe(head, hash, top, &mut find, new.as_deref());
-            // The raw pointer as stored: what a retire frees.
-            let current = p.found.map(|(b, i)| (b, i, b.slots[i].load(Ordering::Relaxed)));
-            let ok = match (expect, current) {
+            let p = probe(head, top, &mut find, new.as_ref());
+            let ok = match (expect, p.found) {
                 (Expect::Any, _) => true,
-                (Expect::Absent, c) => c.is_none(),
-                (Expect::Present(id), Some((_, _, e))) => e as usize == id,
+                (Expect::Absent, f) => f.is_none(),
+                (Expect::Present(id), Some((b, i))) => b.slot_ptr(i) as usize == id,
                 (Expect::Present(_), None) => false,
             };
             if !ok {
                 drop(lock);
-                // SAFETY: a found slot holds a published entry, loaded under
-                // `g` (invariant 2).
-                return Outcome::Mismatch { current: current.map(|(_, _, e)| self.hold(&g, unsafe { &*e })) };
+                // SAFETY: a found slot is live, seen under the lock, and its
+                // array (or overflow bucket) lives while `g` does.
+                return Outcome::Mismatch { current: p.found.map(|(b, i)| self.hold(&g, unsafe { b.entry(i) })) };
             }
             let gen = s.generation();
-            let (previous, inserted, grown_len) = match (current, new) {
-                (Some((b, i, e)), Some(n)) => {
-                    let n = Box::into_raw(n);
-                    b.slots[i].store(n, Ordering::Release);
-                    // SAFETY: `n` was just published under `g`.
-                    (Some(e), Some(unsafe { &*n }), None)
+            let mut grown_len = None;
+            let inserted = match (p.found, new.take()) {
+                (Some((fb, fi)), Some(n)) => {
+                    // The new slot is published before the old one dies, in
+                    // one store when both are in one bucket, so a reader
+                    // never misses the key.
+                    let n = match p.empty {
+                        Some((eb, ei)) => {
+                            // SAFETY: the lock is held and the slot unwritten.
+                            unsafe { eb.write_slot(ei, n) };
+                            if core::ptr::eq(eb, fb) {
+                                fb.set_tops((ei, top), (fi, EMPTY_ONE), Ordering::Release);
+                            } else {
+                                eb.set_top(ei, top, Ordering::Release);
+                                fb.set_top(fi, EMPTY_ONE, Ordering::Release);
+                            }
+                            eb.slot_ptr(ei)
+                        }
+                        None => {
+                            let n = self.link_overflow(arr, p.tail, top, n);
+                            fb.set_top(fi, EMPTY_ONE, Ordering::Release);
+                            n
+                        }
+                    };
+                    Some(n)
                 }
-                (Some((b, i, e)), None) => {
-                    b.set_top(i, EMPTY_ONE, Ordering::Release);
-                    b.slots[i].store(core::ptr::null_mut(), Ordering::Release);
+                (Some((fb, fi)), None) => {
+                    fb.set_top(fi, EMPTY_ONE, Ordering::Release);
                     gen.len.fetch_sub(1, Ordering::Relaxed);
-                    (Some(e), None, None)
+                    None
                 }
                 (None, Some(n)) => {
-                    let n = Box::into_raw(n);
-                    match p.empty {
-                        Some((b, i)) => {
-                            b.slots[i].store(n, Ordering::Release);
-                            b.set_top(i, top, Ordering::Release);
+                    let n = match p.empty {
+                        Some((eb, ei)) => {
+                            // SAFETY: the lock is held and the slot unwritten.
+                            unsafe { eb.write_slot(ei, n) };
+                            eb.set_top(ei, top, Ordering::Release);
+                            eb.slot_ptr(ei)
                         }
-                        None => self.link_overflow(arr, p.tail, n, top),
-                    }
-                    let len = gen.len.fetch_add(1, Ordering::Relaxed) + 1;
-                    // SAFETY: `n` was just published under `g`.
-                    (None, Some(unsafe { &*n }), Some(len))
+                        None => self.link_overflow(arr, p.tail, top, n),
+                    };
+                    grown_len = Some(gen.len.fetch_add(1, Ordering::Relaxed) + 1);
+                    Some(n)
                 }
-                (None, None) => (None, None, None),
+                (None, None) => None,
             };
             drop(lock);
-            // SAFETY: a found slot holds a published entry, loaded under `g`.
-            let previous = previous.map(|p| (p, unsafe { &*p }));
-            if let Some((prev, _)) = previous {
-                // SAFETY: `prev` was unlinked under the lock above (its slot
-                // now holds another pointer or null); its owner was this
-                // chain (invariant 8), and only this write unlinked it.
-                unsafe { g.retire_box(prev) };
+            // SAFETY: the found slot was live under the lock, so it is
+            // initialised, and it stays readable while `g` lives.
+            let previous = p.found.map(|(b, i)| unsafe { b.entry(i) });
+            if let Some(prev) = previous {
+                // SAFETY: the slot was killed above under the lock, by this
+                // write only; its chain owned the entry (invariant 8).
+                unsafe { retire_entry(&g, prev) };
             }
             if let Some(len) = grown_len {
                 self.maybe_grow(&g, s, len);
             }
             self.unmapper.unmap_some(super::UNMAP_BUDGET);
             return Outcome::Done {
-                previous: previous.map(|(_, e)| self.hold(&g, e)),
-                inserted: inserted.map(|e| self.hold(&g, e)),
+                previous: previous.map(|e| self.hold(&g, e)),
+                // SAFETY: `n` is a slot published above under `g`.
+                inserted: inserted.map(|n| self.hold(&g, unsafe { &*n })),
             };
         }
     }
 
-    /// Appends a new overflow bucket holding `n` to the chain ending in
-    /// `tail` (whose lock the caller holds through the chain's head).
+    /// Appends a new overflow bucket to the chain ending in `tail` (whose
+    /// lock the caller holds through the chain's head), its first slot
+    /// holding `e` with byte `top`. Returns that slot.
     pub(super) fn link_overflow(
         &self,
         arr: &super::BucketArray<K, V>,
         tail: &Bucket<K, V>,
-        n: *mut Entry<K, V>,
         top: u8,
-    ) {
-        let ob = Bucket::new();
-        ob.slots[0].store(n, Ordering::Relaxed);
-        ob.set_top(0, top, Ordering::Relaxed);
+        e: Entry<K, V>,
+    ) -> *mut Entry<K, V> {
+        let ob = Box::into_raw(Box::new(Bucket::new()));
+        // SAFETY: `ob` was just made and is not yet published.
+        let obr = unsafe { &*ob };
+        // SAFETY: the bucket is unpublished and its slot 0 unwritten.
+        unsafe { obr.write_slot(0, e) };
+        obr.set_top(0, top, Ordering::Relaxed);
         // Release: publishes the bucket's contents with the link.
-        tail.overflow.store(Box::into_raw(Box::new(ob)), Ordering::Release);
+        tail.overflow.store(ob, Ordering::Release);
         arr.noverflow.fetch_add(1, Ordering::Relaxed);
+        obr.slot_ptr(0)
     }
 
     /// Go 1.19's triggers, after an insert of a new key made `len` entries.
@@ -219,47 +243,61 @@ impl<K, V> RawSyncTable<K, V> {
     }
 }
 
-/// The locked probe of a chain: the key's slot, the chain's first empty
-/// slot, and its last bucket. Stops at the first `EMPTY_REST`.
+/// The locked probe of a chain: the key's live slot, the chain's first
+/// unwritten slot (where a new entry goes: slots are written once, in
+/// chain order), and its last bucket. Stops at the first `EMPTY_REST`.
 fn probe<'g, K, V>(
     head: &'g Bucket<K, V>,
-    hash: u64,
     top: u8,
     find: &mut Find<'_, K>,
     new: Option<&Entry<K, V>>,
 ) -> Probe<'g, K, V> {
     let mut p = Probe { found: None, empty: None, tail: head };
     let mut b = Some(head);
-    'chain: while let Some(bb) = b {
+    while let Some(bb) = b {
         p.tail = bb;
         let tops = bb.tops(Ordering::Relaxed);
         for (i, &t) in tops.iter().enumerate() {
-            if t < MIN_TOPHASH {
-                if p.empty.is_none() {
-                    p.empty = Some((bb, i));
-                }
-                if t == EMPTY_REST {
-                    break 'chain;
-                }
+            if t == EMPTY_REST {
+                p.empty = Some((bb, i));
+                return p;
+            }
+            if p.found.is_some() || t != top {
+                // Past the key, an overwrite still needs the chain's end.
                 continue;
             }
-            if t != top {
-                continue;
-            }
-            let Some(e) = bb.entry(i) else { continue };
-            if e.hash() != hash {
-                continue;
-            }
+            // SAFETY: a live byte seen under the chain's lock.
+            let e = unsafe { bb.entry(i) };
             let hit = match find {
                 Find::NewKey(eq) => eq(e.key(), new.expect("NewKey writes carry an entry").key()),
                 Find::Query(eq) => eq(e.key()),
             };
             if hit {
                 p.found = Some((bb, i));
-                return p;
             }
         }
         b = bb.next();
     }
     p
+}
+
+/// Hands a killed slot's entry to the collector: its key and value are
+/// dropped once no thread that could still read the slot is active. An
+/// entry without drop glue needs nothing (its bytes stay in the dead slot
+/// until the array goes).
+///
+/// # Safety
+///
+/// `e` is a slot this thread has just killed (or flagged the chain of),
+/// whose entry its chain owned; it is handed over once.
+pub(super) unsafe fn retire_entry<K, V>(g: &Guard<'_>, e: &Entry<K, V>) {
+    if core::mem::needs_drop::<Entry<K, V>>() {
+        // SAFETY: the slot is dead and owned by nobody now, so this bitwise
+        // copy becomes the one owner; the slot's own bytes are never
+        // dropped (invariant 8), and readers may go on reading them until
+        // the collector drops the copy, after they leave.
+        let owned = Box::new(unsafe { core::ptr::read(e) });
+        // SAFETY: a fresh box, retired once, reachable by nobody else.
+        unsafe { g.retire_box(Box::into_raw(owned)) };
+    }
 }
