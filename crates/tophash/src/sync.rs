@@ -43,10 +43,11 @@
 //!   `bool` (whether the key was new / was there): values cannot be moved
 //!   out, since a reader may still be looking at them.
 //!   [`remove_cloned`](HashMap::remove_cloned) returns a clone.
-//! * An entry is immutable once published: [`update`](HashMap::update) and
-//!   [`compute`](HashMap::compute) build a new entry (cloning the key) and
-//!   swap it in if the key's entry is still the one their closure saw, else
-//!   they run the closure again on the newer entry. Closures never run
+//! * Entries live inline in the buckets, and a slot is written once:
+//!   [`update`](HashMap::update) and [`compute`](HashMap::compute) write a
+//!   new entry (cloning the key) in place of the key's old one if that is
+//!   still the one their closure saw, else they run the closure again on
+//!   the newer entry. Closures never run
 //!   under a lock, so a closure may call into the map without deadlocking,
 //!   and they are `FnMut`, as they may run more than once.
 //! * Reclamation is `seize`'s, one collector per map.
@@ -301,9 +302,12 @@ impl<K, V, S> HashMap<K, V, S> {
     }
 
     /// An iterator over the entries as [`Ref`]s. Weakly consistent: a key
-    /// present for the whole iteration is yielded exactly once, keys
-    /// inserted or removed meanwhile may or may not be. It never evacuates
-    /// or waits for a growth. Each `next` is amortised O(1) per bucket (a
+    /// present for the whole iteration is yielded once, or twice if it is
+    /// overwritten (by `insert`, `update` or `compute`) after the iterator
+    /// passed it: an overwrite writes a new slot later in the key's chain,
+    /// so the second time carries the newer value. Keys inserted or removed
+    /// meanwhile may or may not be yielded. It never evacuates or waits for
+    /// a growth. Each `next` is amortised O(1) per bucket (a
     /// sparse table's empty buckets are passed over in that call).
     ///
     /// ```
@@ -462,8 +466,8 @@ where
     /// Replaces the key's value with `f(&old)`; returns whether the key was
     /// present. `f` runs outside any lock, on the entry current at the
     /// time; if another write replaced that entry before the swap, `f`
-    /// runs again on the newer one. Cost: one key clone and one allocation
-    /// per attempt, plus a write.
+    /// runs again on the newer one. Cost: one key clone per attempt, plus a
+    /// write.
     ///
     /// ```
     /// let map = tophash::sync::HashMap::new();
@@ -517,7 +521,7 @@ where
     /// value's reference, or `None` if the key is absent afterwards. `f`
     /// runs outside any lock and again if another write changed the key's
     /// entry in between (so it is `FnMut`, and `K: Clone`). Cost: one key
-    /// clone and allocation per attempt, plus a write.
+    /// clone per attempt, plus a write.
     ///
     /// ```
     /// let map = tophash::sync::HashMap::new();

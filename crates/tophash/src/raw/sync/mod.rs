@@ -12,12 +12,18 @@
 //!
 //! * a bucket has a writer **lock** (one byte; spin briefly, then yield)
 //!   and an **`evacuated`** flag; the eight tophash bytes as one atomic
-//!   word (a reader loads and compares them at once); eight
-//!   `AtomicPtr<Entry>` slots; an atomic overflow link;
-//! * an [`Entry`] (`hash`, `key`, `value`) is one heap allocation,
-//!   immutable once published. Insert over an existing key, `update` and
-//!   `compute` publish a new entry and retire the old one, so `update`
-//!   needs `K: Clone` (one key clone and one allocation per update);
+//!   word (a reader loads and compares them at once); an atomic overflow
+//!   link; and eight inline slots, each a key and its value ([`Entry`]);
+//! * slots are **written once** in their array's life. An insert takes its
+//!   chain's first unwritten slot (`EMPTY_REST`): it writes the entry, then
+//!   publishes the slot's tophash byte (Release). A removal sets the byte
+//!   to `EMPTY_ONE` and the slot stays dead; an overwrite, `update` or
+//!   `compute` writes a new slot and kills the old one. So a reader that
+//!   saw a live byte (Acquire) reads bytes that no writer changes while its
+//!   guard lives, with no lock and no torn read. Dead slots are reclaimed
+//!   by the next resize of the array, which copies live entries only; Go's
+//!   overflow trigger (as many overflow buckets as buckets) starts a
+//!   same-size resize when dead slots have lengthened the chains;
 //! * the table's *state* ([`State`]) is an immutable record behind one
 //!   `AtomicPtr`: the current array, the old array while a resize runs,
 //!   that resize's shared cursor `nevacuate` and its `evacuated` count, and
@@ -27,13 +33,11 @@
 //! **Reads** enter the collector (a write to the reading thread's own
 //! reservation only), load the state, and if a resize runs and the key's
 //! old bucket is not evacuated scan the old chain, else the new one: load a
-//! tophash byte, then on a match the entry pointer, compare the stored
-//! hash, then the key. No read writes a shared cache line or takes a lock,
-//! with one caveat from the collector: while writers retire entries,
-//! `seize` (hyaline) links their batches into the active readers'
-//! reservations, and a reader leaving last frees a batch. Two readers on
-//! an idle 2-core machine scale 2.1x; one reader beside a busy writer ran
-//! at a quarter of its solo rate (`docs/log.md`, 2026-12-03).
+//! bucket's tophash word, compare its eight bytes, then compare the keys of
+//! the matching live slots, inline in the bucket. No read writes a shared
+//! cache line or takes a lock, with one caveat from the collector: while
+//! writers retire objects, `seize` (hyaline) links their batches into the
+//! active readers' reservations, and a reader leaving last frees a batch.
 //!
 //! **Writes** (insert, remove, update, compute) run under the lock of the
 //! key's bucket, for one bounded bucket operation. During a resize a write
@@ -43,50 +47,63 @@
 //! and writes into the new array. A write that locks a bucket whose
 //! `evacuated` flag is set (its view of the state was stale) unlocks and
 //! starts over from the state. `len` lives in the state's generation and is
-//! changed under the bucket lock, so it never underflows.
+//! changed under the bucket lock, so it never underflows. An overwrite
+//! publishes the new slot before it kills the old one (in one store when
+//! both are in one bucket), so a reader never misses the key.
+//!
+//! **Removed values.** A killed slot's key and value may still be read by
+//! threads inside the collector, so they are dropped through it: moved
+//! (bitwise) into a box that is retired. Types without drop glue (`u64`
+//! keys and values, say) skip that: the bytes just stay in the dead slot.
 //!
 //! **Growth.** An insert of a new key that makes `len > 6.5·2^B` (and
 //! `> 8`), or that finds as many overflow buckets as buckets, starts a
 //! resize if none runs: doubling, or same-size for overflow. Exactly one
 //! thread wins the CAS on the state's `start_claimed` flag; it allocates
 //! the new array zeroed (O(1) in the table size for large arrays: fresh
-//! zero pages of an OS mapping) and publishes the new state. Evacuating old bucket `i`: lock it,
-//! and for each live entry lock its destination bucket `hash & new_mask`,
-//! append the entry *pointer*, unlock; then set `evacuated` (Release),
-//! unlock, and retire the chain's overflow buckets. Old slots keep their
-//! pointers, so a reader mid-scan of the old chain still finds its key. The
-//! thread whose evacuation brings the count to `2^B_old` publishes the
-//! state without the old array and retires the old array: one
-//! deallocation of the array's storage, since its overflow buckets went
-//! chain by chain and its entries live on in the new array. A large
+//! zero pages of an OS mapping) and publishes the new state. Evacuating old
+//! bucket `i`: lock it, and for each live slot hash its key (as Go does;
+//! nothing is stored beside the key), lock the destination bucket, copy the
+//! entry's bytes into its first unwritten slot, unlock; then set
+//! `evacuated` (Release), which hands ownership to the copies, unlock, and
+//! retire the chain's overflow buckets. Old slots keep their bytes, so a
+//! reader mid-scan of the old chain still finds its key; they are never
+//! dropped. If the hasher panics mid-chain, the copies are undone (the new
+//! chains of bucket `i` are reset: nobody reads them before the flag is
+//! set) and the old bucket keeps its entries; since the cursor has passed
+//! it, claims made after the cursor's end *sweep* the old array for such
+//! buckets, so the resize still ends. The thread whose evacuation brings
+//! the count to `2^B_old` publishes the state without the old array and
+//! retires the old array: one deallocation of the array's storage. A large
 //! array's pages are not unmapped in that call (an `munmap` of a 46 MB
 //! array took 2.8 ms): they go to the table's [`Unmapper`] queue, and each
 //! later write hands back at most 64 KiB of them.
 //!
 //! Lock order is *old bucket before new bucket*, always, and a write holds
 //! one lock at a time: a new bucket takes entries from exactly one old
-//! bucket (`k & old_mask`; arrays only grow), and writers touch it only
-//! after that old bucket is evacuated. So no cycle of waits exists.
-//!
-//! **Remove** stores `EMPTY_ONE`, nulls the pointer, and retires the entry.
-//! `EMPTY_REST` is never written after an array is created (no trailing
-//! `EMPTY_REST` upkeep): inserts fill each chain's first empty slot, so
-//! scans still stop at the first `EMPTY_REST`, only later than Go's would.
+//! bucket (`k & old_mask`; arrays only grow, and evacuation takes the
+//! destination's low bits from the old index, so even a `Hash` that is not
+//! a function of the key cannot send an entry elsewhere), and writers touch
+//! it only after that old bucket is evacuated. So no cycle of waits exists.
 //!
 //! **Clear** publishes a fresh one-bucket state with a new generation (so
 //! `len` is 0 at once) and queues the replaced arrays for *draining*:
 //! later writes (and `evacuate`) each drain up to [`DRAIN_STEP`] buckets,
-//! setting their `evacuated` flag and retiring their entries and overflow
-//! buckets; the arrays are retired after their last bucket. A write that
-//! still held the replaced state sees the flag and starts over, or lands in
-//! a not yet drained bucket (it overlapped the `clear`, so linearises
-//! before it) and is drained with it.
+//! setting their `evacuated` flag and retiring their live entries and
+//! overflow buckets; the arrays are retired after their last bucket. A
+//! write that still held the replaced state sees the flag and starts over,
+//! or lands in a not yet drained bucket (it overlapped the `clear`, so
+//! linearises before it) and is drained with it.
 //!
-//! **Iteration** captures the state and walks its current array; for bucket
-//! `j` during a resize, if old bucket `j & old_mask` is not evacuated it
-//! scans that old chain yielding only entries that belong to `j`, else new
-//! bucket `j`. Entries never move within an array, so a key present for
-//! the whole iteration is yielded once; the iterator never evacuates.
+//! **Iteration** captures the state and walks it one *group* at a time:
+//! during a resize, old bucket `i` with the new buckets `j & old_mask ==
+//! i`; without one, a bucket of the current array. A group whose old bucket
+//! is not evacuated when the walk reaches it is read from the old chain,
+//! else from its new chains, never both. A key present for the whole
+//! iteration is yielded at least once; it is yielded a second time (with
+//! its newer value) only if it is overwritten after the walk passed its
+//! slot, since the new slot comes later in the same chain. The iterator
+//! never evacuates.
 //!
 //! ## Go's names here
 //!
@@ -106,8 +123,10 @@
 //! | `sameSizeGrow`        | `ResizeKind::SameSize`                       |
 //!
 //! Where Go marks an old bucket evacuated in its first tophash byte, this
-//! engine has a separate flag: old slots keep their bytes and pointers, so
-//! a reader mid-scan of an old chain still finds its keys.
+//! engine has a separate flag: old slots keep their bytes, so a reader
+//! mid-scan of an old chain still finds its keys. Where Go reuses a
+//! removed slot (`emptyOne`), this engine does not: a reader may still be
+//! reading it.
 //!
 //! # Reclamation: `seize`
 //!
@@ -129,27 +148,32 @@
 //!
 //! Checked on a quiescent table by [`RawSyncTable::check`].
 //!
-//! 1. **Hash**: an entry's stored hash is its key's hash.
-//! 2. **Tophash**: in a bucket that owns its entries (flag clear), a slot's
-//!    byte is `>= MIN_TOPHASH` exactly when its pointer is non-null, and it
-//!    then equals `tophash(entry.hash)`.
-//! 3. **Placement**: an entry in an owning chain of an array is in the
+//! 1. **Write-once**: a slot's byte goes `EMPTY_REST` → live → `EMPTY_ONE`
+//!    and never back while its array lives; a slot's bytes are written
+//!    only on the first step. (One exception: an undone evacuation resets
+//!    destination chains that no other thread has read.)
+//! 2. **Tophash**: a slot is initialised exactly when its byte is not
+//!    `EMPTY_REST`; a live byte equals `tophash(hash(key))`.
+//! 3. **Placement**: a live entry in an owning chain of an array is in the
 //!    chain of bucket `hash & mask` of that array.
-//! 4. **Uniqueness**: a key is in at most one owning slot.
-//! 5. **Count**: the generation's `len` equals the entries in owning slots.
+//! 4. **Uniqueness**: a key is in at most one live owning slot.
+//! 5. **Count**: the generation's `len` equals the live owning slots.
 //! 6. **Evacuation**: the current array has no flagged bucket. During a
 //!    resize the flagged old buckets number `evacuated < 2^B_old`, every
-//!    old bucket below the cursor `nevacuate` is flagged, and a new bucket
-//!    whose old bucket is not flagged is empty.
+//!    old bucket below the cursor `nevacuate` is flagged except at most
+//!    `abandoned` (evacuations undone by a panicking hasher), and a new
+//!    bucket whose old bucket is not flagged is empty.
 //! 7. **Chains**: no overflow cycle; the current array's `noverflow` is the
 //!    number of overflow buckets in its chains.
 //! 8. **Ownership**: a bucket with its flag clear owns its chain's overflow
-//!    buckets and the entries in its slots; a flagged bucket owns nothing
-//!    (its entries moved or were retired, its overflow buckets retired),
-//!    though its slots may still point at entries owned elsewhere. Only an
-//!    owner retires, once, after the unlink: a pointer store, or the
-//!    `evacuated` flag, which a reader checks before following an old chain.
-//! 9. **Empty rest**: no live slot follows an `EMPTY_REST` slot in a chain.
+//!    buckets and the entries in its live slots; a flagged bucket owns
+//!    nothing (its entries were copied or retired, its overflow buckets
+//!    retired), though its slots keep their bytes for readers. Dead slots
+//!    own nothing. Only an owner retires, once, after the unlink: a dead
+//!    byte, or the `evacuated` flag, which a reader checks before following
+//!    an old chain. An array's own storage never drops its slots.
+//! 9. **Empty rest**: no written slot (live or dead) follows an unwritten
+//!    one in a chain.
 //! 10. **Locks**: no lock is held at rest; old before new, one new at a time.
 //!
 //! # Where this departs from the brief, and what is missing
@@ -159,17 +183,17 @@
 //!   the closure saw (else it runs again on the newer entry). A `FnOnce`
 //!   would have to run under the bucket lock, where a closure that calls
 //!   the map on the same bucket deadlocks.
-//! * The hash is stored in the entry (see [`Entry`]); the 8 bytes it costs
-//!   were not measured against rehashing during evacuation.
+//! * Evacuation calls the hasher under the old bucket's lock (Go's way;
+//!   the hash is not stored, to keep slots at key plus value). A hasher
+//!   that calls back into the map on the same bucket deadlocks, like an
+//!   `Eq` that does.
 //! * `reserve` during a resize only helps it (one claim); it does not queue
 //!   a second resize.
 //! * A size that cannot exist (`reserve(usize::MAX)`) panics with
 //!   "capacity overflow" before anything is claimed; a failed allocation
 //!   aborts, as in std.
 //! * Not here: shrinking (the single-threaded `shrink_to`), observer
-//!   events, `EMPTY_REST` upkeep, rayon and serde support, an `Entry` API.
-//! * Two writers inserting disjoint keys did not beat one in the rough
-//!   timing of `docs/log.md` (the shared `len` line is the first suspect).
+//!   events, rayon and serde support, an `Entry` API.
 
 #![allow(unexpected_cfgs)] // `cfg(loom)`, set by scripts/loom.sh
 
