@@ -169,6 +169,26 @@ impl<K, V> Bucket<K, V> {
         self.slots[i].get().cast()
     }
 
+    /// Copies the entry at `src` into slot `i`, which must be unwritten,
+    /// as untyped bytes: the copy and the original share every pointer
+    /// inside the entry (a `Box` in a key or value is not re-asserted as
+    /// unique by the move), so readers may go on reading the original
+    /// while the copy becomes the owner. The caller publishes the slot by
+    /// setting its byte afterwards.
+    ///
+    /// # Safety
+    ///
+    /// As [`write_slot`](Self::write_slot), and `src` is an initialised
+    /// entry that is not dropped again through its old place.
+    #[inline]
+    pub(super) unsafe fn copy_slot(&self, i: usize, src: *const Entry<K, V>) {
+        // SAFETY: the caller's contract; `MaybeUninit` has the entry's
+        // layout, and the slots do not overlap.
+        unsafe {
+            core::ptr::copy_nonoverlapping(src.cast::<core::mem::MaybeUninit<Entry<K, V>>>(), self.slots[i].get(), 1)
+        }
+    }
+
     /// Writes slot `i`, which must be unwritten (`EMPTY_REST`), with `e`;
     /// the caller publishes it by setting the byte afterwards.
     ///

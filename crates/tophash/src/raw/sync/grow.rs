@@ -319,23 +319,25 @@ fn append<K, V>(
     top: u8,
     t: &RawSyncTable<K, V>,
 ) {
-    // SAFETY: `src` is a live slot of a chain whose lock the caller holds;
-    // the copy is a second owner only until the evacuation ends, when the
-    // flag makes it the only one (or is abandoned undropped by `Undo`).
-    let e = unsafe { core::ptr::read(src) };
     let mut b = Some(dest);
     let mut tail = dest;
     while let Some(bb) = b {
         tail = bb;
         if let Some(i) = bb.tops(Ordering::Relaxed).iter().position(|&t| t == EMPTY_REST) {
-            // SAFETY: `dest`'s lock is held and the slot is unwritten.
-            unsafe { bb.write_slot(i, e) };
+            // SAFETY: `dest`'s lock is held and the slot is unwritten; `src`
+            // is a live slot of a chain whose lock the caller holds, and the
+            // copy is a second owner only until the evacuation ends, when
+            // the flag makes it the only one (or `Undo` forgets it).
+            unsafe { bb.copy_slot(i, src) };
             bb.set_top(i, top, Ordering::Release);
             return;
         }
         b = bb.next();
     }
-    t.link_overflow(new, tail, top, e);
+    t.link_overflow(new, tail, top, |b| {
+        // SAFETY: as above; the bucket is unpublished.
+        unsafe { b.copy_slot(0, src) }
+    });
 }
 
 /// Undoes a half-done evacuation of old bucket `i` if a hasher panics: the

@@ -158,7 +158,10 @@ impl<K, V> RawSyncTable<K, V> {
                             eb.slot_ptr(ei)
                         }
                         None => {
-                            let n = self.link_overflow(arr, p.tail, top, n);
+                            let n = self.link_overflow(arr, p.tail, top, |b| {
+                                // SAFETY: the bucket is unpublished and its slot 0 unwritten.
+                                unsafe { b.write_slot(0, n) }
+                            });
                             fb.set_top(fi, EMPTY_ONE, Ordering::Release);
                             n
                         }
@@ -178,7 +181,10 @@ impl<K, V> RawSyncTable<K, V> {
                             eb.set_top(ei, top, Ordering::Release);
                             eb.slot_ptr(ei)
                         }
-                        None => self.link_overflow(arr, p.tail, top, n),
+                        None => self.link_overflow(arr, p.tail, top, |b| {
+                            // SAFETY: the bucket is unpublished and its slot 0 unwritten.
+                            unsafe { b.write_slot(0, n) }
+                        }),
                     };
                     grown_len = Some(gen.len.fetch_add(1, Ordering::Relaxed) + 1);
                     Some(n)
@@ -208,19 +214,18 @@ impl<K, V> RawSyncTable<K, V> {
 
     /// Appends a new overflow bucket to the chain ending in `tail` (whose
     /// lock the caller holds through the chain's head), its first slot
-    /// holding `e` with byte `top`. Returns that slot.
+    /// filled by `fill` and given byte `top`. Returns that slot.
     pub(super) fn link_overflow(
         &self,
         arr: &super::BucketArray<K, V>,
         tail: &Bucket<K, V>,
         top: u8,
-        e: Entry<K, V>,
+        fill: impl FnOnce(&Bucket<K, V>),
     ) -> *mut Entry<K, V> {
         let ob = Box::into_raw(Box::new(Bucket::new()));
         // SAFETY: `ob` was just made and is not yet published.
         let obr = unsafe { &*ob };
-        // SAFETY: the bucket is unpublished and its slot 0 unwritten.
-        unsafe { obr.write_slot(0, e) };
+        fill(obr);
         obr.set_top(0, top, Ordering::Relaxed);
         // Release: publishes the bucket's contents with the link.
         tail.overflow.store(ob, Ordering::Release);
@@ -292,12 +297,26 @@ fn probe<'g, K, V>(
 /// whose entry its chain owned; it is handed over once.
 pub(super) unsafe fn retire_entry<K, V>(g: &Guard<'_>, e: &Entry<K, V>) {
     if core::mem::needs_drop::<Entry<K, V>>() {
-        // SAFETY: the slot is dead and owned by nobody now, so this bitwise
-        // copy becomes the one owner; the slot's own bytes are never
+        let mut owned = Box::new(Dead(core::mem::MaybeUninit::<Entry<K, V>>::uninit()));
+        // SAFETY: the slot is dead and owned by nobody now, so this copy of
+        // its bytes becomes the one owner; the slot's own bytes are never
         // dropped (invariant 8), and readers may go on reading them until
-        // the collector drops the copy, after they leave.
-        let owned = Box::new(unsafe { core::ptr::read(e) });
+        // the collector drops the copy, after they leave. Copied as
+        // `MaybeUninit` (untyped), so pointers inside keep the provenance
+        // the readers use.
+        unsafe { core::ptr::copy_nonoverlapping(core::ptr::from_ref(e).cast(), &raw mut owned.0, 1) };
         // SAFETY: a fresh box, retired once, reachable by nobody else.
         unsafe { g.retire_box(Box::into_raw(owned)) };
+    }
+}
+
+/// A killed entry owned by the collector: dropped in place when reclaimed.
+struct Dead<K, V>(core::mem::MaybeUninit<Entry<K, V>>);
+
+impl<K, V> Drop for Dead<K, V> {
+    fn drop(&mut self) {
+        // SAFETY: only `retire_entry` makes a `Dead`, initialised from a
+        // live entry that nothing else drops.
+        unsafe { self.0.assume_init_drop() }
     }
 }
