@@ -227,6 +227,15 @@ pub(super) struct BucketArray<K, V> {
     /// Overflow buckets linked into chains of this array (exact; Go's
     /// `noverflow`). Written by writers only.
     pub(super) noverflow: AtomicUsize,
+    /// Overflow buckets carved from the array's own storage, after its
+    /// `2^b` buckets: `2^b / 4` of them (a fill at load 6.5 needs about a
+    /// fifth, Poisson). They are freed with the array, so a chain's
+    /// overflow buckets need no retiring of their own, and a write that
+    /// links one calls no allocator; zero pages until used. Past the pool,
+    /// overflow buckets are boxed.
+    pool: usize,
+    /// The next pool bucket to hand out (may run past `pool`).
+    pool_next: AtomicUsize,
 }
 
 impl<K, V> BucketArray<K, V> {
@@ -237,9 +246,10 @@ impl<K, V> BucketArray<K, V> {
     /// them where mapping is unavailable) come from `alloc_zeroed`.
     pub(super) fn new(b: u8, unmapper: &Unmapper) -> Box<Self> {
         let n = 1usize.checked_shl(u32::from(b)).expect("bucket count overflows usize");
+        let pool = n / 4;
         #[cfg(not(loom))]
         let (buckets, unmapper) = {
-            let layout = core::alloc::Layout::array::<Bucket<K, V>>(n).expect("bucket array too large");
+            let layout = Self::layout(n + pool).expect("bucket array too large");
             let mapped = if sys::AVAILABLE && layout.size() >= sys::MAP_MIN && layout.align() <= sys::PAGE {
                 sys::map(layout.size()).cast::<Bucket<K, V>>()
             } else {
@@ -262,20 +272,52 @@ impl<K, V> BucketArray<K, V> {
         #[cfg(loom)]
         let (buckets, unmapper) = {
             let _ = unmapper;
-            let v: Box<[Bucket<K, V>]> = (0..n).map(|_| Bucket::new()).collect();
+            let v: Box<[Bucket<K, V>]> = (0..n + pool).map(|_| Bucket::new()).collect();
             (
                 core::ptr::NonNull::new(Box::into_raw(v).cast::<Bucket<K, V>>()).expect("Box is non-null"),
                 core::ptr::null(),
             )
         };
-        Box::new(BucketArray { b, buckets, unmapper, noverflow: AtomicUsize::new(0) })
+        Box::new(BucketArray {
+            b,
+            buckets,
+            unmapper,
+            noverflow: AtomicUsize::new(0),
+            pool,
+            pool_next: AtomicUsize::new(0),
+        })
+    }
+
+    fn layout(buckets: usize) -> Option<core::alloc::Layout> {
+        core::alloc::Layout::array::<Bucket<K, V>>(buckets).ok()
+    }
+
+    /// A fresh, empty, unpublished overflow bucket for a chain of this
+    /// array: the pool's next one, or a boxed one once the pool is used up.
+    pub(super) fn alloc_overflow(&self) -> *mut Bucket<K, V> {
+        let i = self.pool_next.fetch_add(1, Ordering::Relaxed);
+        if i < self.pool {
+            // SAFETY: pool bucket `i` is in bounds (the storage holds
+            // `len + pool` buckets), all zero (never handed out before:
+            // `pool_next` only grows), and lives as long as the array.
+            unsafe { self.buckets.as_ptr().add(self.len() + i) }
+        } else {
+            Box::into_raw(Box::new(Bucket::new()))
+        }
+    }
+
+    /// Whether overflow bucket `p` of this array's chains is boxed (freed on
+    /// its own) rather than from the pool (freed with the array).
+    pub(super) fn is_boxed(&self, p: *const Bucket<K, V>) -> bool {
+        let start = self.buckets.as_ptr().wrapping_add(self.len()).cast_const();
+        !(start..start.wrapping_add(self.pool)).contains(&p)
     }
 
     /// Whether an array of `2^b` buckets can be allocated at all (its size
     /// fits `isize`); checked before anything is claimed, so `reserve(huge)`
     /// panics with nothing changed.
     pub(super) fn fits(b: u8) -> bool {
-        1usize.checked_shl(u32::from(b)).is_some_and(|n| core::alloc::Layout::array::<Bucket<K, V>>(n).is_ok())
+        1usize.checked_shl(u32::from(b)).is_some_and(|n| Self::layout(n + n / 4).is_some())
     }
 
     pub(super) fn b(&self) -> u8 {
@@ -305,15 +347,16 @@ impl<K, V> BucketArray<K, V> {
 }
 
 impl<K, V> Drop for BucketArray<K, V> {
-    /// Frees the array's own storage only: not its overflow buckets and not
-    /// its entries, which are owned as invariant 8 says and freed by whoever
+    /// Frees the array's own storage only (its buckets and its pool of
+    /// overflow buckets): not its boxed overflow buckets and not its
+    /// entries, which are owned as invariant 8 says and freed by whoever
     /// owns them. O(1): one deallocation, or for a mapped array one push on
     /// the unmapper's queue.
     fn drop(&mut self) {
-        let n = self.len();
+        let n = self.len() + self.pool;
         #[cfg(not(loom))]
         {
-            let layout = core::alloc::Layout::array::<Bucket<K, V>>(n).expect("allocated with this layout");
+            let layout = Self::layout(n).expect("allocated with this layout");
             if self.unmapper.is_null() {
                 // SAFETY: allocated in `new` with this layout by
                 // `alloc_zeroed`; buckets have no drop glue (atomics, a raw

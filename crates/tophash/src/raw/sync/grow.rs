@@ -154,7 +154,7 @@ impl<K, V> RawSyncTable<K, V> {
         drop(lock);
         // The chain is frozen now (writers re-check the flag under the
         // lock), so its overflow buckets can be walked and retired.
-        retire_overflow(g, head);
+        retire_overflow(g, old, head);
         self.counters.buckets_evacuated.fetch_add(1, Ordering::Relaxed);
         let done = s.progress.evacuated.fetch_add(1, Ordering::AcqRel) + 1;
         if done == old.len() {
@@ -302,7 +302,7 @@ impl<K, V> RawSyncTable<K, V> {
                 job.next = 0;
                 continue;
             }
-            drain_bucket(g, arr.bucket(job.next));
+            drain_bucket(g, arr, arr.bucket(job.next));
             job.next += 1;
             budget -= 1;
         }
@@ -371,9 +371,13 @@ impl<K, V> Drop for Undo<'_, K, V> {
             let mut o = head.overflow.swap(core::ptr::null_mut(), Ordering::Relaxed);
             while !o.is_null() {
                 // SAFETY: an overflow bucket linked by this evacuation and
-                // never read by another thread (see the type); boxed.
-                let ob = unsafe { Box::from_raw(o) };
-                o = ob.overflow.load(Ordering::Relaxed);
+                // never read by another thread (see the type).
+                let next = unsafe { &*o }.overflow.load(Ordering::Relaxed);
+                if self.new.is_boxed(o) {
+                    // SAFETY: as above; boxed, and unlinked just now.
+                    drop(unsafe { Box::from_raw(o) });
+                }
+                o = next;
                 self.new.noverflow.fetch_sub(1, Ordering::Relaxed);
             }
             head.reset_tops();
@@ -384,7 +388,7 @@ impl<K, V> Drop for Undo<'_, K, V> {
 }
 
 /// Drains one bucket of a cleared array: flags it and retires what it owns.
-fn drain_bucket<K, V>(g: &Guard<'_>, head: &Bucket<K, V>) {
+fn drain_bucket<K, V>(g: &Guard<'_>, arr: &BucketArray<K, V>, head: &Bucket<K, V>) {
     let lock = head.lock();
     if head.evacuated.load(Ordering::Relaxed) {
         return;
@@ -397,7 +401,7 @@ fn drain_bucket<K, V>(g: &Guard<'_>, head: &Bucket<K, V>) {
         retire_entries(g, bb);
         b = bb.next();
     }
-    retire_overflow(g, head);
+    retire_overflow(g, arr, head);
 }
 
 /// Retires the entries in the live slots of one bucket whose chain's flag
@@ -414,19 +418,21 @@ fn retire_entries<K, V>(g: &Guard<'_>, b: &Bucket<K, V>) {
     }
 }
 
-/// Retires the overflow buckets of the chain `head`, whose flag this thread
-/// has just set (the chain is frozen: writers re-check the flag under the
-/// lock).
-fn retire_overflow<K, V>(g: &Guard<'_>, head: &Bucket<K, V>) {
+/// Retires the boxed overflow buckets of the chain `head` of `arr`, whose
+/// flag this thread has just set (the chain is frozen: writers re-check the
+/// flag under the lock). Pool buckets go with the array.
+fn retire_overflow<K, V>(g: &Guard<'_>, arr: &BucketArray<K, V>, head: &Bucket<K, V>) {
     let mut o = head.overflow.load(Ordering::Acquire);
     while !o.is_null() {
         // SAFETY: `o` is an overflow bucket of the frozen chain, alive
         // until retired (invariant 8); its link is read before retiring it.
         let next = unsafe { &*o }.overflow.load(Ordering::Acquire);
-        // SAFETY: the flag just set is the gate readers check before
-        // following this chain (invariant 8); only the thread that set it
-        // retires the chain's overflow buckets, each boxed, once.
-        unsafe { g.retire_box(o) };
+        if arr.is_boxed(o) {
+            // SAFETY: the flag just set is the gate readers check before
+            // following this chain (invariant 8); only the thread that set
+            // it retires the chain's boxed overflow buckets, each once.
+            unsafe { g.retire_box(o) };
+        }
         o = next;
     }
 }

@@ -594,11 +594,17 @@ fn free_owned<K, V>(arr: &BucketArray<K, V>) {
         free_entries(head);
         let mut o = head.overflow.load(Ordering::Relaxed);
         while !o.is_null() {
-            // SAFETY: an owned overflow bucket (invariant 8), boxed, read
-            // before it is freed below.
-            let b = unsafe { Box::from_raw(o) };
-            free_entries(&b);
-            o = b.overflow.load(Ordering::Relaxed);
+            // SAFETY: an owned overflow bucket (invariant 8), alive until
+            // freed below (boxed) or with the array (pooled).
+            let b = unsafe { &*o };
+            free_entries(b);
+            let next = b.overflow.load(Ordering::Relaxed);
+            if arr.is_boxed(o) {
+                // SAFETY: boxed, owned by this chain only, read above for
+                // the last time.
+                drop(unsafe { Box::from_raw(o) });
+            }
+            o = next;
         }
     }
 }

@@ -222,8 +222,8 @@ impl<K, V> RawSyncTable<K, V> {
         top: u8,
         fill: impl FnOnce(&Bucket<K, V>),
     ) -> *mut Entry<K, V> {
-        let ob = Box::into_raw(Box::new(Bucket::new()));
-        // SAFETY: `ob` was just made and is not yet published.
+        let ob = arr.alloc_overflow();
+        // SAFETY: `ob` is fresh and not yet published.
         let obr = unsafe { &*ob };
         fill(obr);
         obr.set_top(0, top, Ordering::Relaxed);
