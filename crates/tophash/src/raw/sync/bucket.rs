@@ -10,7 +10,7 @@
 
 use alloc::boxed::Box;
 
-use super::atomic::{backoff, AtomicBool, AtomicPtr, AtomicU64, AtomicU8, AtomicUsize, Ordering};
+use super::atomic::{backoff, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
 use super::BUCKET_SLOTS;
 use super::{sys, Unmapper};
 
@@ -46,16 +46,10 @@ impl<K, V> Entry<K, V> {
 pub(super) type Slot<K, V> = core::cell::UnsafeCell<core::mem::MaybeUninit<Entry<K, V>>>;
 
 /// One bucket of eight slots (Go's `bmap`), with what a concurrent writer
-/// needs besides: a lock word and the `evacuated` flag.
+/// needs besides: a lock bit and the `evacuated` flag, kept in the low bits
+/// of the overflow link (a bucket is 8-aligned), so the header is two words
+/// and a bucket of `u64` pairs is 144 bytes.
 pub(super) struct Bucket<K, V> {
-    /// 0 free, 1 held. Writers hold it for one bounded bucket operation;
-    /// readers never take it.
-    lock: AtomicU8,
-    /// Set (Release) while the bucket's lock is held, once, when the bucket
-    /// stops owning its entries: it was evacuated into a newer array, or
-    /// drained after a `clear`. A writer that locks a bucket re-checks it
-    /// and retries from the table state if it is set.
-    pub(super) evacuated: AtomicBool,
     /// Go's `tophash`, slot `i` in bits `8i..8i + 8`: `EMPTY_REST` for a
     /// slot never written, `EMPTY_ONE` for a dead one (removed, replaced,
     /// or abandoned by an undone evacuation), else the live entry's byte.
@@ -65,20 +59,34 @@ pub(super) struct Bucket<K, V> {
     /// yet published), so a write is a plain load, byte replace and store
     /// that loses no other update.
     tophash: AtomicU64,
-    /// The next bucket of the chain (Go's `overflow`), or null.
-    pub(super) overflow: AtomicPtr<Bucket<K, V>>,
+    /// The next bucket of the chain (Go's `overflow`), or null, with two
+    /// flags in its low bits, used on a chain's head only:
+    /// * [`LOCKED`]: the writer lock. Writers hold it for one bounded
+    ///   bucket operation; readers never take it.
+    /// * [`EVACUATED`]: set once, under the lock, when the bucket stops
+    ///   owning its entries: it was evacuated into a newer array, or
+    ///   drained after a `clear`. A writer that locks a bucket re-checks it
+    ///   and retries from the table state if it is set.
+    ///
+    /// Only the holder of the chain's lock changes the links of its chain,
+    /// so it writes the word with a plain store that keeps the flags.
+    link: AtomicPtr<Bucket<K, V>>,
     /// The entries, inline; slot `i` is initialised once its byte has left
     /// `EMPTY_REST` (invariant 2).
     slots: [Slot<K, V>; BUCKET_SLOTS],
 }
 
+/// The lock bit of a chain head's link.
+const LOCKED: usize = 1;
+/// The `evacuated` bit of a chain head's link.
+const EVACUATED: usize = 2;
+const FLAGS: usize = LOCKED | EVACUATED;
+
 impl<K, V> Bucket<K, V> {
     pub(super) fn new() -> Self {
         Bucket {
-            lock: AtomicU8::new(0),
-            evacuated: AtomicBool::new(false),
             tophash: AtomicU64::new(0),
-            overflow: AtomicPtr::new(core::ptr::null_mut()),
+            link: AtomicPtr::new(core::ptr::null_mut()),
             slots: [const { core::cell::UnsafeCell::new(core::mem::MaybeUninit::uninit()) }; BUCKET_SLOTS],
         }
     }
@@ -86,11 +94,45 @@ impl<K, V> Bucket<K, V> {
     /// Takes the bucket's writer lock: spins briefly, then yields.
     pub(super) fn lock(&self) -> BucketLock<'_, K, V> {
         let mut attempt = 0;
-        while self.lock.compare_exchange_weak(0, 1, Ordering::Acquire, Ordering::Relaxed).is_err() {
+        loop {
+            let p = self.link.load(Ordering::Relaxed);
+            if p.addr() & LOCKED == 0
+                && self
+                    .link
+                    .compare_exchange_weak(p, p.map_addr(|a| a | LOCKED), Ordering::Acquire, Ordering::Relaxed)
+                    .is_ok()
+            {
+                return BucketLock(self);
+            }
             backoff(attempt);
             attempt = attempt.saturating_add(1);
         }
-        BucketLock(self)
+    }
+
+    /// Whether the bucket's `evacuated` flag is set.
+    #[inline]
+    pub(super) fn is_evacuated(&self, order: Ordering) -> bool {
+        self.link.load(order).addr() & EVACUATED != 0
+    }
+
+    /// Sets the `evacuated` flag (Release): a thread that sees it set sees
+    /// everything this one did before. The caller holds the lock.
+    pub(super) fn set_evacuated(&self) {
+        let p = self.link.load(Ordering::Relaxed);
+        self.link.store(p.map_addr(|a| a | EVACUATED), Ordering::Release);
+    }
+
+    /// The next bucket's pointer (flags stripped).
+    #[inline]
+    pub(super) fn next_ptr(&self, order: Ordering) -> *mut Bucket<K, V> {
+        self.link.load(order).map_addr(|a| a & !FLAGS)
+    }
+
+    /// Links `next` after this bucket (Release: publishes its contents),
+    /// keeping this bucket's flags. The caller holds the chain's lock.
+    pub(super) fn set_next(&self, next: *mut Bucket<K, V>) {
+        let flags = self.link.load(Ordering::Relaxed).addr() & FLAGS;
+        self.link.store(next.map_addr(|a| a | flags), Ordering::Release);
     }
 
     /// The eight tophash bytes, slot `i` at index `i`, as of one load.
@@ -135,12 +177,12 @@ impl<K, V> Bucket<K, V> {
 
     /// Whether the lock is held (for the quiescent checker).
     pub(super) fn is_locked(&self) -> bool {
-        self.lock.load(Ordering::Relaxed) != 0
+        self.link.load(Ordering::Relaxed).addr() & LOCKED != 0
     }
 
     /// The next bucket of the chain.
     pub(super) fn next(&self) -> Option<&Bucket<K, V>> {
-        let p = self.overflow.load(Ordering::SeqCst);
+        let p = self.next_ptr(Ordering::SeqCst);
         // SAFETY: an overflow link is null or points at a bucket that lives
         // at least as long as the guard under which its chain was reached:
         // overflow buckets are retired only through the collector, after the
@@ -211,7 +253,9 @@ pub(super) struct BucketLock<'a, K, V>(&'a Bucket<K, V>);
 
 impl<K, V> Drop for BucketLock<'_, K, V> {
     fn drop(&mut self) {
-        self.0.lock.store(0, Ordering::Release);
+        // Only the holder writes the word while the bit is set.
+        let p = self.0.link.load(Ordering::Relaxed);
+        self.0.link.store(p.map_addr(|a| a & !LOCKED), Ordering::Release);
     }
 }
 
@@ -259,7 +303,7 @@ impl<K, V> BucketArray<K, V> {
                 Some(p) => (p, unmapper as *const Unmapper),
                 None => {
                     // SAFETY: the layout has a non-zero size (a bucket is at
-                    // least 24 bytes and n >= 1), and all-zero bytes are a
+                    // least 16 bytes and n >= 1), and all-zero bytes are a
                     // valid `Bucket` (atomics of zero, a null pointer, slots
                     // that are `MaybeUninit`), so the
                     // memory is initialised. (So are a fresh mapping's.)

@@ -52,7 +52,7 @@ impl<K, V> RawSyncTable<K, V> {
     pub(super) fn evacuate_for(&self, g: &Guard<'_>, s: Snap<'_, K, V>, hash: u64, hash_of: &dyn Fn(&K) -> u64) {
         let old = s.old().expect("called during a resize");
         let i = hash as usize & old.mask();
-        if !old.bucket(i).evacuated.load(Ordering::Acquire) {
+        if !old.bucket(i).is_evacuated(Ordering::Acquire) {
             self.evacuate(g, s, i, hash_of);
         }
     }
@@ -96,7 +96,7 @@ impl<K, V> RawSyncTable<K, V> {
         let old = s.old().expect("called during a resize");
         for _ in 0..CLAIM_TRIES {
             let i = s.progress.sweep.fetch_add(1, Ordering::Relaxed) & old.mask();
-            if !old.bucket(i).evacuated.load(Ordering::Acquire) && self.evacuate(g, s, i, hash_of) {
+            if !old.bucket(i).is_evacuated(Ordering::Acquire) && self.evacuate(g, s, i, hash_of) {
                 return true;
             }
         }
@@ -120,7 +120,7 @@ impl<K, V> RawSyncTable<K, V> {
         let new = s.current();
         let head = old.bucket(i);
         let lock = head.lock();
-        if head.evacuated.load(Ordering::Relaxed) {
+        if head.is_evacuated(Ordering::Relaxed) {
             return false;
         }
         let undo = Undo { new, i, old_len: old.len(), abandoned: &s.progress.abandoned, armed: true };
@@ -150,7 +150,7 @@ impl<K, V> RawSyncTable<K, V> {
         undo.disarm();
         // Release: a reader or writer that sees the flag sees the entries in
         // the new array. From here the copies own the entries.
-        head.evacuated.store(true, Ordering::Release);
+        head.set_evacuated();
         drop(lock);
         // The chain is frozen now (writers re-check the flag under the
         // lock), so its overflow buckets can be walked and retired.
@@ -368,11 +368,12 @@ impl<K, V> Drop for Undo<'_, K, V> {
         for j in (self.i..self.new.len()).step_by(self.old_len) {
             let head = self.new.bucket(j);
             let lock = head.lock();
-            let mut o = head.overflow.swap(core::ptr::null_mut(), Ordering::Relaxed);
+            let mut o = head.next_ptr(Ordering::Relaxed);
+            head.set_next(core::ptr::null_mut());
             while !o.is_null() {
                 // SAFETY: an overflow bucket linked by this evacuation and
                 // never read by another thread (see the type).
-                let next = unsafe { &*o }.overflow.load(Ordering::Relaxed);
+                let next = unsafe { &*o }.next_ptr(Ordering::Relaxed);
                 if self.new.is_boxed(o) {
                     // SAFETY: as above; boxed, and unlinked just now.
                     drop(unsafe { Box::from_raw(o) });
@@ -390,10 +391,10 @@ impl<K, V> Drop for Undo<'_, K, V> {
 /// Drains one bucket of a cleared array: flags it and retires what it owns.
 fn drain_bucket<K, V>(g: &Guard<'_>, arr: &BucketArray<K, V>, head: &Bucket<K, V>) {
     let lock = head.lock();
-    if head.evacuated.load(Ordering::Relaxed) {
+    if head.is_evacuated(Ordering::Relaxed) {
         return;
     }
-    head.evacuated.store(true, Ordering::Release);
+    head.set_evacuated();
     drop(lock);
     retire_entries(g, head);
     let mut b = head.next();
@@ -422,11 +423,11 @@ fn retire_entries<K, V>(g: &Guard<'_>, b: &Bucket<K, V>) {
 /// flag this thread has just set (the chain is frozen: writers re-check the
 /// flag under the lock). Pool buckets go with the array.
 fn retire_overflow<K, V>(g: &Guard<'_>, arr: &BucketArray<K, V>, head: &Bucket<K, V>) {
-    let mut o = head.overflow.load(Ordering::Acquire);
+    let mut o = head.next_ptr(Ordering::Acquire);
     while !o.is_null() {
         // SAFETY: `o` is an overflow bucket of the frozen chain, alive
         // until retired (invariant 8); its link is read before retiring it.
-        let next = unsafe { &*o }.overflow.load(Ordering::Acquire);
+        let next = unsafe { &*o }.next_ptr(Ordering::Acquire);
         if arr.is_boxed(o) {
             // SAFETY: the flag just set is the gate readers check before
             // following this chain (invariant 8); only the thread that set

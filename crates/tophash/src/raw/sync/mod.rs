@@ -588,17 +588,17 @@ impl<K, V> RawSyncTable<K, V> {
 fn free_owned<K, V>(arr: &BucketArray<K, V>) {
     for i in 0..arr.len() {
         let head = arr.bucket(i);
-        if head.evacuated.load(Ordering::Relaxed) {
+        if head.is_evacuated(Ordering::Relaxed) {
             continue;
         }
         free_entries(head);
-        let mut o = head.overflow.load(Ordering::Relaxed);
+        let mut o = head.next_ptr(Ordering::Relaxed);
         while !o.is_null() {
             // SAFETY: an owned overflow bucket (invariant 8), alive until
             // freed below (boxed) or with the array (pooled).
             let b = unsafe { &*o };
             free_entries(b);
-            let next = b.overflow.load(Ordering::Relaxed);
+            let next = b.next_ptr(Ordering::Relaxed);
             if arr.is_boxed(o) {
                 // SAFETY: boxed, owned by this chain only, read above for
                 // the last time.

@@ -56,7 +56,7 @@ impl<K, V> RawSyncTable<K, V> {
             // SeqCst: the gate of invariant 8; a reader that sees it clear
             // may follow the old chain, whose overflow buckets are retired
             // only after it is set.
-            if !ob.evacuated.load(Ordering::SeqCst) {
+            if !ob.is_evacuated(Ordering::SeqCst) {
                 return scan(ob, hash, eq);
             }
         }
@@ -119,7 +119,7 @@ impl<K, V> RawSyncTable<K, V> {
             let arr = s.current();
             let head = arr.bucket_for(hash);
             let lock = head.lock();
-            if head.evacuated.load(Ordering::Acquire) {
+            if head.is_evacuated(Ordering::Acquire) {
                 // The state we read is stale: this bucket was evacuated or
                 // drained. Start over from the published state.
                 drop(lock);
@@ -228,7 +228,7 @@ impl<K, V> RawSyncTable<K, V> {
         fill(obr);
         obr.set_top(0, top, Ordering::Relaxed);
         // Release: publishes the bucket's contents with the link.
-        tail.overflow.store(ob, Ordering::Release);
+        tail.set_next(ob);
         arr.noverflow.fetch_add(1, Ordering::Relaxed);
         obr.slot_ptr(0)
     }
