@@ -329,3 +329,31 @@ fn freed_arrays_go_back_to_the_os_a_budget_per_write() {
     }
     map.check_invariants().unwrap();
 }
+
+/// Slots are written once, so insert/remove churn leaves dead slots that
+/// lengthen chains; a same-size resize starts once they have cost an
+/// eighth as many overflow buckets as buckets. Without that trigger this
+/// run ends with about 0.8 overflow buckets per bucket (Go's own trigger
+/// waits for 1).
+#[test]
+fn churn_on_dead_slots_starts_same_size_resizes() {
+    let n: u64 = if cfg!(miri) { 512 } else { 1 << 14 };
+    let map: HashMap<u64, u64> = HashMap::with_capacity(n as usize);
+    let live = n * 3 / 4;
+    let key = |i: u64| i.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    for i in 0..live {
+        map.insert(key(i), i);
+    }
+    let buckets = map.stats().buckets;
+    let mut most = 0;
+    for i in live..live + 2 * n {
+        map.insert(key(i), i);
+        assert!(map.remove(&key(i - live)));
+        most = most.max(map.stats().overflow_buckets);
+    }
+    let s = map.stats();
+    assert_eq!(s.len, live as usize);
+    assert_eq!(s.buckets, buckets, "churn at a fixed size must not double: {s:?}");
+    assert!(s.resizes >= 1, "no same-size resize: {s:?}");
+    assert!(most * 4 <= buckets, "{most} overflow buckets for {buckets} buckets: {s:?}");
+}

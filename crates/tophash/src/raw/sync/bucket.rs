@@ -271,6 +271,10 @@ pub(super) struct BucketArray<K, V> {
     /// Overflow buckets linked into chains of this array (exact; Go's
     /// `noverflow`). Written by writers only.
     pub(super) noverflow: AtomicUsize,
+    /// Of those, the ones linked because slots are written once: the chain
+    /// had a dead slot, or the write replaced a live one. An eighth of the
+    /// bucket count starts a same-size resize (`maybe_grow`).
+    pub(super) dead_overflow: AtomicUsize,
     /// Overflow buckets carved from the array's own storage, after its
     /// `2^b` buckets: `2^b / 4` of them (a fill at load 6.5 needs about a
     /// fifth, Poisson). They are freed with the array, so a chain's
@@ -327,6 +331,7 @@ impl<K, V> BucketArray<K, V> {
             buckets,
             unmapper,
             noverflow: AtomicUsize::new(0),
+            dead_overflow: AtomicUsize::new(0),
             pool,
             pool_next: AtomicUsize::new(0),
         })

@@ -40,6 +40,8 @@ struct Probe<'g, K, V> {
     found: Option<(&'g Bucket<K, V>, usize)>,
     empty: Option<(&'g Bucket<K, V>, usize)>,
     tail: &'g Bucket<K, V>,
+    /// Whether the chain holds a dead slot (which Go would reuse).
+    dead: bool,
 }
 
 impl<K, V> RawSyncTable<K, V> {
@@ -140,6 +142,12 @@ impl<K, V> RawSyncTable<K, V> {
             }
             let gen = s.generation();
             let mut grown_len = None;
+            // An overflow bucket that write-once slots cost: Go would have
+            // reused the chain's dead slot, or overwritten in place.
+            let dead_link = p.empty.is_none() && new.is_some() && (p.dead || p.found.is_some());
+            if dead_link {
+                arr.dead_overflow.fetch_add(1, Ordering::Relaxed);
+            }
             let inserted = match (p.found, new.take()) {
                 (Some((fb, fi)), Some(n)) => {
                     // The new slot is published before the old one dies, in
@@ -202,6 +210,8 @@ impl<K, V> RawSyncTable<K, V> {
             }
             if let Some(len) = grown_len {
                 self.maybe_grow(&g, s, len);
+            } else if dead_link {
+                self.maybe_grow(&g, s, gen.len.load(Ordering::Relaxed));
             }
             self.unmapper.unmap_some(super::UNMAP_BUDGET);
             return Outcome::Done {
@@ -233,7 +243,11 @@ impl<K, V> RawSyncTable<K, V> {
         obr.slot_ptr(0)
     }
 
-    /// Go 1.19's triggers, after an insert of a new key made `len` entries.
+    /// Go 1.19's triggers, after an insert of a new key made `len` entries,
+    /// plus one of this engine's own: a same-size resize once dead slots
+    /// have cost an eighth as many overflow buckets as the array has
+    /// buckets (write-once slots are never reused, so churn would
+    /// otherwise lengthen chains until Go's overflow trigger).
     fn maybe_grow(&self, g: &Guard<'_>, s: Snap<'_, K, V>, len: usize) {
         if s.old().is_some() {
             return;
@@ -242,7 +256,9 @@ impl<K, V> RawSyncTable<K, V> {
         let b = cur.b();
         if over_load(len, b) {
             self.start_resize(g, s, b + 1, ResizeKind::Double);
-        } else if cur.noverflow.load(Ordering::Relaxed) >= cur.len() {
+        } else if cur.noverflow.load(Ordering::Relaxed) >= cur.len()
+            || cur.dead_overflow.load(Ordering::Relaxed) >= (cur.len() / 8).max(1)
+        {
             self.start_resize(g, s, b, ResizeKind::SameSize);
         }
     }
@@ -257,7 +273,7 @@ fn probe<'g, K, V>(
     find: &mut Find<'_, K>,
     new: Option<&Entry<K, V>>,
 ) -> Probe<'g, K, V> {
-    let mut p = Probe { found: None, empty: None, tail: head };
+    let mut p = Probe { found: None, empty: None, tail: head, dead: false };
     let mut b = Some(head);
     while let Some(bb) = b {
         p.tail = bb;
@@ -267,6 +283,7 @@ fn probe<'g, K, V>(
                 p.empty = Some((bb, i));
                 return p;
             }
+            p.dead |= t == EMPTY_ONE;
             if p.found.is_some() || t != top {
                 // Past the key, an overwrite still needs the chain's end.
                 continue;
