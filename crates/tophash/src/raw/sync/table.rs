@@ -266,7 +266,8 @@ impl<K, V> RawSyncTable<K, V> {
 
 /// The locked probe of a chain: the key's live slot, the chain's first
 /// unwritten slot (where a new entry goes: slots are written once, in
-/// chain order), and its last bucket. Stops at the first `EMPTY_REST`.
+/// chain order), and its last bucket. Stops at the first `EMPTY_REST`, or
+/// at the key when there is nothing to write.
 fn probe<'g, K, V>(
     head: &'g Bucket<K, V>,
     top: u8,
@@ -296,6 +297,10 @@ fn probe<'g, K, V>(
             };
             if hit {
                 p.found = Some((bb, i));
+                if new.is_none() {
+                    // A removal needs nothing past the key.
+                    return p;
+                }
             }
         }
         b = bb.next();
