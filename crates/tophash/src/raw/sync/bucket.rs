@@ -43,7 +43,7 @@ impl<K, V> Entry<K, V> {
 }
 
 /// A slot's storage: uninitialised until its tophash byte is first set.
-pub(super) type Slot<K, V> = core::cell::UnsafeCell<core::mem::MaybeUninit<Entry<K, V>>>;
+type Slot<K, V> = core::cell::UnsafeCell<core::mem::MaybeUninit<Entry<K, V>>>;
 
 /// One bucket of eight slots (Go's `bmap`), with what a concurrent writer
 /// needs besides: a lock bit and the `evacuated` flag, kept in the low bits
@@ -259,6 +259,11 @@ impl<K, V> Drop for BucketLock<'_, K, V> {
     }
 }
 
+/// The overflow pool of an array of `n` buckets (`BucketArray::pool`).
+fn pool_for(n: usize) -> usize {
+    n / 4
+}
+
 /// An array of `2^b` buckets (Go's `buckets`/`oldbuckets`).
 pub(super) struct BucketArray<K, V> {
     b: u8,
@@ -294,7 +299,7 @@ impl<K, V> BucketArray<K, V> {
     /// them where mapping is unavailable) come from `alloc_zeroed`.
     pub(super) fn new(b: u8, unmapper: &Unmapper) -> Box<Self> {
         let n = 1usize.checked_shl(u32::from(b)).expect("bucket count overflows usize");
-        let pool = n / 4;
+        let pool = pool_for(n);
         #[cfg(not(loom))]
         let (buckets, unmapper) = {
             let layout = Self::layout(n + pool).expect("bucket array too large");
@@ -366,7 +371,7 @@ impl<K, V> BucketArray<K, V> {
     /// fits `isize`); checked before anything is claimed, so `reserve(huge)`
     /// panics with nothing changed.
     pub(super) fn fits(b: u8) -> bool {
-        1usize.checked_shl(u32::from(b)).is_some_and(|n| Self::layout(n + n / 4).is_some())
+        1usize.checked_shl(u32::from(b)).is_some_and(|n| Self::layout(n + pool_for(n)).is_some())
     }
 
     pub(super) fn b(&self) -> u8 {

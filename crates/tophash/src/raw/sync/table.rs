@@ -141,63 +141,21 @@ impl<K, V> RawSyncTable<K, V> {
                 return Outcome::Mismatch { current: p.found.map(|(b, i)| self.hold(&g, unsafe { b.entry(i) })) };
             }
             let gen = s.generation();
-            let mut grown_len = None;
             // An overflow bucket that write-once slots cost: Go would have
             // reused the chain's dead slot, or overwritten in place.
             let dead_link = p.empty.is_none() && new.is_some() && (p.dead || p.found.is_some());
             if dead_link {
                 arr.dead_overflow.fetch_add(1, Ordering::Relaxed);
             }
-            let inserted = match (p.found, new.take()) {
-                (Some((fb, fi)), Some(n)) => {
-                    // The new slot is published before the old one dies, in
-                    // one store when both are in one bucket, so a reader
-                    // never misses the key.
-                    let n = match p.empty {
-                        Some((eb, ei)) => {
-                            // SAFETY: the lock is held and the slot unwritten.
-                            unsafe { eb.write_slot(ei, n) };
-                            if core::ptr::eq(eb, fb) {
-                                fb.set_tops((ei, top), (fi, EMPTY_ONE), Ordering::Release);
-                            } else {
-                                eb.set_top(ei, top, Ordering::Release);
-                                fb.set_top(fi, EMPTY_ONE, Ordering::Release);
-                            }
-                            eb.slot_ptr(ei)
-                        }
-                        None => {
-                            let n = self.link_overflow(arr, p.tail, top, |b| {
-                                // SAFETY: the bucket is unpublished and its slot 0 unwritten.
-                                unsafe { b.write_slot(0, n) }
-                            });
-                            fb.set_top(fi, EMPTY_ONE, Ordering::Release);
-                            n
-                        }
-                    };
-                    Some(n)
-                }
+            let inserted = new.take().map(|n| self.put(arr, &p, top, n));
+            let grown_len = match (p.found, inserted) {
                 (Some((fb, fi)), None) => {
                     fb.set_top(fi, EMPTY_ONE, Ordering::Release);
                     gen.len.fetch_sub(1, Ordering::Relaxed);
                     None
                 }
-                (None, Some(n)) => {
-                    let n = match p.empty {
-                        Some((eb, ei)) => {
-                            // SAFETY: the lock is held and the slot unwritten.
-                            unsafe { eb.write_slot(ei, n) };
-                            eb.set_top(ei, top, Ordering::Release);
-                            eb.slot_ptr(ei)
-                        }
-                        None => self.link_overflow(arr, p.tail, top, |b| {
-                            // SAFETY: the bucket is unpublished and its slot 0 unwritten.
-                            unsafe { b.write_slot(0, n) }
-                        }),
-                    };
-                    grown_len = Some(gen.len.fetch_add(1, Ordering::Relaxed) + 1);
-                    Some(n)
-                }
-                (None, None) => None,
+                (None, Some(_)) => Some(gen.len.fetch_add(1, Ordering::Relaxed) + 1),
+                _ => None,
             };
             drop(lock);
             // SAFETY: the found slot was live under the lock, so it is
@@ -208,10 +166,8 @@ impl<K, V> RawSyncTable<K, V> {
                 // write only; its chain owned the entry (invariant 8).
                 unsafe { retire_entry(&g, prev) };
             }
-            if let Some(len) = grown_len {
-                self.maybe_grow(&g, s, len);
-            } else if dead_link {
-                self.maybe_grow(&g, s, gen.len.load(Ordering::Relaxed));
+            if grown_len.is_some() || dead_link {
+                self.maybe_grow(&g, s, grown_len.unwrap_or_else(|| gen.len.load(Ordering::Relaxed)));
             }
             self.unmapper.unmap_some(super::UNMAP_BUDGET);
             return Outcome::Done {
@@ -219,6 +175,42 @@ impl<K, V> RawSyncTable<K, V> {
                 // SAFETY: `n` is a slot published above under `g`.
                 inserted: inserted.map(|n| self.hold(&g, unsafe { &*n })),
             };
+        }
+    }
+
+    /// Writes `n` into the probed chain's first unwritten slot (or a new
+    /// overflow bucket) and publishes it; if the probe found the key, kills
+    /// that slot after, in the same store when both are in one bucket, so a
+    /// reader never misses the key. The caller holds the chain's lock.
+    /// Returns the new slot.
+    fn put(&self, arr: &super::BucketArray<K, V>, p: &Probe<'_, K, V>, top: u8, n: Entry<K, V>) -> *mut Entry<K, V> {
+        match p.empty {
+            Some((eb, ei)) => {
+                // SAFETY: the lock is held and the slot unwritten.
+                unsafe { eb.write_slot(ei, n) };
+                match p.found {
+                    Some((fb, fi)) if core::ptr::eq(eb, fb) => {
+                        fb.set_tops((ei, top), (fi, EMPTY_ONE), Ordering::Release);
+                    }
+                    found => {
+                        eb.set_top(ei, top, Ordering::Release);
+                        if let Some((fb, fi)) = found {
+                            fb.set_top(fi, EMPTY_ONE, Ordering::Release);
+                        }
+                    }
+                }
+                eb.slot_ptr(ei)
+            }
+            None => {
+                let slot = self.link_overflow(arr, p.tail, top, |b| {
+                    // SAFETY: the bucket is unpublished and its slot 0 unwritten.
+                    unsafe { b.write_slot(0, n) }
+                });
+                if let Some((fb, fi)) = p.found {
+                    fb.set_top(fi, EMPTY_ONE, Ordering::Release);
+                }
+                slot
+            }
         }
     }
 
