@@ -63,7 +63,7 @@ use core::ops::Deref;
 
 use equivalent::Equivalent;
 
-use crate::raw::sync::{Entry, EntryRef, Expect, Find, Outcome, RawIter, RawSyncTable};
+use crate::raw::sync::{Entry, EntryRef, Expect, Find, RawIter, RawSyncTable};
 use crate::types::ResizeKind;
 use crate::DefaultHashBuilder;
 
@@ -359,10 +359,7 @@ where
     pub fn insert(&self, key: K, value: V) -> bool {
         let hash = make_hash(&self.hash_builder, &key);
         let eq = |a: &K, b: &K| a == b;
-        match self.raw.write(hash, Find::NewKey(&eq), Expect::Any, Some(Entry::new(key, value)), &self.hash_of()) {
-            Outcome::Done { previous, .. } => previous.is_none(),
-            Outcome::Mismatch { .. } => unreachable!("Expect::Any always holds"),
-        }
+        !self.raw.write(hash, Find::NewKey(&eq), Expect::Any, Some(Entry::new(key, value)), &self.hash_of()).found_key()
     }
 
     /// A reference guard to the key's value. O(1) average, no lock, no
@@ -418,10 +415,7 @@ where
     pub fn remove<Q: Hash + Equivalent<K> + ?Sized>(&self, key: &Q) -> bool {
         let hash = make_hash(&self.hash_builder, key);
         let mut eq = |k: &K| key.equivalent(k);
-        match self.raw.write(hash, Find::Query(&mut eq), Expect::Any, None, &self.hash_of()) {
-            Outcome::Done { previous, .. } => previous.is_some(),
-            Outcome::Mismatch { .. } => unreachable!("Expect::Any always holds"),
-        }
+        self.raw.write(hash, Find::Query(&mut eq), Expect::Any, None, &self.hash_of()).found_key()
     }
 
     /// Removes the key and returns a clone of its value. Cost as
@@ -438,10 +432,7 @@ where
     {
         let hash = make_hash(&self.hash_builder, key);
         let mut eq = |k: &K| key.equivalent(k);
-        match self.raw.write(hash, Find::Query(&mut eq), Expect::Any, None, &self.hash_of()) {
-            Outcome::Done { previous, .. } => previous.map(|p| p.entry().value().clone()),
-            Outcome::Mismatch { .. } => unreachable!("Expect::Any always holds"),
-        }
+        self.raw.write(hash, Find::Query(&mut eq), Expect::Any, None, &self.hash_of()).into_found().map(|p| p.entry().value().clone())
     }
 
     /// Makes room for `additional` more entries: starts a resize to the
@@ -488,8 +479,8 @@ where
             let new = Entry::new(e.key().clone(), f(e.value()));
             let mut eq = |k: &K| key.equivalent(k);
             match self.raw.write(hash, Find::Query(&mut eq), Expect::Present(cur.id()), Some(new), &self.hash_of()) {
-                Outcome::Done { .. } => return true,
-                Outcome::Mismatch { current, .. } => seen = current,
+                o if o.done => return true,
+                o => seen = o.into_found(),
             }
         }
     }
@@ -511,8 +502,8 @@ where
         }
         let eq = |a: &K, b: &K| a == b;
         match self.raw.write(hash, Find::NewKey(&eq), Expect::Absent, Some(Entry::new(key, f())), &self.hash_of()) {
-            Outcome::Done { inserted, .. } => Ref { raw: inserted.expect("an insert publishes an entry") },
-            Outcome::Mismatch { current, .. } => Ref { raw: current.expect("Absent fails only on a present key") },
+            o if o.done => Ref { raw: o.into_inserted().expect("an insert publishes an entry") },
+            o => Ref { raw: o.into_found().expect("Absent fails only on a present key") },
         }
     }
 
@@ -541,8 +532,8 @@ where
             let new = f(seen.as_ref().map(|r| r.entry().value())).map(|v| Entry::new(key.clone(), v));
             let mut eq = |k: &K| *k == key;
             match self.raw.write(hash, Find::Query(&mut eq), expect, new, &self.hash_of()) {
-                Outcome::Done { inserted, .. } => return inserted.map(|raw| Ref { raw }),
-                Outcome::Mismatch { current, .. } => seen = current,
+                o if o.done => return o.into_inserted().map(|raw| Ref { raw }),
+                o => seen = o.into_found(),
             }
         }
     }

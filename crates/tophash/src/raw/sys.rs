@@ -320,11 +320,17 @@ impl Unmapper {
     /// queue, if anything is queued and no other thread is doing the same
     /// (the lock is tried, never waited for). The unmapping runs after the
     /// lock is released.
+    #[inline]
     pub(crate) fn unmap_some(&self, budget: usize) {
-        use core::sync::atomic::Ordering::Relaxed;
-        if self.bytes.load(Relaxed) == 0 {
-            return;
+        if self.bytes.load(core::sync::atomic::Ordering::Relaxed) != 0 {
+            self.unmap_queued(budget);
         }
+    }
+
+    /// `unmap_some` past its check that anything is queued.
+    #[cold]
+    fn unmap_queued(&self, budget: usize) {
+        use core::sync::atomic::Ordering::Relaxed;
         let Ok(mut q) = self.parts.try_lock() else { return };
         let Some(last) = q.0.last_mut() else { return };
         let n = last.1.min(budget.max(PAGE).next_multiple_of(PAGE));

@@ -9,6 +9,7 @@
 //! integers, so arrays are built bucket by bucket there.
 
 use alloc::boxed::Box;
+use core::ptr::NonNull;
 
 use super::atomic::{backoff, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
 use super::BUCKET_SLOTS;
@@ -207,8 +208,9 @@ impl<K, V> Bucket<K, V> {
 
     /// A raw pointer to slot `i`'s entry (initialised or not).
     #[inline]
-    pub(super) fn slot_ptr(&self, i: usize) -> *mut Entry<K, V> {
-        self.slots[i].get().cast()
+    pub(super) fn slot_ptr(&self, i: usize) -> NonNull<Entry<K, V>> {
+        // SAFETY: a pointer into `self`, which is a reference: not null.
+        unsafe { NonNull::new_unchecked(self.slots[i].get().cast()) }
     }
 
     /// Copies the entry at `src` into slot `i`, which must be unwritten,
@@ -243,7 +245,7 @@ impl<K, V> Bucket<K, V> {
     pub(super) unsafe fn write_slot(&self, i: usize, e: Entry<K, V>) {
         // SAFETY: the caller's contract; the slot is uninitialised storage
         // of the right type and alignment.
-        unsafe { self.slot_ptr(i).write(e) }
+        unsafe { self.slot_ptr(i).as_ptr().write(e) }
     }
 }
 
@@ -280,6 +282,11 @@ pub(super) struct BucketArray<K, V> {
     /// had a dead slot, or the write replaced a live one. An eighth of the
     /// bucket count starts a same-size resize (`maybe_grow`).
     pub(super) dead_overflow: AtomicUsize,
+    /// The most entries the array holds before a doubling starts (Go's
+    /// `overLoadFactor`, worked out once instead of on every insert).
+    pub(super) grow_at: usize,
+    /// `dead_overflow` at which a same-size resize starts.
+    pub(super) dead_at: usize,
     /// Overflow buckets carved from the array's own storage, after its
     /// `2^b` buckets: `2^b / 4` of them (a fill at load 6.5 needs about a
     /// fifth, Poisson). They are freed with the array, so a chain's
@@ -337,6 +344,8 @@ impl<K, V> BucketArray<K, V> {
             unmapper,
             noverflow: AtomicUsize::new(0),
             dead_overflow: AtomicUsize::new(0),
+            grow_at: super::load_limit(b).max(BUCKET_SLOTS),
+            dead_at: (n / 8).max(1),
             pool,
             pool_next: AtomicUsize::new(0),
         })
@@ -395,8 +404,11 @@ impl<K, V> BucketArray<K, V> {
     }
 
     /// The bucket the hash selects.
+    #[inline]
     pub(super) fn bucket_for(&self, hash: u64) -> &Bucket<K, V> {
-        self.bucket(hash as usize & self.mask())
+        // SAFETY: masked, the index is below `2^b`, so in bounds; the
+        // array's buckets are initialised and live as long as it does.
+        unsafe { &*self.buckets.as_ptr().add(hash as usize & self.mask()) }
     }
 }
 

@@ -142,7 +142,7 @@ impl<K, V> RawSyncTable<K, V> {
                 let hash = hash_of(e.key());
                 let dest = new.bucket((hash as usize & high) | i);
                 let dest_lock = dest.lock();
-                append(new, dest, bb.slot_ptr(slot), tophash(hash), self);
+                append(new, dest, bb.slot_ptr(slot).as_ptr(), tophash(hash), self);
                 drop(dest_lock);
             }
             b = bb.next();

@@ -1,5 +1,7 @@
 //! Weakly consistent iteration, bounded work per bucket, never evacuating.
 
+use core::ptr::NonNull;
+
 use super::atomic::Ordering;
 use super::bucket::Bucket;
 use super::reclaim::Guard;
@@ -108,7 +110,7 @@ impl<'t, K, V> RawIter<'t, K, V> {
             let e = unsafe { bucket.entry(slot) };
             // SAFETY: `e` was loaded under `self._guard`, alive; the new
             // guard nests inside it.
-            return Some(unsafe { EntryRef::new(self.table.guard(), e) });
+            return Some(unsafe { EntryRef::new(self.table.guard(), NonNull::from(e)) });
         }
     }
 }

@@ -213,7 +213,7 @@ use std::sync::Mutex;
 use crate::types::ResizeKind;
 
 use super::sys::{self, Unmapper};
-use super::tophash::{tophash, Group, Tag, BUCKET_SLOTS, EMPTY_ONE, EMPTY_REST, MIN_TOPHASH};
+use super::tophash::{tag, tophash, Group, Tag, BUCKET_SLOTS, EMPTY_ONE, EMPTY_REST, MIN_TOPHASH};
 use atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
 use bucket::{Bucket, BucketArray};
 use reclaim::Collector;
@@ -432,14 +432,38 @@ pub(crate) enum Expect {
     Present(usize),
 }
 
-/// What a write did.
-pub(crate) enum Outcome<'t, K, V> {
-    /// It happened. `previous`: the entry replaced or removed (retired, but
-    /// readable while this reference lives); `inserted`: the entry written.
-    Done { previous: Option<EntryRef<'t, K, V>>, inserted: Option<EntryRef<'t, K, V>> },
-    /// `Expect` did not hold; nothing changed (the entry that was to be
-    /// written is dropped). `current`: the key's entry now.
-    Mismatch { current: Option<EntryRef<'t, K, V>> },
+/// What a write did, and the write's own guard, which keeps the entries
+/// it names readable: a caller that wants one of them as an [`EntryRef`]
+/// takes it with the guard (no second enter), and one that only asks
+/// whether it happened drops both.
+pub(crate) struct Outcome<'t, K, V> {
+    guard: Guard<'t>,
+    /// Whether `Expect` held, so the write happened. If not, nothing
+    /// changed (the entry that was to be written is dropped).
+    pub(crate) done: bool,
+    /// The key's entry as the write found it: if `done`, the one replaced
+    /// or removed (retired, but readable while `guard` lives); if not, the
+    /// key's entry now.
+    found: Option<NonNull<Entry<K, V>>>,
+    /// The entry written, if any.
+    inserted: Option<NonNull<Entry<K, V>>>,
+}
+
+impl<'t, K, V> Outcome<'t, K, V> {
+    /// Whether the write found the key.
+    pub(crate) fn found_key(&self) -> bool {
+        self.found.is_some()
+    }
+
+    /// The entry the write found, held.
+    pub(crate) fn into_found(self) -> Option<EntryRef<'t, K, V>> {
+        self.found.map(|entry| EntryRef { _guard: self.guard, entry })
+    }
+
+    /// The entry the write published, held.
+    pub(crate) fn into_inserted(self) -> Option<EntryRef<'t, K, V>> {
+        self.inserted.map(|entry| EntryRef { _guard: self.guard, entry })
+    }
 }
 
 /// A published entry and the guard that keeps it alive: what `get` hands
@@ -455,8 +479,8 @@ impl<'t, K, V> EntryRef<'t, K, V> {
     /// `entry` was loaded from the table under a guard of this thread that
     /// is still alive (so it is protected until `guard`, a nested guard of
     /// the same collector, drops).
-    unsafe fn new(guard: Guard<'t>, entry: &Entry<K, V>) -> Self {
-        EntryRef { _guard: guard, entry: NonNull::from(entry) }
+    unsafe fn new(guard: Guard<'t>, entry: NonNull<Entry<K, V>>) -> Self {
+        EntryRef { _guard: guard, entry }
     }
 
     pub(crate) fn entry(&self) -> &Entry<K, V> {
@@ -490,11 +514,13 @@ pub(crate) struct RawSyncStats {
 }
 
 /// Go's `overLoadFactor`: whether `count` entries overload `2^b` buckets.
+#[inline]
 fn over_load(count: usize, b: u8) -> bool {
     count > BUCKET_SLOTS && count > load_limit(b)
 }
 
 /// 6.5 entries per bucket, `13 · 2^b / 2`, saturating.
+#[inline]
 fn load_limit(b: u8) -> usize {
     let buckets = 1usize.checked_shl(u32::from(b)).unwrap_or(usize::MAX);
     (buckets / 2).saturating_mul(13).saturating_add(if buckets == 1 { 6 } else { 0 })
@@ -616,7 +642,7 @@ fn free_entries<K, V>(b: &Bucket<K, V>) {
             // SAFETY: a live slot of an owning chain holds an initialised
             // entry owned by this chain only (invariant 8), and nobody else
             // is in the table; the slot's storage is not dropped again.
-            unsafe { core::ptr::drop_in_place(b.slot_ptr(s)) };
+            unsafe { core::ptr::drop_in_place(b.slot_ptr(s).as_ptr()) };
         }
     }
 }

@@ -2,12 +2,13 @@
 //! conditional writes behind `update`, `get_or_insert_with`, `compute`).
 
 use alloc::boxed::Box;
+use core::ptr::NonNull;
 
 use super::atomic::Ordering;
 use super::bucket::{Bucket, Entry};
 use super::reclaim::Guard;
-use super::{over_load, tophash, EntryRef, Expect, Find, Group, Outcome, RawSyncTable, Snap, Tag};
-use super::{EMPTY_ONE, EMPTY_REST};
+use super::{tag, tophash, EntryRef, Expect, Find, Group, Outcome, RawSyncTable, Snap, Tag};
+use super::EMPTY_ONE;
 use crate::types::ResizeKind;
 
 /// Scans one chain for `hash` without a lock (a reader's scan): per bucket
@@ -76,20 +77,12 @@ impl<K, V> RawSyncTable<K, V> {
         self.find_in(&g, hash, &mut eq).map(f)
     }
 
-    /// The entry, held by a guard of its own.
+    /// The entry, held by the guard it was found under.
     pub(crate) fn get(&self, hash: u64, mut eq: impl FnMut(&K) -> bool) -> Option<EntryRef<'_, K, V>> {
         let g = self.guard();
-        let e = self.find_in(&g, hash, &mut eq)?;
-        // SAFETY: `e` was loaded under `g`, which is alive; the new guard
-        // nests inside it on this thread.
-        Some(unsafe { EntryRef::new(self.guard(), e) })
-    }
-
-    /// An entry reference that outlives `g`.
-    fn hold(&self, _g: &Guard<'_>, e: &Entry<K, V>) -> EntryRef<'_, K, V> {
-        // SAFETY: callers pass entries loaded (or published) under `_g`,
-        // which is alive; the new guard nests inside it.
-        unsafe { EntryRef::new(self.guard(), e) }
+        let e = NonNull::from(self.find_in(&g, hash, &mut eq)?);
+        // SAFETY: `e` was loaded under `g`, which moves into the reference.
+        Some(unsafe { EntryRef::new(g, e) })
     }
 
     /// The write path. Under the lock of the key's bucket: find the key; if
@@ -110,7 +103,8 @@ impl<K, V> RawSyncTable<K, V> {
         hash_of: &dyn Fn(&K) -> u64,
     ) -> Outcome<'_, K, V> {
         let g = self.guard();
-        let top = tophash(hash);
+        let want = tag(hash);
+        let top = want.byte();
         loop {
             let s = self.state(&g);
             if s.old().is_some() {
@@ -127,18 +121,19 @@ impl<K, V> RawSyncTable<K, V> {
                 drop(lock);
                 continue;
             }
-            let p = probe(head, top, &mut find, new.as_ref());
+            let p = probe(head, want, &mut find, new.as_ref());
             let ok = match (expect, p.found) {
                 (Expect::Any, _) => true,
                 (Expect::Absent, f) => f.is_none(),
-                (Expect::Present(id), Some((b, i))) => b.slot_ptr(i) as usize == id,
+                (Expect::Present(id), Some((b, i))) => b.slot_ptr(i).as_ptr() as usize == id,
                 (Expect::Present(_), None) => false,
             };
             if !ok {
                 drop(lock);
-                // SAFETY: a found slot is live, seen under the lock, and its
-                // array (or overflow bucket) lives while `g` does.
-                return Outcome::Mismatch { current: p.found.map(|(b, i)| self.hold(&g, unsafe { b.entry(i) })) };
+                // A found slot is live, seen under the lock, and its array
+                // (or overflow bucket) lives while `g` does.
+                let found = p.found.map(|(b, i)| b.slot_ptr(i));
+                return Outcome { guard: g, done: false, found, inserted: None };
             }
             let gen = s.generation();
             // An overflow bucket that write-once slots cost: Go would have
@@ -160,21 +155,20 @@ impl<K, V> RawSyncTable<K, V> {
             drop(lock);
             // SAFETY: the found slot was live under the lock, so it is
             // initialised, and it stays readable while `g` lives.
-            let previous = p.found.map(|(b, i)| unsafe { b.entry(i) });
+            let previous = p.found.map(|(b, i)| b.slot_ptr(i));
             if let Some(prev) = previous {
                 // SAFETY: the slot was killed above under the lock, by this
-                // write only; its chain owned the entry (invariant 8).
-                unsafe { retire_entry(&g, prev) };
+                // write only; its chain owned the entry (invariant 8), and it
+                // is initialised because it was live.
+                unsafe { retire_entry(&g, prev.as_ref()) };
             }
             if grown_len.is_some() || dead_link {
                 self.maybe_grow(&g, s, grown_len.unwrap_or_else(|| gen.len.load(Ordering::Relaxed)));
             }
             self.unmapper.unmap_some(super::UNMAP_BUDGET);
-            return Outcome::Done {
-                previous: previous.map(|e| self.hold(&g, e)),
-                // SAFETY: `n` is a slot published above under `g`.
-                inserted: inserted.map(|n| self.hold(&g, unsafe { &*n })),
-            };
+            // Both slots stay readable while `g` lives: the found one is
+            // retired through `g`, the new one published under it.
+            return Outcome { guard: g, done: true, found: previous, inserted };
         }
     }
 
@@ -183,7 +177,7 @@ impl<K, V> RawSyncTable<K, V> {
     /// that slot after, in the same store when both are in one bucket, so a
     /// reader never misses the key. The caller holds the chain's lock.
     /// Returns the new slot.
-    fn put(&self, arr: &super::BucketArray<K, V>, p: &Probe<'_, K, V>, top: u8, n: Entry<K, V>) -> *mut Entry<K, V> {
+    fn put(&self, arr: &super::BucketArray<K, V>, p: &Probe<'_, K, V>, top: u8, n: Entry<K, V>) -> NonNull<Entry<K, V>> {
         match p.empty {
             Some((eb, ei)) => {
                 // SAFETY: the lock is held and the slot unwritten.
@@ -223,7 +217,7 @@ impl<K, V> RawSyncTable<K, V> {
         tail: &Bucket<K, V>,
         top: u8,
         fill: impl FnOnce(&Bucket<K, V>),
-    ) -> *mut Entry<K, V> {
+    ) -> NonNull<Entry<K, V>> {
         let ob = arr.alloc_overflow();
         // SAFETY: `ob` is fresh and not yet published.
         let obr = unsafe { &*ob };
@@ -246,10 +240,10 @@ impl<K, V> RawSyncTable<K, V> {
         }
         let cur = s.current();
         let b = cur.b();
-        if over_load(len, b) {
+        if len > cur.grow_at {
             self.start_resize(g, s, b + 1, ResizeKind::Double);
         } else if cur.noverflow.load(Ordering::Relaxed) >= cur.len()
-            || cur.dead_overflow.load(Ordering::Relaxed) >= (cur.len() / 8).max(1)
+            || cur.dead_overflow.load(Ordering::Relaxed) >= cur.dead_at
         {
             self.start_resize(g, s, b, ResizeKind::SameSize);
         }
@@ -260,44 +254,49 @@ impl<K, V> RawSyncTable<K, V> {
 /// unwritten slot (where a new entry goes: slots are written once, in
 /// chain order), and its last bucket. Stops at the first `EMPTY_REST`, or
 /// at the key when there is nothing to write.
+#[inline]
 fn probe<'g, K, V>(
     head: &'g Bucket<K, V>,
-    top: u8,
+    want: Tag,
     find: &mut Find<'_, K>,
     new: Option<&Entry<K, V>>,
 ) -> Probe<'g, K, V> {
     let mut p = Probe { found: None, empty: None, tail: head, dead: false };
-    let mut b = Some(head);
-    while let Some(bb) = b {
+    let mut bb = head;
+    loop {
         p.tail = bb;
-        let tops = bb.tops(Ordering::Relaxed);
-        for (i, &t) in tops.iter().enumerate() {
-            if t == EMPTY_REST {
-                p.empty = Some((bb, i));
-                return p;
-            }
-            p.dead |= t == EMPTY_ONE;
-            if p.found.is_some() || t != top {
-                // Past the key, an overwrite still needs the chain's end.
-                continue;
-            }
-            // SAFETY: a live byte seen under the chain's lock.
-            let e = unsafe { bb.entry(i) };
-            let hit = match find {
-                Find::NewKey(eq) => eq(e.key(), new.expect("NewKey writes carry an entry").key()),
-                Find::Query(eq) => eq(e.key()),
-            };
-            if hit {
-                p.found = Some((bb, i));
-                if new.is_none() {
-                    // A removal needs nothing past the key.
-                    return p;
+        let g = Group::load(&bb.tops(Ordering::Relaxed));
+        // Slots before the first unwritten one are written (invariant 9),
+        // so the key's byte and dead bytes can only be there.
+        p.dead |= g.match_byte(Tag::splat(EMPTY_ONE)).lowest().is_some();
+        if p.found.is_none() {
+            for i in g.match_byte(want) {
+                // SAFETY: a live byte seen under the chain's lock.
+                let e = unsafe { bb.entry(i) };
+                let hit = match find {
+                    Find::NewKey(eq) => eq(e.key(), new.expect("NewKey writes carry an entry").key()),
+                    Find::Query(eq) => eq(e.key()),
+                };
+                if hit {
+                    p.found = Some((bb, i));
+                    if new.is_none() {
+                        // A removal needs nothing past the key.
+                        return p;
+                    }
+                    // Past the key, an overwrite still needs the chain's end.
+                    break;
                 }
             }
         }
-        b = bb.next();
+        if let Some(i) = g.match_empty_rest().lowest() {
+            p.empty = Some((bb, i));
+            return p;
+        }
+        match bb.next() {
+            Some(n) => bb = n,
+            None => return p,
+        }
     }
-    p
 }
 
 /// Hands a killed slot's entry to the collector: its key and value are
