@@ -432,7 +432,10 @@ where
     {
         let hash = make_hash(&self.hash_builder, key);
         let mut eq = |k: &K| key.equivalent(k);
-        self.raw.write(hash, Find::Query(&mut eq), Expect::Any, None, &self.hash_of()).into_found().map(|p| p.entry().value().clone())
+        self.raw
+            .write(hash, Find::Query(&mut eq), Expect::Any, None, &self.hash_of())
+            .into_found()
+            .map(|p| p.entry().value().clone())
     }
 
     /// Makes room for `additional` more entries: starts a resize to the

@@ -7,8 +7,8 @@ use core::ptr::NonNull;
 use super::atomic::Ordering;
 use super::bucket::{Bucket, Entry};
 use super::reclaim::Guard;
-use super::{tag, tophash, EntryRef, Expect, Find, Group, Outcome, RawSyncTable, Snap, Tag};
 use super::EMPTY_ONE;
+use super::{tag, tophash, EntryRef, Expect, Find, Group, Outcome, RawSyncTable, Snap, Tag};
 use crate::types::ResizeKind;
 
 /// Scans one chain for `hash` without a lock (a reader's scan): per bucket
@@ -63,7 +63,12 @@ impl<K, V> RawSyncTable<K, V> {
                 return scan(ob, hash, eq);
             }
         }
-        scan(s.current().bucket_for(hash), hash, eq)
+        let cur = s.current();
+        let head = cur.bucket_for(hash);
+        if cur.prefetch {
+            head.prefetch_slots();
+        }
+        scan(head, hash, eq)
     }
 
     /// Calls `f` on the entry, if any: no allocation, no shared write.
@@ -114,6 +119,9 @@ impl<K, V> RawSyncTable<K, V> {
             self.drain_some(&g);
             let arr = s.current();
             let head = arr.bucket_for(hash);
+            if arr.prefetch {
+                head.prefetch_slots();
+            }
             let lock = head.lock();
             if head.is_evacuated(Ordering::Acquire) {
                 // The state we read is stale: this bucket was evacuated or
@@ -177,7 +185,13 @@ impl<K, V> RawSyncTable<K, V> {
     /// that slot after, in the same store when both are in one bucket, so a
     /// reader never misses the key. The caller holds the chain's lock.
     /// Returns the new slot.
-    fn put(&self, arr: &super::BucketArray<K, V>, p: &Probe<'_, K, V>, top: u8, n: Entry<K, V>) -> NonNull<Entry<K, V>> {
+    fn put(
+        &self,
+        arr: &super::BucketArray<K, V>,
+        p: &Probe<'_, K, V>,
+        top: u8,
+        n: Entry<K, V>,
+    ) -> NonNull<Entry<K, V>> {
         match p.empty {
             Some((eb, ei)) => {
                 // SAFETY: the lock is held and the slot unwritten.
