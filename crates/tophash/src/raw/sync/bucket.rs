@@ -278,10 +278,10 @@ impl<K, V> Drop for BucketLock<'_, K, V> {
     }
 }
 
-/// Array size from which lookups prefetch slot lines. A random lookup
-/// in 786K u64 entries (37.7 MB of buckets), one thread, `rprobe` in
-/// `docs/log.md`: 86.8 -> 81.9 ns (medians of 9); in 12K (590 KB) it cost
-/// 13.4 -> 14.3 ns, where the lines are in cache anyway.
+/// Array size from which lookups prefetch slot lines. A random hit in
+/// 786K u64 entries (37.7 MB of buckets), one thread: 86.8 -> 81.9 ns
+/// (medians of 9); in 12K (590 KB) it cost 13.4 -> 14.3 ns, where the
+/// lines are cached anyway (`docs/log.md`, session 9).
 const PREFETCH_MIN: usize = 4 << 20;
 
 /// The overflow pool of an array of `n` buckets (`BucketArray::pool`).

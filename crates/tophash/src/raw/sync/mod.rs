@@ -476,9 +476,9 @@ pub(crate) struct EntryRef<'t, K, V> {
 impl<'t, K, V> EntryRef<'t, K, V> {
     /// # Safety
     ///
-    /// `entry` was loaded from the table under a guard of this thread that
-    /// is still alive (so it is protected until `guard`, a nested guard of
-    /// the same collector, drops).
+    /// `entry` was loaded from the table under `guard`, or under another
+    /// live guard of this thread that `guard` nests in (so it is protected
+    /// until `guard` drops).
     unsafe fn new(guard: Guard<'t>, entry: NonNull<Entry<K, V>>) -> Self {
         EntryRef { _guard: guard, entry }
     }
