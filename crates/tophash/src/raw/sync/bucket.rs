@@ -12,9 +12,9 @@ use alloc::boxed::Box;
 use core::ptr::NonNull;
 
 use super::atomic::{backoff, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
+use super::prefetch;
 use super::BUCKET_SLOTS;
 use super::{sys, Unmapper};
-use crate::raw::bucket::prefetch;
 
 /// A key and its value, stored inline in a bucket slot. A slot is written
 /// once in its array's life and never again (the chain's next unwritten

@@ -212,6 +212,7 @@ use std::sync::Mutex;
 
 use crate::types::ResizeKind;
 
+use super::bucket::prefetch;
 use super::sys::{self, Unmapper};
 use super::tophash::{tag, tophash, Group, Tag, BUCKET_SLOTS, EMPTY_ONE, EMPTY_REST, MIN_TOPHASH};
 use atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
