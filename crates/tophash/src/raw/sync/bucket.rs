@@ -1,12 +1,16 @@
-//! The concurrent bucket: a writer lock, the `evacuated` flag, eight
-//! atomic tophash bytes, an atomic overflow link and eight inline,
-//! write-once slots; the entry; the bucket array.
+//! The concurrent bucket: eight atomic tophash bytes (its header), and a
+//! body of an atomic overflow link carrying a writer lock and the
+//! `evacuated` flag, then eight inline, write-once slots; the entry; the
+//! bucket array, whose chain heads keep their headers in one region and
+//! their bodies in another, so that a lookup that misses reads eight bytes
+//! of a dense region.
 //!
 //! All-zero bytes are a valid empty bucket (unlocked, not evacuated, eight
-//! `EMPTY_REST` bytes, a null link, slots not yet written), so an array is fresh zero pages: an
-//! OS mapping from `raw/sys.rs` for a large array (O(1) in its size, and
-//! handed back piecemeal when freed), `alloc_zeroed` for a small one. Under loom atomics are not plain
-//! integers, so arrays are built bucket by bucket there.
+//! `EMPTY_REST` bytes, a null link, slots not yet written), so an array is
+//! fresh zero pages: an OS mapping from `raw/sys.rs` for a large array
+//! (O(1) in its size, and handed back piecemeal when freed), `alloc_zeroed`
+//! for a small one. Under loom atomics are not plain integers, so arrays
+//! are built bucket by bucket there.
 
 use alloc::boxed::Box;
 use core::ptr::NonNull;
@@ -47,20 +51,36 @@ impl<K, V> Entry<K, V> {
 /// A slot's storage: uninitialised until its tophash byte is first set.
 type Slot<K, V> = core::cell::UnsafeCell<core::mem::MaybeUninit<Entry<K, V>>>;
 
-/// One bucket of eight slots (Go's `bmap`), with what a concurrent writer
-/// needs besides: a lock bit and the `evacuated` flag, kept in the low bits
-/// of the overflow link (a bucket is 8-aligned), so the header is two words
-/// and a bucket of `u64` pairs is 144 bytes.
-pub(super) struct Bucket<K, V> {
-    /// Go's `tophash`, slot `i` in bits `8i..8i + 8`: `EMPTY_REST` for a
-    /// slot never written, `EMPTY_ONE` for a dead one (removed, replaced,
-    /// or abandoned by an undone evacuation), else the live entry's byte.
-    /// One word, so a reader tests all eight slots with one load and one
-    /// SIMD compare and sees the eight bytes as of one moment. Written only
-    /// by the holder of the chain's lock (or by the creator of a bucket not
-    /// yet published), so a write is a plain load, byte replace and store
-    /// that loses no other update.
-    tophash: AtomicU64,
+/// A bucket's eight slots.
+pub(super) type Slots<K, V> = [Slot<K, V>; BUCKET_SLOTS];
+
+/// A bucket's tophash word: all a lookup that misses reads of a chain's
+/// head. Heads keep theirs in the array's header region, eight bytes a
+/// bucket, so those stay in the cache when the slots do not.
+///
+/// Go's `tophash`, slot `i` in bits `8i..8i + 8`: `EMPTY_REST` for a slot
+/// never written, `EMPTY_ONE` for a dead one (removed, replaced, or
+/// abandoned by an undone evacuation), else the live entry's byte. One
+/// word, so a reader tests all eight slots with one load and one SIMD
+/// compare and sees the eight bytes as of one moment. Written only by the
+/// holder of the chain's lock (or by the creator of a bucket not yet
+/// published), so a write is a plain load, byte replace and store that
+/// loses no other update.
+pub(super) struct Header(AtomicU64);
+
+impl Header {
+    fn new() -> Self {
+        Header(AtomicU64::new(0))
+    }
+}
+
+/// The rest of a bucket (Go's `bmap` without its `tophash`): the overflow
+/// link with a lock bit and the `evacuated` flag in its low bits (a body is
+/// 8-aligned), then the eight slots. A reader reads the link only to
+/// follow a full bucket's chain or, during a resize, to test an old head's
+/// flag; a writer locks the body it then writes.
+#[repr(C)]
+pub(super) struct Body<K, V> {
     /// The next bucket of the chain (Go's `overflow`), or null, with two
     /// flags in its low bits, used on a chain's head only:
     /// * [`LOCKED`]: the writer lock. Writers hold it for one bounded
@@ -72,11 +92,57 @@ pub(super) struct Bucket<K, V> {
     ///
     /// Only the holder of the chain's lock changes the links of its chain,
     /// so it writes the word with a plain store that keeps the flags.
-    link: AtomicPtr<Bucket<K, V>>,
+    link: AtomicPtr<Overflow<K, V>>,
     /// The entries, inline; slot `i` is initialised once its byte has left
     /// `EMPTY_REST` (invariant 2).
-    slots: [Slot<K, V>; BUCKET_SLOTS],
+    slots: Slots<K, V>,
 }
+
+impl<K, V> Body<K, V> {
+    fn new() -> Self {
+        Body { link: AtomicPtr::new(core::ptr::null_mut()), slots: new_slots() }
+    }
+}
+
+/// An overflow bucket: its header and its body in one place, from the
+/// array's pool or boxed. All-zero bytes are an empty one.
+#[repr(C)]
+pub(super) struct Overflow<K, V> {
+    hdr: Header,
+    body: Body<K, V>,
+}
+
+impl<K, V> Overflow<K, V> {
+    fn new() -> Self {
+        Overflow { hdr: Header::new(), body: Body::new() }
+    }
+
+    /// The bucket this is.
+    pub(super) fn bucket(&self) -> Bucket<'_, K, V> {
+        Bucket { hdr: &self.hdr, body: &self.body }
+    }
+}
+
+/// Eight unwritten slots.
+fn new_slots<K, V>() -> Slots<K, V> {
+    [const { core::cell::UnsafeCell::new(core::mem::MaybeUninit::uninit()) }; BUCKET_SLOTS]
+}
+
+/// One bucket of eight slots: its header and its body, wherever each
+/// lives (apart for a chain's head, together for an overflow bucket). A
+/// pair of references, copied freely.
+pub(super) struct Bucket<'a, K, V> {
+    hdr: &'a Header,
+    body: &'a Body<K, V>,
+}
+
+impl<K, V> Clone for Bucket<'_, K, V> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<K, V> Copy for Bucket<'_, K, V> {}
 
 /// The lock bit of a chain head's link.
 const LOCKED: usize = 1;
@@ -84,27 +150,30 @@ const LOCKED: usize = 1;
 const EVACUATED: usize = 2;
 const FLAGS: usize = LOCKED | EVACUATED;
 
-impl<K, V> Bucket<K, V> {
-    pub(super) fn new() -> Self {
-        Bucket {
-            tophash: AtomicU64::new(0),
-            link: AtomicPtr::new(core::ptr::null_mut()),
-            slots: [const { core::cell::UnsafeCell::new(core::mem::MaybeUninit::uninit()) }; BUCKET_SLOTS],
-        }
+impl<'a, K, V> Bucket<'a, K, V> {
+    /// The bucket's identity (its header's address).
+    pub(super) fn addr(self) -> usize {
+        core::ptr::from_ref(self.hdr).addr()
+    }
+
+    /// Whether `self` and `other` are the same bucket.
+    #[inline]
+    pub(super) fn same(self, other: Bucket<'_, K, V>) -> bool {
+        core::ptr::eq(self.hdr, other.hdr)
     }
 
     /// Takes the bucket's writer lock: spins briefly, then yields.
-    pub(super) fn lock(&self) -> BucketLock<'_, K, V> {
+    pub(super) fn lock(self) -> BucketLock<'a, K, V> {
+        let link = &self.body.link;
         let mut attempt = 0;
         loop {
-            let p = self.link.load(Ordering::Relaxed);
+            let p = link.load(Ordering::Relaxed);
             if p.addr() & LOCKED == 0
-                && self
-                    .link
+                && link
                     .compare_exchange_weak(p, p.map_addr(|a| a | LOCKED), Ordering::Acquire, Ordering::Relaxed)
                     .is_ok()
             {
-                return BucketLock(self);
+                return BucketLock(self.body);
             }
             backoff(attempt);
             attempt = attempt.saturating_add(1);
@@ -113,39 +182,39 @@ impl<K, V> Bucket<K, V> {
 
     /// Whether the bucket's `evacuated` flag is set.
     #[inline]
-    pub(super) fn is_evacuated(&self, order: Ordering) -> bool {
-        self.link.load(order).addr() & EVACUATED != 0
+    pub(super) fn is_evacuated(self, order: Ordering) -> bool {
+        self.body.link.load(order).addr() & EVACUATED != 0
     }
 
     /// Sets the `evacuated` flag (Release): a thread that sees it set sees
     /// everything this one did before. The caller holds the lock.
-    pub(super) fn set_evacuated(&self) {
-        let p = self.link.load(Ordering::Relaxed);
-        self.link.store(p.map_addr(|a| a | EVACUATED), Ordering::Release);
+    pub(super) fn set_evacuated(self) {
+        let p = self.body.link.load(Ordering::Relaxed);
+        self.body.link.store(p.map_addr(|a| a | EVACUATED), Ordering::Release);
     }
 
     /// The next bucket's pointer (flags stripped).
     #[inline]
-    pub(super) fn next_ptr(&self, order: Ordering) -> *mut Bucket<K, V> {
-        self.link.load(order).map_addr(|a| a & !FLAGS)
+    pub(super) fn next_ptr(self, order: Ordering) -> *mut Overflow<K, V> {
+        self.body.link.load(order).map_addr(|a| a & !FLAGS)
     }
 
     /// Links `next` after this bucket (Release: publishes its contents),
     /// keeping this bucket's flags. The caller holds the chain's lock.
-    pub(super) fn set_next(&self, next: *mut Bucket<K, V>) {
-        let flags = self.link.load(Ordering::Relaxed).addr() & FLAGS;
-        self.link.store(next.map_addr(|a| a | flags), Ordering::Release);
+    pub(super) fn set_next(self, next: *mut Overflow<K, V>) {
+        let flags = self.body.link.load(Ordering::Relaxed).addr() & FLAGS;
+        self.body.link.store(next.map_addr(|a| a | flags), Ordering::Release);
     }
 
     /// The eight tophash bytes, slot `i` at index `i`, as of one load.
     #[inline]
-    pub(super) fn tops(&self, order: Ordering) -> [u8; BUCKET_SLOTS] {
-        self.tophash.load(order).to_le_bytes()
+    pub(super) fn tops(self, order: Ordering) -> [u8; BUCKET_SLOTS] {
+        self.hdr.0.load(order).to_le_bytes()
     }
 
     /// Slot `i`'s tophash byte.
     #[inline]
-    pub(super) fn top(&self, i: usize, order: Ordering) -> u8 {
+    pub(super) fn top(self, i: usize, order: Ordering) -> u8 {
         self.tops(order)[i]
     }
 
@@ -154,58 +223,52 @@ impl<K, V> Bucket<K, V> {
     /// calls this (see the field): no other write can come between the
     /// load and the store.
     #[inline]
-    pub(super) fn set_top(&self, i: usize, t: u8, order: Ordering) {
-        let mut b = self.tophash.load(Ordering::Relaxed).to_le_bytes();
+    pub(super) fn set_top(self, i: usize, t: u8, order: Ordering) {
+        let mut b = self.hdr.0.load(Ordering::Relaxed).to_le_bytes();
         b[i] = t;
-        self.tophash.store(u64::from_le_bytes(b), order);
+        self.hdr.0.store(u64::from_le_bytes(b), order);
     }
 
     /// Sets two slots' bytes in one store (an overwrite within one bucket:
     /// a reader sees either the old entry live or the new one, never both
     /// or neither). Same rule as `set_top`.
     #[inline]
-    pub(super) fn set_tops(&self, (i, ti): (usize, u8), (j, tj): (usize, u8), order: Ordering) {
-        let mut b = self.tophash.load(Ordering::Relaxed).to_le_bytes();
+    pub(super) fn set_tops(self, (i, ti): (usize, u8), (j, tj): (usize, u8), order: Ordering) {
+        let mut b = self.hdr.0.load(Ordering::Relaxed).to_le_bytes();
         b[i] = ti;
         b[j] = tj;
-        self.tophash.store(u64::from_le_bytes(b), order);
+        self.hdr.0.store(u64::from_le_bytes(b), order);
     }
 
     /// Resets every byte to `EMPTY_REST` (an undone evacuation's
     /// destination, which no other thread has read).
-    pub(super) fn reset_tops(&self) {
-        self.tophash.store(0, Ordering::Release);
+    pub(super) fn reset_tops(self) {
+        self.hdr.0.store(0, Ordering::Release);
     }
 
     /// Whether the lock is held (for the quiescent checker).
-    pub(super) fn is_locked(&self) -> bool {
-        self.link.load(Ordering::Relaxed).addr() & LOCKED != 0
+    pub(super) fn is_locked(self) -> bool {
+        self.body.link.load(Ordering::Relaxed).addr() & LOCKED != 0
     }
 
     /// The next bucket of the chain.
-    pub(super) fn next(&self) -> Option<&Bucket<K, V>> {
+    #[inline]
+    pub(super) fn next(self) -> Option<Bucket<'a, K, V>> {
         let p = self.next_ptr(Ordering::SeqCst);
         // SAFETY: an overflow link is null or points at a bucket that lives
         // at least as long as the guard under which its chain was reached:
         // overflow buckets are retired only through the collector, after the
         // `evacuated` gate of their chain's head is set (invariant 8).
-        unsafe { p.as_ref() }
+        unsafe { p.as_ref() }.map(Overflow::bucket)
     }
 
-    /// Starts loading the bucket's cache lines past the one holding its
-    /// header, so that the miss on the slot a lookup then reads overlaps
-    /// the header's instead of following it (which slot is known only once
-    /// the header is in; where the slots are, from the address alone).
+    /// Starts loading the first cache line of the bucket's body (its link
+    /// and first slots), so that a hit's miss on its slot overlaps the
+    /// header's instead of following it: which slot is known only once the
+    /// header is in, where the body is from the index alone.
     #[inline(always)]
-    pub(super) fn prefetch_slots(&self) {
-        let p = core::ptr::from_ref(self).cast::<u8>();
-        let size = core::mem::size_of::<Self>();
-        let mut off = 64;
-        while off < size && off < 256 {
-            prefetch(p.wrapping_add(off));
-            off += 64;
-        }
-        prefetch(p.wrapping_add(size - 1));
+    pub(super) fn prefetch_slots(self) {
+        prefetch(core::ptr::from_ref(self.body).cast());
     }
 
     /// The entry in slot `i`.
@@ -217,17 +280,17 @@ impl<K, V> Bucket<K, V> {
     /// table): the slot was initialised before that byte was published,
     /// and a slot is never written again while its array lives.
     #[inline]
-    pub(super) unsafe fn entry(&self, i: usize) -> &Entry<K, V> {
+    pub(super) unsafe fn entry(self, i: usize) -> &'a Entry<K, V> {
         // SAFETY: the caller's contract: initialised, and never written
         // again while `self` lives (write-once slots, invariant 2).
-        unsafe { (*self.slots[i].get()).assume_init_ref() }
+        unsafe { (*self.body.slots[i].get()).assume_init_ref() }
     }
 
     /// A raw pointer to slot `i`'s entry (initialised or not).
     #[inline]
-    pub(super) fn slot_ptr(&self, i: usize) -> NonNull<Entry<K, V>> {
-        // SAFETY: a pointer into `self`, which is a reference: not null.
-        unsafe { NonNull::new_unchecked(self.slots[i].get().cast()) }
+    pub(super) fn slot_ptr(self, i: usize) -> NonNull<Entry<K, V>> {
+        // SAFETY: a pointer into `self.slots`, a reference: not null.
+        unsafe { NonNull::new_unchecked(self.body.slots[i].get().cast()) }
     }
 
     /// Copies the entry at `src` into slot `i`, which must be unwritten,
@@ -242,11 +305,15 @@ impl<K, V> Bucket<K, V> {
     /// As [`write_slot`](Self::write_slot), and `src` is an initialised
     /// entry that is not dropped again through its old place.
     #[inline]
-    pub(super) unsafe fn copy_slot(&self, i: usize, src: *const Entry<K, V>) {
+    pub(super) unsafe fn copy_slot(self, i: usize, src: *const Entry<K, V>) {
         // SAFETY: the caller's contract; `MaybeUninit` has the entry's
         // layout, and the slots do not overlap.
         unsafe {
-            core::ptr::copy_nonoverlapping(src.cast::<core::mem::MaybeUninit<Entry<K, V>>>(), self.slots[i].get(), 1)
+            core::ptr::copy_nonoverlapping(
+                src.cast::<core::mem::MaybeUninit<Entry<K, V>>>(),
+                self.body.slots[i].get(),
+                1,
+            )
         }
     }
 
@@ -259,7 +326,7 @@ impl<K, V> Bucket<K, V> {
     /// published it) and slot `i`'s byte is `EMPTY_REST`: no reader reads
     /// the slot before its byte is set.
     #[inline]
-    pub(super) unsafe fn write_slot(&self, i: usize, e: Entry<K, V>) {
+    pub(super) unsafe fn write_slot(self, i: usize, e: Entry<K, V>) {
         // SAFETY: the caller's contract; the slot is uninitialised storage
         // of the right type and alignment.
         unsafe { self.slot_ptr(i).as_ptr().write(e) }
@@ -268,7 +335,7 @@ impl<K, V> Bucket<K, V> {
 
 /// A held bucket lock; released on drop, also when a user `Eq` panics
 /// while the lock is held.
-pub(super) struct BucketLock<'a, K, V>(&'a Bucket<K, V>);
+pub(super) struct BucketLock<'a, K, V>(&'a Body<K, V>);
 
 impl<K, V> Drop for BucketLock<'_, K, V> {
     fn drop(&mut self) {
@@ -278,10 +345,9 @@ impl<K, V> Drop for BucketLock<'_, K, V> {
     }
 }
 
-/// Array size from which lookups prefetch slot lines. A random hit in
-/// 786K u64 entries (37.7 MB of buckets), one thread: 86.8 -> 81.9 ns
-/// (medians of 9); in 12K (590 KB) it cost 13.4 -> 14.3 ns, where the
-/// lines are cached anyway (`docs/log.md`, session 9).
+/// Size of the bodies region from which lookups prefetch a head's body
+/// with its header (measured in `docs/log.md`, session 9: where the bodies
+/// fit the caches, the hint only costs instructions).
 const PREFETCH_MIN: usize = 4 << 20;
 
 /// The overflow pool of an array of `n` buckets (`BucketArray::pool`).
@@ -289,10 +355,28 @@ fn pool_for(n: usize) -> usize {
     n / 4
 }
 
-/// An array of `2^b` buckets (Go's `buckets`/`oldbuckets`).
+/// Where an array's three regions start in its one allocation.
+struct Regions {
+    layout: core::alloc::Layout,
+    bodies: usize,
+    pool: usize,
+}
+
+/// An array of `2^b` buckets (Go's `buckets`/`oldbuckets`): one allocation
+/// of three regions, the `2^b` heads' headers, their bodies, and the pool
+/// of overflow buckets.
 pub(super) struct BucketArray<K, V> {
     b: u8,
-    buckets: core::ptr::NonNull<Bucket<K, V>>,
+    /// Header `i` of the heads; the allocation starts here.
+    headers: NonNull<Header>,
+    /// Body of head `i`.
+    bodies: NonNull<Body<K, V>>,
+    /// Overflow buckets carved from the array's own storage: `2^b / 4` of
+    /// them (a fill at load 6.5 needs about a fifth, Poisson). They are
+    /// freed with the array, so a chain's overflow buckets need no retiring
+    /// of their own, and a write that links one calls no allocator; zero
+    /// pages until used. Past the pool, overflow buckets are boxed.
+    pool_base: NonNull<Overflow<K, V>>,
     /// The table's unmapper, if the array is an OS mapping (`raw/sys.rs`):
     /// dropping the array queues its pages there, and later writes unmap
     /// them a budget at a time. The unmapper is boxed by the table and
@@ -310,16 +394,11 @@ pub(super) struct BucketArray<K, V> {
     pub(super) grow_at: usize,
     /// `dead_overflow` at which a same-size resize starts.
     pub(super) dead_at: usize,
-    /// Whether lookups prefetch a bucket's slot lines with its header
-    /// (`Bucket::prefetch_slots`): only when the array outgrows the caches
+    /// Whether lookups prefetch a head's body with its header
+    /// (`Bucket::prefetch_slots`): only when the bodies outgrow the caches
     /// that would otherwise hold them.
     pub(super) prefetch: bool,
-    /// Overflow buckets carved from the array's own storage, after its
-    /// `2^b` buckets: `2^b / 4` of them (a fill at load 6.5 needs about a
-    /// fifth, Poisson). They are freed with the array, so a chain's
-    /// overflow buckets need no retiring of their own, and a write that
-    /// links one calls no allocator; zero pages until used. Past the pool,
-    /// overflow buckets are boxed.
+    /// The pool's size.
     pool: usize,
     /// The next pool bucket to hand out (may run past `pool`).
     pool_next: AtomicUsize,
@@ -335,72 +414,85 @@ impl<K, V> BucketArray<K, V> {
         let n = 1usize.checked_shl(u32::from(b)).expect("bucket count overflows usize");
         let pool = pool_for(n);
         #[cfg(not(loom))]
-        let (buckets, unmapper) = {
-            let layout = Self::layout(n + pool).expect("bucket array too large");
+        let (headers, bodies, pool_base, unmapper) = {
+            let r = Self::regions(n, pool).expect("bucket array too large");
+            let layout = r.layout;
             let mapped = if sys::AVAILABLE && layout.size() >= sys::MAP_MIN && layout.align() <= sys::PAGE {
-                sys::map(layout.size()).cast::<Bucket<K, V>>()
+                sys::map(layout.size())
             } else {
                 core::ptr::null_mut()
             };
-            match core::ptr::NonNull::new(mapped) {
+            let (base, unmapper) = match NonNull::new(mapped) {
                 Some(p) => (p, unmapper as *const Unmapper),
                 None => {
-                    // SAFETY: the layout has a non-zero size (a bucket is at
-                    // least 16 bytes and n >= 1), and all-zero bytes are a
-                    // valid `Bucket` (atomics of zero, a null pointer, slots
-                    // that are `MaybeUninit`), so the
-                    // memory is initialised. (So are a fresh mapping's.)
-                    let p = unsafe { std::alloc::alloc_zeroed(layout) }.cast::<Bucket<K, V>>();
-                    let p = core::ptr::NonNull::new(p).unwrap_or_else(|| std::alloc::handle_alloc_error(layout));
-                    (p, core::ptr::null())
+                    // SAFETY: the layout has a non-zero size (n >= 1), and
+                    // all-zero bytes are valid headers (atomics of zero, a
+                    // null link) and slots (`MaybeUninit`), so the memory is
+                    // initialised. (So are a fresh mapping's.)
+                    let p = unsafe { std::alloc::alloc_zeroed(layout) };
+                    (NonNull::new(p).unwrap_or_else(|| std::alloc::handle_alloc_error(layout)), core::ptr::null())
                 }
-            }
+            };
+            // SAFETY: the two offsets come from the layout the allocation
+            // was made with, so they stay inside it.
+            unsafe { (base.cast(), base.add(r.bodies).cast(), base.add(r.pool).cast(), unmapper) }
         };
         #[cfg(loom)]
-        let (buckets, unmapper) = {
+        let (headers, bodies, pool_base, unmapper) = {
             let _ = unmapper;
-            let v: Box<[Bucket<K, V>]> = (0..n + pool).map(|_| Bucket::new()).collect();
+            let h: Box<[Header]> = (0..n).map(|_| Header::new()).collect();
+            let s: Box<[Body<K, V>]> = (0..n).map(|_| Body::new()).collect();
+            let o: Box<[Overflow<K, V>]> = (0..pool.max(1)).map(|_| Overflow::new()).collect();
             (
-                core::ptr::NonNull::new(Box::into_raw(v).cast::<Bucket<K, V>>()).expect("Box is non-null"),
+                NonNull::new(Box::into_raw(h).cast::<Header>()).expect("Box is non-null"),
+                NonNull::new(Box::into_raw(s).cast::<Body<K, V>>()).expect("Box is non-null"),
+                NonNull::new(Box::into_raw(o).cast::<Overflow<K, V>>()).expect("Box is non-null"),
                 core::ptr::null(),
             )
         };
         Box::new(BucketArray {
             b,
-            buckets,
+            headers,
+            bodies,
+            pool_base,
             unmapper,
             noverflow: AtomicUsize::new(0),
             dead_overflow: AtomicUsize::new(0),
             grow_at: super::load_limit(b).max(BUCKET_SLOTS),
             dead_at: (n / 8).max(1),
-            prefetch: n.saturating_mul(core::mem::size_of::<Bucket<K, V>>()) >= PREFETCH_MIN,
+            prefetch: n.saturating_mul(core::mem::size_of::<Body<K, V>>()) >= PREFETCH_MIN,
             pool,
             pool_next: AtomicUsize::new(0),
         })
     }
 
-    fn layout(buckets: usize) -> Option<core::alloc::Layout> {
-        core::alloc::Layout::array::<Bucket<K, V>>(buckets).ok()
+    /// The one allocation of `n` heads and a pool of `pool`: headers, then
+    /// bodies, then overflow buckets.
+    fn regions(n: usize, pool: usize) -> Option<Regions> {
+        use core::alloc::Layout;
+        let (l, bodies) = Layout::array::<Header>(n).ok()?.extend(Layout::array::<Body<K, V>>(n).ok()?).ok()?;
+        let (layout, pool) = l.extend(Layout::array::<Overflow<K, V>>(pool).ok()?).ok()?;
+        Some(Regions { layout, bodies, pool })
     }
 
     /// A fresh, empty, unpublished overflow bucket for a chain of this
     /// array: the pool's next one, or a boxed one once the pool is used up.
-    pub(super) fn alloc_overflow(&self) -> *mut Bucket<K, V> {
+    pub(super) fn alloc_overflow(&self) -> *mut Overflow<K, V> {
         let i = self.pool_next.fetch_add(1, Ordering::Relaxed);
         if i < self.pool {
-            // SAFETY: pool bucket `i` is in bounds (the storage holds
-            // `len + pool` buckets), all zero (never handed out before:
+            // SAFETY: pool bucket `i` is in bounds (the pool region holds
+            // `pool` buckets), all zero (never handed out before:
             // `pool_next` only grows), and lives as long as the array.
-            unsafe { self.buckets.as_ptr().add(self.len() + i) }
+            unsafe { self.pool_base.as_ptr().add(i) }
         } else {
-            Box::into_raw(Box::new(Bucket::new()))
+            Box::into_raw(Box::new(Overflow::new()))
         }
     }
 
     /// Whether overflow bucket `p` of this array's chains is boxed (freed on
     /// its own) rather than from the pool (freed with the array).
-    pub(super) fn is_boxed(&self, p: *const Bucket<K, V>) -> bool {
-        let start = self.buckets.as_ptr().wrapping_add(self.len()).cast_const();
+    pub(super) fn is_boxed(&self, p: *const Overflow<K, V>) -> bool {
+        let start = self.pool_base.as_ptr().cast_const();
         !(start..start.wrapping_add(self.pool)).contains(&p)
     }
 
@@ -408,7 +500,7 @@ impl<K, V> BucketArray<K, V> {
     /// fits `isize`); checked before anything is claimed, so `reserve(huge)`
     /// panics with nothing changed.
     pub(super) fn fits(b: u8) -> bool {
-        1usize.checked_shl(u32::from(b)).is_some_and(|n| Self::layout(n + pool_for(n)).is_some())
+        1usize.checked_shl(u32::from(b)).is_some_and(|n| Self::regions(n, pool_for(n)).is_some())
     }
 
     pub(super) fn b(&self) -> u8 {
@@ -423,55 +515,69 @@ impl<K, V> BucketArray<K, V> {
         self.len() - 1
     }
 
-    /// Bucket `i`.
-    pub(super) fn bucket(&self, i: usize) -> &Bucket<K, V> {
+    /// Head bucket `i`.
+    pub(super) fn bucket(&self, i: usize) -> Bucket<'_, K, V> {
         assert!(i < self.len(), "bucket index out of range");
-        // SAFETY: `i` is in bounds and the array's buckets are initialised
-        // and live as long as the array.
-        unsafe { &*self.buckets.as_ptr().add(i) }
+        // SAFETY: `i` is in bounds.
+        unsafe { self.head(i) }
     }
 
-    /// The bucket the hash selects.
+    /// The head bucket the hash selects.
     #[inline]
-    pub(super) fn bucket_for(&self, hash: u64) -> &Bucket<K, V> {
-        // SAFETY: masked, the index is below `2^b`, so in bounds; the
-        // array's buckets are initialised and live as long as it does.
-        unsafe { &*self.buckets.as_ptr().add(hash as usize & self.mask()) }
+    pub(super) fn bucket_for(&self, hash: u64) -> Bucket<'_, K, V> {
+        // SAFETY: masked, the index is below `2^b`.
+        unsafe { self.head(hash as usize & self.mask()) }
+    }
+
+    /// Head bucket `i`, unchecked.
+    ///
+    /// # Safety
+    ///
+    /// `i < 2^b`.
+    #[inline]
+    unsafe fn head(&self, i: usize) -> Bucket<'_, K, V> {
+        // SAFETY: in bounds (the caller's contract); headers and slots are
+        // initialised and live as long as the array.
+        unsafe { Bucket { hdr: &*self.headers.as_ptr().add(i), body: &*self.bodies.as_ptr().add(i) } }
     }
 }
 
 impl<K, V> Drop for BucketArray<K, V> {
-    /// Frees the array's own storage only (its buckets and its pool of
+    /// Frees the array's own storage only (its heads and its pool of
     /// overflow buckets): not its boxed overflow buckets and not its
     /// entries, which are owned as invariant 8 says and freed by whoever
     /// owns them. O(1): one deallocation, or for a mapped array one push on
     /// the unmapper's queue.
     fn drop(&mut self) {
-        let n = self.len() + self.pool;
         #[cfg(not(loom))]
         {
-            let layout = Self::layout(n).expect("allocated with this layout");
+            let layout = Self::regions(self.len(), self.pool).expect("allocated with this layout").layout;
             if self.unmapper.is_null() {
                 // SAFETY: allocated in `new` with this layout by
-                // `alloc_zeroed`; buckets have no drop glue (atomics, a raw
-                // pointer and `MaybeUninit` slots; the entries' owners drop
-                // them, invariant 8).
-                unsafe { std::alloc::dealloc(self.buckets.as_ptr().cast(), layout) }
+                // `alloc_zeroed`, starting at the headers; nothing in it has
+                // drop glue (atomics, raw pointers and `MaybeUninit` slots;
+                // the entries' owners drop them, invariant 8).
+                unsafe { std::alloc::dealloc(self.headers.as_ptr().cast(), layout) }
             } else {
                 // SAFETY: the array is one whole mapping from `sys::map` of
                 // this size (the kernel maps whole pages), queued once, here,
                 // and not used again; the unmapper outlives every array of
                 // its table (field comment).
                 unsafe {
-                    (*self.unmapper).push(self.buckets.as_ptr().cast(), layout.size().next_multiple_of(sys::PAGE))
+                    (*self.unmapper).push(self.headers.as_ptr().cast(), layout.size().next_multiple_of(sys::PAGE))
                 }
             }
         }
         #[cfg(loom)]
         {
-            let slice = core::ptr::slice_from_raw_parts_mut(self.buckets.as_ptr(), n);
-            // SAFETY: built in `new` from a boxed slice of exactly n buckets.
-            drop(unsafe { Box::from_raw(slice) });
+            let n = self.len();
+            // SAFETY: built in `new` from boxed slices of exactly these
+            // lengths, freed once, here.
+            unsafe {
+                drop(Box::from_raw(core::ptr::slice_from_raw_parts_mut(self.headers.as_ptr(), n)));
+                drop(Box::from_raw(core::ptr::slice_from_raw_parts_mut(self.bodies.as_ptr(), n)));
+                drop(Box::from_raw(core::ptr::slice_from_raw_parts_mut(self.pool_base.as_ptr(), self.pool.max(1))));
+            }
         }
     }
 }

@@ -87,7 +87,7 @@ fn walk<'a, K, V>(
     overflow: &mut usize,
 ) -> Result<(), String> {
     let head = arr.bucket(i);
-    let mut b: Option<&Bucket<K, V>> = Some(head);
+    let mut b: Option<Bucket<'a, K, V>> = Some(head);
     let mut seen_rest = false;
     let mut visited = BTreeSet::new();
     while let Some(bb) = b {
@@ -121,7 +121,7 @@ fn walk<'a, K, V>(
         if b.is_some() {
             *overflow += 1;
             // 7: no cycles.
-            if !visited.insert(b.map(|n| core::ptr::from_ref(n) as usize)) {
+            if !visited.insert(b.map(|n| n.addr())) {
                 return Err(format!("invariant 7: chain {i} does not end"));
             }
         }

@@ -314,7 +314,7 @@ impl<K, V> RawSyncTable<K, V> {
 /// its first unwritten slot, or a new overflow bucket.
 fn append<K, V>(
     new: &BucketArray<K, V>,
-    dest: &Bucket<K, V>,
+    dest: Bucket<'_, K, V>,
     src: *const super::Entry<K, V>,
     top: u8,
     t: &RawSyncTable<K, V>,
@@ -373,7 +373,7 @@ impl<K, V> Drop for Undo<'_, K, V> {
             while !o.is_null() {
                 // SAFETY: an overflow bucket linked by this evacuation and
                 // never read by another thread (see the type).
-                let next = unsafe { &*o }.next_ptr(Ordering::Relaxed);
+                let next = unsafe { &*o }.bucket().next_ptr(Ordering::Relaxed);
                 if self.new.is_boxed(o) {
                     // SAFETY: as above; boxed, and unlinked just now.
                     drop(unsafe { Box::from_raw(o) });
@@ -389,7 +389,7 @@ impl<K, V> Drop for Undo<'_, K, V> {
 }
 
 /// Drains one bucket of a cleared array: flags it and retires what it owns.
-fn drain_bucket<K, V>(g: &Guard<'_>, arr: &BucketArray<K, V>, head: &Bucket<K, V>) {
+fn drain_bucket<K, V>(g: &Guard<'_>, arr: &BucketArray<K, V>, head: Bucket<'_, K, V>) {
     let lock = head.lock();
     if head.is_evacuated(Ordering::Relaxed) {
         return;
@@ -407,7 +407,7 @@ fn drain_bucket<K, V>(g: &Guard<'_>, arr: &BucketArray<K, V>, head: &Bucket<K, V
 
 /// Retires the entries in the live slots of one bucket whose chain's flag
 /// this thread has just set.
-fn retire_entries<K, V>(g: &Guard<'_>, b: &Bucket<K, V>) {
+fn retire_entries<K, V>(g: &Guard<'_>, b: Bucket<'_, K, V>) {
     for (i, &t) in b.tops(Ordering::Relaxed).iter().enumerate() {
         if t >= MIN_TOPHASH {
             // SAFETY: the chain owned this live entry until its flag was set
@@ -422,12 +422,12 @@ fn retire_entries<K, V>(g: &Guard<'_>, b: &Bucket<K, V>) {
 /// Retires the boxed overflow buckets of the chain `head` of `arr`, whose
 /// flag this thread has just set (the chain is frozen: writers re-check the
 /// flag under the lock). Pool buckets go with the array.
-fn retire_overflow<K, V>(g: &Guard<'_>, arr: &BucketArray<K, V>, head: &Bucket<K, V>) {
+fn retire_overflow<K, V>(g: &Guard<'_>, arr: &BucketArray<K, V>, head: Bucket<'_, K, V>) {
     let mut o = head.next_ptr(Ordering::Acquire);
     while !o.is_null() {
         // SAFETY: `o` is an overflow bucket of the frozen chain, alive
         // until retired (invariant 8); its link is read before retiring it.
-        let next = unsafe { &*o }.next_ptr(Ordering::Acquire);
+        let next = unsafe { &*o }.bucket().next_ptr(Ordering::Acquire);
         if arr.is_boxed(o) {
             // SAFETY: the flag just set is the gate readers check before
             // following this chain (invariant 8); only the thread that set

@@ -27,7 +27,7 @@ pub(crate) struct RawIter<'t, K, V> {
     /// Whether the group is read from its old chain.
     old_side: bool,
     /// The chain position: a bucket of the chain being walked and a slot.
-    at: Option<(*const Bucket<K, V>, usize)>,
+    at: Option<(Bucket<'t, K, V>, usize)>,
 }
 
 impl<K, V> RawSyncTable<K, V> {
@@ -46,12 +46,13 @@ impl<'t, K, V> RawIter<'t, K, V> {
     }
 
     /// The head of the next chain to walk, or `None` at the end.
-    fn next_chain(&mut self) -> Option<*const Bucket<K, V>> {
-        // SAFETY: loaded under `self._guard`, which outlives this call.
-        let s: &State<K, V> = unsafe { &*self.state };
+    fn next_chain(&mut self) -> Option<Bucket<'t, K, V>> {
+        // SAFETY: loaded under `self._guard`, which lives as long as the
+        // iterator, so for `'t` as far as the iterator can use it.
+        let s: &'t State<K, V> = unsafe { &*self.state };
         let cur = s.current();
         let Some(old) = s.old() else {
-            return (self.group < cur.len()).then(|| core::ptr::from_ref(cur.bucket(self.group)));
+            return (self.group < cur.len()).then(|| cur.bucket(self.group));
         };
         if self.group >= old.len() {
             return None;
@@ -60,10 +61,10 @@ impl<'t, K, V> RawIter<'t, K, V> {
             // A group's side is decided once, when the walk reaches it.
             self.old_side = !old.bucket(self.group).is_evacuated(Ordering::SeqCst);
             if self.old_side {
-                return Some(core::ptr::from_ref(old.bucket(self.group)));
+                return Some(old.bucket(self.group));
             }
         }
-        Some(core::ptr::from_ref(cur.bucket(self.group + self.member * old.len())))
+        Some(cur.bucket(self.group + self.member * old.len()))
     }
 
     /// Moves past the chain just walked.
@@ -87,13 +88,10 @@ impl<'t, K, V> RawIter<'t, K, V> {
                 self.at = Some((head, 0));
                 continue;
             };
-            // SAFETY: chain buckets reached under `self._guard` stay alive
-            // while it lives (invariant 8: retired only through the
-            // collector, after their gate was set).
-            let bucket = unsafe { &*b };
+            let bucket = b;
             if slot == BUCKET_SLOTS {
                 match bucket.next() {
-                    Some(n) => self.at = Some((core::ptr::from_ref(n), 0)),
+                    Some(n) => self.at = Some((n, 0)),
                     None => {
                         self.at = None;
                         self.chain_done();

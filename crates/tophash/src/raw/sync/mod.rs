@@ -10,10 +10,15 @@
 //! growth triggers, and incremental evacuation. What changes is that every
 //! word a reader looks at is atomic ([`bucket::Bucket`]):
 //!
-//! * a bucket has a writer **lock** (one byte; spin briefly, then yield)
-//!   and an **`evacuated`** flag; the eight tophash bytes as one atomic
-//!   word (a reader loads and compares them at once); an atomic overflow
-//!   link; and eight inline slots, each a key and its value ([`Entry`]);
+//! * a bucket's *header* is its eight tophash bytes as one atomic word (a
+//!   reader loads and compares them at once); its *body* is an atomic
+//!   overflow link whose low bits carry the writer **lock** (spin briefly,
+//!   then yield) and the **`evacuated`** flag, then eight inline slots,
+//!   each a key and its value ([`Entry`]). The heads' headers sit in one
+//!   region of the array, eight bytes each, and their bodies in the next:
+//!   a lookup that misses reads only a header, from a region a seventeenth
+//!   the size of the bodies that stays in the cache (a random miss among
+//!   786K keys: 72.5 ns inline, 19.1 to 30.3 ns apart, `docs/log.md`);
 //! * slots are **written once** in their array's life. An insert takes its
 //!   chain's first unwritten slot (`EMPTY_REST`): it writes the entry, then
 //!   publishes the slot's tophash byte (Release). A removal sets the byte
@@ -623,7 +628,7 @@ fn free_owned<K, V>(arr: &BucketArray<K, V>) {
         while !o.is_null() {
             // SAFETY: an owned overflow bucket (invariant 8), alive until
             // freed below (boxed) or with the array (pooled).
-            let b = unsafe { &*o };
+            let b = unsafe { &*o }.bucket();
             free_entries(b);
             let next = b.next_ptr(Ordering::Relaxed);
             if arr.is_boxed(o) {
@@ -637,7 +642,7 @@ fn free_owned<K, V>(arr: &BucketArray<K, V>) {
 }
 
 /// Drops the entries in one owning bucket's live slots.
-fn free_entries<K, V>(b: &Bucket<K, V>) {
+fn free_entries<K, V>(b: Bucket<'_, K, V>) {
     for (s, &t) in b.tops(Ordering::Relaxed).iter().enumerate() {
         if t >= MIN_TOPHASH {
             // SAFETY: a live slot of an owning chain holds an initialised

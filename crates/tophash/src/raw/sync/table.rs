@@ -16,7 +16,7 @@ use crate::types::ResizeKind;
 /// the candidates' keys. A bucket holding an `EMPTY_REST` byte ends the
 /// chain (slots are written in chain order and a chain gains an overflow
 /// bucket only when every slot is written: invariant 9).
-fn scan<'g, K, V>(head: &'g Bucket<K, V>, hash: u64, eq: &mut dyn FnMut(&K) -> bool) -> Option<&'g Entry<K, V>> {
+fn scan<'g, K, V>(head: Bucket<'g, K, V>, hash: u64, eq: &mut dyn FnMut(&K) -> bool) -> Option<&'g Entry<K, V>> {
     let want = Tag::splat(tophash(hash));
     let mut b = Some(head);
     while let Some(bb) = b {
@@ -38,9 +38,9 @@ fn scan<'g, K, V>(head: &'g Bucket<K, V>, hash: u64, eq: &mut dyn FnMut(&K) -> b
 
 /// Where a locked probe found the key, and where a new entry would go.
 struct Probe<'g, K, V> {
-    found: Option<(&'g Bucket<K, V>, usize)>,
-    empty: Option<(&'g Bucket<K, V>, usize)>,
-    tail: &'g Bucket<K, V>,
+    found: Option<(Bucket<'g, K, V>, usize)>,
+    empty: Option<(Bucket<'g, K, V>, usize)>,
+    tail: Bucket<'g, K, V>,
     /// Whether the chain holds a dead slot (which Go would reuse).
     dead: bool,
 }
@@ -197,7 +197,7 @@ impl<K, V> RawSyncTable<K, V> {
                 // SAFETY: the lock is held and the slot unwritten.
                 unsafe { eb.write_slot(ei, n) };
                 match p.found {
-                    Some((fb, fi)) if core::ptr::eq(eb, fb) => {
+                    Some((fb, fi)) if eb.same(fb) => {
                         fb.set_tops((ei, top), (fi, EMPTY_ONE), Ordering::Release);
                     }
                     found => {
@@ -228,13 +228,13 @@ impl<K, V> RawSyncTable<K, V> {
     pub(super) fn link_overflow(
         &self,
         arr: &super::BucketArray<K, V>,
-        tail: &Bucket<K, V>,
+        tail: Bucket<'_, K, V>,
         top: u8,
-        fill: impl FnOnce(&Bucket<K, V>),
+        fill: impl FnOnce(Bucket<'_, K, V>),
     ) -> NonNull<Entry<K, V>> {
         let ob = arr.alloc_overflow();
         // SAFETY: `ob` is fresh and not yet published.
-        let obr = unsafe { &*ob };
+        let obr = unsafe { &*ob }.bucket();
         fill(obr);
         obr.set_top(0, top, Ordering::Relaxed);
         // Release: publishes the bucket's contents with the link.
@@ -270,7 +270,7 @@ impl<K, V> RawSyncTable<K, V> {
 /// at the key when there is nothing to write.
 #[inline]
 fn probe<'g, K, V>(
-    head: &'g Bucket<K, V>,
+    head: Bucket<'g, K, V>,
     want: Tag,
     find: &mut Find<'_, K>,
     new: Option<&Entry<K, V>>,
