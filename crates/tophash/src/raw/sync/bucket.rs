@@ -289,7 +289,7 @@ impl<'a, K, V> Bucket<'a, K, V> {
     /// A raw pointer to slot `i`'s entry (initialised or not).
     #[inline]
     pub(super) fn slot_ptr(self, i: usize) -> NonNull<Entry<K, V>> {
-        // SAFETY: a pointer into `self.slots`, a reference: not null.
+        // SAFETY: a pointer into `self.body.slots`, a reference: not null.
         unsafe { NonNull::new_unchecked(self.body.slots[i].get().cast()) }
     }
 
