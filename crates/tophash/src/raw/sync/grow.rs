@@ -10,7 +10,7 @@ use super::bucket::{Bucket, BucketArray};
 use super::reclaim::Guard;
 use super::table::retire_entry;
 use super::{b_for, Drain, Generation, RawSyncTable, Snap, State, CLAIM_TRIES, DRAIN_STEP};
-use super::{tophash, AtomicUsize, EMPTY_REST, MIN_TOPHASH};
+use super::{tophash, AtomicUsize, Group, MIN_TOPHASH};
 use crate::types::ResizeKind;
 
 impl<K, V> RawSyncTable<K, V> {
@@ -129,14 +129,9 @@ impl<K, V> RawSyncTable<K, V> {
         // among them even for a `Hash` that is not a function of the key.
         let high = new.mask() & !old.mask();
         let mut b = Some(head);
-        'chain: while let Some(bb) = b {
-            for (slot, &t) in bb.tops(Ordering::Relaxed).iter().enumerate() {
-                if t == EMPTY_REST {
-                    break 'chain;
-                }
-                if t < MIN_TOPHASH {
-                    continue;
-                }
+        while let Some(bb) = b {
+            let group = Group::load(&bb.tops(Ordering::Relaxed));
+            for slot in group.match_full() {
                 // SAFETY: a live slot seen under the old bucket's lock.
                 let e = unsafe { bb.entry(slot) };
                 let hash = hash_of(e.key());
@@ -145,7 +140,8 @@ impl<K, V> RawSyncTable<K, V> {
                 append(new, dest, bb.slot_ptr(slot).as_ptr(), tophash(hash), self);
                 drop(dest_lock);
             }
-            b = bb.next();
+            // An unwritten slot ends the chain (invariant 9).
+            b = if group.match_empty_rest().lowest().is_some() { None } else { bb.next() };
         }
         undo.disarm();
         // Release: a reader or writer that sees the flag sees the entries in
@@ -323,7 +319,7 @@ fn append<K, V>(
     let mut tail = dest;
     while let Some(bb) = b {
         tail = bb;
-        if let Some(i) = bb.tops(Ordering::Relaxed).iter().position(|&t| t == EMPTY_REST) {
+        if let Some(i) = Group::load(&bb.tops(Ordering::Relaxed)).match_empty_rest().lowest() {
             // SAFETY: `dest`'s lock is held and the slot is unwritten; `src`
             // is a live slot of a chain whose lock the caller holds, and the
             // copy is a second owner only until the evacuation ends, when
