@@ -481,10 +481,11 @@ where
             let e = cur.entry();
             let new = Entry::new(e.key().clone(), f(e.value()));
             let mut eq = |k: &K| key.equivalent(k);
-            match self.raw.write(hash, Find::Query(&mut eq), Expect::Present(cur.id()), Some(new), &self.hash_of()) {
-                o if o.done => return true,
-                o => seen = o.into_found(),
+            let o = self.raw.write(hash, Find::Query(&mut eq), Expect::Present(cur.id()), Some(new), &self.hash_of());
+            if o.done {
+                return true;
             }
+            seen = o.into_found();
         }
     }
 
@@ -504,10 +505,13 @@ where
             return Ref { raw };
         }
         let eq = |a: &K, b: &K| a == b;
-        match self.raw.write(hash, Find::NewKey(&eq), Expect::Absent, Some(Entry::new(key, f())), &self.hash_of()) {
-            o if o.done => Ref { raw: o.into_inserted().expect("an insert publishes an entry") },
-            o => Ref { raw: o.into_found().expect("Absent fails only on a present key") },
-        }
+        let o = self.raw.write(hash, Find::NewKey(&eq), Expect::Absent, Some(Entry::new(key, f())), &self.hash_of());
+        let raw = if o.done {
+            o.into_inserted().expect("an insert publishes an entry")
+        } else {
+            o.into_found().expect("Absent fails only on a present key")
+        };
+        Ref { raw }
     }
 
     /// Sets the key's entry to `f(current value)`: `Some(v)` stores `v`,
@@ -534,10 +538,11 @@ where
             let expect = seen.as_ref().map_or(Expect::Absent, |r| Expect::Present(r.id()));
             let new = f(seen.as_ref().map(|r| r.entry().value())).map(|v| Entry::new(key.clone(), v));
             let mut eq = |k: &K| *k == key;
-            match self.raw.write(hash, Find::Query(&mut eq), expect, new, &self.hash_of()) {
-                o if o.done => return o.into_inserted().map(|raw| Ref { raw }),
-                o => seen = o.into_found(),
+            let o = self.raw.write(hash, Find::Query(&mut eq), expect, new, &self.hash_of());
+            if o.done {
+                return o.into_inserted().map(|raw| Ref { raw });
             }
+            seen = o.into_found();
         }
     }
 

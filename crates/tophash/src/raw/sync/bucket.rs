@@ -267,7 +267,7 @@ impl<'a, K, V> Bucket<'a, K, V> {
     /// header's instead of following it: which slot is known only once the
     /// header is in, where the body is from the index alone.
     #[inline(always)]
-    pub(super) fn prefetch_slots(self) {
+    pub(super) fn prefetch_body(self) {
         prefetch(core::ptr::from_ref(self.body).cast());
     }
 
@@ -395,7 +395,7 @@ pub(super) struct BucketArray<K, V> {
     /// `dead_overflow` at which a same-size resize starts.
     pub(super) dead_at: usize,
     /// Whether lookups prefetch a head's body with its header
-    /// (`Bucket::prefetch_slots`): only when the bodies outgrow the caches
+    /// (`Bucket::prefetch_body`): only when the bodies outgrow the caches
     /// that would otherwise hold them.
     pub(super) prefetch: bool,
     /// The pool's size.
@@ -442,7 +442,7 @@ impl<K, V> BucketArray<K, V> {
             let _ = unmapper;
             let h: Box<[Header]> = (0..n).map(|_| Header::new()).collect();
             let s: Box<[Body<K, V>]> = (0..n).map(|_| Body::new()).collect();
-            let o: Box<[Overflow<K, V>]> = (0..pool.max(1)).map(|_| Overflow::new()).collect();
+            let o: Box<[Overflow<K, V>]> = (0..pool).map(|_| Overflow::new()).collect();
             (
                 NonNull::new(Box::into_raw(h).cast::<Header>()).expect("Box is non-null"),
                 NonNull::new(Box::into_raw(s).cast::<Body<K, V>>()).expect("Box is non-null"),
@@ -458,7 +458,7 @@ impl<K, V> BucketArray<K, V> {
             unmapper,
             noverflow: AtomicUsize::new(0),
             dead_overflow: AtomicUsize::new(0),
-            grow_at: super::load_limit(b).max(BUCKET_SLOTS),
+            grow_at: super::grow_at(b),
             dead_at: (n / 8).max(1),
             prefetch: n.saturating_mul(core::mem::size_of::<Body<K, V>>()) >= PREFETCH_MIN,
             pool,
@@ -576,7 +576,7 @@ impl<K, V> Drop for BucketArray<K, V> {
             unsafe {
                 drop(Box::from_raw(core::ptr::slice_from_raw_parts_mut(self.headers.as_ptr(), n)));
                 drop(Box::from_raw(core::ptr::slice_from_raw_parts_mut(self.bodies.as_ptr(), n)));
-                drop(Box::from_raw(core::ptr::slice_from_raw_parts_mut(self.pool_base.as_ptr(), self.pool.max(1))));
+                drop(Box::from_raw(core::ptr::slice_from_raw_parts_mut(self.pool_base.as_ptr(), self.pool)));
             }
         }
     }

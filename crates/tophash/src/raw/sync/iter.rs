@@ -83,12 +83,11 @@ impl<'t, K, V> RawIter<'t, K, V> {
     /// call may pass over many empty buckets of a sparse table.
     pub(crate) fn next_entry(&mut self) -> Option<EntryRef<'t, K, V>> {
         loop {
-            let Some((b, slot)) = self.at else {
+            let Some((bucket, slot)) = self.at else {
                 let head = self.next_chain()?;
                 self.at = Some((head, 0));
                 continue;
             };
-            let bucket = b;
             if slot == BUCKET_SLOTS {
                 match bucket.next() {
                     Some(n) => self.at = Some((n, 0)),
@@ -99,7 +98,7 @@ impl<'t, K, V> RawIter<'t, K, V> {
                 }
                 continue;
             }
-            self.at = Some((b, slot + 1));
+            self.at = Some((bucket, slot + 1));
             if bucket.top(slot, Ordering::Acquire) < MIN_TOPHASH {
                 continue;
             }

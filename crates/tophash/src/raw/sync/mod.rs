@@ -520,13 +520,17 @@ pub(crate) struct RawSyncStats {
 }
 
 /// Go's `overLoadFactor`: whether `count` entries overload `2^b` buckets.
-#[inline]
 fn over_load(count: usize, b: u8) -> bool {
-    count > BUCKET_SLOTS && count > load_limit(b)
+    count > grow_at(b)
+}
+
+/// The most entries `2^b` buckets hold before a doubling: the load limit,
+/// and never below one bucket's slots.
+fn grow_at(b: u8) -> usize {
+    load_limit(b).max(BUCKET_SLOTS)
 }
 
 /// 6.5 entries per bucket, `13 · 2^b / 2`, saturating.
-#[inline]
 fn load_limit(b: u8) -> usize {
     let buckets = 1usize.checked_shl(u32::from(b)).unwrap_or(usize::MAX);
     (buckets / 2).saturating_mul(13).saturating_add(if buckets == 1 { 6 } else { 0 })

@@ -8,7 +8,7 @@ use super::atomic::Ordering;
 use super::bucket::{Bucket, Entry};
 use super::reclaim::Guard;
 use super::EMPTY_ONE;
-use super::{tag, tophash, EntryRef, Expect, Find, Group, Outcome, RawSyncTable, Snap, Tag};
+use super::{tag, EntryRef, Expect, Find, Group, Outcome, RawSyncTable, Snap, Tag};
 use crate::types::ResizeKind;
 
 /// Scans one chain for `hash` without a lock (a reader's scan): per bucket
@@ -17,7 +17,7 @@ use crate::types::ResizeKind;
 /// chain (slots are written in chain order and a chain gains an overflow
 /// bucket only when every slot is written: invariant 9).
 fn scan<'g, K, V>(head: Bucket<'g, K, V>, hash: u64, eq: &mut dyn FnMut(&K) -> bool) -> Option<&'g Entry<K, V>> {
-    let want = Tag::splat(tophash(hash));
+    let want = tag(hash);
     let mut b = Some(head);
     while let Some(bb) = b {
         let g = Group::load(&bb.tops(Ordering::Acquire));
@@ -66,7 +66,7 @@ impl<K, V> RawSyncTable<K, V> {
         let cur = s.current();
         let head = cur.bucket_for(hash);
         if cur.prefetch {
-            head.prefetch_slots();
+            head.prefetch_body();
         }
         scan(head, hash, eq)
     }
@@ -120,7 +120,7 @@ impl<K, V> RawSyncTable<K, V> {
             let arr = s.current();
             let head = arr.bucket_for(hash);
             if arr.prefetch {
-                head.prefetch_slots();
+                head.prefetch_body();
             }
             let lock = head.lock();
             if head.is_evacuated(Ordering::Acquire) {
