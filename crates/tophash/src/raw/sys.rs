@@ -275,6 +275,14 @@ pub(crate) struct Unmapper {
     parts: std::sync::Mutex<Parts>,
     /// Bytes queued (read without the lock: zero means nothing to do).
     bytes: core::sync::atomic::AtomicUsize,
+    /// Set while a thread unmaps a piece: one `munmap` at a time. With two
+    /// threads inserting, each unmapping its own piece, 40-50 of the ~2,900
+    /// 64 KiB pieces of a 188 MB array took 0.5-8 ms each on this VM, and
+    /// the slowest insert of every run was one of them; one at a time,
+    /// 0-2 did (`docs/log.md`, session 10). Both calls need the address
+    /// space's lock for writing; what the kernel did for so long was not
+    /// measured.
+    unmapping: core::sync::atomic::AtomicBool,
 }
 
 /// Queued page-aligned ranges, each part of a mapping from [`map`].
@@ -289,7 +297,11 @@ unsafe impl Send for Parts {}
 #[cfg(feature = "sync")]
 impl Unmapper {
     pub(crate) fn new() -> Self {
-        Unmapper { parts: std::sync::Mutex::new(Parts(alloc::vec::Vec::new())), bytes: 0.into() }
+        Unmapper {
+            parts: std::sync::Mutex::new(Parts(alloc::vec::Vec::new())),
+            bytes: 0.into(),
+            unmapping: false.into(),
+        }
     }
 
     fn parts(&self) -> std::sync::MutexGuard<'_, Parts> {
@@ -317,9 +329,9 @@ impl Unmapper {
     }
 
     /// Unmaps about `budget` bytes (whole pages, at least one) of the
-    /// queue, if anything is queued and no other thread is doing the same
-    /// (the lock is tried, never waited for). The unmapping runs after the
-    /// lock is released.
+    /// queue, if anything is queued and no other thread is unmapping (the
+    /// `unmapping` flag is tried, never waited for). The queue's lock is
+    /// held for the bookkeeping only, not for the system call.
     #[inline]
     pub(crate) fn unmap_some(&self, budget: usize) {
         if self.bytes.load(core::sync::atomic::Ordering::Relaxed) != 0 {
@@ -331,21 +343,28 @@ impl Unmapper {
     #[cold]
     fn unmap_queued(&self, budget: usize) {
         use core::sync::atomic::Ordering::Relaxed;
-        let Ok(mut q) = self.parts.try_lock() else { return };
-        let Some(last) = q.0.last_mut() else { return };
-        let n = last.1.min(budget.max(PAGE).next_multiple_of(PAGE));
-        let piece = last.0;
-        last.0 = last.0.wrapping_add(n);
-        last.1 -= n;
-        if last.1 == 0 {
-            q.0.pop();
+        use core::sync::atomic::Ordering::{Acquire, Release};
+        if self.unmapping.swap(true, Acquire) {
+            return;
         }
-        self.bytes.fetch_sub(n, Relaxed);
-        drop(q);
-        // SAFETY: `[piece, piece + n)` is the page-aligned front of a queued
-        // range (queued ranges and budgets are page multiples), now taken
-        // off the queue, so unmapped once; its owner gave it up in `push`.
-        unsafe { unmap(piece, n) }
+        let mut q = self.parts();
+        if let Some(last) = q.0.last_mut() {
+            let n = last.1.min(budget.max(PAGE).next_multiple_of(PAGE));
+            let piece = last.0;
+            last.0 = last.0.wrapping_add(n);
+            last.1 -= n;
+            if last.1 == 0 {
+                q.0.pop();
+            }
+            self.bytes.fetch_sub(n, Relaxed);
+            drop(q);
+            // SAFETY: `[piece, piece + n)` is the page-aligned front of a
+            // queued range (queued ranges and budgets are page multiples),
+            // now taken off the queue, so unmapped once; its owner gave it
+            // up in `push`.
+            unsafe { unmap(piece, n) }
+        }
+        self.unmapping.store(false, Release);
     }
 
     /// Bytes queued and not yet unmapped.
@@ -395,7 +414,15 @@ mod tests {
         assert_eq!(u.queued(), 5 * PAGE);
         u.unmap_some(2 * PAGE);
         assert_eq!(u.queued(), 3 * PAGE);
-        drop(u); // unmaps `a`'s last three pages
+        // While another thread unmaps (its flag set), a call does nothing:
+        // two `munmap`s never run at once.
+        u.unmapping.store(true, core::sync::atomic::Ordering::Relaxed);
+        u.unmap_some(PAGE);
+        assert_eq!(u.queued(), 3 * PAGE);
+        u.unmapping.store(false, core::sync::atomic::Ordering::Relaxed);
+        u.unmap_some(PAGE);
+        assert_eq!(u.queued(), 2 * PAGE);
+        drop(u); // unmaps `a`'s last two pages
     }
 
     /// The cache hands back exactly the size asked for, and never holds
