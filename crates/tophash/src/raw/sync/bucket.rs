@@ -350,6 +350,16 @@ impl<K, V> Drop for BucketLock<'_, K, V> {
 /// fit the caches, the hint only costs instructions).
 const PREFETCH_MIN: usize = 4 << 20;
 
+/// Arrays at least this large are mapped from the OS: fresh zero pages,
+/// written one at a time as the array fills, and handed back a budget per
+/// write. Arrays below 1 MiB came from `alloc_zeroed`: with two threads
+/// the first 20,000 inserts (arrays of 2^10 to 2^12 buckets, 150 to 740
+/// KB) held the slowest reproducible inserts in three sittings of four
+/// (133-486 us), and in neither of two sittings once arrays were mapped
+/// from 64 KiB (`docs/log.md`, session 10; why the allocator's blocks
+/// were slow was not measured). Tests use `sys::MAP_MIN` (16 KiB).
+const MAP_MIN: usize = if cfg!(test) { sys::MAP_MIN } else { 64 << 10 };
+
 /// The overflow pool of an array of `n` buckets (`BucketArray::pool`).
 fn pool_for(n: usize) -> usize {
     n / 4
@@ -406,7 +416,7 @@ pub(super) struct BucketArray<K, V> {
 
 impl<K, V> BucketArray<K, V> {
     /// A zeroed array of `2^b` buckets, boxed: O(1) for large arrays (fresh
-    /// zero pages), O(buckets) under loom. Arrays of `sys::MAP_MIN` bytes or
+    /// zero pages), O(buckets) under loom. Arrays of `MAP_MIN` bytes or
     /// more are mapped from the OS, so that `unmapper` can take their pages
     /// back piecemeal when the array is dropped; smaller ones (and all of
     /// them where mapping is unavailable) come from `alloc_zeroed`.
@@ -417,7 +427,7 @@ impl<K, V> BucketArray<K, V> {
         let (headers, bodies, pool_base, unmapper) = {
             let r = Self::regions(n, pool).expect("bucket array too large");
             let layout = r.layout;
-            let mapped = if sys::AVAILABLE && layout.size() >= sys::MAP_MIN && layout.align() <= sys::PAGE {
+            let mapped = if sys::AVAILABLE && layout.size() >= MAP_MIN && layout.align() <= sys::PAGE {
                 sys::map(layout.size())
             } else {
                 core::ptr::null_mut()
