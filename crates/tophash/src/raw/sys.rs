@@ -275,7 +275,8 @@ pub(crate) struct Unmapper {
     parts: std::sync::Mutex<Parts>,
     /// Bytes queued (read without the lock: zero means nothing to do).
     bytes: core::sync::atomic::AtomicUsize,
-    /// Set while a thread unmaps a piece: one `munmap` at a time. With two
+    /// Set while a thread unmaps a piece: one `munmap` at a time for this
+    /// table's arrays (two tables still unmap independently). With two
     /// threads inserting, each unmapping its own piece, 40-50 of the ~2,900
     /// 64 KiB pieces of a 188 MB array took 0.5-8 ms each on this VM, and
     /// the slowest insert of every run was one of them; one at a time,
