@@ -51,11 +51,13 @@
 //!   under a lock, so a closure may call into the map without deadlocking,
 //!   and they are `FnMut`, as they may run more than once.
 //! * Reclamation is `seize`'s, one collector per map.
+//! * Growth [events](crate::stats::Event) go to a [`SyncObserver`] set with
+//!   [`set_observer`](HashMap::set_observer), each delivered by the thread
+//!   that did the work, as soon as it holds no lock of the map.
 //!
 //! # Not (yet) here
 //!
-//! No shrinking, no `Entry` API, no observer events, no `rayon` or `serde`
-//! support.
+//! No shrinking, no `Entry` API, no `rayon` or `serde` support.
 
 use core::fmt;
 use core::hash::{BuildHasher, Hash};
@@ -65,6 +67,7 @@ use equivalent::Equivalent;
 
 use crate::raw::sync::{Entry, EntryRef, Expect, Find, RawIter, RawSyncTable};
 use crate::types::ResizeKind;
+pub use crate::types::SyncObserver;
 use crate::DefaultHashBuilder;
 
 /// A concurrent hash map: Go's classic design, with the evacuation of a
@@ -299,6 +302,41 @@ impl<K, V, S> HashMap<K, V, S> {
             drain_jobs: r.drain_jobs,
             unmap_queued_bytes: r.unmap_queued_bytes,
         }
+    }
+
+    /// Sets the observer that receives growth [events](crate::stats::Event)
+    /// (resize start and end, each evacuated old bucket, each overflow
+    /// bucket linked), returning the previous one. Takes `&mut self`: set it
+    /// before sharing the map. Without an observer a write pays one branch
+    /// per event it would have made; reads never look at it.
+    ///
+    /// The thread that did the work delivers each event as soon as it holds
+    /// no lock of the map (so the observer may call the map); events of
+    /// different threads interleave, see [`SyncObserver`]. An
+    /// `OverflowAlloc`'s `overflow_buckets` is the array's count when it is
+    /// delivered. `ResizeStart::len` counts the insert that
+    /// triggered the doubling (the single-threaded map starts before it);
+    /// the engine's own same-size trigger (dead slots, see the engine's
+    /// essay) is reported as [`Reason::TooManyOverflow`](crate::stats::Reason).
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use tophash::stats::Event;
+    /// let log = Arc::new(Mutex::new(Vec::new()));
+    /// let sink = Arc::clone(&log);
+    /// let mut map = tophash::sync::HashMap::new();
+    /// map.set_observer(Some(Box::new(move |e: &Event| sink.lock().unwrap().push(*e))));
+    /// let map = Arc::new(map);
+    /// for i in 0..9 { map.insert(i, ()); } // the ninth goes to an overflow bucket
+    /// let log = log.lock().unwrap();
+    /// assert!(matches!(log[0], Event::OverflowAlloc { overflow_buckets: 1, .. }));
+    /// assert!(matches!(log[1], Event::ResizeStart { old_b: 0, new_b: 1, len: 9, .. }));
+    /// ```
+    pub fn set_observer(
+        &mut self,
+        observer: Option<alloc::boxed::Box<dyn SyncObserver>>,
+    ) -> Option<alloc::boxed::Box<dyn SyncObserver>> {
+        self.raw.replace_observer(observer)
     }
 
     /// An iterator over the entries as [`Ref`]s. Weakly consistent: a key

@@ -4,7 +4,8 @@
 //! (`raw/`) can depend on it without depending on anything above itself.
 //!
 //! The public paths are `tophash::stats::{Event, Observer, Reason,
-//! ResizeKind, SlotState}` and `tophash::TryReserveError`.
+//! ResizeKind, SlotState}`, `tophash::sync::SyncObserver` and
+//! `tophash::TryReserveError`.
 
 use core::alloc::Layout;
 use core::fmt;
@@ -100,6 +101,33 @@ pub trait Observer: Send {
 
 impl<F: FnMut(&Event) + Send> Observer for F {
     fn event(&mut self, e: &Event) {
+        self(e)
+    }
+}
+
+/// Receives a concurrent map's [`Event`]s; set with
+/// `tophash::sync::HashMap::set_observer` (`sync` feature). Shared by every
+/// thread that writes to the map, so it takes `&self` and is `Sync`.
+///
+/// Each event is delivered by the thread whose call did the work, as soon
+/// as that work is done and the thread holds no lock of the map, so the
+/// observer may call into the map. That can be before the rest of the
+/// call: a write's evacuations are reported before its own write is done.
+/// One thread's events arrive in the order it did the work; events of
+/// different threads interleave (another thread's `Evacuated` may arrive
+/// after a `ResizeEnd`; the `evacuated` count in each says where it
+/// stands). Never called while a call unwinds from a panic (a panicking
+/// hasher). If the observer panics, the panic propagates out of the call
+/// that delivered the event: the work that event reports is done and the
+/// map is consistent, but the rest of that call (its own write, say) may
+/// not have happened.
+pub trait SyncObserver: Send + Sync {
+    /// Called once per event.
+    fn event(&self, e: &Event);
+}
+
+impl<F: Fn(&Event) + Send + Sync> SyncObserver for F {
+    fn event(&self, e: &Event) {
         self(e)
     }
 }

@@ -1,6 +1,7 @@
 //! `tophash::sync::HashMap` on one thread against `std`'s HashMap: random
 //! operations (proptest), the invariant checker after every operation,
-//! including mid-resize states and `clear`/`reserve`/`evacuate`.
+//! including mid-resize states and `clear`/`reserve`/`evacuate`, and the
+//! observer's events checked against the map's counters after every one.
 //!
 //! Keys hash through [`Weak`], which keeps only a few distinct low bits
 //! for small keys, so chains overflow, same-size growths happen, and most
@@ -8,10 +9,12 @@
 
 #![cfg(feature = "sync")]
 
-use std::collections::HashMap as Model;
+use std::collections::{HashMap as Model, HashSet};
 use std::hash::{BuildHasher, Hasher};
+use std::sync::{Arc, Mutex};
 
 use proptest::prelude::*;
+use tophash::stats::{Event, Reason, ResizeKind};
 use tophash::sync::HashMap;
 
 /// A hasher that makes many keys share a bucket: hash = (k % 7) | (k << 40).
@@ -129,8 +132,123 @@ fn run<S: BuildHasher + Default, V: Val>(ops: &[Op]) -> Result<(), TestCaseError
     Ok(())
 }
 
+/// The resize under way, as the events tell it.
+struct Resize {
+    kind: ResizeKind,
+    new_b: u8,
+    total: usize,
+    /// The `evacuated` count the next `Evacuated` must carry.
+    next: usize,
+    /// Entries moved so far, and entries when the resize started: on one
+    /// thread no write adds to or takes from an old bucket once a resize
+    /// runs (a write evacuates its key's old bucket first).
+    moved: usize,
+    start_len: usize,
+    buckets: HashSet<usize>,
+}
+
+/// Replays one thread's events (`None`: the test called `clear`, which
+/// abandons a resize) and checks each against the one before: a resize
+/// starts only when none runs, with the kind, reason and sizes that go
+/// together; its old buckets are evacuated once each, counted 1, 2, ...;
+/// it ends right after the last, having moved every entry it started with.
+#[derive(Default)]
+struct EventCheck {
+    resize: Option<Resize>,
+    starts: usize,
+    evacuated: usize,
+    seen: usize,
+}
+
+impl EventCheck {
+    fn replay(&mut self, log: &[Option<Event>]) -> Result<(), String> {
+        for (n, e) in log.iter().enumerate().skip(self.seen) {
+            self.step(e).map_err(|m| format!("event {n} ({e:?}): {m}"))?;
+        }
+        self.seen = log.len();
+        Ok(())
+    }
+
+    fn step(&mut self, e: &Option<Event>) -> Result<(), String> {
+        let Some(e) = e else {
+            self.resize = None;
+            return Ok(());
+        };
+        match *e {
+            Event::ResizeStart { kind, reason, old_b, new_b, len } => {
+                if self.resize.is_some() {
+                    return Err("a resize started during another".into());
+                }
+                let fits = match kind {
+                    ResizeKind::Double => new_b == old_b + 1 && reason == Reason::LoadFactor,
+                    ResizeKind::SameSize => new_b == old_b && reason == Reason::TooManyOverflow,
+                    ResizeKind::Reserve => new_b > old_b && reason == Reason::Reserve,
+                    ResizeKind::Shrink => false,
+                };
+                if !fits {
+                    return Err("kind, reason and sizes do not go together".into());
+                }
+                self.starts += 1;
+                self.resize = Some(Resize {
+                    kind,
+                    new_b,
+                    total: 1 << old_b,
+                    next: 1,
+                    moved: 0,
+                    start_len: len,
+                    buckets: HashSet::new(),
+                });
+            }
+            Event::Evacuated { old_bucket, entries, evacuated, total } => {
+                let r = self.resize.as_mut().ok_or("evacuated without a resize")?;
+                if total != r.total || evacuated != r.next || old_bucket >= total || !r.buckets.insert(old_bucket) {
+                    return Err(format!("expected count {} of {}, a new bucket", r.next, r.total));
+                }
+                r.next += 1;
+                r.moved += entries;
+                self.evacuated += 1;
+            }
+            Event::ResizeEnd { kind, b, .. } => {
+                let r = self.resize.take().ok_or("an end without a resize")?;
+                if kind != r.kind || b != r.new_b || r.next != r.total + 1 || r.moved != r.start_len {
+                    return Err(format!(
+                        "ended after {} of {} buckets, {} of {} entries moved",
+                        r.next - 1,
+                        r.total,
+                        r.moved,
+                        r.start_len
+                    ));
+                }
+            }
+            Event::OverflowAlloc { overflow_buckets, .. } => {
+                if overflow_buckets == 0 {
+                    return Err("no overflow bucket counted".into());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The replayed events agree with the map's own counters and state.
+    fn matches<V, S>(&self, map: &HashMap<u32, V, S>) -> Result<(), String> {
+        let s = map.stats();
+        let running = self.resize.as_ref().map(|r| r.kind);
+        if (self.starts, self.evacuated, running) != (s.resizes, s.buckets_evacuated, s.resizing) {
+            return Err(format!(
+                "events: {} resizes, {} evacuated, running {running:?}; stats: {s:?}",
+                self.starts, self.evacuated
+            ));
+        }
+        Ok(())
+    }
+}
+
 fn run_map<S: BuildHasher + Default, V: Val>(ops: &[Op]) -> Result<(), TestCaseError> {
     let mut map: HashMap<u32, V, S> = HashMap::default();
+    let log: Arc<Mutex<Vec<Option<Event>>>> = Arc::default();
+    let sink = Arc::clone(&log);
+    map.set_observer(Some(Box::new(move |e: &Event| sink.lock().unwrap().push(Some(*e)))));
+    let mut events = EventCheck::default();
     let mut model = Model::new();
     let mut saw_resize = false;
     for (n, op) in ops.iter().enumerate() {
@@ -173,6 +291,7 @@ fn run_map<S: BuildHasher + Default, V: Val>(ops: &[Op]) -> Result<(), TestCaseE
             }
             Op::Clear => {
                 map.clear();
+                log.lock().unwrap().push(None);
                 model.clear();
             }
             Op::Reserve(n) => map.reserve(usize::from(n)),
@@ -182,6 +301,9 @@ fn run_map<S: BuildHasher + Default, V: Val>(ops: &[Op]) -> Result<(), TestCaseE
         }
         saw_resize |= map.is_resizing();
         if let Err(e) = map.check_invariants() {
+            return Err(TestCaseError::fail(format!("after op {n} ({op:?}): {e}")));
+        }
+        if let Err(e) = events.replay(&log.lock().unwrap()).and_then(|()| events.matches(&map)) {
             return Err(TestCaseError::fail(format!("after op {n} ({op:?}): {e}")));
         }
         prop_assert_eq!(map.len(), model.len(), "len after op {} ({:?})", n, op);

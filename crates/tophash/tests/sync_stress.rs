@@ -483,3 +483,109 @@ fn a_held_ref_blocks_nothing() {
     drop((held, first, it));
     assert_eq!(map.len(), 100);
 }
+
+/// Two threads fill one map with an observer that calls back into it
+/// (reads, `len`, `stats`): no call deadlocks, and the events the threads
+/// delivered, interleaved as they are, add up: each doubling starts once
+/// and ends once, its old buckets are evacuated once each with the counts
+/// 1..=total, and the totals match the map's counters.
+#[test]
+fn observer_events_from_two_threads_add_up() {
+    use std::sync::{Arc, Mutex};
+    use tophash::stats::{Event, ResizeKind};
+    let per_thread = if small() { 300 } else { 40_000 };
+    let log: Arc<Mutex<Vec<Event>>> = Arc::default();
+    let map = Arc::new_cyclic(|me: &std::sync::Weak<HashMap<u64, u64>>| {
+        let mut map = HashMap::new();
+        let (me, sink) = (me.clone(), Arc::clone(&log));
+        map.set_observer(Some(Box::new(move |e: &Event| {
+            if let Some(map) = me.upgrade() {
+                // Calls on the same map from inside a delivery: no lock
+                // of the map is held here.
+                let _ = (map.len(), map.contains_key(&0), map.get_cloned(&1), map.stats());
+            }
+            sink.lock().unwrap().push(*e);
+        })));
+        map
+    });
+    std::thread::scope(|s| {
+        for t in 0..2u64 {
+            let map = &map;
+            s.spawn(move || {
+                for i in 0..per_thread {
+                    map.insert(i * 2 + t, i);
+                }
+            });
+        }
+    });
+    while map.evacuate(64) > 0 {}
+    let log = log.lock().unwrap();
+    let stats = map.stats();
+    let mut starts = std::collections::BTreeMap::new();
+    let mut ends = std::collections::BTreeMap::new();
+    let mut evacuated: std::collections::BTreeMap<usize, Vec<(usize, usize)>> = Default::default();
+    for e in log.iter() {
+        match *e {
+            Event::ResizeStart { kind, old_b, new_b, .. } => {
+                assert_eq!((kind, new_b), (ResizeKind::Double, old_b + 1), "random keys never fill a chain");
+                assert!(starts.insert(1usize << old_b, new_b).is_none(), "two starts from 2^{old_b}");
+            }
+            Event::Evacuated { old_bucket, evacuated: n, total, .. } => {
+                evacuated.entry(total).or_default().push((old_bucket, n));
+            }
+            Event::ResizeEnd { b, .. } => assert!(ends.insert(1usize << (b - 1), b).is_none()),
+            Event::OverflowAlloc { .. } => {}
+        }
+    }
+    assert_eq!(starts.len(), stats.resizes);
+    assert_eq!(starts, ends, "each resize ends once");
+    assert_eq!(evacuated.values().map(Vec::len).sum::<usize>(), stats.buckets_evacuated);
+    for (total, mut got) in evacuated {
+        got.sort_unstable();
+        let want: Vec<usize> = (0..total).collect();
+        assert_eq!(got.iter().map(|p| p.0).collect::<Vec<_>>(), want, "old buckets of 2^k = {total}");
+        let mut counts: Vec<usize> = got.iter().map(|p| p.1).collect();
+        counts.sort_unstable();
+        assert_eq!(counts, (1..=total).collect::<Vec<_>>(), "counts of 2^k = {total}");
+    }
+    assert_eq!(map.len(), 2 * per_thread as usize);
+    eprintln!("observer: {} events, {stats:?}", log.len());
+}
+
+/// An observer that panics: the panic leaves the call that delivered the
+/// event, the map stays consistent, the work the event reported is done
+/// (the resize goes on to its end), and later calls deliver again. The
+/// panicking call's own insert may or may not have happened.
+#[test]
+fn a_panicking_observer_leaves_the_map_consistent() {
+    use std::sync::atomic::AtomicUsize;
+    use tophash::stats::Event;
+    static SEEN: AtomicUsize = AtomicUsize::new(0);
+    let mut map: HashMap<u64, String> = HashMap::new();
+    map.set_observer(Some(Box::new(|e: &Event| {
+        let n = SEEN.fetch_add(1, Ordering::Relaxed);
+        assert!(n != 3, "observer panics at event {n}: {e:?}");
+    })));
+    let mut panicked = Vec::new();
+    for k in 0..200u64 {
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| map.insert(k, k.to_string())));
+        if r.is_err() {
+            panicked.push(k);
+        }
+        map.check_invariants().unwrap();
+    }
+    assert_eq!(panicked.len(), 1, "exactly one delivery panicked");
+    assert!(SEEN.load(Ordering::Relaxed) > 4, "deliveries went on after the panic");
+    for k in 0..200u64 {
+        let got = map.get_cloned(&k);
+        if panicked.contains(&k) {
+            assert!(got.is_none() || got == Some(k.to_string()), "key {k}: {got:?}");
+        } else {
+            assert_eq!(got, Some(k.to_string()), "key {k}");
+        }
+    }
+    assert!(map.len() >= 199);
+    while map.evacuate(64) > 0 {}
+    assert!(!map.is_resizing());
+    map.check_invariants().unwrap();
+}

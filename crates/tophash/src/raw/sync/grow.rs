@@ -11,13 +11,22 @@ use super::reclaim::Guard;
 use super::table::retire_entry;
 use super::{b_for, Drain, Generation, RawSyncTable, Snap, State, CLAIM_TRIES, DRAIN_STEP};
 use super::{tophash, AtomicUsize, Group, MIN_TOPHASH};
-use crate::types::ResizeKind;
+use crate::types::{Event, Reason, ResizeKind};
 
 impl<K, V> RawSyncTable<K, V> {
     /// Starts a resize of `s`'s array to `2^new_b` buckets, if `s` is still
     /// published, runs no resize, and this thread wins the `start_claimed`
-    /// CAS. O(1) in the table size: one zeroed allocation, one state.
-    pub(super) fn start_resize(&self, g: &Guard<'_>, s: Snap<'_, K, V>, new_b: u8, kind: ResizeKind) -> bool {
+    /// CAS. O(1) in the table size: one zeroed allocation, one state. The
+    /// caller holds no bucket lock (the observer hears of the start).
+    #[cold]
+    #[inline(never)]
+    pub(super) fn start_resize(
+        &self,
+        g: &Guard<'_>,
+        s: Snap<'_, K, V>,
+        new_b: u8,
+        (kind, reason): (ResizeKind, Reason),
+    ) -> bool {
         assert!(BucketArray::<K, V>::fits(new_b), "capacity overflow");
         if s.old().is_some()
             || s.progress.start_claimed.compare_exchange(false, true, Ordering::AcqRel, Ordering::Relaxed).is_err()
@@ -34,6 +43,13 @@ impl<K, V> RawSyncTable<K, V> {
                 // this thread won; it is boxed. Its arrays and generation
                 // live on in `next`.
                 unsafe { g.retire_box(expected) };
+                self.emit(|| Event::ResizeStart {
+                    kind,
+                    reason,
+                    old_b: s.current().b(),
+                    new_b,
+                    len: s.generation().len.load(Ordering::Relaxed),
+                });
                 true
             }
             Err(_) => {
@@ -109,7 +125,8 @@ impl<K, V> RawSyncTable<K, V> {
     /// copies, retires the chain's overflow buckets, and ends the resize if
     /// this was the last bucket. Returns whether this call did the
     /// evacuation (false: done already). O(chain): one old chain, one new
-    /// lock per entry moved.
+    /// lock per entry moved. The caller holds no bucket lock (the observer
+    /// hears of the overflow buckets linked, the evacuation and the end).
     ///
     /// If `hash_of` panics, the copies made so far are abandoned (the new
     /// chains of this old bucket are reset: no thread reads them before
@@ -129,6 +146,9 @@ impl<K, V> RawSyncTable<K, V> {
         // among them even for a `Hash` that is not a function of the key.
         let high = new.mask() & !old.mask();
         let mut b = Some(head);
+        // Overflow buckets linked, for the observer: stand-alone ones in the
+        // low half, pooled ones in the high half (one register).
+        let mut linked = 0u64;
         while let Some(bb) = b {
             let group = Group::load(&bb.tops(Ordering::Relaxed));
             for slot in group.match_full() {
@@ -137,7 +157,7 @@ impl<K, V> RawSyncTable<K, V> {
                 let hash = hash_of(e.key());
                 let dest = new.bucket((hash as usize & high) | i);
                 let dest_lock = dest.lock();
-                append(new, dest, bb.slot_ptr(slot).as_ptr(), tophash(hash), self);
+                append(new, dest, bb.slot_ptr(slot).as_ptr(), tophash(hash), self, &mut linked);
                 drop(dest_lock);
             }
             // An unwritten slot ends the chain (invariant 9).
@@ -153,7 +173,11 @@ impl<K, V> RawSyncTable<K, V> {
         retire_overflow(g, old, head);
         self.counters.buckets_evacuated.fetch_add(1, Ordering::Relaxed);
         let done = s.progress.evacuated.fetch_add(1, Ordering::AcqRel) + 1;
-        if done == old.len() {
+        let total = old.len();
+        if self.observer.is_some() {
+            self.emit_evacuated(new, linked, head, i, (done, total));
+        }
+        if done == total {
             self.end_resize(g, s);
         }
         true
@@ -176,6 +200,12 @@ impl<K, V> RawSyncTable<K, V> {
                     g.retire_box(expected);
                 }
                 g.flush();
+                // `s` is retired, but lives while `g` does.
+                self.emit(|| Event::ResizeEnd {
+                    kind: s.kind,
+                    b: s.current().b(),
+                    len: s.generation().len.load(Ordering::Relaxed),
+                });
             }
             Err(_) => {
                 // SAFETY: `next` was never published.
@@ -219,7 +249,7 @@ impl<K, V> RawSyncTable<K, V> {
         }
         let need = s.generation().len.load(Ordering::Relaxed).saturating_add(additional);
         let b = b_for(need);
-        b > s.current().b() && self.start_resize(&g, s, b, ResizeKind::Reserve)
+        b > s.current().b() && self.start_resize(&g, s, b, (ResizeKind::Reserve, Reason::Reserve))
     }
 
     /// Publishes an empty one-bucket state with a new generation (so `len`
@@ -307,13 +337,15 @@ impl<K, V> RawSyncTable<K, V> {
 
 /// Copies the entry at `src` with tophash `top` into the chain `dest` of
 /// `new` (the caller holds `dest`'s lock and the lock of `src`'s chain):
-/// its first unwritten slot, or a new overflow bucket.
+/// its first unwritten slot, or a new overflow bucket, counted in `linked`
+/// (stand-alone ones in the low 32 bits, pooled ones in the high 32).
 fn append<K, V>(
     new: &BucketArray<K, V>,
     dest: Bucket<'_, K, V>,
     src: *const super::Entry<K, V>,
     top: u8,
     t: &RawSyncTable<K, V>,
+    linked: &mut u64,
 ) {
     let mut b = Some(dest);
     let mut tail = dest;
@@ -334,6 +366,7 @@ fn append<K, V>(
         // SAFETY: as above; the bucket is unpublished.
         unsafe { b.copy_slot(0, src) }
     });
+    *linked += if new.is_boxed(tail.next_ptr(Ordering::Relaxed)) { 1 } else { 1 << 32 };
 }
 
 /// Undoes a half-done evacuation of old bucket `i` if a hasher panics: the

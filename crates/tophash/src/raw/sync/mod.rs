@@ -197,14 +197,19 @@
 //! * A size that cannot exist (`reserve(usize::MAX)`) panics with
 //!   "capacity overflow" before anything is claimed; a failed allocation
 //!   aborts, as in std.
-//! * Not here: shrinking (the single-threaded `shrink_to`), observer
-//!   events, rayon and serde support, an `Entry` API.
+//! * Observer events are delivered by the thread that did the work, as soon
+//!   as it holds no bucket lock ([`events`]): per thread in order, across
+//!   threads interleaved, and possibly before the rest of the call that
+//!   did the work (a write's evacuations come before its own write).
+//! * Not here: shrinking (the single-threaded `shrink_to`), rayon and serde
+//!   support, an `Entry` API.
 
 #![allow(unexpected_cfgs)] // `cfg(loom)`, set by scripts/loom.sh
 
 mod atomic;
 mod bucket;
 mod check;
+mod events;
 mod grow;
 mod iter;
 mod reclaim;
@@ -215,7 +220,7 @@ use alloc::collections::VecDeque;
 use core::ptr::NonNull;
 use std::sync::Mutex;
 
-use crate::types::ResizeKind;
+use crate::types::{ResizeKind, SyncObserver};
 
 use super::bucket::prefetch;
 use super::sys::{self, Unmapper};
@@ -399,6 +404,8 @@ pub(crate) struct RawSyncTable<K, V> {
     /// Jobs in `drains` (checked without the mutex).
     drain_jobs: AtomicUsize,
     counters: Counters,
+    /// Receives growth events (`events.rs`); set only through `&mut`.
+    observer: Option<Box<dyn SyncObserver>>,
     /// Pages of dropped mapped arrays, handed back a budget per write
     /// (`UNMAP_BUDGET`). Boxed, so arrays can point at it, and the last
     /// field: it drops after the collector, whose drop frees retired arrays
@@ -565,8 +572,14 @@ impl<K, V> RawSyncTable<K, V> {
             drains: Mutex::new(VecDeque::new()),
             drain_jobs: AtomicUsize::new(0),
             counters: Counters::default(),
+            observer: None,
             unmapper,
         }
+    }
+
+    /// Sets the observer of growth events, returning the previous one.
+    pub(crate) fn replace_observer(&mut self, o: Option<Box<dyn SyncObserver>>) -> Option<Box<dyn SyncObserver>> {
+        core::mem::replace(&mut self.observer, o)
     }
 
     /// Enters the collector.

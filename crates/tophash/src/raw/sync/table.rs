@@ -9,7 +9,7 @@ use super::bucket::{Bucket, Entry};
 use super::reclaim::Guard;
 use super::EMPTY_ONE;
 use super::{tag, EntryRef, Expect, Find, Group, Outcome, RawSyncTable, Snap, Tag};
-use crate::types::ResizeKind;
+use crate::types::{Reason, ResizeKind};
 
 /// Scans one chain for `hash` without a lock (a reader's scan): per bucket
 /// one load of the tophash word and one compare of its eight bytes, then
@@ -171,6 +171,12 @@ impl<K, V> RawSyncTable<K, V> {
                 unsafe { retire_entry(&g, prev.as_ref()) };
             }
             if grown_len.is_some() || dead_link {
+                // Both mean `put` ran; with no unwritten slot it linked an
+                // overflow bucket after the probe's tail (links are written
+                // once, so it is still the tail's next).
+                if p.empty.is_none() {
+                    self.emit_overflow(arr, p.tail);
+                }
                 self.maybe_grow(&g, s, grown_len.unwrap_or_else(|| gen.len.load(Ordering::Relaxed)));
             }
             self.unmapper.unmap_some(super::UNMAP_BUDGET);
@@ -247,7 +253,8 @@ impl<K, V> RawSyncTable<K, V> {
     /// plus one of this engine's own: a same-size resize once dead slots
     /// have cost an eighth as many overflow buckets as the array has
     /// buckets (write-once slots are never reused, so churn would
-    /// otherwise lengthen chains until Go's overflow trigger).
+    /// otherwise lengthen chains until Go's overflow trigger), reported to
+    /// the observer as [`Reason::TooManyOverflow`].
     fn maybe_grow(&self, g: &Guard<'_>, s: Snap<'_, K, V>, len: usize) {
         if s.old().is_some() {
             return;
@@ -255,11 +262,11 @@ impl<K, V> RawSyncTable<K, V> {
         let cur = s.current();
         let b = cur.b();
         if len > cur.grow_at {
-            self.start_resize(g, s, b + 1, ResizeKind::Double);
+            self.start_resize(g, s, b + 1, (ResizeKind::Double, Reason::LoadFactor));
         } else if cur.noverflow.load(Ordering::Relaxed) >= cur.len()
             || cur.dead_overflow.load(Ordering::Relaxed) >= cur.dead_at
         {
-            self.start_resize(g, s, b, ResizeKind::SameSize);
+            self.start_resize(g, s, b, (ResizeKind::SameSize, Reason::TooManyOverflow));
         }
     }
 }
