@@ -19,13 +19,19 @@
 //! ```
 //!
 //! so it counts the evacuation work and its cache misses, not the clock.
-//! Every run checks its answer: each key present once with its value.
+//! The map's observer counts the old buckets each thread evacuated (an
+//! `Evacuated` event is delivered by the thread that did the work), which
+//! shows how the work is shared: the *busiest thread's share*.
+//! Every run checks its answer: each key present once with its value, and
+//! the per-thread counts adding up to the map's own.
 
+use std::cell::Cell;
 use std::fmt::Write as _;
 use std::path::Path;
 use std::sync::Barrier;
 
 use anyhow::{ensure, Result};
+use tophash::stats::Event;
 use tophash_bench::conc::runner;
 use tophash_bench::keys::splitmix64;
 use tophash_bench::latency::clock::Clock;
@@ -64,6 +70,8 @@ struct Run {
     resizing: (u64, u64),
     /// The other inserts, and their time.
     steady: (u64, u64),
+    /// Old buckets evacuated by the thread that evacuated the most.
+    busiest: usize,
 }
 
 impl Run {
@@ -92,21 +100,42 @@ impl Run {
         let extra = self.resizing.1 as f64 - self.resizing.0 as f64 * Self::mean(self.steady);
         extra.max(0.0) / self.evacuated as f64
     }
+
+    /// The busiest thread's share of the evacuated old buckets.
+    fn busiest_share(&self) -> f64 {
+        if self.evacuated == 0 {
+            0.0
+        } else {
+            self.busiest as f64 / self.evacuated as f64
+        }
+    }
+}
+
+thread_local! {
+    /// Old buckets this thread evacuated, counted by the map's observer.
+    static EVACUATED: Cell<usize> = const { Cell::new(0) };
 }
 
 /// Fills a fresh map with `keys` keys from `threads` threads.
 fn one_run(keys: u64, threads: u32, clock: &Clock) -> Result<Run> {
-    let map: tophash::sync::HashMap<u64, u64> = tophash::sync::HashMap::new();
+    let mut map: tophash::sync::HashMap<u64, u64> = tophash::sync::HashMap::new();
+    map.set_observer(Some(Box::new(|e: &Event| {
+        if matches!(e, Event::Evacuated { .. }) {
+            EVACUATED.with(|c| c.set(c.get() + 1));
+        }
+    })));
+    let map = map;
     let per = keys / u64::from(threads);
     let barrier = Barrier::new(threads as usize);
     let t0 = clock.stamp();
-    let parts: Vec<[Tally; 2]> = std::thread::scope(|s| {
+    let parts: Vec<([Tally; 2], usize)> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..u64::from(threads))
             .map(|t| {
                 let (map, barrier) = (&map, &barrier);
                 s.spawn(move || {
                     let ks: Vec<u64> = (t * per..(t + 1) * per).map(splitmix64).collect();
                     let (mut resizing, mut steady) = ((0u64, 0u64), (0u64, 0u64));
+                    EVACUATED.with(|c| c.set(0));
                     barrier.wait();
                     for (i, &k) in ks.iter().enumerate() {
                         let during = map.is_resizing();
@@ -117,7 +146,7 @@ fn one_run(keys: u64, threads: u32, clock: &Clock) -> Result<Run> {
                         acc.0 += 1;
                         acc.1 += ns;
                     }
-                    [resizing, steady]
+                    ([resizing, steady], EVACUATED.with(Cell::get))
                 })
             })
             .collect();
@@ -135,7 +164,13 @@ fn one_run(keys: u64, threads: u32, clock: &Clock) -> Result<Run> {
         ensure!(map.get_cloned(&splitmix64(i)) == Some(i), "key #{i} is missing or has a wrong value");
     }
     let st = map.stats();
-    let sum = |k: usize| parts.iter().map(|p| p[k]).fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+    let by_thread: usize = parts.iter().map(|p| p.1).sum();
+    ensure!(
+        by_thread == st.buckets_evacuated,
+        "the threads' observers counted {by_thread} evacuated buckets, the map {}",
+        st.buckets_evacuated
+    );
+    let sum = |k: usize| parts.iter().map(|p| p.0[k]).fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
     Ok(Run {
         wall_ns,
         claims: st.claims,
@@ -144,6 +179,7 @@ fn one_run(keys: u64, threads: u32, clock: &Clock) -> Result<Run> {
         resizes: st.resizes,
         resizing: sum(0),
         steady: sum(1),
+        busiest: parts.iter().map(|p| p.1).max().unwrap_or(0),
     })
 }
 
@@ -167,6 +203,7 @@ pub fn run(args: &Args, dir: &Path) -> Result<Outcome> {
         "claims",
         "claim conflicts",
         "CAS failure rate",
+        "busiest thread's share of evacuations",
         "insert during a resize (ns)",
         "other inserts (ns)",
         "delay per evacuated bucket (ns)",
@@ -183,8 +220,10 @@ pub fn run(args: &Args, dir: &Path) -> Result<Outcome> {
         "resizing_ns",
         "steady_inserts",
         "steady_ns",
+        "evacuated_by_busiest_thread",
     ]);
     let mut rates = Vec::new();
+    let mut shares = Vec::new();
     for &threads in &args.threads {
         let runs: Vec<Run> = (0..args.runs).map(|_| one_run(args.keys, threads, &clock)).collect::<Result<_>>()?;
         for (k, r) in runs.iter().enumerate() {
@@ -200,12 +239,14 @@ pub fn run(args: &Args, dir: &Path) -> Result<Outcome> {
                 r.resizing.1.to_string(),
                 r.steady.0.to_string(),
                 r.steady.1.to_string(),
+                r.busiest.to_string(),
             ]);
         }
         let inserted = (args.keys / u64::from(threads) * u64::from(threads)) as f64;
         let m = |f: fn(&Run) -> f64| median(runs.iter().map(f).collect());
         let rate = m(Run::failure_rate);
         rates.push((threads, rate));
+        shares.push((threads, m(Run::busiest_share)));
         t.row(vec![
             threads.to_string(),
             format!("{:.2}", median(runs.iter().map(|r| inserted / r.wall_ns as f64 * 1000.0).collect())),
@@ -214,6 +255,7 @@ pub fn run(args: &Args, dir: &Path) -> Result<Outcome> {
             thousands(m(|r| r.claims as f64) as u64),
             thousands(m(|r| r.conflicts as f64) as u64),
             format!("{:.3}%", rate * 100.0),
+            format!("{:.1}%", m(Run::busiest_share) * 100.0),
             format!("{:.0}", m(|r| Run::mean(r.resizing))),
             format!("{:.0}", m(|r| Run::mean(r.steady))),
             format!("{:.0}", m(Run::delay_per_bucket)),
@@ -253,6 +295,16 @@ pub fn run(args: &Args, dir: &Path) -> Result<Outcome> {
             "one claim in twenty or more lost its CAS"
         }
     );
+    if let Some(&(threads, share)) = shares.iter().filter(|p| p.0 > 1).max_by_key(|p| p.0) {
+        let _ = writeln!(
+            s,
+            "At {threads} threads the busiest thread evacuated {:.1}% of the old buckets ({}; an even split is \
+             {:.1}%), counted by the map's observer on the thread that did each evacuation.",
+            share * 100.0,
+            if share < 0.75 { "the work was shared" } else { "most of the work fell to one thread" },
+            100.0 / f64::from(threads)
+        );
+    }
     let mut page = html::p(s.lines().next().unwrap_or(""));
     page.push_str(&t.html());
     for line in s.lines().skip_while(|l| !l.starts_with("The article")) {
@@ -272,9 +324,11 @@ mod tests {
         assert!(r.resizes > 5 && r.evacuated > 0, "{r:?}");
         assert!(r.claims > 0, "{r:?}");
         assert_eq!(r.resizing.0 + r.steady.0, 20_000);
+        assert_eq!(r.busiest, r.evacuated, "one thread did all the evacuation");
         if runner::cores() >= 2 {
             let r = one_run(20_000, 2, &clock).unwrap();
             assert_eq!(r.resizing.0 + r.steady.0, 20_000);
+            assert!(r.busiest < r.evacuated, "both threads evacuated: {r:?}");
         }
     }
 }
