@@ -63,9 +63,10 @@ pub(super) type Slots<K, V> = [Slot<K, V>; BUCKET_SLOTS];
 /// abandoned by an undone evacuation), else the live entry's byte. One
 /// word, so a reader tests all eight slots with one load and one SIMD
 /// compare and sees the eight bytes as of one moment. Written only by the
-/// holder of the chain's lock (or by the creator of a bucket not yet
-/// published), so a write is a plain load, byte replace and store that
-/// loses no other update.
+/// holder of the chain's lock, by the creator of a bucket not yet
+/// published, or by the evacuation filling a new chain that nobody else
+/// may touch before its old bucket is flagged, so a write is a plain load,
+/// byte replace and store that loses no other update.
 pub(super) struct Header(AtomicU64);
 
 impl Header {
@@ -219,9 +220,11 @@ impl<'a, K, V> Bucket<'a, K, V> {
     }
 
     /// Sets slot `i`'s tophash byte, publishing with `order`. Only the
-    /// holder of the chain's lock, or the creator of an unpublished bucket,
-    /// calls this (see the field): no other write can come between the
-    /// load and the store.
+    /// chain's one writer calls this: the holder of its lock, the creator
+    /// of an unpublished bucket, or the evacuation that fills a new chain
+    /// (see the field), so no other write comes between the load and the
+    /// store. (Replacing the byte with shifts and masks in a register ran
+    /// more instructions: 1.921G -> 1.991G growing 3.1M keys.)
     #[inline]
     pub(super) fn set_top(self, i: usize, t: u8, order: Ordering) {
         let mut b = self.hdr.0.load(Ordering::Relaxed).to_le_bytes();

@@ -155,10 +155,11 @@ impl<K, V> RawSyncTable<K, V> {
                 // SAFETY: a live slot seen under the old bucket's lock.
                 let e = unsafe { bb.entry(slot) };
                 let hash = hash_of(e.key());
+                // No lock on the destination: until old bucket `i` is
+                // flagged, this thread (holding its lock) is the only one
+                // that may write its new buckets (invariant 6).
                 let dest = new.bucket((hash as usize & high) | i);
-                let dest_lock = dest.lock();
                 append(new, dest, bb.slot_ptr(slot).as_ptr(), tophash(hash), self, &mut linked);
-                drop(dest_lock);
             }
             // An unwritten slot ends the chain (invariant 9).
             b = if group.match_empty_rest().lowest().is_some() { None } else { bb.next() };
@@ -336,7 +337,8 @@ impl<K, V> RawSyncTable<K, V> {
 }
 
 /// Copies the entry at `src` with tophash `top` into the chain `dest` of
-/// `new` (the caller holds `dest`'s lock and the lock of `src`'s chain):
+/// `new` (the caller holds the lock of `src`'s chain, the old bucket whose
+/// evacuation is the only writer of `dest` until it is flagged):
 /// its first unwritten slot, or a new overflow bucket, counted in `linked`
 /// (stand-alone ones in the low 32 bits, pooled ones in the high 32).
 fn append<K, V>(
@@ -352,7 +354,9 @@ fn append<K, V>(
     while let Some(bb) = b {
         tail = bb;
         if let Some(i) = Group::load(&bb.tops(Ordering::Relaxed)).match_empty_rest().lowest() {
-            // SAFETY: `dest`'s lock is held and the slot is unwritten; `src`
+            // SAFETY: this evacuation is `dest`'s only writer (invariant 6:
+            // no other thread writes it before the old bucket is flagged,
+            // nor reads it) and the slot is unwritten; `src`
             // is a live slot of a chain whose lock the caller holds, and the
             // copy is a second owner only until the evacuation ends, when
             // the flag makes it the only one (or `Undo` forgets it).

@@ -68,8 +68,11 @@
 //! the new array zeroed (O(1) in the table size for large arrays: fresh
 //! zero pages of an OS mapping) and publishes the new state. Evacuating old
 //! bucket `i`: lock it, and for each live slot hash its key (as Go does;
-//! nothing is stored beside the key), lock the destination bucket, copy the
-//! entry's bytes into its first unwritten slot, unlock; then set
+//! nothing is stored beside the key) and copy the entry's bytes into the
+//! first unwritten slot of its destination chain, without locking it (until
+//! bucket `i` is flagged no other thread writes or reads its new buckets:
+//! writers evacuate a key's old bucket before they lock its new one, and
+//! readers look there only once the flag is set); then set
 //! `evacuated` (Release), which hands ownership to the copies, unlock, and
 //! retire the chain's overflow buckets. Old slots keep their bytes, so a
 //! reader mid-scan of the old chain still finds its key; they are never
@@ -84,12 +87,15 @@
 //! array took 2.8 ms): they go to the table's [`Unmapper`] queue, and each
 //! later write hands back at most 64 KiB of them.
 //!
-//! Lock order is *old bucket before new bucket*, always, and a write holds
-//! one lock at a time: a new bucket takes entries from exactly one old
+//! A write holds one lock at a time, and an evacuation only its old
+//! bucket's: a new bucket takes entries from exactly one old
 //! bucket (`k & old_mask`; arrays only grow, and evacuation takes the
 //! destination's low bits from the old index, so even a `Hash` that is not
 //! a function of the key cannot send an entry elsewhere), and writers touch
-//! it only after that old bucket is evacuated. So no cycle of waits exists.
+//! it only after that old bucket is evacuated (an evacuation without the
+//! new bucket's lock ran 5.6% fewer instructions growing 3.1M keys from
+//! empty, 2.034G -> 1.921G: one CAS less per entry moved). So no cycle of
+//! waits exists.
 //!
 //! **Clear** publishes a fresh one-bucket state with a new generation (so
 //! `len` is 0 at once) and queues the replaced arrays for *draining*:
@@ -179,7 +185,9 @@
 //!    an old chain. An array's own storage never drops its slots.
 //! 9. **Empty rest**: no written slot (live or dead) follows an unwritten
 //!    one in a chain.
-//! 10. **Locks**: no lock is held at rest; old before new, one new at a time.
+//! 10. **Locks**: no lock is held at rest; a thread holds at most one
+//!     bucket lock, except that undoing an evacuation (a panicking hasher)
+//!     locks its new buckets one at a time under the old one's.
 //!
 //! # Where this departs from the brief, and what is missing
 //!
