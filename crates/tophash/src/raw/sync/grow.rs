@@ -140,7 +140,7 @@ impl<K, V> RawSyncTable<K, V> {
         if head.is_evacuated(Ordering::Relaxed) {
             return false;
         }
-        let undo = Undo { new, i, old_len: old.len(), abandoned: &s.progress.abandoned, armed: true };
+        let undo = Undo { new, i, old_len: old.len(), abandoned: &s.progress.abandoned };
         // The new buckets of old bucket `i`: those `j` with
         // `j & old_mask == i`. Taking the low bits from `i` keeps every copy
         // among them even for a `Hash` that is not a function of the key.
@@ -292,10 +292,17 @@ impl<K, V> RawSyncTable<K, V> {
 
     /// Drains up to `DRAIN_STEP` buckets of cleared arrays, if another
     /// thread is not draining. O(DRAIN_STEP chains).
+    #[inline]
     pub(super) fn drain_some(&self, g: &Guard<'_>) {
-        if self.drain_jobs.load(Ordering::Acquire) == 0 {
-            return;
+        if self.drain_jobs.load(Ordering::Acquire) != 0 {
+            self.drain_queued(g);
         }
+    }
+
+    /// `drain_some` once a job is queued.
+    #[cold]
+    #[inline(never)]
+    fn drain_queued(&self, g: &Guard<'_>) {
         let mut q = match self.drains.try_lock() {
             Ok(q) => q,
             Err(TryLockError::Poisoned(p)) => p.into_inner(),
@@ -384,20 +391,19 @@ struct Undo<'a, K, V> {
     old_len: usize,
     /// Counted, so that claims sweep for the bucket once the cursor is past.
     abandoned: &'a AtomicUsize,
-    armed: bool,
 }
 
 impl<K, V> Undo<'_, K, V> {
-    fn disarm(mut self) {
-        self.armed = false;
+    /// The evacuation completed: nothing to undo. Forgotten rather than
+    /// dropped (it owns nothing), so the common path makes no call to
+    /// `drop`.
+    fn disarm(self) {
+        core::mem::forget(self);
     }
 }
 
 impl<K, V> Drop for Undo<'_, K, V> {
     fn drop(&mut self) {
-        if !self.armed {
-            return;
-        }
         for j in (self.i..self.new.len()).step_by(self.old_len) {
             let head = self.new.bucket(j);
             let lock = head.lock();
@@ -454,9 +460,19 @@ fn retire_entries<K, V>(g: &Guard<'_>, b: Bucket<'_, K, V>) {
 
 /// Retires the boxed overflow buckets of the chain `head` of `arr`, whose
 /// flag this thread has just set (the chain is frozen: writers re-check the
-/// flag under the lock). Pool buckets go with the array.
+/// flag under the lock). Pool buckets go with the array. Most chains have
+/// no overflow bucket: that test is inlined, the walk is not.
+#[inline]
 fn retire_overflow<K, V>(g: &Guard<'_>, arr: &BucketArray<K, V>, head: Bucket<'_, K, V>) {
-    let mut o = head.next_ptr(Ordering::Acquire);
+    let o = head.next_ptr(Ordering::Acquire);
+    if !o.is_null() {
+        retire_chain(g, arr, o);
+    }
+}
+
+/// `retire_overflow` from the chain's first overflow bucket `o`.
+#[inline(never)]
+fn retire_chain<K, V>(g: &Guard<'_>, arr: &BucketArray<K, V>, mut o: *mut super::bucket::Overflow<K, V>) {
     while !o.is_null() {
         // SAFETY: `o` is an overflow bucket of the frozen chain, alive
         // until retired (invariant 8); its link is read before retiring it.
