@@ -249,6 +249,13 @@ impl<'a, K, V> Bucket<'a, K, V> {
         self.hdr.0.store(0, Ordering::Release);
     }
 
+    /// Sets all eight bytes in one store (Release): an evacuation's
+    /// destination bucket, which no other thread writes or reads before the
+    /// old bucket is flagged, gets its bytes gathered and stored once.
+    pub(super) fn publish_tops(self, word: u64) {
+        self.hdr.0.store(word, Ordering::Release);
+    }
+
     /// Whether the lock is held (for the quiescent checker).
     pub(super) fn is_locked(self) -> bool {
         self.body.link.load(Ordering::Relaxed).addr() & LOCKED != 0

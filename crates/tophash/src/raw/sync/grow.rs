@@ -124,8 +124,8 @@ impl<K, V> RawSyncTable<K, V> {
     /// does), sets the flag, which hands the entries' ownership to the
     /// copies, retires the chain's overflow buckets, and ends the resize if
     /// this was the last bucket. Returns whether this call did the
-    /// evacuation (false: done already). O(chain): one old chain, one new
-    /// lock per entry moved. The caller holds no bucket lock (the observer
+    /// evacuation (false: done already). O(chain): one old chain, and no
+    /// lock but its own. The caller holds no bucket lock (the observer
     /// hears of the overflow buckets linked, the evacuation and the end).
     ///
     /// If `hash_of` panics, the copies made so far are abandoned (the new
@@ -145,24 +145,32 @@ impl<K, V> RawSyncTable<K, V> {
         // `j & old_mask == i`. Taking the low bits from `i` keeps every copy
         // among them even for a `Hash` that is not a function of the key.
         let high = new.mask() & !old.mask();
-        let mut b = Some(head);
         // Overflow buckets linked, for the observer: stand-alone ones in the
         // low half, pooled ones in the high half (one register).
         let mut linked = 0u64;
-        while let Some(bb) = b {
-            let group = Group::load(&bb.tops(Ordering::Relaxed));
-            for slot in group.match_full() {
-                // SAFETY: a live slot seen under the old bucket's lock.
-                let e = unsafe { bb.entry(slot) };
-                let hash = hash_of(e.key());
-                // No lock on the destination: until old bucket `i` is
-                // flagged, this thread (holding its lock) is the only one
-                // that may write its new buckets (invariant 6).
+        // No lock on the destinations: until old bucket `i` is flagged, this
+        // thread (holding its lock) is the only one that may write its new
+        // buckets, which start empty (invariant 6).
+        if high & high.wrapping_sub(1) == 0 {
+            // A doubling (two destinations) or a same-size resize (one:
+            // `y` is `x` and never used): a cursor per destination.
+            let mut x = Dest::new(new.bucket(i));
+            let mut y = Dest::new(new.bucket(i | high));
+            for_each_live(head, hash_of, |hash, src| {
+                if hash as usize & high == 0 {
+                    x.push(new, src, tophash(hash), self, &mut linked);
+                } else {
+                    y.push(new, src, tophash(hash), self, &mut linked);
+                }
+            });
+            x.publish();
+            y.publish();
+        } else {
+            // A `reserve` past the next doubling: any of `2^k` destinations.
+            for_each_live(head, hash_of, |hash, src| {
                 let dest = new.bucket((hash as usize & high) | i);
-                append(new, dest, bb.slot_ptr(slot).as_ptr(), tophash(hash), self, &mut linked);
-            }
-            // An unwritten slot ends the chain (invariant 9).
-            b = if group.match_empty_rest().lowest().is_some() { None } else { bb.next() };
+                append(new, dest, src, tophash(hash), self, &mut linked);
+            });
         }
         undo.disarm();
         // Release: a reader or writer that sees the flag sees the entries in
@@ -339,6 +347,104 @@ impl<K, V> RawSyncTable<K, V> {
             drain_bucket(g, arr, arr.bucket(job.next));
             job.next += 1;
             budget -= 1;
+        }
+    }
+}
+
+/// Calls `f(hash, slot)` for each live slot of the chain `head`, whose lock
+/// the caller holds, in chain order, hashing its key with `hash_of`.
+#[inline]
+fn for_each_live<K, V>(
+    head: Bucket<'_, K, V>,
+    hash_of: &dyn Fn(&K) -> u64,
+    mut f: impl FnMut(u64, *const super::Entry<K, V>),
+) {
+    let mut b = Some(head);
+    while let Some(bb) = b {
+        let group = Group::load(&bb.tops(Ordering::Relaxed));
+        for slot in group.match_full() {
+            // SAFETY: a live slot seen under the chain's lock.
+            let e = unsafe { bb.entry(slot) };
+            f(hash_of(e.key()), bb.slot_ptr(slot).as_ptr());
+        }
+        // An unwritten slot ends the chain (invariant 9).
+        b = if group.match_empty_rest().lowest().is_some() { None } else { bb.next() };
+    }
+}
+
+/// Where an evacuation writes next in one destination chain. The chain
+/// starts empty and only this evacuation writes it until the old bucket is
+/// flagged (invariant 6), so slots fill in order from the head without a
+/// scan, and each bucket's tophash bytes are gathered in a register and
+/// stored once.
+struct Dest<'a, K, V> {
+    b: Bucket<'a, K, V>,
+    slot: usize,
+    tops: u64,
+}
+
+impl<'a, K, V> Dest<'a, K, V> {
+    fn new(b: Bucket<'a, K, V>) -> Self {
+        Dest { b, slot: 0, tops: 0 }
+    }
+
+    /// Copies the entry at `src` (a live slot of the old chain being
+    /// evacuated) with byte `top` into the next slot, linking an overflow
+    /// bucket when the current one is full (counted in `linked` as in
+    /// [`append`]).
+    #[inline]
+    fn push(
+        &mut self,
+        new: &BucketArray<K, V>,
+        src: *const super::Entry<K, V>,
+        top: u8,
+        t: &RawSyncTable<K, V>,
+        linked: &mut u64,
+    ) {
+        if self.slot == super::BUCKET_SLOTS {
+            self.grow(new, src, top, t, linked);
+            return;
+        }
+        // SAFETY: the slot is unwritten (the chain started empty and fills
+        // in order) and this evacuation is its only writer; `src` is a live
+        // slot of the chain whose lock the caller holds, and the copy is a
+        // second owner only until the evacuation ends, when the flag makes
+        // it the only one (or `Undo` forgets it).
+        unsafe { self.b.copy_slot(self.slot, src) };
+        self.tops |= u64::from(top) << (8 * self.slot);
+        self.slot += 1;
+    }
+
+    /// `push` into a full bucket: publishes it and links an overflow bucket
+    /// holding the entry.
+    #[cold]
+    #[inline(never)]
+    fn grow(
+        &mut self,
+        new: &BucketArray<K, V>,
+        src: *const super::Entry<K, V>,
+        top: u8,
+        t: &RawSyncTable<K, V>,
+        linked: &mut u64,
+    ) {
+        {
+            self.publish();
+            let tail = self.b;
+            t.link_overflow(new, tail, top, |b| {
+                // SAFETY: the bucket is unpublished; `src` as below.
+                unsafe { b.copy_slot(0, src) }
+            });
+            *linked += if new.is_boxed(tail.next_ptr(Ordering::Relaxed)) { 1 } else { 1 << 32 };
+            self.b = tail.next().expect("an overflow bucket was just linked");
+            self.slot = 1;
+            self.tops = u64::from(top);
+        }
+    }
+
+    /// Stores the current bucket's gathered bytes.
+    fn publish(&self) {
+        if self.slot > 0 {
+            self.b.publish_tops(self.tops);
         }
     }
 }
