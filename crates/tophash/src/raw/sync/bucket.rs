@@ -387,6 +387,11 @@ struct Regions {
 /// of overflow buckets.
 pub(super) struct BucketArray<K, V> {
     b: u8,
+    /// `2^b - 1`, kept rather than worked out from `b` on every access
+    /// (callgrind: 1.816G -> 1.767G instructions growing 3.1M keys from
+    /// empty). Reducing slot numbers modulo 8 to drop their bounds tests
+    /// as well measured worse (1.812G, and +2.3% on exchange).
+    mask: usize,
     /// Header `i` of the heads; the allocation starts here.
     headers: NonNull<Header>,
     /// Body of head `i`.
@@ -472,6 +477,7 @@ impl<K, V> BucketArray<K, V> {
         };
         Box::new(BucketArray {
             b,
+            mask: n - 1,
             headers,
             bodies,
             pool_base,
@@ -523,21 +529,25 @@ impl<K, V> BucketArray<K, V> {
         1usize.checked_shl(u32::from(b)).is_some_and(|n| Self::regions(n, pool_for(n)).is_some())
     }
 
+    #[inline]
     pub(super) fn b(&self) -> u8 {
         self.b
     }
 
+    #[inline]
     pub(super) fn len(&self) -> usize {
-        1 << self.b
+        self.mask + 1
     }
 
+    #[inline]
     pub(super) fn mask(&self) -> usize {
-        self.len() - 1
+        self.mask
     }
 
     /// Head bucket `i`.
+    #[inline]
     pub(super) fn bucket(&self, i: usize) -> Bucket<'_, K, V> {
-        assert!(i < self.len(), "bucket index out of range");
+        assert!(i <= self.mask, "bucket index out of range");
         // SAFETY: `i` is in bounds.
         unsafe { self.head(i) }
     }
