@@ -174,10 +174,11 @@ impl<K, V> RawSyncTable<K, V> {
                 // Both mean `put` ran; with no unwritten slot it linked an
                 // overflow bucket after the probe's tail (links are written
                 // once, so it is still the tail's next).
-                if p.empty.is_none() {
+                let linked = p.empty.is_none();
+                if linked {
                     self.emit_overflow(arr, p.tail);
                 }
-                self.maybe_grow(&g, s, grown_len.unwrap_or_else(|| gen.len.load(Ordering::Relaxed)));
+                self.maybe_grow(&g, s, grown_len.unwrap_or_else(|| gen.len.load(Ordering::Relaxed)), linked);
             }
             self.unmapper.unmap_some(super::UNMAP_BUDGET);
             // Both slots stay readable while `g` lives: the found one is
@@ -255,7 +256,12 @@ impl<K, V> RawSyncTable<K, V> {
     /// buckets (write-once slots are never reused, so churn would
     /// otherwise lengthen chains until Go's overflow trigger), reported to
     /// the observer as [`Reason::TooManyOverflow`].
-    fn maybe_grow(&self, g: &Guard<'_>, s: Snap<'_, K, V>, len: usize) {
+    ///
+    /// The overflow counts change only when a write links an overflow
+    /// bucket (`linked`), and that write reads them after its own increment,
+    /// so only it tests them (Go tests on every insert). One linked while a
+    /// resize ran is tested at the array's next link.
+    fn maybe_grow(&self, g: &Guard<'_>, s: Snap<'_, K, V>, len: usize, linked: bool) {
         if s.old().is_some() {
             return;
         }
@@ -263,8 +269,9 @@ impl<K, V> RawSyncTable<K, V> {
         let b = cur.b();
         if len > cur.grow_at {
             self.start_resize(g, s, b + 1, (ResizeKind::Double, Reason::LoadFactor));
-        } else if cur.noverflow.load(Ordering::Relaxed) >= cur.len()
-            || cur.dead_overflow.load(Ordering::Relaxed) >= cur.dead_at
+        } else if linked
+            && (cur.noverflow.load(Ordering::Relaxed) >= cur.len()
+                || cur.dead_overflow.load(Ordering::Relaxed) >= cur.dead_at)
         {
             self.start_resize(g, s, b, (ResizeKind::SameSize, Reason::TooManyOverflow));
         }
