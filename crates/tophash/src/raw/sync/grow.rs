@@ -65,7 +65,7 @@ impl<K, V> RawSyncTable<K, V> {
     }
 
     /// Evacuates the old bucket `hash` selects, if not done yet.
-    pub(super) fn evacuate_for(&self, g: &Guard<'_>, s: Snap<'_, K, V>, hash: u64, hash_of: &dyn Fn(&K) -> u64) {
+    pub(super) fn evacuate_for(&self, g: &Guard<'_>, s: Snap<'_, K, V>, hash: u64, hash_of: &impl Fn(&K) -> u64) {
         let old = s.old().expect("called during a resize");
         let i = hash as usize & old.mask();
         if !old.bucket(i).is_evacuated(Ordering::Acquire) {
@@ -77,7 +77,7 @@ impl<K, V> RawSyncTable<K, V> {
     /// most `CLAIM_TRIES` attempts, each failure a claim conflict. Once the
     /// cursor is past the end, takes one step of the sweep instead.
     /// Returns whether a bucket was claimed.
-    pub(super) fn claim_one(&self, g: &Guard<'_>, s: Snap<'_, K, V>, hash_of: &dyn Fn(&K) -> u64) -> bool {
+    pub(super) fn claim_one(&self, g: &Guard<'_>, s: Snap<'_, K, V>, hash_of: &impl Fn(&K) -> u64) -> bool {
         let old = s.old().expect("called during a resize");
         let old_len = old.len();
         for _ in 0..CLAIM_TRIES {
@@ -105,7 +105,7 @@ impl<K, V> RawSyncTable<K, V> {
     /// up to `CLAIM_TRIES` steps of a cyclic sweep evacuate the first
     /// unflagged bucket they land on (waiting for its lock if a claimer
     /// holds it). O(1) plus at most one chain.
-    fn sweep_one(&self, g: &Guard<'_>, s: Snap<'_, K, V>, hash_of: &dyn Fn(&K) -> u64) -> bool {
+    fn sweep_one(&self, g: &Guard<'_>, s: Snap<'_, K, V>, hash_of: &impl Fn(&K) -> u64) -> bool {
         if s.progress.abandoned.load(Ordering::Acquire) == 0 {
             return false;
         }
@@ -132,7 +132,7 @@ impl<K, V> RawSyncTable<K, V> {
     /// chains of this old bucket are reset: no thread reads them before
     /// the flag is set) and the old bucket, still unflagged, keeps owning
     /// its entries.
-    pub(super) fn evacuate(&self, g: &Guard<'_>, s: Snap<'_, K, V>, i: usize, hash_of: &dyn Fn(&K) -> u64) -> bool {
+    pub(super) fn evacuate(&self, g: &Guard<'_>, s: Snap<'_, K, V>, i: usize, hash_of: &impl Fn(&K) -> u64) -> bool {
         let old = s.old().expect("called during a resize");
         let new = s.current();
         let head = old.bucket(i);
@@ -226,7 +226,7 @@ impl<K, V> RawSyncTable<K, V> {
     /// Helps a resize under way: claims and evacuates up to `n` old
     /// buckets at the cursor, and drains cleared buckets. Returns the old
     /// buckets evacuated. O(n) chains.
-    pub(crate) fn evacuate_some(&self, n: usize, hash_of: &dyn Fn(&K) -> u64) -> usize {
+    pub(crate) fn evacuate_some(&self, n: usize, hash_of: &impl Fn(&K) -> u64) -> usize {
         let g = self.guard();
         let mut moved = 0;
         for _ in 0..n {
@@ -249,7 +249,7 @@ impl<K, V> RawSyncTable<K, V> {
     /// Starts a resize to the size that holds `len + additional` entries,
     /// if it is larger than now and no resize runs (then it only helps the
     /// running one by one claim). Returns whether it started one.
-    pub(crate) fn reserve(&self, additional: usize, hash_of: &dyn Fn(&K) -> u64) -> bool {
+    pub(crate) fn reserve(&self, additional: usize, hash_of: &impl Fn(&K) -> u64) -> bool {
         let g = self.guard();
         let s = self.state(&g);
         if s.old().is_some() {
@@ -356,7 +356,7 @@ impl<K, V> RawSyncTable<K, V> {
 #[inline]
 fn for_each_live<K, V>(
     head: Bucket<'_, K, V>,
-    hash_of: &dyn Fn(&K) -> u64,
+    hash_of: &impl Fn(&K) -> u64,
     mut f: impl FnMut(u64, *const super::Entry<K, V>),
 ) {
     let mut b = Some(head);

@@ -105,7 +105,7 @@ impl<K, V> RawSyncTable<K, V> {
         mut find: Find<'_, K>,
         expect: Expect,
         mut new: Option<Entry<K, V>>,
-        hash_of: &dyn Fn(&K) -> u64,
+        hash_of: &impl Fn(&K) -> u64,
     ) -> Outcome<'_, K, V> {
         let g = self.guard();
         let want = tag(hash);
