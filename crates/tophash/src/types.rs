@@ -121,11 +121,13 @@ impl<F: FnMut(&Event) + Send> Observer for F {
 /// that delivered the event: the work that event reports is done and the
 /// map is consistent, but the rest of that call (its own write, say) may
 /// not have happened.
+#[cfg(feature = "sync")]
 pub trait SyncObserver: Send + Sync {
     /// Called once per event.
     fn event(&self, e: &Event);
 }
 
+#[cfg(feature = "sync")]
 impl<F: Fn(&Event) + Send + Sync> SyncObserver for F {
     fn event(&self, e: &Event) {
         self(e)
