@@ -6,12 +6,14 @@
 //!
 //! Without an observer an event costs one test of the observer field, on
 //! paths a write takes only when it evacuates, links an overflow bucket or
-//! may start a resize. Evacuation counts the overflow buckets it links and
-//! reports them after unlocking (collecting them in a `Vec` cost 22M of 2.0G
-//! instructions growing 3.1M keys from empty). (Gathering each write's events in a buffer of its
-//! own and delivering them at the end of the call cost 8.7 more
-//! instructions a write even when empty: callgrind, an exchange-like probe
-//! of 1.19M writes, 344.5M -> 354.6M.)
+//! may start a resize. Evacuation counts the overflow buckets it links in
+//! one word on the link path and reports them after unlocking; the entries
+//! it moved are counted from the frozen old chain, and only for an
+//! observer. Gathering each write's events in a buffer of its own and
+//! delivering them at the end of the call cost 8.7 more instructions a
+//! write even with no observer (callgrind, an exchange-like probe of 1.19M
+//! writes, 345.7M against 354.6M); the other variants measured are in
+//! `docs/log.md`, session 11.
 
 use super::bucket::{Bucket, BucketArray};
 use super::{Group, Ordering, RawSyncTable};

@@ -427,18 +427,11 @@ impl<'a, K, V> Dest<'a, K, V> {
         t: &RawSyncTable<K, V>,
         linked: &mut u64,
     ) {
-        {
-            self.publish();
-            let tail = self.b;
-            t.link_overflow(new, tail, top, |b| {
-                // SAFETY: the bucket is unpublished; `src` as below.
-                unsafe { b.copy_slot(0, src) }
-            });
-            *linked += if new.is_boxed(tail.next_ptr(Ordering::Relaxed)) { 1 } else { 1 << 32 };
-            self.b = tail.next().expect("an overflow bucket was just linked");
-            self.slot = 1;
-            self.tops = u64::from(top);
-        }
+        self.publish();
+        link_copy(new, self.b, src, top, t, linked);
+        self.b = self.b.next().expect("an overflow bucket was just linked");
+        self.slot = 1;
+        self.tops = u64::from(top);
     }
 
     /// Stores the current bucket's gathered bytes.
@@ -479,8 +472,26 @@ fn append<K, V>(
         }
         b = bb.next();
     }
+    link_copy(new, tail, src, top, t, linked);
+}
+
+/// Links a new overflow bucket after `tail`, the last bucket of a chain of
+/// `new` that this evacuation alone writes, holding a copy of the entry at
+/// `src` with byte `top`, and counts it in `linked` (stand-alone ones in the
+/// low 32 bits, pooled ones in the high 32).
+fn link_copy<K, V>(
+    new: &BucketArray<K, V>,
+    tail: Bucket<'_, K, V>,
+    src: *const super::Entry<K, V>,
+    top: u8,
+    t: &RawSyncTable<K, V>,
+    linked: &mut u64,
+) {
     t.link_overflow(new, tail, top, |b| {
-        // SAFETY: as above; the bucket is unpublished.
+        // SAFETY: the bucket is unpublished and its slot 0 unwritten; `src`
+        // is a live slot of the chain whose lock the caller holds, and the
+        // copy is a second owner only until the evacuation ends, when the
+        // flag makes it the only one (or `Undo` forgets it).
         unsafe { b.copy_slot(0, src) }
     });
     *linked += if new.is_boxed(tail.next_ptr(Ordering::Relaxed)) { 1 } else { 1 << 32 };

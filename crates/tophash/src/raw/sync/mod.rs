@@ -65,8 +65,8 @@
 //! `> 8`), or a write that links an overflow bucket and so brings the
 //! overflow buckets to as many as buckets (or those that dead slots cost to
 //! an eighth of them), starts a resize if none runs: doubling, or
-//! same-size for overflow. Exactly one
-//! thread wins the CAS on the state's `start_claimed` flag; it allocates
+//! same-size for overflow. Exactly one thread wins the CAS on the state's
+//! `start_claimed` flag; it allocates
 //! the new array zeroed (O(1) in the table size for large arrays: fresh
 //! zero pages of an OS mapping) and publishes the new state. Evacuating old
 //! bucket `i`: lock it, and for each live slot hash its key (as Go does;
