@@ -607,6 +607,17 @@ where
     #[inline]
     pub fn insert(&mut self, key: K, value: V) -> Option<V> {
         let hash = make_hash(&self.hash_builder, &key);
+        match self.table.insert_fast(hash, |stored, new| stored == new, key, value) {
+            Ok(old) => old,
+            Err((key, value)) => self.insert_general(hash, key, value),
+        }
+    }
+
+    /// `insert` past its inline common case (see `RawTable::insert_fast`):
+    /// a resize under way, a chain longer than its main bucket, a growth
+    /// trigger due. Out of line so that the common case needs no frame.
+    #[inline(never)]
+    fn insert_general(&mut self, hash: u64, key: K, value: V) -> Option<V> {
         let hasher = make_hasher::<K, S>(&self.hash_builder);
         match self.table.entry(hash, |k| *k == key, &hasher) {
             Probe::Found(mut o) => {
@@ -668,6 +679,15 @@ where
     #[inline]
     pub fn remove_entry<Q: Hash + Equivalent<K> + ?Sized>(&mut self, key: &Q) -> Option<(K, V)> {
         let hash = make_hash(&self.hash_builder, key);
+        match self.table.remove_fast(hash, equivalent_key(key)) {
+            Ok(found) => found,
+            Err(()) => self.remove_general(hash, key),
+        }
+    }
+
+    /// `remove_entry` past its inline common case (see `insert_general`).
+    #[inline(never)]
+    fn remove_general<Q: Equivalent<K> + ?Sized>(&mut self, hash: u64, key: &Q) -> Option<(K, V)> {
         let hasher = make_hasher::<K, S>(&self.hash_builder);
         match self.table.entry(hash, equivalent_key(key), hasher) {
             Probe::Found(o) => Some(o.remove()),

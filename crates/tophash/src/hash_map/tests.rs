@@ -790,3 +790,42 @@ fn replace_entry_with_keeps_removes_or_drops_on_panic() {
     assert!(removed_again > 0);
     assert_eq!(sorted(m.iter().map(|(k, v)| (*k, v.0))), sorted(model.iter().map(|(k, v)| (*k, *v))));
 }
+
+/// `insert` and `remove` decide their common case inline (a key in its main
+/// bucket, a table not resizing); the cases they hand to the general path
+/// still do what it does: a removal that leaves an automatic shrink due
+/// starts it, an insert past the load limit starts a growth, and an
+/// overwrite keeps the stored key.
+#[test]
+fn inline_insert_and_remove_keep_the_general_paths_duties() {
+    let mut m = HashMap::new();
+    m.set_auto_shrink(true);
+    for k in 0..10_000u64 {
+        assert_eq!(m.insert(k, k), None);
+    }
+    ok(&m);
+    m.finish_resize();
+    let full = m.capacity();
+    assert_eq!(m.insert(7, 70), Some(7));
+    let mut shrank_at = None;
+    for k in 0..10_000u64 {
+        assert_eq!(m.remove(&k), Some(if k == 7 { 70 } else { k }));
+        assert_eq!(m.remove(&k), None);
+        if m.is_resizing() {
+            shrank_at = Some(m.len());
+            break;
+        }
+    }
+    // The first removal that leaves the map under 10% of its capacity.
+    let n = shrank_at.expect("no shrink started");
+    assert!(n * 10 < full && (n + 1) * 10 >= full, "shrink at {n} of {full}");
+    ok(&m);
+    let mut grew = false;
+    for k in 0..100_000u64 {
+        let b = m.stats().b;
+        m.insert(k, k);
+        grew |= m.stats().b > b;
+    }
+    assert!(grew);
+    ok(&m);
+}

@@ -86,9 +86,15 @@ impl<K, V> RawTable<K, V> {
     /// half full afterwards and neither grows nor shrinks again soon.
     #[inline]
     pub(crate) fn maybe_auto_shrink(&mut self) {
-        if self.auto_shrink && self.count * 10 < self.load_limit && self.load_limit > capacity_for(0) {
+        if self.auto_shrink_due(self.count) {
             self.auto_shrink_now();
         }
+    }
+
+    /// Whether `maybe_auto_shrink` acts on a table of `count` entries.
+    #[inline(always)]
+    pub(crate) fn auto_shrink_due(&self, count: usize) -> bool {
+        self.auto_shrink && count * 10 < self.load_limit && self.load_limit > capacity_for(0)
     }
 
     #[cold]
