@@ -140,6 +140,11 @@
 //!   time as the header, overlapping two memory latencies that would
 //!   otherwise follow each other. Lookups do not: a miss needs only the
 //!   header, and the extra traffic cost misses as much as it saved hits.
+//! * **Common writes without a frame.** An insert or removal that its key's
+//!   main bucket decides, in a table not resizing, runs inline with no call
+//!   (`RawTable::insert_fast`, `remove_fast`); everything else falls back to
+//!   the general path out of line. The general path's rare calls had given
+//!   every insert a stack frame: 20 of 80 instructions of a warm insert.
 //! * **Pairs when free.** Keys and values are interleaved as `(K, V)` when
 //!   that adds no padding, so a hit reads one slot line instead of two; else
 //!   they are split as in Go.

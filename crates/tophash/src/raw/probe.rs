@@ -7,7 +7,7 @@
 use core::ptr;
 
 use super::bucket::{header, ArrayView, BucketArray, BucketRef, Header};
-use super::tophash::{tag, tophash, BUCKET_SLOTS, EMPTY_ONE, EMPTY_REST};
+use super::tophash::{tag, tophash, Group, BUCKET_SLOTS, EMPTY_ONE, EMPTY_REST};
 use super::{infallible, over_load, too_many_overflow, RawProbe, RawTable, Slot, Vacancy};
 use crate::types::{Reason, ResizeKind};
 
@@ -239,6 +239,36 @@ impl<K, V> RawTable<K, V> {
         }
     }
 
+    /// The start of `insert_fast` and `remove_fast`: in a table not
+    /// resizing or handing pages back, the key's main bucket, its states,
+    /// and the slot there whose key satisfies `eq`, if any. `None` sends the
+    /// write to the general path.
+    #[inline(always)]
+    fn steady_main(
+        &self,
+        hash: u64,
+        mut eq: impl FnMut(&K) -> bool,
+    ) -> Option<(BucketRef<K, V>, Group, Option<usize>)> {
+        let steady = self.steady_view;
+        if steady.hdrs.is_null() || self.releasing.is_some() {
+            return None;
+        }
+        // SAFETY: `steady` is the current array of a table not resizing, so
+        // the key's chain starts at main bucket `hash & mask` there; matched
+        // slots are live.
+        unsafe {
+            let b = steady.bucket(hash as usize & steady.mask());
+            b.prefetch_slots();
+            let g = header::group(b.hdr);
+            for j in g.match_byte(tag(hash)) {
+                if eq(&*b.key(j)) {
+                    return Some((b, g, Some(j)));
+                }
+            }
+            Some((b, g, None))
+        }
+    }
+
     /// An insert's common case, decided and done inline: the table is not
     /// resizing or handing pages back, and the key's main bucket either
     /// holds the key (its value is replaced, and the new key dropped before
@@ -268,33 +298,23 @@ impl<K, V> RawTable<K, V> {
         key: K,
         val: V,
     ) -> Result<Option<V>, (K, V)> {
-        let steady = self.steady_view;
-        if steady.hdrs.is_null() || self.releasing.is_some() {
-            return Err((key, val));
-        }
-        let top = tag(hash);
-        // SAFETY: `steady` is the current array of a table not resizing, so
-        // the key's chain starts at main bucket `hash & mask` there; matched
-        // slots are live; an empty slot of a bucket whose last slot is
-        // `EMPTY_REST` ends the chain (invariant 2), so it is the chain's
-        // first empty slot, where `insert_vacant` would write too.
-        unsafe {
-            let b = steady.bucket(hash as usize & steady.mask());
-            b.prefetch_slots();
-            let g = header::group(b.hdr);
-            for j in g.match_byte(top) {
-                if same(&*b.key(j), &key) {
-                    let old = core::mem::replace(&mut *b.val(j), val);
-                    drop(key);
-                    return Ok(Some(old));
-                }
+        let Some((b, g, found)) = self.steady_main(hash, |k| same(k, &key)) else { return Err((key, val)) };
+        match found {
+            Some(j) => {
+                // SAFETY: a live slot of `b` (`steady_main`).
+                let old = core::mem::replace(unsafe { &mut *b.val(j) }, val);
+                drop(key);
+                Ok(Some(old))
             }
-            if g.last_is_empty_rest() && self.count < self.slow_insert_at {
-                self.write_slot(b, g.match_full().lowest_unset(), hash, key, val);
-                return Ok(None);
+            None if g.last_is_empty_rest() && self.count < self.slow_insert_at => {
+                // SAFETY: `b`'s last slot is `EMPTY_REST`, so `b` ends the
+                // chain (invariant 2) and its first empty slot is the
+                // chain's, where `insert_vacant` would write too.
+                unsafe { self.write_slot(b, g.match_full().lowest_unset(), hash, key, val) };
+                Ok(None)
             }
+            None => Err((key, val)),
         }
-        Err((key, val))
     }
 
     /// A removal's common case, decided and done inline as `insert_fast`
@@ -304,32 +324,16 @@ impl<K, V> RawTable<K, V> {
     /// main bucket (`Ok(None)`). Else `Err(())`, nothing changed, for the
     /// general path (`entry`, then `remove` and `maybe_auto_shrink`).
     #[inline(always)]
-    pub(crate) fn remove_fast(&mut self, hash: u64, mut eq: impl FnMut(&K) -> bool) -> Result<Option<(K, V)>, ()> {
-        let steady = self.steady_view;
-        if steady.hdrs.is_null() || self.releasing.is_some() {
-            return Err(());
+    pub(crate) fn remove_fast(&mut self, hash: u64, eq: impl FnMut(&K) -> bool) -> Result<Option<(K, V)>, ()> {
+        let Some((b, g, found)) = self.steady_main(hash, eq) else { return Err(()) };
+        match found {
+            // The general path removes it and starts the shrink.
+            Some(_) if self.auto_shrink_due(self.count - 1) => Err(()),
+            // SAFETY: a live slot of main bucket `b`, so `b` heads its chain.
+            Some(j) => Ok(Some(unsafe { self.remove(Slot { head: b.hdr, bucket: b, index: j }) })),
+            None if g.last_is_empty_rest() => Ok(None),
+            None => Err(()),
         }
-        let top = tag(hash);
-        // SAFETY: as in `insert_fast`; a slot found is live in the main
-        // bucket of its chain, so it heads the chain `remove` needs.
-        unsafe {
-            let b = steady.bucket(hash as usize & steady.mask());
-            b.prefetch_slots();
-            let g = header::group(b.hdr);
-            for j in g.match_byte(top) {
-                if eq(&*b.key(j)) {
-                    if self.auto_shrink_due(self.count - 1) {
-                        // The general path removes it and starts the shrink.
-                        return Err(());
-                    }
-                    return Ok(Some(self.remove(Slot { head: b.hdr, bucket: b, index: j })));
-                }
-            }
-            if g.last_is_empty_rest() {
-                return Ok(None);
-            }
-        }
-        Err(())
     }
 
     /// Inserts an absent key at the spot `probe_write` found, first starting
