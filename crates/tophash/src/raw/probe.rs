@@ -146,33 +146,18 @@ impl<K, V> RawTable<K, V> {
         hash: u64,
         mut eq: impl FnMut(&K) -> bool,
     ) -> RawProbe<K, V> {
-        let i = hash as usize & arr.mask();
-        let top = tag(hash);
-        // SAFETY: `i` is a main bucket and its link leads on through the
-        // chain; matched slots are live.
-        unsafe {
-            let b = arr.bucket(i);
-            // A write touches a slot line whatever the header says (the key
-            // to compare, or the empty slot to fill): request the lines now
-            // so that their misses overlap the header's (`compare.sh`, 100K
-            // and 1M entries: remove 1.62x -> 1.33x hashbrown, presized
-            // insert 1.40x -> 1.18x, churn 1.28x -> 0.99x). `find` does not:
-            // there a miss needs only the header, and the extra line cost
-            // misses at 1M as much as it saved hits.
-            b.prefetch_slots();
-            let g = header::group(b.hdr);
-            for j in g.match_byte(top) {
-                if eq(&*b.key(j)) {
-                    return RawProbe::Found(Slot { head: b.hdr, bucket: b, index: j });
-                }
-            }
-            if g.last_is_empty_rest() {
-                // Slot 7 is empty, so some slot is, and `j < 8`.
-                let j = g.match_full().lowest_unset();
-                return RawProbe::Vacant(Vacancy { head: b.hdr, empty: Some((b, j)), tail: b.hdr });
-            }
-            self.probe_chain(b, hash, eq)
+        // SAFETY: `arr` holds the key's chain (caller); matched slots are
+        // live.
+        let (b, g, found) = unsafe { scan_main(arr, hash, &mut eq) };
+        if let Some(j) = found {
+            return RawProbe::Found(Slot { head: b.hdr, bucket: b, index: j });
         }
+        if g.last_is_empty_rest() {
+            // Slot 7 is empty, so some slot is, and `j < 8`.
+            let j = g.match_full().lowest_unset();
+            return RawProbe::Vacant(Vacancy { head: b.hdr, empty: Some((b, j)), tail: b.hdr });
+        }
+        self.probe_chain(b, hash, eq)
     }
 
     /// `probe_write` past main bucket `main`, which holds no match and does
@@ -240,33 +225,17 @@ impl<K, V> RawTable<K, V> {
     }
 
     /// The start of `insert_fast` and `remove_fast`: in a table not
-    /// resizing or handing pages back, the key's main bucket, its states,
-    /// and the slot there whose key satisfies `eq`, if any. `None` sends the
-    /// write to the general path.
+    /// resizing or handing pages back, `scan_main` of the key's main
+    /// bucket. `None` sends the write to the general path.
     #[inline(always)]
-    fn steady_main(
-        &self,
-        hash: u64,
-        mut eq: impl FnMut(&K) -> bool,
-    ) -> Option<(BucketRef<K, V>, Group, Option<usize>)> {
+    fn steady_main(&self, hash: u64, eq: impl FnMut(&K) -> bool) -> Option<(BucketRef<K, V>, Group, Option<usize>)> {
         let steady = self.steady_view;
         if steady.hdrs.is_null() || self.releasing.is_some() {
             return None;
         }
         // SAFETY: `steady` is the current array of a table not resizing, so
-        // the key's chain starts at main bucket `hash & mask` there; matched
-        // slots are live.
-        unsafe {
-            let b = steady.bucket(hash as usize & steady.mask());
-            b.prefetch_slots();
-            let g = header::group(b.hdr);
-            for j in g.match_byte(tag(hash)) {
-                if eq(&*b.key(j)) {
-                    return Some((b, g, Some(j)));
-                }
-            }
-            Some((b, g, None))
-        }
+        // it holds every key's chain.
+        Some(unsafe { scan_main(steady, hash, eq) })
     }
 
     /// An insert's common case, decided and done inline: the table is not
@@ -452,6 +421,40 @@ impl<K, V> RawTable<K, V> {
         self.count -= 1;
         // SAFETY: the slot belongs to the chain headed by `slot.head`.
         unsafe { mark_deleted(slot.head, slot.bucket.hdr, slot.index) };
+    }
+}
+
+/// The write probe's first step: main bucket `hash & mask` of `arr`, its
+/// states, and the slot there whose key satisfies `eq`, if any.
+///
+/// A write touches a slot line whatever the header says (the key to
+/// compare, or the empty slot to fill), so the bucket's slot lines are
+/// requested first, and their misses overlap the header's (`compare.sh`,
+/// 100K and 1M entries: remove 1.62x -> 1.33x hashbrown, presized insert
+/// 1.40x -> 1.18x, churn 1.28x -> 0.99x). `find` does not: there a miss
+/// needs only the header, and the extra line cost misses at 1M as much as
+/// it saved hits.
+///
+/// # Safety
+/// `arr` is live and holds the key's chain (see `RawTable::home`).
+#[inline(always)]
+unsafe fn scan_main<K, V>(
+    arr: ArrayView<K, V>,
+    hash: u64,
+    mut eq: impl FnMut(&K) -> bool,
+) -> (BucketRef<K, V>, Group, Option<usize>) {
+    // SAFETY: `hash & mask` is a main bucket of a live array (caller);
+    // matched slots are live.
+    unsafe {
+        let b = arr.bucket(hash as usize & arr.mask());
+        b.prefetch_slots();
+        let g = header::group(b.hdr);
+        for j in g.match_byte(tag(hash)) {
+            if eq(&*b.key(j)) {
+                return (b, g, Some(j));
+            }
+        }
+        (b, g, None)
     }
 }
 
