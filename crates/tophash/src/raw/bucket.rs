@@ -3,18 +3,21 @@
 //! A bucket is Go's `bmap` split in two parts that live apart:
 //!
 //! ```text
-//! Header (16 bytes)                 Slots (8 keys and 8 values)
-//!   tophash: [u8; 8]                  paired:  [(K, V); 8]    if (K, V) has no padding
-//!   overflow: *mut Header             split:   [K; 8], [V; 8] otherwise (Go's layout)
+//! Header (8 bytes)     Link (8 bytes)      Slots (8 keys and 8 values)
+//!   tophash: [u8; 8]     *mut Header         paired:  [(K, V); 8]    if (K, V) has no padding
+//!                                            split:   [K; 8], [V; 8] otherwise (Go's layout)
 //! ```
 //!
 //! An array of `2^B` main buckets (plus Go's preallocated overflow pool) is
-//! one allocation: all headers first, densely packed, then all slots. A
-//! lookup that misses reads one 16-byte header from a region 2 bytes per
-//! slot wide, which stays in cache far longer than 144-byte Go buckets do;
-//! a hit then reads one slot. A stand-alone overflow bucket (allocated when
-//! the pool is used up) is one small allocation holding its header followed
-//! by its slots.
+//! one allocation of three regions: all headers, densely packed, then all
+//! overflow links, then all slots. A lookup that misses reads one 8-byte
+//! header from a region one byte per slot wide (as dense as hashbrown's
+//! control bytes), which stays in cache far longer than 144-byte Go buckets
+//! do; a hit then reads one slot. The link, Go's `overflow` field, is read
+//! only when a chain goes on past a bucket, so it lives apart and does not
+//! take room in the cache lines every lookup reads. A stand-alone overflow
+//! bucket (allocated when the pool is used up) is one small allocation
+//! holding its header, its link and its slots.
 //!
 //! Keys and values are stored as `(K, V)` pairs when that costs no padding,
 //! so a hit touches one slot cache line instead of two; when pairing would
@@ -29,15 +32,18 @@ use super::sys;
 use super::tophash::{Group, BUCKET_SLOTS, EMPTY_ONE, EMPTY_REST, EVACUATED_EMPTY, EVACUATED_X, EVACUATED_Y};
 use crate::types::TryReserveError;
 
-/// A bucket's control part: Go's `tophash` array and overflow link.
-#[repr(C)]
+/// A bucket's control part: Go's `tophash` array. Its overflow link (the
+/// next bucket of the chain, its header, or null) is kept apart: see
+/// [`ArrayView::link`]. Aligned to 8 so that headers and links share
+/// alignment and a header address has room for a slot index.
+#[repr(C, align(8))]
 pub(crate) struct Header {
     pub(crate) tophash: [u8; BUCKET_SLOTS],
-    /// The next bucket of the chain (its header), or null.
-    pub(crate) overflow: *mut Header,
 }
 
 pub(crate) const HEADER: usize = size_of::<Header>();
+/// Bytes of one overflow link.
+pub(crate) const LINK: usize = size_of::<*mut Header>();
 
 const fn max(a: usize, b: usize) -> usize {
     if a > b {
@@ -89,8 +95,9 @@ impl<K, V> SlotLayout<K, V> {
     );
     /// Alignment of an array or stand-alone bucket allocation.
     pub(crate) const ALLOC_ALIGN: usize = max(align_of::<Header>(), Self::ALIGN);
-    /// Offset of the slots in a stand-alone overflow bucket.
-    pub(crate) const STANDALONE_SLOTS_OFFSET: usize = round_up(HEADER, Self::ALIGN);
+    /// Offset of the slots in a stand-alone overflow bucket (after its
+    /// header and link).
+    pub(crate) const STANDALONE_SLOTS_OFFSET: usize = round_up(HEADER + LINK, Self::ALIGN);
 }
 
 /// A bucket: its header and its slots. Copyable position, owns nothing.
@@ -147,7 +154,7 @@ impl<K, V> BucketRef<K, V> {
     /// As for [`of_slot`](Self::of_slot).
     #[inline(always)]
     pub(crate) unsafe fn slot_ptrs(self, s: usize) -> (*mut u8, *mut K, *mut V) {
-        const { assert!(HEADER == 2 * BUCKET_SLOTS) };
+        const { assert!(HEADER == BUCKET_SLOTS) };
         type L<K, V> = SlotLayout<K, V>;
         let (i, j) = (s / BUCKET_SLOTS, s % BUCKET_SLOTS);
         let (key, val) = if L::<K, V>::PAIRED && L::<K, V>::SLOTS == BUCKET_SLOTS * L::<K, V>::PAIR {
@@ -158,7 +165,7 @@ impl<K, V> BucketRef<K, V> {
         };
         // SAFETY: caller contract: bucket `i` after this one is in bounds of
         // both regions; headers are `repr(C)` and open with the tophash
-        // bytes, so slot `j`'s byte of header `i` is `16 i + j` bytes on.
+        // bytes, so slot `j`'s byte of header `i` is `8 i + j` bytes on.
         unsafe { (self.hdr.cast::<u8>().add(i * HEADER + j), self.slots.add(key).cast(), self.slots.add(val).cast()) }
     }
 
@@ -234,16 +241,11 @@ pub(crate) mod header {
         unsafe { *(*h).tophash.as_mut_ptr().add(i) = t }
     }
 
+    /// The link of stand-alone overflow bucket `h`: right after its
+    /// header. (An array bucket's link is elsewhere: [`ArrayView::link`].)
     #[inline(always)]
-    pub(crate) unsafe fn overflow(h: *const Header) -> *mut Header {
-        // SAFETY: module contract.
-        unsafe { (*h).overflow }
-    }
-
-    #[inline(always)]
-    pub(crate) unsafe fn set_overflow(h: *mut Header, next: *mut Header) {
-        // SAFETY: module contract (write access).
-        unsafe { (*h).overflow = next }
+    pub(crate) fn standalone_link(h: *mut Header) -> *mut *mut Header {
+        h.cast::<u8>().wrapping_add(HEADER).cast()
     }
 
     /// Marks every slot of old-array bucket `h` that is not `EVACUATED_X`
@@ -405,7 +407,7 @@ impl<K, V> ArrayView<K, V> {
             unsafe {
                 let h = self.hdr(i + k);
                 live |= u64::from(header::group(h).match_full().byte()) << (BUCKET_SLOTS * k);
-                links |= header::overflow(h) as usize;
+                links |= *self.link_at(i + k) as usize;
             }
         }
         (live, links != 0)
@@ -422,7 +424,7 @@ impl<K, V> ArrayView<K, V> {
         let mut linked = 0u8;
         for k in 0..RUN_BUCKETS {
             // SAFETY: as in `run_live`.
-            linked |= u8::from(unsafe { !header::overflow(self.hdr(i + k)).is_null() }) << k;
+            linked |= u8::from(unsafe { !(*self.link_at(i + k)).is_null() }) << k;
         }
         linked
     }
@@ -450,7 +452,7 @@ impl<K, V> ArrayView<K, V> {
             // SAFETY: `i + k` is a main bucket (caller); its link is a live
             // bucket of its chain; only addresses are formed.
             unsafe {
-                let o = header::overflow(self.hdr(i + k));
+                let o = *self.link_at(i + k);
                 prefetch(o.cast());
                 self.resolve(o).prefetch_slots();
             }
@@ -479,6 +481,53 @@ impl<K, V> ArrayView<K, V> {
     pub(crate) unsafe fn hdr(self, i: usize) -> *mut Header {
         // SAFETY: caller contract.
         unsafe { self.hdrs.add(i) }
+    }
+
+    /// The overflow link of bucket `i`: the links region follows the
+    /// headers, a link per bucket in the same order.
+    ///
+    /// # Safety
+    /// `i < len` of a live array.
+    #[inline(always)]
+    pub(crate) unsafe fn link_at(self, i: usize) -> *mut *mut Header {
+        // SAFETY: caller contract: the links region holds `len` links.
+        unsafe { self.hdrs.cast::<u8>().add(self.len * HEADER).cast::<*mut Header>().add(i) }
+    }
+
+    /// The overflow link of the bucket whose header is `h`, in this array
+    /// (the same offset from every header: the header region's size) or a
+    /// stand-alone overflow bucket of one of its chains (right after its
+    /// header).
+    ///
+    /// # Safety
+    /// As for [`resolve`](Self::resolve).
+    #[inline(always)]
+    pub(crate) unsafe fn link(self, h: *mut Header) -> *mut *mut Header {
+        if self.contains(h) {
+            h.cast::<u8>().wrapping_add(self.len * HEADER).cast()
+        } else {
+            header::standalone_link(h)
+        }
+    }
+
+    /// The bucket after header `h` in its chain (its header), or null.
+    ///
+    /// # Safety
+    /// As for [`resolve`](Self::resolve).
+    #[inline(always)]
+    pub(crate) unsafe fn overflow(self, h: *mut Header) -> *mut Header {
+        // SAFETY: caller contract.
+        unsafe { *self.link(h) }
+    }
+
+    /// Links header `next` (or null) after header `h`.
+    ///
+    /// # Safety
+    /// As for [`resolve`](Self::resolve), with write access.
+    #[inline(always)]
+    pub(crate) unsafe fn set_overflow(self, h: *mut Header, next: *mut Header) {
+        // SAFETY: caller contract.
+        unsafe { *self.link(h) = next }
     }
 
     /// Whether header `h` belongs to this array (main or pool).
@@ -512,7 +561,7 @@ impl<K, V> ArrayView<K, V> {
         // SAFETY: caller contract; links are null or headers of this array's
         // chains.
         unsafe {
-            let h = header::overflow(b.hdr);
+            let h = self.overflow(b.hdr);
             if h.is_null() {
                 None
             } else {
@@ -588,9 +637,9 @@ impl<K, V> BucketArray<K, V> {
     }
 
     /// Layout of an array of `len` buckets (main and pool): `len` headers,
-    /// then `len` buckets' slots.
+    /// `len` links, then `len` buckets' slots.
     pub(crate) fn layout_len(len: usize) -> Result<ArrayLayout, TryReserveError> {
-        let hdr_bytes = len.checked_mul(HEADER).ok_or(TryReserveError::CapacityOverflow)?;
+        let hdr_bytes = len.checked_mul(HEADER + LINK).ok_or(TryReserveError::CapacityOverflow)?;
         let slots_off = hdr_bytes
             .checked_next_multiple_of(SlotLayout::<K, V>::ALLOC_ALIGN)
             .ok_or(TryReserveError::CapacityOverflow)?;
@@ -638,11 +687,11 @@ impl<K, V> BucketArray<K, V> {
     /// buckets' headers are left *uninitialised* (only the pool's are
     /// zeroed), for a clone that writes every one of them anyway: the
     /// zeroing pass was a tenth of a 100K-entry clone's instructions
-    /// (callgrind).
+    /// (callgrind). Their links are left unset too.
     ///
     /// # Safety
-    /// Before anything reads a main bucket's header (dropping the array
-    /// included), the caller writes it.
+    /// Before anything reads a main bucket's header or link (dropping the
+    /// array included), the caller writes it.
     pub(crate) unsafe fn new_heap_main_unset(b: u8, min_len: usize) -> Result<Self, TryReserveError> {
         Self::alloc_zeroing(b, false, min_len, 1usize << b)
     }
@@ -666,17 +715,16 @@ impl<K, V> BucketArray<K, V> {
             } else {
                 // SAFETY: a cached mapping of this array's size, so of this
                 // layout.
-                unsafe { Self::zero_used(reused, len) };
+                unsafe { Self::zero_used(reused, len, 0) };
                 reused
             }
         } else {
-            // SAFETY: there is at least one 16-byte header, so the size is
-            // not 0.
+            // SAFETY: there is at least one header, so the size is not 0.
             let p = unsafe { alloc::alloc::alloc(layout) };
             if !p.is_null() {
                 // SAFETY: just allocated with this layout; `zero_from` is at
                 // most `main <= len`.
-                unsafe { Self::zero_used(p.cast::<Header>().add(zero_from).cast(), len - zero_from) };
+                unsafe { Self::zero_used(p, len, zero_from) };
             }
             p
         };
@@ -713,37 +761,43 @@ impl<K, V> BucketArray<K, V> {
             && !reusable(l.len, l.layout.size())
     }
 
-    /// Faults in the pages that hold the headers and slots of main buckets
-    /// `from..to` (first touches of a fresh mapping), by writing a zero
-    /// byte into each. Only for an array no entry was ever written to: its
-    /// headers are zero, and its slots hold nothing (a slot is read only
-    /// once its tophash says it is live).
+    /// Faults in the pages that hold the headers, links and slots of main
+    /// buckets `from..to` (first touches of a fresh mapping), by writing a
+    /// zero byte into each. Only for an array no entry was ever written to:
+    /// its headers and links are zero, and its slots hold nothing (a slot
+    /// is read only once its tophash says it is live).
     pub(crate) fn prefault_buckets(&self, from: usize, to: usize) {
         let to = to.min(self.view.main);
         if from >= to {
             return;
         }
         let slot = SlotLayout::<K, V>::SLOTS;
-        // SAFETY: `from < to <= main <= len`: both ranges lie in the header
-        // and slot regions; zero is what the headers hold already, and
-        // slot bytes of a never-used array are not read.
+        // SAFETY: `from < to <= main <= len`: the ranges lie in the header,
+        // link and slot regions; zero is what the headers and links hold
+        // already, and slot bytes of a never-used array are not read.
         unsafe {
             touch_pages(self.view.hdrs.cast::<u8>().add(from * HEADER), (to - from) * HEADER);
+            touch_pages(self.view.link_at(from).cast(), (to - from) * LINK);
             touch_pages(self.view.slots.add(from * slot), (to - from) * slot);
         }
     }
 
     /// Zeroes what a block of memory used before needs zeroed to be an empty
-    /// array: its headers (`EMPTY_REST`, null links). A slot
+    /// array: the headers (`EMPTY_REST`) and links (null) of buckets
+    /// `from..len`. A slot
     /// is read only once its tophash says it is live, so the slots keep
     /// whatever they held: zeroing them too cost 15% of all instructions of
     /// a presized 100K-key insert run (callgrind).
     ///
     /// # Safety
-    /// `p` is a block laid out by `layout_len(len)`: `len` headers start it.
-    unsafe fn zero_used(p: *mut u8, len: usize) {
-        // SAFETY: per the contract, the headers lie in the block.
-        unsafe { ptr::write_bytes(p.cast::<Header>(), 0, len) }
+    /// `p` is a block laid out by `layout_len(len)`: `len` headers and `len`
+    /// links start it; `from <= len`.
+    unsafe fn zero_used(p: *mut u8, len: usize, from: usize) {
+        // SAFETY: per the contract, both ranges lie in the block.
+        unsafe {
+            ptr::write_bytes(p.cast::<Header>().add(from), 0, len - from);
+            ptr::write_bytes(p.add(len * HEADER).cast::<*mut Header>().add(from), 0, len - from);
+        }
     }
 
     #[inline(always)]
@@ -767,11 +821,11 @@ impl<K, V> BucketArray<K, V> {
         }
         let used = used.min(self.view.len);
         let (h, s) = (self.view.hdrs as usize, self.view.slots as usize);
+        let l = h + self.view.len * HEADER;
         let slots = SlotLayout::<K, V>::SLOTS;
-        // The header region from the mapping's start, the slot region after
-        // it (a page they share counts once).
-        let hdr_end = h + used * HEADER;
-        self.resident([(self.base.as_ptr() as usize, hdr_end), (s.max(hdr_end), s + used * slots)])
+        // The header region from the mapping's start, the links and the slot
+        // region after it (a page two of them share counts once).
+        self.resident([(self.base.as_ptr() as usize, h + used * HEADER), (l, l + used * LINK), (s, s + used * slots)])
     }
 
     /// `bytes` for the current array of a doubling from `n` main buckets
@@ -789,12 +843,16 @@ impl<K, V> BucketArray<K, V> {
         }
         let used = used.min(self.view.len).max(2 * n);
         let (h, s) = (self.view.hdrs as usize, self.view.slots as usize);
+        let l = h + self.view.len * HEADER;
         let slots = SlotLayout::<K, V>::SLOTS;
         let m = mark + 1;
         self.resident([
             (self.base.as_ptr() as usize, h + m * HEADER),
             (h + n * HEADER, h + (n + m) * HEADER),
             (h + 2 * n * HEADER, h + used * HEADER),
+            (l, l + m * LINK),
+            (l + n * LINK, l + (n + m) * LINK),
+            (l + 2 * n * LINK, l + used * LINK),
             (s, s + m * slots),
             (s + n * slots, (s + (n + m) * slots).max(recycled_to)),
             (s + 2 * n * slots, s + used * slots),
@@ -1064,12 +1122,16 @@ impl<K, V> BucketArray<K, V> {
         upto >= self.released.at
     }
 
-    /// Zeroes the first `upto` headers, making those buckets empty with no
-    /// link (the rest are zero already: pool buckets past those handed out
-    /// are never written).
+    /// Zeroes the first `upto` headers and links, making those buckets
+    /// empty with no link (the rest are zero already: pool buckets past
+    /// those handed out are never written).
     pub(crate) fn zero_headers(&self, upto: usize) {
-        // SAFETY: the header region is `len` headers long.
-        unsafe { ptr::write_bytes(self.view.hdrs, 0, upto.min(self.view.len)) }
+        let upto = upto.min(self.view.len);
+        // SAFETY: the header and link regions are `len` entries long each.
+        unsafe {
+            ptr::write_bytes(self.view.hdrs, 0, upto);
+            ptr::write_bytes(self.view.link_at(0), 0, upto);
+        }
     }
 }
 
@@ -1103,7 +1165,7 @@ fn standalone_layout<K, V>() -> Layout {
 /// Allocates one zeroed stand-alone overflow bucket and returns its header.
 pub(crate) fn alloc_overflow<K, V>() -> *mut Header {
     let layout = standalone_layout::<K, V>();
-    // SAFETY: the layout holds at least a 16-byte header.
+    // SAFETY: the layout holds at least a header and a link.
     let p = unsafe { alloc::alloc::alloc_zeroed(layout) };
     if p.is_null() {
         alloc::alloc::handle_alloc_error(layout);
@@ -1175,5 +1237,5 @@ const _: () = {
         !SlotLayout::<u8, u64>::PAIRED && SlotLayout::<u8, u64>::VAL_OFF == 8 && SlotLayout::<u8, u64>::SLOTS == 72
     );
     assert!(SlotLayout::<(), ()>::PAIRED && SlotLayout::<(), ()>::SLOTS == 0);
-    assert!(HEADER == 16);
+    assert!(HEADER == 8 && LINK == 8);
 };

@@ -57,7 +57,7 @@ impl<K, V> RawTable<K, V> {
                         }
                     }
                     // SAFETY: as above.
-                    if unsafe { !header::overflow(head).is_null() } {
+                    if unsafe { !old.arr.view.overflow(head).is_null() } {
                         return Err(format!("inv 6: evacuated old bucket {i} keeps an overflow chain"));
                     }
                 } else {
@@ -92,7 +92,7 @@ impl<K, V> RawTable<K, V> {
         while !h.is_null() {
             spare += 1;
             // SAFETY: the spare list links live, unused buckets.
-            h = unsafe { header::overflow(h) };
+            h = unsafe { *header::standalone_link(h) };
         }
         if spare != self.spare_count || self.spare_count > self.standalone {
             return Err(format!(
@@ -127,7 +127,7 @@ impl<K, V> RawTable<K, V> {
             // SAFETY: `i < len` of the prepared array, which the table owns.
             let blank = |i| unsafe {
                 let h = p.view.hdr(i);
-                (0..BUCKET_SLOTS).all(|j| header::top(h, j) == EMPTY_REST) && header::overflow(h).is_null()
+                (0..BUCKET_SLOTS).all(|j| header::top(h, j) == EMPTY_REST) && (*p.view.link_at(i)).is_null()
             };
             if let Some(i) = (0..p.view.len).find(|&i| !blank(i)) {
                 return Err(format!("inv 14: prepared array's bucket {i} is not empty"));
@@ -152,7 +152,7 @@ impl<K, V> RawTable<K, V> {
             // SAFETY: `p < len`.
             let (tops, link) = unsafe {
                 let h = cur.view.hdr(p);
-                ((*h).tophash, header::overflow(h))
+                ((*h).tophash, *cur.view.link_at(p))
             };
             if tops != [0; BUCKET_SLOTS] || !link.is_null() {
                 return Err(format!("inv 7: unused pool bucket {p} is not zero"));

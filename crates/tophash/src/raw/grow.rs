@@ -352,16 +352,16 @@ impl<K, V> RawTable<K, V> {
         // is read before its bucket is recycled.
         unsafe {
             let head = old.hdr(i);
-            let mut p: *mut Header = header::overflow(head);
+            let mut p: *mut Header = old.overflow(head);
             while !p.is_null() {
-                let next = header::overflow(p);
+                let next = old.overflow(p);
                 if !old.contains(p) {
                     self.standalone -= 1;
                     self.recycle(p);
                 }
                 p = next;
             }
-            header::set_overflow(head, ptr::null_mut());
+            old.set_overflow(head, ptr::null_mut());
         }
         if let Some(o) = self.old.as_mut() {
             o.evacuated += 1;
@@ -743,7 +743,7 @@ impl<K, V> Drop for EvacuationGuard<'_, K, V> {
                         header::set_top(h, j, EVACUATED_EMPTY);
                     }
                 }
-                h = header::overflow(h);
+                h = old.overflow(h);
             }
             self.table.retire_old_chain(old, self.index);
         }

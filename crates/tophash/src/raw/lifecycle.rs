@@ -246,9 +246,10 @@ unsafe fn clone_array<K, V>(
             let (mut live, mut links) = (0u64, 0usize);
             for k in 0..RUN_BUCKETS {
                 let sh = src.hdr(i + k);
-                dst.hdr(i + k).write(bucket::Header { tophash: (*sh).tophash, overflow: ptr::null_mut() });
+                dst.hdr(i + k).write(bucket::Header { tophash: (*sh).tophash });
+                dst.link_at(i + k).write(ptr::null_mut());
                 live |= u64::from(header::group(sh).match_full().byte()) << (BUCKET_SLOTS * k);
-                links |= header::overflow(sh) as usize;
+                links |= *src.link_at(i + k) as usize;
             }
             at.live = live;
             let (sf, df) = (src.bucket(i), dst.bucket(i));
@@ -296,12 +297,13 @@ impl<K, V> RunCursor<K, V> {
     /// On unwinding out of `clone_array`: blanks the current run's slots
     /// not cloned (the one whose clone panicked included: its bit is
     /// cleared only after its entry is written) and zeroes the main headers
-    /// after the run, which may be unset.
+    /// and links after the run, which may be unset.
     fn abandon(&mut self) {
         let main = self.dst.main;
         // SAFETY: `run + RUN_BUCKETS <= main` whenever `live` is nonzero
         // (it is set only inside the run loop); headers from `run +
-        // RUN_BUCKETS` to `main` belong to the array and are written whole.
+        // RUN_BUCKETS` to `main`, and their links, belong to the array and
+        // are written whole.
         unsafe {
             let base = self.dst.hdr(self.run).cast::<u8>();
             while self.live != 0 {
@@ -311,6 +313,7 @@ impl<K, V> RunCursor<K, V> {
             }
             let next = (self.run + RUN_BUCKETS).min(main);
             ptr::write_bytes(self.dst.hdr(next), 0, main - next);
+            ptr::write_bytes(self.dst.link_at(next), 0, main - next);
         }
     }
 }
@@ -340,7 +343,7 @@ unsafe fn clone_chain_rest<K, V>(
             } else {
                 BucketRef::standalone(alloc_overflow::<K, V>())
             };
-            header::set_overflow(db.hdr, nd.hdr);
+            dst.set_overflow(db.hdr, nd.hdr);
             (sb, db) = (next, nd);
             clone_bucket(sb, db, count, f);
         }

@@ -38,8 +38,8 @@ impl<K, V> RawTable<K, V> {
             self.standalone += 1;
             BucketRef::standalone(self.take_spare().unwrap_or_else(alloc_overflow::<K, V>))
         };
-        // SAFETY: `tail` is the last header of a live chain.
-        unsafe { header::set_overflow(tail, nb.hdr) };
+        // SAFETY: `tail` is the last header of a live chain of `arr`.
+        unsafe { arr.set_overflow(tail, nb.hdr) };
         self.noverflow += 1;
         self.sync_resize_state();
         nb
@@ -59,6 +59,7 @@ impl<K, V> RawTable<K, V> {
     /// the 2^20 → 2^21 doubling, reproducibly).
     pub(super) fn link_old_overflow(&mut self, tail: *mut Header) -> BucketRef<K, V> {
         let old = &mut self.old.as_mut().expect("an old chain needs an old array").arr;
+        let view = old.view;
         let nb = if old.used < old.view.len {
             // SAFETY: `used < len`; pool buckets past `used` were never
             // handed out, so they are zero: empty, with no link.
@@ -70,7 +71,7 @@ impl<K, V> RawTable<K, V> {
             BucketRef::standalone(self.take_spare().unwrap_or_else(alloc_overflow::<K, V>))
         };
         // SAFETY: `tail` is the last header of a live old chain.
-        unsafe { header::set_overflow(tail, nb.hdr) };
+        unsafe { view.set_overflow(tail, nb.hdr) };
         nb
     }
 
@@ -81,11 +82,11 @@ impl<K, V> RawTable<K, V> {
         }
         let h = self.spare_list;
         // SAFETY: spare buckets are live allocations owned by this table,
-        // holding no entries; their overflow field links the spare list.
+        // holding no entries; their links link the spare list.
         unsafe {
-            self.spare_list = header::overflow(h);
+            self.spare_list = *header::standalone_link(h);
             (*h).tophash = [EMPTY_REST; BUCKET_SLOTS];
-            header::set_overflow(h, ptr::null_mut());
+            *header::standalone_link(h) = ptr::null_mut();
         }
         self.spare_count -= 1;
         Some(h)
@@ -100,7 +101,7 @@ impl<K, V> RawTable<K, V> {
     pub(crate) unsafe fn recycle(&mut self, h: *mut Header) {
         if self.spare_count < self.standalone {
             // SAFETY: per contract the bucket is ours and unused.
-            unsafe { header::set_overflow(h, self.spare_list) };
+            unsafe { *header::standalone_link(h) = self.spare_list };
             self.spare_list = h;
             self.spare_count += 1;
         } else {
@@ -130,10 +131,10 @@ impl<K, V> RawTable<K, V> {
 pub(super) fn for_each_standalone<K, V>(arr: ArrayView<K, V>, from: usize, mut f: impl FnMut(*mut Header)) {
     for i in from..arr.main {
         // SAFETY: `i` is a main bucket; links are null or live headers.
-        let mut p = unsafe { header::overflow(arr.hdr(i)) };
+        let mut p = unsafe { *arr.link_at(i) };
         while !p.is_null() {
             // SAFETY: `p` is a live header of the chain.
-            let next = unsafe { header::overflow(p) };
+            let next = unsafe { arr.overflow(p) };
             if !arr.contains(p) {
                 f(p);
             }

@@ -299,7 +299,7 @@ impl<K, V> RawTable<K, V> {
             // The general path removes it and starts the shrink.
             Some(_) if self.auto_shrink_due(self.count - 1) => Err(()),
             // SAFETY: a live slot of main bucket `b`, so `b` heads its chain.
-            Some(j) => Ok(Some(unsafe { self.remove(Slot { head: b.hdr, bucket: b, index: j }) })),
+            Some(j) => Ok(Some(unsafe { self.remove_in(self.steady_view, Slot { head: b.hdr, bucket: b, index: j }) })),
             None if g.last_is_empty_rest() => Ok(None),
             None => Err(()),
         }
@@ -404,11 +404,24 @@ impl<K, V> RawTable<K, V> {
     /// `slot` is live in this table and was found since the table last
     /// changed.
     pub(super) unsafe fn remove(&mut self, slot: Slot<K, V>) -> (K, V) {
+        let arr = self.chain_array(slot.head);
+        // SAFETY: caller contract; `arr` holds the slot's chain.
+        unsafe { self.remove_in(arr, slot) }
+    }
+
+    /// [`remove`](Self::remove) of a slot of a chain of `arr`, with no call
+    /// on the way (`remove_fast`).
+    ///
+    /// # Safety
+    /// As for `remove`; `arr` is the array of the slot's chain.
+    #[inline(always)]
+    unsafe fn remove_in(&mut self, arr: ArrayView<K, V>, slot: Slot<K, V>) -> (K, V) {
         // SAFETY: caller contract: the slot is live; marking it empty below
         // makes the table forget it, so the values are moved out exactly once.
         let kv = unsafe { (ptr::read(slot.bucket.key(slot.index)), ptr::read(slot.bucket.val(slot.index))) };
+        self.count -= 1;
         // SAFETY: caller contract; its entry was just moved out.
-        unsafe { self.vacate(slot) };
+        unsafe { mark_deleted(arr, slot.head, slot.bucket.hdr, slot.index) };
         kv
     }
 
@@ -419,8 +432,20 @@ impl<K, V> RawTable<K, V> {
     /// As for [`remove`](Self::remove).
     pub(super) unsafe fn vacate(&mut self, slot: Slot<K, V>) {
         self.count -= 1;
-        // SAFETY: the slot belongs to the chain headed by `slot.head`.
-        unsafe { mark_deleted(slot.head, slot.bucket.hdr, slot.index) };
+        let arr = self.chain_array(slot.head);
+        // SAFETY: the slot belongs to the chain headed by `slot.head`, a
+        // chain of `arr`.
+        unsafe { mark_deleted(arr, slot.head, slot.bucket.hdr, slot.index) };
+    }
+
+    /// The array whose chain main bucket `head` heads: the old one or the
+    /// current one.
+    #[inline(always)]
+    pub(super) fn chain_array(&self, head: *mut Header) -> ArrayView<K, V> {
+        match &self.old {
+            Some(o) if o.arr.view.contains(head) => o.arr.view,
+            _ => self.current.as_ref().expect("a live slot has an array").view,
+        }
     }
 }
 
@@ -481,13 +506,13 @@ unsafe fn scan_main<K, V>(
 /// `b` is in the live chain headed by `head` and its slot `i` was just
 /// vacated.
 #[inline(always)]
-unsafe fn mark_deleted(head: *mut Header, b: *mut Header, i: usize) {
+unsafe fn mark_deleted<K, V>(arr: ArrayView<K, V>, head: *mut Header, b: *mut Header, i: usize) {
     // SAFETY: every header touched is `b`, its overflow, or (out of line)
     // found by walking the chain from `head`, which contains `b`.
     unsafe {
         let g = header::group(b);
         let rest_follows = if i == BUCKET_SLOTS - 1 {
-            let o = header::overflow(b);
+            let o = arr.overflow(b);
             o.is_null() || header::top(o, 0) == EMPTY_REST
         } else {
             header::top(b, i + 1) == EMPTY_REST
@@ -499,7 +524,7 @@ unsafe fn mark_deleted(head: *mut Header, b: *mut Header, i: usize) {
             let none_live = g.match_full().byte() & !(1 << i) == 0;
             let ends_rest = if i == BUCKET_SLOTS - 1 { rest_follows } else { g.last_is_empty_rest() };
             if none_live & ends_rest {
-                empty_overflow_bucket(head, b);
+                empty_overflow_bucket(arr, head, b);
             }
         }
     }
@@ -516,15 +541,15 @@ unsafe fn mark_deleted(head: *mut Header, b: *mut Header, i: usize) {
 /// `head`, with no live slot and `EMPTY_REST` in its last slot.
 #[cold]
 #[inline(never)]
-unsafe fn empty_overflow_bucket(head: *mut Header, mut c: *mut Header) {
+unsafe fn empty_overflow_bucket<K, V>(arr: ArrayView<K, V>, head: *mut Header, mut c: *mut Header) {
     // SAFETY: every header touched is found by walking the chain from
     // `head`, which contains `c` (caller contract).
     unsafe {
         loop {
             (*c).tophash = [EMPTY_REST; BUCKET_SLOTS];
             let mut p = head;
-            while header::overflow(p) != c {
-                p = header::overflow(p);
+            while arr.overflow(p) != c {
+                p = arr.overflow(p);
             }
             if header::top(p, BUCKET_SLOTS - 1) != EMPTY_ONE {
                 return;

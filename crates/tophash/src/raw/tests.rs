@@ -5,7 +5,6 @@
 use alloc::vec::Vec;
 use core::mem;
 
-use super::bucket::header;
 use super::tophash::{
     tophash, BUCKET_SLOTS, EMPTY_ONE, EMPTY_REST, EVACUATED_EMPTY, EVACUATED_X, EVACUATED_Y, MIN_TOPHASH,
 };
@@ -114,7 +113,7 @@ impl<H: Fn(&u64) -> u64> T<H> {
             // SAFETY: `h` is live.
             unsafe {
                 out.push((*h).tophash);
-                h = header::overflow(h);
+                h = cur.overflow(h);
             }
         }
         out
@@ -578,7 +577,7 @@ fn overflow_pool_is_used_first() {
     assert_eq!(t.t.next_pool, 17);
     let cur = t.t.current.as_ref().unwrap().view;
     // SAFETY: bucket 3 is a main bucket of the current array.
-    let link = unsafe { header::overflow(cur.hdr(3)) };
+    let link = unsafe { cur.overflow(cur.hdr(3)) };
     assert!(cur.contains(link));
 }
 
@@ -825,9 +824,9 @@ fn next_array_is_prepared_ahead() {
     let before = t.t.allocated_bytes();
     t.insert(k, k);
     k += 1;
-    // Four pages faulted in ahead (the header and slot pages of new buckets
-    // 0 and 2^B), counted (the insert itself adds no page).
-    assert_eq!(t.t.allocated_bytes() - before, 4 * sys::PAGE);
+    // Six pages faulted in ahead (the header, link and slot pages of new
+    // buckets 0 and 2^B), counted (the insert itself adds no page).
+    assert_eq!(t.t.allocated_bytes() - before, 6 * sys::PAGE);
     let base = t.t.prepared.as_ref().map(|p| p.view.hdrs);
     assert!(base.is_some(), "not prepared at {from} entries");
     assert_eq!((t.t.prepare_at, t.t.slow_insert_at), (limit, limit), "back on the fast path");
@@ -911,9 +910,9 @@ fn doubling_counts_the_new_pages_it_touched() {
         let counted = cur.bytes_doubling(t.t.next_pool, n, mark, to);
         let resident = cur.resident_now();
         assert!(resident <= counted, "mark {mark}/{n}: {resident} bytes resident, {counted} counted");
-        // The bucket at the mark: its header page and slot pages, in each
-        // half.
-        let slack = 2 * (1 + (16 * BUCKET_SLOTS).div_ceil(sys::PAGE) + 1) * sys::PAGE;
+        // The bucket at the mark: its header page, link page and slot pages,
+        // in each half.
+        let slack = 2 * (2 + (16 * BUCKET_SLOTS).div_ceil(sys::PAGE) + 1) * sys::PAGE;
         assert!(counted - resident <= slack, "mark {mark}/{n}: {resident} bytes resident, {counted} counted");
         // (Recycled pages fill the upper half ahead of the mark.)
         assert!(counted < cur.bytes(t.t.next_pool) || 2 * mark >= n, "mark {mark}/{n}: the whole array counted");
