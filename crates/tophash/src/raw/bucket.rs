@@ -530,6 +530,12 @@ impl<K, V> ArrayView<K, V> {
         unsafe { *self.link(h) = next }
     }
 
+    /// Address of the links region (it follows the headers).
+    #[inline(always)]
+    pub(crate) fn links_start(self) -> usize {
+        self.hdrs as usize + self.len * HEADER
+    }
+
     /// Whether header `h` belongs to this array (main or pool).
     #[inline(always)]
     pub(crate) fn contains(self, h: *const Header) -> bool {
@@ -740,6 +746,7 @@ impl<K, V> BucketArray<K, V> {
         };
         let released = Released {
             hdrs: (view.hdrs as usize).next_multiple_of(sys::PAGE),
+            links: view.links_start().next_multiple_of(sys::PAGE),
             slots: (view.slots as usize).next_multiple_of(sys::PAGE),
             // Only mapped arrays that are not kept for reuse release pages.
             at: if mapped && !cacheable { 0 } else { usize::MAX },
@@ -761,23 +768,26 @@ impl<K, V> BucketArray<K, V> {
             && !reusable(l.len, l.layout.size())
     }
 
-    /// Faults in the pages that hold the headers, links and slots of main
-    /// buckets `from..to` (first touches of a fresh mapping), by writing a
-    /// zero byte into each. Only for an array no entry was ever written to:
-    /// its headers and links are zero, and its slots hold nothing (a slot
-    /// is read only once its tophash says it is live).
+    /// Faults in the pages that hold the headers and slots of main buckets
+    /// `from..to` (first touches of a fresh mapping), by writing a zero
+    /// byte into each. Only for an array no entry was ever written to: its
+    /// headers are zero, and its slots hold nothing (a slot is read only
+    /// once its tophash says it is live). Not the links: a doubling writes
+    /// a link only when it chains an overflow bucket, and faulting their
+    /// pages in here too cost the insert that maps the array ahead about
+    /// 15 us more (latency harness, 10M u64 keys: reproducible max 73.5 and
+    /// 82.4 us against 60.5 without).
     pub(crate) fn prefault_buckets(&self, from: usize, to: usize) {
         let to = to.min(self.view.main);
         if from >= to {
             return;
         }
         let slot = SlotLayout::<K, V>::SLOTS;
-        // SAFETY: `from < to <= main <= len`: the ranges lie in the header,
-        // link and slot regions; zero is what the headers and links hold
-        // already, and slot bytes of a never-used array are not read.
+        // SAFETY: `from < to <= main <= len`: both ranges lie in the header
+        // and slot regions; zero is what the headers hold already, and
+        // slot bytes of a never-used array are not read.
         unsafe {
             touch_pages(self.view.hdrs.cast::<u8>().add(from * HEADER), (to - from) * HEADER);
-            touch_pages(self.view.link_at(from).cast(), (to - from) * LINK);
             touch_pages(self.view.slots.add(from * slot), (to - from) * slot);
         }
     }
@@ -808,6 +818,17 @@ impl<K, V> BucketArray<K, V> {
     #[inline(always)]
     pub(crate) fn mask(&self) -> usize {
         self.view.mask
+    }
+
+    /// Bytes of the pages that `prefault_buckets(from, to)` touches.
+    pub(crate) fn prefaulted_bytes(&self, from: usize, to: usize) -> usize {
+        let to = to.min(self.view.main);
+        if !self.mapped || from >= to {
+            return 0;
+        }
+        let (h, s) = (self.view.hdrs as usize, self.view.slots as usize);
+        let slots = SlotLayout::<K, V>::SLOTS;
+        self.resident([(h + from * HEADER, h + to * HEADER), (s + from * slots, s + to * slots)])
     }
 
     /// Bytes of memory the array holds when its first `used` buckets (main,
@@ -911,6 +932,12 @@ impl<K, V> BucketArray<K, V> {
         }
     }
 
+    /// Bytes of the array's mapping not handed back yet.
+    #[cfg(test)]
+    pub(crate) fn mapped_bytes(&self) -> usize {
+        self.mapped_parts(self.size()).iter().map(|&(_, n)| n).sum()
+    }
+
     /// Size of the whole block.
     fn size(&self) -> usize {
         Self::layout_len(self.view.len).map_or(0, |l| l.layout.size())
@@ -918,15 +945,17 @@ impl<K, V> BucketArray<K, V> {
 
     /// The parts of a mapping of `size` bytes not unmapped yet, as
     /// (address, length): before the header cursor's start, from the header
-    /// cursor to the slot cursor's start, and from the slot cursor to the end
-    /// (each page aligned; empty parts have length 0).
-    fn mapped_parts(&self, size: usize) -> [(usize, usize); 3] {
+    /// cursor to the links region's first whole page, from the link cursor
+    /// to the slot region's first whole page, and from the slot cursor to
+    /// the end (each page aligned; empty parts have length 0).
+    fn mapped_parts(&self, size: usize) -> [(usize, usize); 4] {
         let base = self.base.as_ptr() as usize;
         let end = (base + size).next_multiple_of(sys::PAGE);
         let h0 = (self.view.hdrs as usize).next_multiple_of(sys::PAGE);
         let s0 = (self.view.slots as usize).next_multiple_of(sys::PAGE);
         let r = self.released;
-        let parts = [(base, h0), (r.hdrs, s0.max(r.hdrs)), (r.slots.max(s0), end)];
+        let l0 = self.view.links_start().next_multiple_of(sys::PAGE);
+        let parts = [(base, h0), (r.hdrs, l0.max(r.hdrs)), (r.links, s0.max(r.links)), (r.slots.max(s0), end)];
         parts.map(|(a, b)| (a, b.saturating_sub(a)))
     }
 
@@ -1034,8 +1063,8 @@ impl<K, V> BucketArray<K, V> {
         self.released.recycle = Recycle::NONE;
     }
 
-    /// Unmaps the whole pages that hold only buckets below `upto` (headers
-    /// and slots) and were not unmapped yet, at most about `budget` bytes,
+    /// Unmaps the whole pages that hold only buckets below `upto` (headers,
+    /// links and slots) and were not unmapped yet, at most about `budget` bytes,
     /// and only once at least `batch` bytes of a region are due (fewer
     /// system calls). Slot pages move to the array this one doubles into
     /// instead where [`Recycle`] has room for them; their bytes are added
@@ -1062,6 +1091,7 @@ impl<K, V> BucketArray<K, V> {
         let v = self.view;
         let upto = upto.min(v.len);
         let h_end = (v.hdrs as usize + upto * HEADER) & !(sys::PAGE - 1);
+        let l_end = (v.links_start() + upto * LINK) & !(sys::PAGE - 1);
         let s_end = (v.slots as usize + upto * SlotLayout::<K, V>::SLOTS) & !(sys::PAGE - 1);
         let mut left = budget;
         let r = &mut self.released;
@@ -1074,7 +1104,9 @@ impl<K, V> BucketArray<K, V> {
         // more than unmapping it (latency harness, 1M u64, 4 alternations of
         // 5 runs: reproducible max 45-53 us unmapped, 54-57 us moved).
         let first_slot_page = (v.slots as usize).next_multiple_of(sys::PAGE);
-        for (cur, end, slots) in [(&mut r.hdrs, h_end, false), (&mut r.slots, s_end, true)] {
+        for (cur, end, slots) in
+            [(&mut r.hdrs, h_end, false), (&mut r.links, l_end, false), (&mut r.slots, s_end, true)]
+        {
             if *cur < end && left > 0 && end - *cur >= batch {
                 // Whole pages; an unlimited budget (`usize::MAX`) stays unlimited.
                 let n = (end - *cur).min(left.checked_next_multiple_of(sys::PAGE).unwrap_or(usize::MAX));
@@ -1110,8 +1142,12 @@ impl<K, V> BucketArray<K, V> {
         // cursor (cursors and batches are page multiples).
         let step = batch.max(sys::PAGE);
         let due = |cur: usize, start: usize, stride: usize| (cur + step).saturating_sub(start).div_ceil(stride);
-        r.at = due(r.hdrs, v.hdrs as usize, HEADER).min(due(r.slots, v.slots as usize, SlotLayout::<K, V>::SLOTS));
-        r.hdrs >= h_end && r.slots >= s_end
+        r.at = due(r.hdrs, v.hdrs as usize, HEADER).min(due(r.links, v.links_start(), LINK)).min(due(
+            r.slots,
+            v.slots as usize,
+            SlotLayout::<K, V>::SLOTS,
+        ));
+        r.hdrs >= h_end && r.links >= l_end && r.slots >= s_end
     }
 
     /// Whether `release_upto(upto, _, batch)` would hand back any page, for
@@ -1184,10 +1220,13 @@ pub(crate) unsafe fn free_overflow<K, V>(h: *mut Header) {
 }
 
 /// How far an array's pages have been handed back: absolute addresses up
-/// to which the header and slot regions are released.
+/// to which the header, link and slot regions are released. (Only whole
+/// pages inside one region are; a page two regions share goes with the
+/// array.)
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Released {
     hdrs: usize,
+    links: usize,
     slots: usize,
     /// The mark from which a batched `release_upto` has pages to hand back
     /// (`usize::MAX`: never), so that the mark's advance, once per

@@ -122,9 +122,11 @@ impl<K, V> RawTable<K, V> {
             self.queued.as_ref().map(|(a, _)| a),
         ];
         // A prepared array (always mapped) holds the pages faulted in
-        // ahead: bucket 0's header, link and slots (`bytes(1)`) and bucket
-        // 2^B's.
-        let prepared = self.prepared.as_ref().map_or(0, |p| p.bytes(1) + 3 * super::sys::PAGE);
+        // ahead: the header and slot pages of bucket 0 and bucket 2^B.
+        let prepared = self.prepared.as_ref().map_or(0, |p| {
+            let n = p.buckets() / 2;
+            p.prefaulted_bytes(0, 1) + p.prefaulted_bytes(n, n + 1)
+        });
         current
             + others.into_iter().flatten().map(|a| a.bytes(a.used)).sum::<usize>()
             + prepared
