@@ -505,40 +505,48 @@ enum RawProbe<K, V> {
 /// never `Hash` or `Eq`. Its fields are private to `raw/`; the layers above
 /// reach it through methods. The numbers in brackets are the invariants
 /// (see the module docs) that each field takes part in.
+///
+/// `repr(C)`, fields in the order written: what the inline insert and
+/// removal read (the steady view, the count, the two limits, the shrink
+/// flag, whether an array is being handed back) comes first, in one or two
+/// cache lines (see `docs/log.md`, session 13).
+#[repr(C)]
 pub(crate) struct RawTable<K, V> {
     /// The current array's view while no resize runs; a view with null
     /// `hdrs` during a resize and before the first insert [13]. `find`
     /// reads it, so that its common path tests a pointer it loads anyway
     /// instead of the two `Option`s.
     steady_view: ArrayView<K, V>,
-    /// The current array (Go's `buckets`); `None` until the first insert.
-    current: Option<BucketArray<K, V>>,
-    /// The array being evacuated (Go's `oldbuckets`), while resizing.
-    old: Option<OldArray<K, V>>,
     /// Live entries (Go's `count`) [1].
     count: usize,
-    /// Overflow buckets in the current array's chains (Go's `noverflow`),
-    /// counted exactly [7].
-    noverflow: usize,
-    /// Index in `current` of the next unused preallocated overflow bucket
-    /// (Go's `nextOverflow`) [7].
-    next_pool: usize,
-    /// `capacity_for(current.b)`: the entries the current array holds
-    /// before an insert doubles it, cached for the insert path [9].
-    load_limit: usize,
     /// The count at which an insert leaves the fast path: `load_limit`, or
     /// 0 once `noverflow` reached `2^B` outside a resize (Go's second
     /// trigger; no resize starts while one runs). Both of Go's growth
     /// triggers in one compare on the insert path; also `prepare_at` when
     /// that comes first [9].
     slow_insert_at: usize,
+    /// `capacity_for(current.b)`: the entries the current array holds
+    /// before an insert doubles it, cached for the insert path [9].
+    load_limit: usize,
+    /// Whether removals may start a shrink (`set_auto_shrink`).
+    auto_shrink: bool,
+    /// A finished resize's old array, being handed back to the OS in
+    /// chunks, one per write.
+    releasing: Option<Releasing<K, V>>,
+    /// The current array (Go's `buckets`); `None` until the first insert.
+    current: Option<BucketArray<K, V>>,
+    /// The array being evacuated (Go's `oldbuckets`), while resizing.
+    old: Option<OldArray<K, V>>,
+    /// Overflow buckets in the current array's chains (Go's `noverflow`),
+    /// counted exactly [7].
+    noverflow: usize,
+    /// Index in `current` of the next unused preallocated overflow bucket
+    /// (Go's `nextOverflow`) [7].
+    next_pool: usize,
     /// `prepare_start(current.b)`, cached: the count at which an insert
     /// maps the next doubling's array ahead (`load_limit` when there is
     /// nothing to map) [9].
     prepare_at: usize,
-    /// A finished resize's old array, being handed back to the OS in
-    /// chunks, one per write.
-    releasing: Option<Releasing<K, V>>,
     /// A resize asked for (by `reserve` or `shrink_to`) while another was
     /// under way: its array is allocated already and it starts when the
     /// current one ends.
@@ -546,8 +554,6 @@ pub(crate) struct RawTable<K, V> {
     /// The array the next doubling will use, mapped ahead by the insert at
     /// `prepare_at` (`prepare_next`) [14].
     prepared: Option<BucketArray<K, V>>,
-    /// Whether removals may start a shrink (`set_auto_shrink`).
-    auto_shrink: bool,
     /// Stand-alone overflow buckets (allocated one by one once the pool is
     /// used up) alive in the current and old chains [10].
     standalone: usize,
