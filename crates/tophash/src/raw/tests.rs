@@ -632,13 +632,18 @@ fn old_arrays_hand_back_every_region_as_the_mark_passes() {
     // A batch (4 KiB under test) and a page a region may hold past its
     // cursor, and the pages two regions share.
     let slack = 3 * (2 * sys::PAGE) + 2 * sys::PAGE;
+    // Under Miri (slow, and a mapping there is an allocation that counts
+    // released bytes) one doubling from 2^9 buckets, the first array too
+    // large for the test-size reuse cache: too small to catch a region left
+    // out, but every release step runs.
+    let (top, least) = if cfg!(miri) { (10, 100) } else { (13, 1_000) };
     let mut t = T::new(mix);
     let (mut k, mut checked) = (0u64, 0);
-    while t.b() < 13 || t.t.old.is_some() {
+    while t.b() < top || t.t.old.is_some() {
         t.insert_unchecked(k, k);
         k += 1;
         if let Some(old) = &t.t.old {
-            if old.arr.releasable() && old.arr.buckets() >= 1 << 12 {
+            if old.arr.releasable() && old.arr.buckets() >= 1 << (top - 1) {
                 let needed = (old.arr.view.len - old.nevacuate) * per;
                 let mapped = old.arr.mapped_bytes();
                 assert!(mapped <= needed + slack, "mark {}: {mapped} bytes mapped, {needed} needed", old.nevacuate);
@@ -647,7 +652,7 @@ fn old_arrays_hand_back_every_region_as_the_mark_passes() {
         }
     }
     t.check_now();
-    assert!(checked > 1_000, "{checked} checks");
+    assert!(checked > least, "{checked} checks");
 }
 
 /// `reserve` during a resize does not finish it in one call: the larger
