@@ -841,8 +841,7 @@ impl<K, V> BucketArray<K, V> {
             return self.size();
         }
         let used = used.min(self.view.len);
-        let (h, s) = (self.view.hdrs as usize, self.view.slots as usize);
-        let l = h + self.view.len * HEADER;
+        let (h, l, s) = (self.view.hdrs as usize, self.view.links_start(), self.view.slots as usize);
         let slots = SlotLayout::<K, V>::SLOTS;
         // The header region from the mapping's start, the links and the slot
         // region after it (a page two of them share counts once).
@@ -863,8 +862,7 @@ impl<K, V> BucketArray<K, V> {
             return self.bytes(used);
         }
         let used = used.min(self.view.len).max(2 * n);
-        let (h, s) = (self.view.hdrs as usize, self.view.slots as usize);
-        let l = h + self.view.len * HEADER;
+        let (h, l, s) = (self.view.hdrs as usize, self.view.links_start(), self.view.slots as usize);
         let slots = SlotLayout::<K, V>::SLOTS;
         let m = mark + 1;
         self.resident([

@@ -404,9 +404,8 @@ impl<K, V> RawTable<K, V> {
     /// `slot` is live in this table and was found since the table last
     /// changed.
     pub(super) unsafe fn remove(&mut self, slot: Slot<K, V>) -> (K, V) {
-        let arr = self.chain_array(slot.head);
-        // SAFETY: caller contract; `arr` holds the slot's chain.
-        unsafe { self.remove_in(arr, slot) }
+        // SAFETY: caller contract; `chain_array` holds the slot's chain.
+        unsafe { self.remove_in(self.chain_array(slot.head), slot) }
     }
 
     /// [`remove`](Self::remove) of a slot of a chain of `arr`, with no call
@@ -419,9 +418,8 @@ impl<K, V> RawTable<K, V> {
         // SAFETY: caller contract: the slot is live; marking it empty below
         // makes the table forget it, so the values are moved out exactly once.
         let kv = unsafe { (ptr::read(slot.bucket.key(slot.index)), ptr::read(slot.bucket.val(slot.index))) };
-        self.count -= 1;
         // SAFETY: caller contract; its entry was just moved out.
-        unsafe { mark_deleted(arr, slot.head, slot.bucket.hdr, slot.index) };
+        unsafe { self.vacate_in(arr, slot) };
         kv
     }
 
@@ -431,17 +429,26 @@ impl<K, V> RawTable<K, V> {
     /// # Safety
     /// As for [`remove`](Self::remove).
     pub(super) unsafe fn vacate(&mut self, slot: Slot<K, V>) {
+        // SAFETY: caller contract; `chain_array` holds the slot's chain.
+        unsafe { self.vacate_in(self.chain_array(slot.head), slot) }
+    }
+
+    /// [`vacate`](Self::vacate) of a slot of a chain of `arr`.
+    ///
+    /// # Safety
+    /// As for `vacate`; `arr` is the array of the slot's chain.
+    #[inline(always)]
+    unsafe fn vacate_in(&mut self, arr: ArrayView<K, V>, slot: Slot<K, V>) {
         self.count -= 1;
-        let arr = self.chain_array(slot.head);
         // SAFETY: the slot belongs to the chain headed by `slot.head`, a
-        // chain of `arr`.
+        // chain of `arr` (caller).
         unsafe { mark_deleted(arr, slot.head, slot.bucket.hdr, slot.index) };
     }
 
     /// The array whose chain main bucket `head` heads: the old one or the
     /// current one.
     #[inline(always)]
-    pub(super) fn chain_array(&self, head: *mut Header) -> ArrayView<K, V> {
+    fn chain_array(&self, head: *mut Header) -> ArrayView<K, V> {
         match &self.old {
             Some(o) if o.arr.view.contains(head) => o.arr.view,
             _ => self.current.as_ref().expect("a live slot has an array").view,
