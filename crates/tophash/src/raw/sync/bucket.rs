@@ -1,9 +1,10 @@
 //! The concurrent bucket: eight atomic tophash bytes (its header), and a
-//! body of an atomic overflow link carrying a writer lock and the
-//! `evacuated` flag, then eight inline, write-once slots; the entry; the
-//! bucket array, whose chain heads keep their headers in one region and
-//! their bodies in another, so that a lookup that misses reads eight bytes
-//! of a dense region.
+//! body of an atomic overflow link, then eight inline, write-once slots;
+//! a chain head's *gate* (its writer lock and `evacuated` flag); the
+//! entry; the bucket array, whose chain heads keep their headers in one
+//! region, their gates in the next and their bodies in a third, so that a
+//! lookup that misses reads eight bytes of a dense region and a write
+//! locks a byte of another.
 //!
 //! All-zero bytes are a valid empty bucket (unlocked, not evacuated, eight
 //! `EMPTY_REST` bytes, a null link, slots not yet written), so an array is
@@ -15,7 +16,7 @@
 use alloc::boxed::Box;
 use core::ptr::NonNull;
 
-use super::atomic::{backoff, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
+use super::atomic::{backoff, AtomicPtr, AtomicU64, AtomicU8, AtomicUsize, Ordering};
 use super::prefetch;
 use super::BUCKET_SLOTS;
 use super::{sys, Unmapper};
@@ -76,23 +77,12 @@ impl Header {
 }
 
 /// The rest of a bucket (Go's `bmap` without its `tophash`): the overflow
-/// link with a lock bit and the `evacuated` flag in its low bits (a body is
-/// 8-aligned), then the eight slots. A reader reads the link only to
-/// follow a full bucket's chain or, during a resize, to test an old head's
-/// flag; a writer locks the body it then writes.
+/// link, then the eight slots. A reader or writer reads the link only to
+/// follow a full bucket's chain.
 #[repr(C)]
 pub(super) struct Body<K, V> {
-    /// The next bucket of the chain (Go's `overflow`), or null, with two
-    /// flags in its low bits, used on a chain's head only:
-    /// * [`LOCKED`]: the writer lock. Writers hold it for one bounded
-    ///   bucket operation; readers never take it.
-    /// * [`EVACUATED`]: set once, under the lock, when the bucket stops
-    ///   owning its entries: it was evacuated into a newer array, or
-    ///   drained after a `clear`. A writer that locks a bucket re-checks it
-    ///   and retries from the table state if it is set.
-    ///
-    /// Only the holder of the chain's lock changes the links of its chain,
-    /// so it writes the word with a plain store that keeps the flags.
+    /// The next bucket of the chain (Go's `overflow`), or null. Only the
+    /// holder of the chain's lock changes the links of its chain.
     link: AtomicPtr<Overflow<K, V>>,
     /// The entries, inline; slot `i` is initialised once its byte has left
     /// `EMPTY_REST` (invariant 2).
@@ -145,11 +135,80 @@ impl<K, V> Clone for Bucket<'_, K, V> {
 
 impl<K, V> Copy for Bucket<'_, K, V> {}
 
-/// The lock bit of a chain head's link.
-const LOCKED: usize = 1;
-/// The `evacuated` bit of a chain head's link.
-const EVACUATED: usize = 2;
-const FLAGS: usize = LOCKED | EVACUATED;
+/// A chain head's gate: one byte in the array's gate region, two flags.
+/// * [`LOCKED`]: the writer lock. Writers hold it for one bounded bucket
+///   operation; readers never take it.
+/// * [`EVACUATED`]: set once, under the lock, when the chain stops owning
+///   its entries: it was evacuated into a newer array, or drained after a
+///   `clear`. A writer that locks a chain re-checks it and retries from the
+///   table state if it is set; a reader checks it before following an old
+///   chain (invariant 8).
+///
+/// Why a region of its own rather than low bits of the head's link, where
+/// they were: a write then locks a byte of a dense region (a sixty-fourth
+/// of the headers' size again) instead of the first line of the head's
+/// body, which at a million keys is a cache miss the write waits for even
+/// when its slot lies on another line (`docs/log.md`, session 14).
+pub(super) struct Gate(AtomicU8);
+
+/// The lock bit of a gate.
+const LOCKED: u8 = 1;
+/// The `evacuated` bit of a gate.
+const EVACUATED: u8 = 2;
+
+impl Gate {
+    #[cfg(loom)]
+    fn new() -> Self {
+        Gate(AtomicU8::new(0))
+    }
+
+    /// Takes the chain's writer lock: spins briefly, then yields.
+    #[inline]
+    pub(super) fn lock(&self) -> GateLock<'_> {
+        let g = &self.0;
+        let mut attempt = 0;
+        loop {
+            let v = g.load(Ordering::Relaxed);
+            if v & LOCKED == 0 && g.compare_exchange_weak(v, v | LOCKED, Ordering::Acquire, Ordering::Relaxed).is_ok() {
+                return GateLock(self);
+            }
+            backoff(attempt);
+            attempt = attempt.saturating_add(1);
+        }
+    }
+
+    /// Whether the chain's `evacuated` flag is set.
+    #[inline]
+    pub(super) fn is_evacuated(&self, order: Ordering) -> bool {
+        self.0.load(order) & EVACUATED != 0
+    }
+
+    /// Sets the `evacuated` flag (Release): a thread that sees it set sees
+    /// everything this one did before. The caller holds the lock (so is the
+    /// only writer of the byte).
+    pub(super) fn set_evacuated(&self) {
+        let v = self.0.load(Ordering::Relaxed);
+        self.0.store(v | EVACUATED, Ordering::Release);
+    }
+
+    /// Whether the lock is held (for the quiescent checker).
+    pub(super) fn is_locked(&self) -> bool {
+        self.0.load(Ordering::Relaxed) & LOCKED != 0
+    }
+}
+
+/// A held chain lock; released on drop, also when a user `Eq` panics while
+/// the lock is held.
+pub(super) struct GateLock<'a>(&'a Gate);
+
+impl Drop for GateLock<'_> {
+    #[inline]
+    fn drop(&mut self) {
+        // Only the holder writes the byte while the bit is set.
+        let v = self.0 .0.load(Ordering::Relaxed);
+        self.0 .0.store(v & !LOCKED, Ordering::Release);
+    }
+}
 
 impl<'a, K, V> Bucket<'a, K, V> {
     /// The bucket's identity (its header's address).
@@ -163,48 +222,16 @@ impl<'a, K, V> Bucket<'a, K, V> {
         core::ptr::eq(self.hdr, other.hdr)
     }
 
-    /// Takes the bucket's writer lock: spins briefly, then yields.
-    pub(super) fn lock(self) -> BucketLock<'a, K, V> {
-        let link = &self.body.link;
-        let mut attempt = 0;
-        loop {
-            let p = link.load(Ordering::Relaxed);
-            if p.addr() & LOCKED == 0
-                && link
-                    .compare_exchange_weak(p, p.map_addr(|a| a | LOCKED), Ordering::Acquire, Ordering::Relaxed)
-                    .is_ok()
-            {
-                return BucketLock(self.body);
-            }
-            backoff(attempt);
-            attempt = attempt.saturating_add(1);
-        }
-    }
-
-    /// Whether the bucket's `evacuated` flag is set.
-    #[inline]
-    pub(super) fn is_evacuated(self, order: Ordering) -> bool {
-        self.body.link.load(order).addr() & EVACUATED != 0
-    }
-
-    /// Sets the `evacuated` flag (Release): a thread that sees it set sees
-    /// everything this one did before. The caller holds the lock.
-    pub(super) fn set_evacuated(self) {
-        let p = self.body.link.load(Ordering::Relaxed);
-        self.body.link.store(p.map_addr(|a| a | EVACUATED), Ordering::Release);
-    }
-
-    /// The next bucket's pointer (flags stripped).
+    /// The next bucket's pointer.
     #[inline]
     pub(super) fn next_ptr(self, order: Ordering) -> *mut Overflow<K, V> {
-        self.body.link.load(order).map_addr(|a| a & !FLAGS)
+        self.body.link.load(order)
     }
 
-    /// Links `next` after this bucket (Release: publishes its contents),
-    /// keeping this bucket's flags. The caller holds the chain's lock.
+    /// Links `next` after this bucket (Release: publishes its contents).
+    /// The caller holds the chain's lock.
     pub(super) fn set_next(self, next: *mut Overflow<K, V>) {
-        let flags = self.body.link.load(Ordering::Relaxed).addr() & FLAGS;
-        self.body.link.store(next.map_addr(|a| a | flags), Ordering::Release);
+        self.body.link.store(next, Ordering::Release);
     }
 
     /// The eight tophash bytes, slot `i` at index `i`, as of one load.
@@ -254,11 +281,6 @@ impl<'a, K, V> Bucket<'a, K, V> {
     /// old bucket is flagged, gets its bytes gathered and stored once.
     pub(super) fn publish_tops(self, word: u64) {
         self.hdr.0.store(word, Ordering::Release);
-    }
-
-    /// Whether the lock is held (for the quiescent checker).
-    pub(super) fn is_locked(self) -> bool {
-        self.body.link.load(Ordering::Relaxed).addr() & LOCKED != 0
     }
 
     /// The next bucket of the chain.
@@ -343,18 +365,6 @@ impl<'a, K, V> Bucket<'a, K, V> {
     }
 }
 
-/// A held bucket lock; released on drop, also when a user `Eq` panics
-/// while the lock is held.
-pub(super) struct BucketLock<'a, K, V>(&'a Body<K, V>);
-
-impl<K, V> Drop for BucketLock<'_, K, V> {
-    fn drop(&mut self) {
-        // Only the holder writes the word while the bit is set.
-        let p = self.0.link.load(Ordering::Relaxed);
-        self.0.link.store(p.map_addr(|a| a & !LOCKED), Ordering::Release);
-    }
-}
-
 /// Size of the bodies region from which lookups prefetch a head's body
 /// with its header (measured in `docs/log.md`, session 9: where the bodies
 /// fit the caches, the hint only costs instructions).
@@ -375,16 +385,17 @@ fn pool_for(n: usize) -> usize {
     n / 4
 }
 
-/// Where an array's three regions start in its one allocation.
+/// Where an array's four regions start in its one allocation.
 struct Regions {
     layout: core::alloc::Layout,
+    gates: usize,
     bodies: usize,
     pool: usize,
 }
 
 /// An array of `2^b` buckets (Go's `buckets`/`oldbuckets`): one allocation
-/// of three regions, the `2^b` heads' headers, their bodies, and the pool
-/// of overflow buckets.
+/// of four regions, the `2^b` heads' headers, their gates, their bodies,
+/// and the pool of overflow buckets.
 pub(super) struct BucketArray<K, V> {
     b: u8,
     /// `2^b - 1`, kept rather than worked out from `b` on every access
@@ -394,6 +405,8 @@ pub(super) struct BucketArray<K, V> {
     mask: usize,
     /// Header `i` of the heads; the allocation starts here.
     headers: NonNull<Header>,
+    /// Gate of head `i`.
+    gates: NonNull<Gate>,
     /// Body of head `i`.
     bodies: NonNull<Body<K, V>>,
     /// Overflow buckets carved from the array's own storage: `2^b / 4` of
@@ -439,7 +452,7 @@ impl<K, V> BucketArray<K, V> {
         let n = 1usize.checked_shl(u32::from(b)).expect("bucket count overflows usize");
         let pool = pool_for(n);
         #[cfg(not(loom))]
-        let (headers, bodies, pool_base, unmapper) = {
+        let (headers, gates, bodies, pool_base, unmapper) = {
             let r = Self::regions(n, pool).expect("bucket array too large");
             let layout = r.layout;
             let mapped = if sys::AVAILABLE && layout.size() >= MAP_MIN && layout.align() <= sys::PAGE {
@@ -458,18 +471,22 @@ impl<K, V> BucketArray<K, V> {
                     (NonNull::new(p).unwrap_or_else(|| std::alloc::handle_alloc_error(layout)), core::ptr::null())
                 }
             };
-            // SAFETY: the two offsets come from the layout the allocation
+            // SAFETY: the three offsets come from the layout the allocation
             // was made with, so they stay inside it.
-            unsafe { (base.cast(), base.add(r.bodies).cast(), base.add(r.pool).cast(), unmapper) }
+            unsafe {
+                (base.cast(), base.add(r.gates).cast(), base.add(r.bodies).cast(), base.add(r.pool).cast(), unmapper)
+            }
         };
         #[cfg(loom)]
-        let (headers, bodies, pool_base, unmapper) = {
+        let (headers, gates, bodies, pool_base, unmapper) = {
             let _ = unmapper;
             let h: Box<[Header]> = (0..n).map(|_| Header::new()).collect();
+            let t: Box<[Gate]> = (0..n).map(|_| Gate::new()).collect();
             let s: Box<[Body<K, V>]> = (0..n).map(|_| Body::new()).collect();
             let o: Box<[Overflow<K, V>]> = (0..pool).map(|_| Overflow::new()).collect();
             (
                 NonNull::new(Box::into_raw(h).cast::<Header>()).expect("Box is non-null"),
+                NonNull::new(Box::into_raw(t).cast::<Gate>()).expect("Box is non-null"),
                 NonNull::new(Box::into_raw(s).cast::<Body<K, V>>()).expect("Box is non-null"),
                 NonNull::new(Box::into_raw(o).cast::<Overflow<K, V>>()).expect("Box is non-null"),
                 core::ptr::null(),
@@ -479,6 +496,7 @@ impl<K, V> BucketArray<K, V> {
             b,
             mask: n - 1,
             headers,
+            gates,
             bodies,
             pool_base,
             unmapper,
@@ -493,12 +511,13 @@ impl<K, V> BucketArray<K, V> {
     }
 
     /// The one allocation of `n` heads and a pool of `pool`: headers, then
-    /// bodies, then overflow buckets.
+    /// gates, then bodies, then overflow buckets.
     fn regions(n: usize, pool: usize) -> Option<Regions> {
         use core::alloc::Layout;
-        let (l, bodies) = Layout::array::<Header>(n).ok()?.extend(Layout::array::<Body<K, V>>(n).ok()?).ok()?;
+        let (l, gates) = Layout::array::<Header>(n).ok()?.extend(Layout::array::<Gate>(n).ok()?).ok()?;
+        let (l, bodies) = l.extend(Layout::array::<Body<K, V>>(n).ok()?).ok()?;
         let (layout, pool) = l.extend(Layout::array::<Overflow<K, V>>(pool).ok()?).ok()?;
-        Some(Regions { layout, bodies, pool })
+        Some(Regions { layout, gates, bodies, pool })
     }
 
     /// A fresh, empty, unpublished overflow bucket for a chain of this
@@ -559,6 +578,22 @@ impl<K, V> BucketArray<K, V> {
         unsafe { self.head(hash as usize & self.mask()) }
     }
 
+    /// Head `i`'s gate.
+    #[inline]
+    pub(super) fn gate(&self, i: usize) -> &Gate {
+        assert!(i <= self.mask, "bucket index out of range");
+        // SAFETY: `i` is in bounds; gates are initialised (all-zero bytes
+        // are an open gate) and live as long as the array.
+        unsafe { &*self.gates.as_ptr().add(i) }
+    }
+
+    /// The gate of the head the hash selects.
+    #[inline]
+    pub(super) fn gate_for(&self, hash: u64) -> &Gate {
+        // SAFETY: masked, the index is below `2^b`.
+        unsafe { &*self.gates.as_ptr().add(hash as usize & self.mask()) }
+    }
+
     /// Head bucket `i`, unchecked.
     ///
     /// # Safety
@@ -605,6 +640,7 @@ impl<K, V> Drop for BucketArray<K, V> {
             // lengths, freed once, here.
             unsafe {
                 drop(Box::from_raw(core::ptr::slice_from_raw_parts_mut(self.headers.as_ptr(), n)));
+                drop(Box::from_raw(core::ptr::slice_from_raw_parts_mut(self.gates.as_ptr(), n)));
                 drop(Box::from_raw(core::ptr::slice_from_raw_parts_mut(self.bodies.as_ptr(), n)));
                 drop(Box::from_raw(core::ptr::slice_from_raw_parts_mut(self.pool_base.as_ptr(), self.pool)));
             }

@@ -20,19 +20,19 @@ impl<K, V> RawSyncTable<K, V> {
         let mut live: Vec<&Entry<K, V>> = Vec::new();
         // 6: the current array has no flagged bucket.
         for i in 0..cur.len() {
-            if cur.bucket(i).is_evacuated(Ordering::Relaxed) {
+            if cur.gate(i).is_evacuated(Ordering::Relaxed) {
                 return Err(format!("invariant 6: current bucket {i} is flagged evacuated"));
             }
         }
         let mut overflow = 0;
         if let Some(old) = s.old() {
-            let flagged = (0..old.len()).filter(|&i| old.bucket(i).is_evacuated(Ordering::Relaxed)).count();
+            let flagged = (0..old.len()).filter(|&i| old.gate(i).is_evacuated(Ordering::Relaxed)).count();
             let count = s.progress.evacuated.load(Ordering::Relaxed);
             if flagged != count || count >= old.len() {
                 return Err(format!("invariant 6: {flagged} old buckets flagged, count {count} of {}", old.len()));
             }
             let cursor = s.progress.nevacuate.load(Ordering::Relaxed).min(old.len());
-            let left = (0..cursor).filter(|&i| !old.bucket(i).is_evacuated(Ordering::Relaxed)).count();
+            let left = (0..cursor).filter(|&i| !old.gate(i).is_evacuated(Ordering::Relaxed)).count();
             let abandoned = s.progress.abandoned.load(Ordering::Relaxed);
             if left > abandoned {
                 return Err(format!(
@@ -40,12 +40,12 @@ impl<K, V> RawSyncTable<K, V> {
                 ));
             }
             for i in 0..old.len() {
-                if !old.bucket(i).is_evacuated(Ordering::Relaxed) {
+                if !old.gate(i).is_evacuated(Ordering::Relaxed) {
                     walk(old, i, hash_of, &mut live, &mut 0)?;
                 }
             }
             for k in 0..cur.len() {
-                let src = old.bucket(k & old.mask());
+                let src = old.gate(k & old.mask());
                 if !src.is_evacuated(Ordering::Relaxed) && cur.bucket(k).top(0, Ordering::Relaxed) != EMPTY_REST {
                     return Err(format!("invariant 6: new bucket {k} has entries before its old bucket is evacuated"));
                 }
@@ -90,10 +90,10 @@ fn walk<'a, K, V>(
     let mut b: Option<Bucket<'a, K, V>> = Some(head);
     let mut seen_rest = false;
     let mut visited = BTreeSet::new();
+    if arr.gate(i).is_locked() {
+        return Err(format!("invariant 10: chain {i} is locked at rest"));
+    }
     while let Some(bb) = b {
-        if bb.is_locked() {
-            return Err(format!("invariant 10: a bucket of chain {i} is locked at rest"));
-        }
         for (s, &t) in bb.tops(Ordering::Relaxed).iter().enumerate() {
             if t == EMPTY_REST {
                 seen_rest = true;

@@ -68,7 +68,7 @@ impl<K, V> RawSyncTable<K, V> {
     pub(super) fn evacuate_for(&self, g: &Guard<'_>, s: Snap<'_, K, V>, hash: u64, hash_of: &impl Fn(&K) -> u64) {
         let old = s.old().expect("called during a resize");
         let i = hash as usize & old.mask();
-        if !old.bucket(i).is_evacuated(Ordering::Acquire) {
+        if !old.gate(i).is_evacuated(Ordering::Acquire) {
             self.evacuate(g, s, i, hash_of);
         }
     }
@@ -112,7 +112,7 @@ impl<K, V> RawSyncTable<K, V> {
         let old = s.old().expect("called during a resize");
         for _ in 0..CLAIM_TRIES {
             let i = s.progress.sweep.fetch_add(1, Ordering::Relaxed) & old.mask();
-            if !old.bucket(i).is_evacuated(Ordering::Acquire) && self.evacuate(g, s, i, hash_of) {
+            if !old.gate(i).is_evacuated(Ordering::Acquire) && self.evacuate(g, s, i, hash_of) {
                 return true;
             }
         }
@@ -136,8 +136,9 @@ impl<K, V> RawSyncTable<K, V> {
         let old = s.old().expect("called during a resize");
         let new = s.current();
         let head = old.bucket(i);
-        let lock = head.lock();
-        if head.is_evacuated(Ordering::Relaxed) {
+        let gate = old.gate(i);
+        let lock = gate.lock();
+        if gate.is_evacuated(Ordering::Relaxed) {
             return false;
         }
         let undo = Undo { new, i, old_len: old.len(), abandoned: &s.progress.abandoned };
@@ -175,7 +176,7 @@ impl<K, V> RawSyncTable<K, V> {
         undo.disarm();
         // Release: a reader or writer that sees the flag sees the entries in
         // the new array. From here the copies own the entries.
-        head.set_evacuated();
+        gate.set_evacuated();
         drop(lock);
         // The chain is frozen now (writers re-check the flag under the
         // lock), so its overflow buckets can be walked and retired.
@@ -344,7 +345,7 @@ impl<K, V> RawSyncTable<K, V> {
                 job.next = 0;
                 continue;
             }
-            drain_bucket(g, arr, arr.bucket(job.next));
+            drain_bucket(g, arr, job.next);
             job.next += 1;
             budget -= 1;
         }
@@ -523,7 +524,7 @@ impl<K, V> Drop for Undo<'_, K, V> {
     fn drop(&mut self) {
         for j in (self.i..self.new.len()).step_by(self.old_len) {
             let head = self.new.bucket(j);
-            let lock = head.lock();
+            let lock = self.new.gate(j).lock();
             let mut o = head.next_ptr(Ordering::Relaxed);
             head.set_next(core::ptr::null_mut());
             while !o.is_null() {
@@ -544,13 +545,14 @@ impl<K, V> Drop for Undo<'_, K, V> {
     }
 }
 
-/// Drains one bucket of a cleared array: flags it and retires what it owns.
-fn drain_bucket<K, V>(g: &Guard<'_>, arr: &BucketArray<K, V>, head: Bucket<'_, K, V>) {
-    let lock = head.lock();
-    if head.is_evacuated(Ordering::Relaxed) {
+/// Drains bucket `i` of a cleared array: flags it and retires what it owns.
+fn drain_bucket<K, V>(g: &Guard<'_>, arr: &BucketArray<K, V>, i: usize) {
+    let (head, gate) = (arr.bucket(i), arr.gate(i));
+    let lock = gate.lock();
+    if gate.is_evacuated(Ordering::Relaxed) {
         return;
     }
-    head.set_evacuated();
+    gate.set_evacuated();
     drop(lock);
     retire_entries(g, head);
     let mut b = head.next();

@@ -59,7 +59,7 @@ impl<'t, K, V> RawIter<'t, K, V> {
         }
         if self.member == 0 && !self.old_side {
             // A group's side is decided once, when the walk reaches it.
-            self.old_side = !old.bucket(self.group).is_evacuated(Ordering::SeqCst);
+            self.old_side = !old.gate(self.group).is_evacuated(Ordering::SeqCst);
             if self.old_side {
                 return Some(old.bucket(self.group));
             }

@@ -12,13 +12,16 @@
 //!
 //! * a bucket's *header* is its eight tophash bytes as one atomic word (a
 //!   reader loads and compares them at once); its *body* is an atomic
-//!   overflow link whose low bits carry the writer **lock** (spin briefly,
-//!   then yield) and the **`evacuated`** flag, then eight inline slots,
-//!   each a key and its value ([`Entry`]). The heads' headers sit in one
-//!   region of the array, eight bytes each, and their bodies in the next:
-//!   a lookup that misses reads only a header, from a region a seventeenth
-//!   the size of the bodies that stays in the cache (a random miss among
-//!   786K keys: 72.5 ns inline, 19.1 to 30.3 ns apart, `docs/log.md`);
+//!   overflow link, then eight inline slots, each a key and its value
+//!   ([`Entry`]). A chain head also has a *gate*, one byte holding the
+//!   chain's writer **lock** (spin briefly, then yield) and its
+//!   **`evacuated`** flag. The heads' headers sit in one region of the
+//!   array, eight bytes each, their gates in the next, one byte each, and
+//!   their bodies after: a lookup that misses reads only a header, from a
+//!   region a seventeenth the size of the bodies that stays in the cache (a
+//!   random miss among 786K keys: 72.5 ns inline, 19.1 to 30.3 ns apart,
+//!   `docs/log.md`), and a write locks a byte of a region an eighth the
+//!   headers' size instead of waiting for the first line of a body;
 //! * slots are **written once** in their array's life. An insert takes its
 //!   chain's first unwritten slot (`EMPTY_REST`): it writes the entry, then
 //!   publishes the slot's tophash byte (Release). A removal sets the byte
@@ -647,7 +650,7 @@ impl<K, V> RawSyncTable<K, V> {
 fn free_owned<K, V>(arr: &BucketArray<K, V>) {
     for i in 0..arr.len() {
         let head = arr.bucket(i);
-        if head.is_evacuated(Ordering::Relaxed) {
+        if arr.gate(i).is_evacuated(Ordering::Relaxed) {
             continue;
         }
         free_entries(head);

@@ -55,12 +55,11 @@ impl<K, V> RawSyncTable<K, V> {
     ) -> Option<&'g Entry<K, V>> {
         let s = self.state(g).get();
         if let Some(old) = s.old() {
-            let ob = old.bucket_for(hash);
             // SeqCst: the gate of invariant 8; a reader that sees it clear
             // may follow the old chain, whose overflow buckets are retired
             // only after it is set.
-            if !ob.is_evacuated(Ordering::SeqCst) {
-                return scan(ob, hash, eq);
+            if !old.gate_for(hash).is_evacuated(Ordering::SeqCst) {
+                return scan(old.bucket_for(hash), hash, eq);
             }
         }
         let cur = s.current();
@@ -122,8 +121,9 @@ impl<K, V> RawSyncTable<K, V> {
             if arr.prefetch {
                 head.prefetch_body();
             }
-            let lock = head.lock();
-            if head.is_evacuated(Ordering::Acquire) {
+            let gate = arr.gate_for(hash);
+            let lock = gate.lock();
+            if gate.is_evacuated(Ordering::Acquire) {
                 // The state we read is stale: this bucket was evacuated or
                 // drained. Start over from the published state.
                 drop(lock);
