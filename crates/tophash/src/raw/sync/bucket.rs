@@ -303,6 +303,14 @@ impl<'a, K, V> Bucket<'a, K, V> {
         prefetch(core::ptr::from_ref(self.body).cast());
     }
 
+    /// Starts loading the bucket's header: a write asks for it before it
+    /// takes the chain's lock, whose locked instruction would otherwise
+    /// let the header's miss start only once its own had ended.
+    #[inline(always)]
+    pub(super) fn prefetch_header(self) {
+        prefetch(core::ptr::from_ref(self.hdr).cast());
+    }
+
     /// The entry in slot `i`.
     ///
     /// # Safety

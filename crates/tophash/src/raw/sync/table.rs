@@ -121,6 +121,7 @@ impl<K, V> RawSyncTable<K, V> {
             if arr.prefetch {
                 head.prefetch_body();
             }
+            head.prefetch_header();
             let gate = arr.gate_for(hash);
             let lock = gate.lock();
             if gate.is_evacuated(Ordering::Acquire) {
@@ -128,6 +129,46 @@ impl<K, V> RawSyncTable<K, V> {
                 // drained. Start over from the published state.
                 drop(lock);
                 continue;
+            }
+            // The common insert, in a few instructions: a head with an
+            // unwritten slot is the whole chain (invariant 9), and with no
+            // live byte equal to the key's the key is absent, so the entry
+            // goes in the first unwritten slot. Everything else (a byte
+            // match, a full head, an overwrite or a removal) takes the
+            // general probe below.
+            if new.is_some() && !matches!(expect, Expect::Present(_)) {
+                let word = Group::load(&head.tops(Ordering::Relaxed));
+                if let (Some(e), None) = (word.match_empty_rest().lowest(), word.match_byte(want).lowest()) {
+                    let n = new.take().expect("checked above");
+                    // SAFETY: the lock is held and slot `e` is unwritten.
+                    unsafe { head.write_slot(e, n) };
+                    head.set_top(e, top, Ordering::Release);
+                    let len = s.generation().len.fetch_add(1, Ordering::Relaxed) + 1;
+                    drop(lock);
+                    if len > arr.grow_at {
+                        self.maybe_grow(&g, s, len, false);
+                    }
+                    self.unmapper.unmap_some(super::UNMAP_BUDGET);
+                    let inserted = Some(head.slot_ptr(e));
+                    return Outcome { guard: g, done: true, found: None, inserted };
+                }
+            }
+            // The common removal likewise: the key in the head.
+            if new.is_none() && expect == Expect::Any {
+                let word = Group::load(&head.tops(Ordering::Relaxed));
+                for i in word.match_byte(want) {
+                    // SAFETY: a live byte seen under the chain's lock.
+                    if is_key(&mut find, unsafe { head.entry(i) }.key(), new.as_ref()) {
+                        head.set_top(i, EMPTY_ONE, Ordering::Release);
+                        s.generation().len.fetch_sub(1, Ordering::Relaxed);
+                        drop(lock);
+                        let prev = head.slot_ptr(i);
+                        // SAFETY: as for the general path's found slot below.
+                        unsafe { retire_entry(&g, prev.as_ref()) };
+                        self.unmapper.unmap_some(super::UNMAP_BUDGET);
+                        return Outcome { guard: g, done: true, found: Some(prev), inserted: None };
+                    }
+                }
             }
             let p = probe(head, want, &mut find, new.as_ref());
             let ok = match (expect, p.found) {
@@ -301,11 +342,7 @@ fn probe<'g, K, V>(
             for i in g.match_byte(want) {
                 // SAFETY: a live byte seen under the chain's lock.
                 let e = unsafe { bb.entry(i) };
-                let hit = match find {
-                    Find::NewKey(eq) => eq(e.key(), new.expect("NewKey writes carry an entry").key()),
-                    Find::Query(eq) => eq(e.key()),
-                };
-                if hit {
+                if is_key(find, e.key(), new) {
                     p.found = Some((bb, i));
                     if new.is_none() {
                         // A removal needs nothing past the key.
@@ -324,6 +361,15 @@ fn probe<'g, K, V>(
             Some(n) => bb = n,
             None => return p,
         }
+    }
+}
+
+/// Whether `stored` is the key a write looks for.
+#[inline]
+fn is_key<K, V>(find: &mut Find<'_, K>, stored: &K, new: Option<&Entry<K, V>>) -> bool {
+    match find {
+        Find::NewKey(eq) => eq(stored, new.expect("NewKey writes carry an entry").key()),
+        Find::Query(eq) => eq(stored),
     }
 }
 
