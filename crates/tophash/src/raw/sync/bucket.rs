@@ -145,8 +145,8 @@ impl<K, V> Copy for Bucket<'_, K, V> {}
 ///   chain (invariant 8).
 ///
 /// Why a region of its own rather than low bits of the head's link, where
-/// they were: a write then locks a byte of a dense region (a sixty-fourth
-/// of the headers' size again) instead of the first line of the head's
+/// they were: a write then locks a byte of a dense region (an eighth of
+/// the headers' size) instead of the first line of the head's
 /// body, which at a million keys is a cache miss the write waits for even
 /// when its slot lies on another line (`docs/log.md`, session 14).
 pub(super) struct Gate(AtomicU8);
