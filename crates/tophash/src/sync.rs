@@ -43,8 +43,9 @@
 //!   `bool` (whether the key was new / was there): values cannot be moved
 //!   out, since a reader may still be looking at them.
 //!   [`remove_cloned`](HashMap::remove_cloned) returns a clone.
-//! * Entries live inline in the buckets, and a slot is written once:
-//!   [`update`](HashMap::update) and [`compute`](HashMap::compute) write a
+//! * Entries live inline in the buckets, and a slot is rewritten only once
+//!   no reader can still be reading it: [`update`](HashMap::update) and
+//!   [`compute`](HashMap::compute) write a
 //!   new entry (cloning the key) in place of the key's old one if that is
 //!   still the one their closure saw, else they run the closure again on
 //!   the newer entry. Closures never run
@@ -162,6 +163,10 @@ pub struct Stats {
     /// pages are still to be handed back: each write hands back at most
     /// 64 KiB of them, so no single call unmaps a whole array.
     pub unmap_queued_bytes: usize,
+    /// Moves of the clock that lets a removed entry's slot be written
+    /// again once no reader can still be reading it (a sample of writes
+    /// that met dead slots they could not yet reuse move it).
+    pub reuse_epochs: usize,
 }
 
 fn make_hash<Q: Hash + ?Sized, S: BuildHasher>(s: &S, q: &Q) -> u64 {
@@ -301,6 +306,7 @@ impl<K, V, S> HashMap<K, V, S> {
             claim_conflicts: r.claim_conflicts,
             drain_jobs: r.drain_jobs,
             unmap_queued_bytes: r.unmap_queued_bytes,
+            reuse_epochs: r.reuse_epochs,
         }
     }
 
@@ -582,6 +588,16 @@ where
             }
             seen = o.into_found();
         }
+    }
+
+    /// Moves the clock of dead slots on now, if its previous move is past
+    /// its grace period; returns whether it moved. Writes move it on their
+    /// own, on a sample (see the engine's `reuse.rs`); tests call this to
+    /// make reuse happen at known points. O(1) plus one batch handed to
+    /// the collector.
+    #[doc(hidden)]
+    pub fn tick_reuse_clock(&self) -> bool {
+        self.raw.tick_reuse_clock()
     }
 
     /// Checks the engine's invariants (numbered in `src/raw/sync/mod.rs`)

@@ -106,6 +106,8 @@ enum Op {
     Clear,
     Reserve(u16),
     Evacuate(u8),
+    /// Moves the dead-slot clock, so that later writes reuse dead slots.
+    Tick,
 }
 
 fn op(keys: u32) -> impl Strategy<Value = Op> {
@@ -121,6 +123,7 @@ fn op(keys: u32) -> impl Strategy<Value = Op> {
         1 => Just(Op::Clear),
         1 => (0u16..300).prop_map(Op::Reserve),
         2 => (0u8..4).prop_map(Op::Evacuate),
+        3 => Just(Op::Tick),
     ]
 }
 
@@ -298,6 +301,10 @@ fn run_map<S: BuildHasher + Default, V: Val>(ops: &[Op]) -> Result<(), TestCaseE
             Op::Evacuate(n) => {
                 map.evacuate(usize::from(n));
             }
+            Op::Tick => {
+                // On one thread every earlier move is graced by now.
+                prop_assert!(map.tick_reuse_clock());
+            }
         }
         saw_resize |= map.is_resizing();
         if let Err(e) = map.check_invariants() {
@@ -452,30 +459,151 @@ fn freed_arrays_go_back_to_the_os_a_budget_per_write() {
     map.check_invariants().unwrap();
 }
 
-/// Slots are written once, so insert/remove churn leaves dead slots that
-/// lengthen chains; a same-size resize starts once they have cost an
-/// eighth as many overflow buckets as buckets. Without that trigger this
-/// run ends with about 0.8 overflow buckets per bucket (Go's own trigger
-/// waits for 1).
-#[test]
-fn churn_on_dead_slots_starts_same_size_resizes() {
-    let n: u64 = if cfg!(miri) { 512 } else { 1 << 14 };
-    let map: HashMap<u64, u64> = HashMap::with_capacity(n as usize);
-    let live = n * 3 / 4;
-    let key = |i: u64| i.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    for i in 0..live {
-        map.insert(key(i), i);
+/// A fixed, well-mixing hasher (SplitMix64's finaliser), so that the churn
+/// tests below see the same chains on every run.
+#[derive(Clone, Copy, Default, Debug)]
+struct Mix;
+
+#[derive(Default)]
+struct MixHasher(u64);
+
+impl Hasher for MixHasher {
+    fn finish(&self) -> u64 {
+        let mut z = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
     }
-    let buckets = map.stats().buckets;
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(*b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+impl BuildHasher for Mix {
+    type Hasher = MixHasher;
+    fn build_hasher(&self) -> MixHasher {
+        MixHasher::default()
+    }
+}
+
+/// Insert/remove churn at a fixed size: `live` keys, then each step
+/// inserts a new key and removes the oldest. Returns the most overflow
+/// buckets seen and the stats at the end.
+fn churn(map: &HashMap<u64, u64, Mix>, n: u64, live: u64) -> (usize, tophash::sync::Stats) {
+    for i in 0..live {
+        map.insert(i, i);
+    }
     let mut most = 0;
     for i in live..live + 2 * n {
-        map.insert(key(i), i);
-        assert!(map.remove(&key(i - live)));
+        map.insert(i, i);
+        assert!(map.remove(&(i - live)));
         most = most.max(map.stats().overflow_buckets);
     }
-    let s = map.stats();
+    (most, map.stats())
+}
+
+/// Churn reuses dead slots once the clock has moved past their grace
+/// period (writes move it themselves), so chains keep their length and no
+/// resize runs.
+#[test]
+fn churn_reuses_dead_slots() {
+    let n: u64 = if cfg!(miri) { 512 } else { 1 << 14 };
+    let mut map: HashMap<u64, u64, Mix> = HashMap::with_capacity_and_hasher(n as usize, Mix);
+    let buckets = map.stats().buckets;
+    let (most, s) = churn(&map, n, n * 3 / 4);
+    assert_eq!(s.len, (n * 3 / 4) as usize);
+    assert!(s.reuse_epochs >= 2, "the clock never moved: {s:?}");
+    assert_eq!((s.buckets, s.resizes), (buckets, 0), "dead slots were not reused: {s:?}");
+    assert!(most * 8 <= buckets, "{most} overflow buckets for {buckets} buckets: {s:?}");
+    map.check_invariants().unwrap();
+}
+
+/// While a thread holds a guard (here a `Ref`), no slot killed meanwhile
+/// may be reused: the `Ref` keeps reading its entry, removed and churned
+/// past, unchanged. Dead slots then lengthen chains until a same-size
+/// resize sheds them once they have cost an eighth as many overflow
+/// buckets as buckets (without that trigger this run ends with about 0.8
+/// overflow buckets per bucket; Go's own trigger waits for 1).
+#[test]
+fn a_held_guard_stops_reuse_and_the_same_size_trigger_bounds_chains() {
+    let n: u64 = if cfg!(miri) { 512 } else { 1 << 14 };
+    let live = n * 3 / 4;
+    let mut map: HashMap<u64, u64, Mix> = HashMap::with_capacity_and_hasher(n as usize, Mix);
+    let buckets = map.stats().buckets;
+    map.insert(u64::MAX, 7);
+    let held = map.get(&u64::MAX).unwrap();
+    assert!(map.remove(&u64::MAX));
+    let (most, s) = churn(&map, n, live);
+    assert_eq!((*held.key(), *held.value()), (u64::MAX, 7), "a slot was reused under a live guard");
+    assert!(!map.tick_reuse_clock(), "a move was graced while a guard it waits for lives");
+    drop(held);
     assert_eq!(s.len, live as usize);
     assert_eq!(s.buckets, buckets, "churn at a fixed size must not double: {s:?}");
     assert!(s.resizes >= 1, "no same-size resize: {s:?}");
     assert!(most * 4 <= buckets, "{most} overflow buckets for {buckets} buckets: {s:?}");
+    map.check_invariants().unwrap();
+}
+
+/// All keys in chain 0, each with its own tophash byte.
+#[derive(Clone, Copy, Default, Debug)]
+struct OneChain;
+
+#[derive(Default)]
+struct OneChainHasher(u64);
+
+impl Hasher for OneChainHasher {
+    fn finish(&self) -> u64 {
+        (self.0 * 7 + 13) << 56
+    }
+    fn write(&mut self, _: &[u8]) {
+        unreachable!("only u64 keys")
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+impl BuildHasher for OneChain {
+    type Hasher = OneChainHasher;
+    fn build_hasher(&self) -> OneChainHasher {
+        OneChainHasher::default()
+    }
+}
+
+/// An overwrite never moves its key to a slot a forward walk has passed:
+/// an iterator past the chain's head still meets a key overwritten in the
+/// chain's last bucket, although the head has dead slots ready for reuse.
+#[test]
+fn an_overwrite_never_moves_its_key_behind_an_iterator() {
+    let mut map: HashMap<u64, u64, OneChain> = HashMap::with_capacity_and_hasher(64, OneChain);
+    for k in 0..20 {
+        map.insert(k, k);
+    }
+    for k in 0..4 {
+        assert!(map.remove(&k));
+    }
+    // Two moves: the head's dead slots are past their grace.
+    assert!(map.tick_reuse_clock() && map.tick_reuse_clock());
+    map.check_invariants().unwrap();
+    let mut seen = HashSet::new();
+    {
+        let mut it = map.iter();
+        // The head's four live entries, then one of the next bucket.
+        for r in it.by_ref().take(5) {
+            seen.insert(*r.key());
+        }
+        assert!(!map.insert(19, 190), "an overwrite");
+        assert!(map.insert(100, 1000), "a new key takes a head slot");
+        seen.extend(it.map(|r| *r.key()));
+    }
+    for k in 4..20 {
+        assert!(seen.contains(&k), "key {k} was present throughout but not yielded");
+    }
+    assert_eq!(map.get_cloned(&19), Some(190));
+    map.check_invariants().unwrap();
 }

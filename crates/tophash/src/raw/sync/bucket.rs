@@ -1,5 +1,6 @@
 //! The concurrent bucket: eight atomic tophash bytes (its header), and a
-//! body of an atomic overflow link, then eight inline, write-once slots;
+//! body of an atomic overflow link, then eight inline slots (rewritten
+//! only after a grace period, `reuse.rs`);
 //! a chain head's *gate* (its writer lock and `evacuated` flag); the
 //! entry; the bucket array, whose chain heads keep their headers in one
 //! region, their gates in the next and their bodies in a third, so that a
@@ -61,7 +62,8 @@ pub(super) type Slots<K, V> = [Slot<K, V>; BUCKET_SLOTS];
 ///
 /// Go's `tophash`, slot `i` in bits `8i..8i + 8`: `EMPTY_REST` for a slot
 /// never written, `EMPTY_ONE` for a dead one (removed, replaced, or
-/// abandoned by an undone evacuation), else the live entry's byte. One
+/// abandoned by an undone evacuation), `FREE` for a dead one known to be
+/// past its grace period (`reuse.rs`), else the live entry's byte. One
 /// word, so a reader tests all eight slots with one load and one SIMD
 /// compare and sees the eight bytes as of one moment. Written only by the
 /// holder of the chain's lock, by the creator of a bucket not yet
@@ -155,6 +157,9 @@ pub(super) struct Gate(AtomicU8);
 const LOCKED: u8 = 1;
 /// The `evacuated` bit of a gate.
 const EVACUATED: u8 = 2;
+/// The gate's other six bits: the chain's *kill stamp*, the epoch of its
+/// latest kill modulo 64 (`reuse.rs`).
+const STAMP_SHIFT: u32 = 2;
 
 impl Gate {
     #[cfg(loom)]
@@ -200,6 +205,25 @@ impl Gate {
 /// A held chain lock; released on drop, also when a user `Eq` panics while
 /// the lock is held.
 pub(super) struct GateLock<'a>(&'a Gate);
+
+impl GateLock<'_> {
+    /// The chain's kill stamp (`reuse.rs`): the epoch, modulo 64, in which
+    /// its latest kill happened; 0 in a chain that never had one.
+    #[inline]
+    pub(super) fn stamp(&self) -> u8 {
+        // Relaxed: the holder's own byte; the previous holder's store came
+        // before its unlock (Release), which the lock acquired.
+        self.0 .0.load(Ordering::Relaxed) >> STAMP_SHIFT
+    }
+
+    /// Sets the chain's kill stamp (only the holder writes the byte).
+    #[inline]
+    pub(super) fn set_stamp(&self, stamp: u8) {
+        let v = self.0 .0.load(Ordering::Relaxed);
+        let mask = (1u8 << STAMP_SHIFT) - 1;
+        self.0 .0.store((v & mask) | (stamp << STAMP_SHIFT), Ordering::Relaxed);
+    }
+}
 
 impl Drop for GateLock<'_> {
     #[inline]
@@ -259,15 +283,13 @@ impl<'a, K, V> Bucket<'a, K, V> {
         self.hdr.0.store(u64::from_le_bytes(b), order);
     }
 
-    /// Sets two slots' bytes in one store (an overwrite within one bucket:
-    /// a reader sees either the old entry live or the new one, never both
-    /// or neither). Same rule as `set_top`.
+    /// Stores all eight bytes (same rule as `set_top`): an overwrite within
+    /// one bucket publishes the new slot and kills the old one in one store,
+    /// so a reader sees either the old entry live or the new one, never both
+    /// or neither.
     #[inline]
-    pub(super) fn set_tops(self, (i, ti): (usize, u8), (j, tj): (usize, u8), order: Ordering) {
-        let mut b = self.hdr.0.load(Ordering::Relaxed).to_le_bytes();
-        b[i] = ti;
-        b[j] = tj;
-        self.hdr.0.store(u64::from_le_bytes(b), order);
+    pub(super) fn store_tops(self, bytes: [u8; BUCKET_SLOTS], order: Ordering) {
+        self.hdr.0.store(u64::from_le_bytes(bytes), order);
     }
 
     /// Resets every byte to `EMPTY_REST` (an undone evacuation's
@@ -318,11 +340,13 @@ impl<'a, K, V> Bucket<'a, K, V> {
     /// The caller saw slot `i`'s byte leave `EMPTY_REST` with an Acquire
     /// load (or holds the chain's lock and so wrote it, or is alone in the
     /// table): the slot was initialised before that byte was published,
-    /// and a slot is never written again while its array lives.
+    /// and it is written again only after every thread that was inside the
+    /// collector when it died has left (`reuse.rs`), so not while the
+    /// caller's guard lives.
     #[inline]
     pub(super) unsafe fn entry(self, i: usize) -> &'a Entry<K, V> {
-        // SAFETY: the caller's contract: initialised, and never written
-        // again while `self` lives (write-once slots, invariant 2).
+        // SAFETY: the caller's contract: initialised, and not written again
+        // while the caller's guard lives (invariant 1).
         unsafe { (*self.body.slots[i].get()).assume_init_ref() }
     }
 
@@ -431,15 +455,20 @@ pub(super) struct BucketArray<K, V> {
     /// Overflow buckets linked into chains of this array (exact; Go's
     /// `noverflow`). Written by writers only.
     pub(super) noverflow: AtomicUsize,
-    /// Of those, the ones linked because slots are written once: the chain
-    /// had a dead slot, or the write replaced a live one. An eighth of the
-    /// bucket count starts a same-size resize (`maybe_grow`).
+    /// Of those, the ones linked because a dead slot could not be reused
+    /// yet: the chain had dead slots still in their grace period, or the
+    /// write replaced a live one. An eighth of the bucket count starts a
+    /// same-size resize (`maybe_grow`).
     pub(super) dead_overflow: AtomicUsize,
     /// The most entries the array holds before a doubling starts (Go's
     /// `overLoadFactor`, worked out once instead of on every insert).
     pub(super) grow_at: usize,
     /// `dead_overflow` at which a same-size resize starts.
     pub(super) dead_at: usize,
+    /// Every this many `dead_overflow` links whose chain held dead slots
+    /// not yet reusable, the linking write moves the dead-slot clock
+    /// (`reuse.rs`): 64 chances before the same-size trigger.
+    pub(super) tick_every: usize,
     /// Whether lookups prefetch a head's body with its header
     /// (`Bucket::prefetch_body`): only when the bodies outgrow the caches
     /// that would otherwise hold them.
@@ -512,6 +541,7 @@ impl<K, V> BucketArray<K, V> {
             dead_overflow: AtomicUsize::new(0),
             grow_at: super::grow_at(b),
             dead_at: (n / 8).max(1),
+            tick_every: (n / 8 / 64).max(1),
             prefetch: n.saturating_mul(core::mem::size_of::<Body<K, V>>()) >= PREFETCH_MIN,
             pool,
             pool_next: AtomicUsize::new(0),

@@ -8,7 +8,8 @@ use alloc::vec::Vec;
 
 use super::atomic::Ordering;
 use super::bucket::{Bucket, BucketArray, Entry};
-use super::{tophash, RawSyncTable, EMPTY_REST, MIN_TOPHASH};
+use super::reuse::FREE;
+use super::{tophash, RawSyncTable, EMPTY_ONE, EMPTY_REST, MIN_TOPHASH};
 
 impl<K, V> RawSyncTable<K, V> {
     /// Checks invariants 1-10 of the module docs. `hash_of` is the map's
@@ -103,6 +104,9 @@ fn walk<'a, K, V>(
                 return Err(format!("invariant 9: chain {i} has a written slot after an unwritten one"));
             }
             if t < MIN_TOPHASH {
+                if t != EMPTY_ONE && t != FREE {
+                    return Err(format!("invariant 2: chain {i} slot {s} has byte {t}, neither live nor dead"));
+                }
                 continue;
             }
             // SAFETY: `&mut self`: no other thread is in the table, and a

@@ -5,7 +5,7 @@ use core::ptr::NonNull;
 use super::atomic::Ordering;
 use super::bucket::Bucket;
 use super::reclaim::Guard;
-use super::{EntryRef, RawSyncTable, State, BUCKET_SLOTS, MIN_TOPHASH};
+use super::{EntryRef, Group, RawSyncTable, State};
 
 /// Walks the state captured at its creation, one *group* at a time: old
 /// bucket `i` and the new buckets `j` with `j & old_mask == i` (during a
@@ -26,8 +26,11 @@ pub(crate) struct RawIter<'t, K, V> {
     member: usize,
     /// Whether the group is read from its old chain.
     old_side: bool,
-    /// The chain position: a bucket of the chain being walked and a slot.
-    at: Option<(Bucket<'t, K, V>, usize)>,
+    /// The chain position: a bucket of the chain being walked and its live
+    /// slots not yet yielded, read from one load of its tophash word (so an
+    /// overwrite within the bucket, one store, is seen whole: the old slot
+    /// or the new one).
+    at: Option<(Bucket<'t, K, V>, u8)>,
 }
 
 impl<K, V> RawSyncTable<K, V> {
@@ -83,14 +86,14 @@ impl<'t, K, V> RawIter<'t, K, V> {
     /// call may pass over many empty buckets of a sparse table.
     pub(crate) fn next_entry(&mut self) -> Option<EntryRef<'t, K, V>> {
         loop {
-            let Some((bucket, slot)) = self.at else {
+            let Some((bucket, live)) = self.at else {
                 let head = self.next_chain()?;
-                self.at = Some((head, 0));
+                self.at = Some((head, live_slots(head)));
                 continue;
             };
-            if slot == BUCKET_SLOTS {
+            if live == 0 {
                 match bucket.next() {
-                    Some(n) => self.at = Some((n, 0)),
+                    Some(n) => self.at = Some((n, live_slots(n))),
                     None => {
                         self.at = None;
                         self.chain_done();
@@ -98,16 +101,21 @@ impl<'t, K, V> RawIter<'t, K, V> {
                 }
                 continue;
             }
-            self.at = Some((bucket, slot + 1));
-            if bucket.top(slot, Ordering::Acquire) < MIN_TOPHASH {
-                continue;
-            }
+            let slot = live.trailing_zeros() as usize;
+            self.at = Some((bucket, live & (live - 1)));
             // SAFETY: the byte was seen live with an Acquire load, and the
-            // slot lives while `self._guard` does.
+            // slot's bytes stay as they were while `self._guard` lives: a
+            // slot killed since is reused only after every thread that was
+            // inside the collector at the kill has left (`reuse.rs`).
             let e = unsafe { bucket.entry(slot) };
             // SAFETY: `e` was loaded under `self._guard`, alive; the new
             // guard nests inside it.
             return Some(unsafe { EntryRef::new(self.table.guard(), NonNull::from(e)) });
         }
     }
+}
+
+/// The live slots of `b`, from one Acquire load of its tophash word.
+fn live_slots<K, V>(b: Bucket<'_, K, V>) -> u8 {
+    Group::load(&b.tops(Ordering::Acquire)).match_full().byte()
 }

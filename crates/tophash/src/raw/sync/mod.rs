@@ -22,16 +22,21 @@
 //!   random miss among 786K keys: 72.5 ns inline, 19.1 to 30.3 ns apart,
 //!   `docs/log.md`), and a write locks a byte of a region an eighth the
 //!   headers' size instead of waiting for the first line of a body;
-//! * slots are **written once** in their array's life. An insert takes its
-//!   chain's first unwritten slot (`EMPTY_REST`): it writes the entry, then
-//!   publishes the slot's tophash byte (Release). A removal sets the byte
-//!   to `EMPTY_ONE` and the slot stays dead; an overwrite, `update` or
-//!   `compute` writes a new slot and kills the old one. So a reader that
-//!   saw a live byte (Acquire) reads bytes that no writer changes while its
-//!   guard lives, with no lock and no torn read. Dead slots are reclaimed
-//!   by the next resize of the array, which copies live entries only; Go's
-//!   overflow trigger (as many overflow buckets as buckets) starts a
-//!   same-size resize when dead slots have lengthened the chains;
+//! * a slot is **rewritten only after a grace period**. An insert takes
+//!   its chain's first reusable dead slot, else its first unwritten one
+//!   (`EMPTY_REST`): it writes the entry, then publishes the slot's
+//!   tophash byte (Release). A removal sets the byte to `EMPTY_ONE`; an
+//!   overwrite, `update` or `compute` writes a new slot (in the old one's
+//!   bucket or after it) and kills the old one. A dead slot becomes
+//!   reusable once every thread that was inside the collector when it died
+//!   has left ([`reuse`]: a clock of epochs moved through the collector,
+//!   and each chain's gate stamped with the epoch of its latest kill). So a
+//!   reader that saw a live byte (Acquire) reads bytes that no writer
+//!   changes while its guard lives, with no lock and no torn read. Dead
+//!   slots not yet reusable can still lengthen chains (while a guard is
+//!   held, none is); the next resize copies live entries only, and Go's
+//!   overflow trigger, or this engine's own (below), starts a same-size
+//!   resize when they have;
 //! * the table's *state* ([`State`]) is an immutable record behind one
 //!   `AtomicPtr`: the current array, the old array while a resize runs,
 //!   that resize's shared cursor `nevacuate` and its `evacuated` count, and
@@ -147,8 +152,8 @@
 //! Where Go marks an old bucket evacuated in its first tophash byte, this
 //! engine has a separate flag: old slots keep their bytes, so a reader
 //! mid-scan of an old chain still finds its keys. Where Go reuses a
-//! removed slot (`emptyOne`), this engine does not: a reader may still be
-//! reading it.
+//! removed slot (`emptyOne`) at once, this engine waits for the readers
+//! that may still be reading it ([`reuse`]).
 //!
 //! # Reclamation: `seize`
 //!
@@ -170,10 +175,13 @@
 //!
 //! Checked on a quiescent table by [`RawSyncTable::check`].
 //!
-//! 1. **Write-once**: a slot's byte goes `EMPTY_REST` → live → `EMPTY_ONE`
-//!    and never back while its array lives; a slot's bytes are written
-//!    only on the first step. (One exception: an undone evacuation resets
-//!    destination chains that no other thread has read.)
+//! 1. **Grace**: a slot's byte goes `EMPTY_REST` → live → dead
+//!    (`EMPTY_ONE`, then possibly `FREE`) → live → ..., never back to
+//!    `EMPTY_REST` while its array lives; its bytes are written only on
+//!    the steps to live, and a dead slot becomes live again only once
+//!    every thread inside the collector at its death has left (a chain's
+//!    stamp, or `FREE`, says so). (One exception: an undone evacuation
+//!    resets destination chains that no other thread has read.)
 //! 2. **Tophash**: a slot is initialised exactly when its byte is not
 //!    `EMPTY_REST`; a live byte equals `tophash(hash(key))`.
 //! 3. **Placement**: a live entry in an owning chain of an array is in the
@@ -232,6 +240,7 @@ mod events;
 mod grow;
 mod iter;
 mod reclaim;
+mod reuse;
 mod table;
 
 use alloc::boxed::Box;
@@ -419,6 +428,8 @@ pub(crate) struct RawSyncTable<K, V> {
     /// or on `clear`. On its own line.
     state: StateLine<K, V>,
     collector: Collector,
+    /// Epochs of dead slots, for their reuse (`reuse.rs`).
+    clock: reuse::Clock,
     drains: Mutex<VecDeque<Drain<K, V>>>,
     /// Jobs in `drains` (checked without the mutex).
     drain_jobs: AtomicUsize,
@@ -543,6 +554,7 @@ pub(crate) struct RawSyncStats {
     pub(crate) claim_conflicts: usize,
     pub(crate) drain_jobs: usize,
     pub(crate) unmap_queued_bytes: usize,
+    pub(crate) reuse_epochs: usize,
 }
 
 /// Go's `overLoadFactor`: whether `count` entries overload `2^b` buckets.
@@ -588,6 +600,7 @@ impl<K, V> RawSyncTable<K, V> {
                 ResizeKind::Double,
             ))),
             collector: Collector::new(),
+            clock: reuse::Clock::default(),
             drains: Mutex::new(VecDeque::new()),
             drain_jobs: AtomicUsize::new(0),
             counters: Counters::default(),
@@ -647,7 +660,15 @@ impl<K, V> RawSyncTable<K, V> {
             claim_conflicts: c.claim_conflicts.load(Ordering::Relaxed),
             drain_jobs: self.drain_jobs.load(Ordering::Relaxed),
             unmap_queued_bytes: self.unmapper.queued(),
+            reuse_epochs: self.clock.epoch(),
         }
+    }
+
+    /// Moves the dead-slot clock on if its last move is graced (`reuse.rs`);
+    /// writes do this themselves on a sample. For tests.
+    pub(crate) fn tick_reuse_clock(&self) -> bool {
+        let g = self.guard();
+        self.clock.tick(&g)
     }
 }
 

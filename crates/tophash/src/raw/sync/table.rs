@@ -5,9 +5,9 @@ use alloc::boxed::Box;
 use core::ptr::NonNull;
 
 use super::atomic::Ordering;
-use super::bucket::{Bucket, Entry};
+use super::bucket::{Bucket, Entry, GateLock};
 use super::reclaim::Guard;
-use super::EMPTY_ONE;
+use super::reuse::{free, Clock, FREE};
 use super::{tag, EntryRef, Expect, Find, Group, Outcome, RawSyncTable, Snap, Tag};
 use crate::types::{Reason, ResizeKind};
 
@@ -43,6 +43,14 @@ struct Probe<'g, K, V> {
     tail: Bucket<'g, K, V>,
     /// Whether the chain holds a dead slot (which Go would reuse).
     dead: bool,
+    /// The first dead slot past its grace period (`reuse.rs`), in the found
+    /// slot's bucket or after it if any; looked for when the write has an
+    /// entry.
+    reuse: Option<(Bucket<'g, K, V>, usize)>,
+    /// Whether the chain has dead slots none of which was reusable.
+    frustrated: bool,
+    /// Whether the chain's stamp was past its grace (`reuse.rs`), if asked.
+    graced: bool,
 }
 
 impl<K, V> RawSyncTable<K, V> {
@@ -138,13 +146,21 @@ impl<K, V> RawSyncTable<K, V> {
             // general probe below.
             if new.is_some() && !matches!(expect, Expect::Present(_)) {
                 let word = Group::load(&head.tops(Ordering::Relaxed));
-                if let (Some(e), None) = (word.match_empty_rest().lowest(), word.match_byte(want).lowest()) {
+                if let (Some(free), None) = (word.match_empty_rest().lowest(), word.match_byte(want).lowest()) {
+                    // A reusable dead slot comes before the first unwritten
+                    // one (invariant 9) and keeps the chain short.
+                    let (reuse, graced) = self.clock.reusable(&lock, word);
+                    let e = if reuse != 0 { reuse.trailing_zeros() as usize } else { free };
                     let n = new.take().expect("checked above");
-                    // SAFETY: the lock is held and slot `e` is unwritten.
+                    // SAFETY: the lock is held and slot `e` is unwritten, or
+                    // dead and past its grace period (`reuse.rs`).
                     unsafe { head.write_slot(e, n) };
-                    head.set_top(e, top, Ordering::Release);
+                    publish(head, e, top, graced);
                     let len = s.generation().len.fetch_add(1, Ordering::Relaxed) + 1;
                     drop(lock);
+                    if reuse == 0 && Clock::dead(word) != 0 {
+                        self.clock.maybe_tick(&g, hash);
+                    }
                     if len > arr.grow_at {
                         self.maybe_grow(&g, s, len, false);
                     }
@@ -159,7 +175,7 @@ impl<K, V> RawSyncTable<K, V> {
                 for i in word.match_byte(want) {
                     // SAFETY: a live byte seen under the chain's lock.
                     if is_key(&mut find, unsafe { head.entry(i) }.key(), new.as_ref()) {
-                        head.set_top(i, EMPTY_ONE, Ordering::Release);
+                        self.clock.kill(&lock, head, i, None);
                         s.generation().len.fetch_sub(1, Ordering::Relaxed);
                         drop(lock);
                         let prev = head.slot_ptr(i);
@@ -170,7 +186,7 @@ impl<K, V> RawSyncTable<K, V> {
                     }
                 }
             }
-            let p = probe(head, want, &mut find, new.as_ref());
+            let p = probe(head, want, &mut find, new.as_ref(), (&self.clock, &lock));
             let ok = match (expect, p.found) {
                 (Expect::Any, _) => true,
                 (Expect::Absent, f) => f.is_none(),
@@ -185,16 +201,23 @@ impl<K, V> RawSyncTable<K, V> {
                 return Outcome { guard: g, done: false, found, inserted: None };
             }
             let gen = s.generation();
-            // An overflow bucket that write-once slots cost: Go would have
+            // An overflow bucket that the grace period cost: Go would have
             // reused the chain's dead slot, or overwritten in place.
-            let dead_link = p.empty.is_none() && new.is_some() && (p.dead || p.found.is_some());
+            let target = p.reuse.or(p.empty);
+            let dead_link = target.is_none() && new.is_some() && (p.dead || p.found.is_some());
+            // A write that met dead slots it could not reuse may move the
+            // clock (after the unlock): on every `tick_every`th link they
+            // cost, else on a sample of hashes (`reuse.rs`).
+            let frustrated = new.is_some() && p.reuse.is_none() && p.frustrated;
+            let mut tick_now = false;
             if dead_link {
-                arr.dead_overflow.fetch_add(1, Ordering::Relaxed);
+                let links = arr.dead_overflow.fetch_add(1, Ordering::Relaxed) + 1;
+                tick_now = frustrated && links.is_multiple_of(arr.tick_every);
             }
-            let inserted = new.take().map(|n| self.put(arr, &p, top, n));
+            let inserted = new.take().map(|n| self.put(arr, &lock, &p, target, top, n));
             let grown_len = match (p.found, inserted) {
                 (Some((fb, fi)), None) => {
-                    fb.set_top(fi, EMPTY_ONE, Ordering::Release);
+                    self.clock.kill(&lock, fb, fi, None);
                     gen.len.fetch_sub(1, Ordering::Relaxed);
                     None
                 }
@@ -202,6 +225,11 @@ impl<K, V> RawSyncTable<K, V> {
                 _ => None,
             };
             drop(lock);
+            if tick_now {
+                self.clock.tick(&g);
+            } else if frustrated {
+                self.clock.maybe_tick(&g, hash);
+            }
             // SAFETY: the found slot was live under the lock, so it is
             // initialised, and it stays readable while `g` lives.
             let previous = p.found.map(|(b, i)| b.slot_ptr(i));
@@ -212,10 +240,10 @@ impl<K, V> RawSyncTable<K, V> {
                 unsafe { retire_entry(&g, prev.as_ref()) };
             }
             if grown_len.is_some() || dead_link {
-                // Both mean `put` ran; with no unwritten slot it linked an
+                // Both mean `put` ran; with no slot to write it linked an
                 // overflow bucket after the probe's tail (links are written
                 // once, so it is still the tail's next).
-                let linked = p.empty.is_none();
+                let linked = target.is_none();
                 if linked {
                     self.emit_overflow(arr, p.tail);
                 }
@@ -228,30 +256,32 @@ impl<K, V> RawSyncTable<K, V> {
         }
     }
 
-    /// Writes `n` into the probed chain's first unwritten slot (or a new
-    /// overflow bucket) and publishes it; if the probe found the key, kills
-    /// that slot after, in the same store when both are in one bucket, so a
-    /// reader never misses the key. The caller holds the chain's lock.
-    /// Returns the new slot.
+    /// Writes `n` into `target`, the probed chain's first reusable or
+    /// unwritten slot (or, if `None`, a new overflow bucket) and publishes
+    /// it; if the probe found the key, kills that slot after, in the same
+    /// store when both are in one bucket, so a reader never misses the key
+    /// (the target is in the found slot's bucket or after it: `probe`).
+    /// The caller holds the chain's lock. Returns the new slot.
     fn put(
         &self,
         arr: &super::BucketArray<K, V>,
+        lock: &GateLock<'_>,
         p: &Probe<'_, K, V>,
+        target: Option<(Bucket<'_, K, V>, usize)>,
         top: u8,
         n: Entry<K, V>,
     ) -> NonNull<Entry<K, V>> {
-        match p.empty {
+        match target {
             Some((eb, ei)) => {
-                // SAFETY: the lock is held and the slot unwritten.
+                // SAFETY: the lock is held and the slot is unwritten, or
+                // dead and past its grace period (`probe`, `reuse.rs`).
                 unsafe { eb.write_slot(ei, n) };
                 match p.found {
-                    Some((fb, fi)) if eb.same(fb) => {
-                        fb.set_tops((ei, top), (fi, EMPTY_ONE), Ordering::Release);
-                    }
+                    Some((fb, fi)) if eb.same(fb) => self.clock.kill(lock, fb, fi, Some((ei, top))),
                     found => {
-                        eb.set_top(ei, top, Ordering::Release);
+                        publish(eb, ei, top, p.graced);
                         if let Some((fb, fi)) = found {
-                            fb.set_top(fi, EMPTY_ONE, Ordering::Release);
+                            self.clock.kill(lock, fb, fi, None);
                         }
                     }
                 }
@@ -263,7 +293,7 @@ impl<K, V> RawSyncTable<K, V> {
                     unsafe { b.write_slot(0, n) }
                 });
                 if let Some((fb, fi)) = p.found {
-                    fb.set_top(fi, EMPTY_ONE, Ordering::Release);
+                    self.clock.kill(lock, fb, fi, None);
                 }
                 slot
             }
@@ -294,9 +324,10 @@ impl<K, V> RawSyncTable<K, V> {
     /// Go 1.19's triggers, after an insert of a new key made `len` entries,
     /// plus one of this engine's own: a same-size resize once dead slots
     /// have cost an eighth as many overflow buckets as the array has
-    /// buckets (write-once slots are never reused, so churn would
-    /// otherwise lengthen chains until Go's overflow trigger), reported to
-    /// the observer as [`Reason::TooManyOverflow`].
+    /// buckets (dead slots are reused only after a grace period, none while
+    /// a guard is held, so churn could otherwise lengthen chains until Go's
+    /// overflow trigger), reported to the observer as
+    /// [`Reason::TooManyOverflow`].
     ///
     /// The overflow counts change only when a write links an overflow
     /// bucket (`linked`), and that write reads them after its own increment,
@@ -320,24 +351,42 @@ impl<K, V> RawSyncTable<K, V> {
 }
 
 /// The locked probe of a chain: the key's live slot, the chain's first
-/// unwritten slot (where a new entry goes: slots are written once, in
-/// chain order), and its last bucket. Stops at the first `EMPTY_REST`, or
-/// at the key when there is nothing to write.
+/// unwritten slot (unwritten slots come last: invariant 9), its first
+/// reusable dead slot (in the key's bucket or after it, for an overwrite)
+/// and its last bucket. Stops at the first `EMPTY_REST`, or at the key
+/// when there is nothing to write.
 #[inline]
 fn probe<'g, K, V>(
     head: Bucket<'g, K, V>,
     want: Tag,
     find: &mut Find<'_, K>,
     new: Option<&Entry<K, V>>,
+    (clock, lock): (&Clock, &GateLock<'_>),
 ) -> Probe<'g, K, V> {
-    let mut p = Probe { found: None, empty: None, tail: head, dead: false };
+    // Whether the chain's stamp is past its grace, asked once.
+    let mut graced = None;
+    let mut p =
+        Probe { found: None, empty: None, tail: head, dead: false, reuse: None, frustrated: false, graced: false };
     let mut bb = head;
     loop {
         p.tail = bb;
         let g = Group::load(&bb.tops(Ordering::Relaxed));
         // Slots before the first unwritten one are written (invariant 9),
         // so the key's byte and dead bytes can only be there.
-        p.dead |= g.match_byte(Tag::splat(EMPTY_ONE)).lowest().is_some();
+        let dead = Clock::dead(g);
+        p.dead |= dead != 0;
+        let reuse = if new.is_some() && dead != 0 {
+            let freed = g.match_byte(Tag::splat(FREE)).byte();
+            if dead != freed && *graced.get_or_insert_with(|| clock.graced(lock)) {
+                p.graced = true;
+                dead
+            } else {
+                freed
+            }
+        } else {
+            0
+        };
+        p.frustrated |= dead != 0 && reuse == 0;
         if p.found.is_none() {
             for i in g.match_byte(want) {
                 // SAFETY: a live byte seen under the chain's lock.
@@ -348,10 +397,16 @@ fn probe<'g, K, V>(
                         // A removal needs nothing past the key.
                         return p;
                     }
-                    // Past the key, an overwrite still needs the chain's end.
+                    // An overwrite's new slot must be in the same bucket
+                    // (one store publishes it and kills the old one) or
+                    // after it, so that a forward walk cannot miss the key.
+                    p.reuse = None;
                     break;
                 }
             }
+        }
+        if p.reuse.is_none() && reuse != 0 {
+            p.reuse = Some((bb, reuse.trailing_zeros() as usize));
         }
         if let Some(i) = g.match_empty_rest().lowest() {
             p.empty = Some((bb, i));
@@ -361,6 +416,21 @@ fn probe<'g, K, V>(
             Some(n) => bb = n,
             None => return p,
         }
+    }
+}
+
+/// Publishes slot `i` of `b` with byte `top`; with `graced` (the chain's
+/// stamp is past its grace), also turns the bucket's other `EMPTY_ONE`
+/// slots `FREE`, in the same store (`reuse.rs`). The caller holds the lock.
+#[inline]
+fn publish<K, V>(b: Bucket<'_, K, V>, i: usize, top: u8, graced: bool) {
+    if graced {
+        let mut bytes = b.tops(Ordering::Relaxed);
+        free(&mut bytes);
+        bytes[i] = top;
+        b.store_tops(bytes, Ordering::Release);
+    } else {
+        b.set_top(i, top, Ordering::Release);
     }
 }
 
