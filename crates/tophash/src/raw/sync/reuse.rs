@@ -72,10 +72,8 @@ pub(super) const FREE: u8 = 2;
 /// grace into `FREE`.
 #[inline]
 pub(super) fn free(bytes: &mut [u8; BUCKET_SLOTS]) {
-    for b in bytes {
-        if *b == EMPTY_ONE {
-            *b = FREE;
-        }
+    for i in Group::load(bytes).match_byte(Tag::splat(EMPTY_ONE)) {
+        bytes[i] = FREE;
     }
 }
 
@@ -117,7 +115,7 @@ impl Clock {
         // The stamp is about to cover this kill: dead slots of the bucket
         // that its old stamp let go become `FREE` first, so they stay
         // reusable.
-        if bytes.contains(&EMPTY_ONE) && self.graced(lock) {
+        if Group::load(&bytes).match_byte(Tag::splat(EMPTY_ONE)).lowest().is_some() && self.graced(lock) {
             free(&mut bytes);
         }
         bytes[i] = EMPTY_ONE;
