@@ -47,7 +47,16 @@ mod imp {
 
         #[inline]
         pub(crate) fn enter(&self) -> Guard<'_> {
+            #[cfg(tophash_tsan)]
+            super::tsan::enter();
             Guard(self.0.enter(), PhantomData)
+        }
+    }
+
+    #[cfg(tophash_tsan)]
+    impl Drop for Guard<'_> {
+        fn drop(&mut self) {
+            super::tsan::leave();
         }
     }
 
@@ -72,6 +81,56 @@ mod imp {
             // unreachable for threads entering from now on.
             unsafe { self.0.defer_retire(ptr, seize::reclaim::boxed::<T>) }
         }
+    }
+}
+
+/// ThreadSanitizer annotations, built only by `scripts/tsan.sh` (`--cfg
+/// tophash_tsan`). seize orders a reader's leaving before the drop of what
+/// it retired with fences, which TSan does not model; so a write that
+/// reuses a dead slot once its grace period is over (`reuse.rs`) would be
+/// reported as racing with the readers of the slot's old entry. Here a
+/// thread's outermost guard *releases* a sync object when it drops, and a
+/// write that finds a grace period over *acquires* it: TSan then orders
+/// exactly the reads made inside guards that had ended before the check
+/// before the reuse, and still reports a reuse that a live guard's reads
+/// race with.
+#[cfg(tophash_tsan)]
+pub(crate) mod tsan {
+    use core::cell::Cell;
+    use core::ffi::c_void;
+
+    extern "C" {
+        fn __tsan_acquire(addr: *mut c_void);
+        fn __tsan_release(addr: *mut c_void);
+    }
+
+    /// The sync object: any fixed address.
+    static GRACE: u8 = 0;
+
+    std::thread_local! {
+        /// This thread's guards alive (they nest).
+        static DEPTH: Cell<usize> = const { Cell::new(0) };
+    }
+
+    pub(crate) fn enter() {
+        DEPTH.with(|d| d.set(d.get() + 1));
+    }
+
+    pub(crate) fn leave() {
+        if DEPTH.with(|d| {
+            d.set(d.get() - 1);
+            d.get() == 0
+        }) {
+            // SAFETY: TSan's annotation reads nothing at the address; it
+            // names a sync object.
+            unsafe { __tsan_release(core::ptr::from_ref(&GRACE).cast_mut().cast()) }
+        }
+    }
+
+    /// A write found a grace period over.
+    pub(crate) fn graced() {
+        // SAFETY: as in `leave`.
+        unsafe { __tsan_acquire(core::ptr::from_ref(&GRACE).cast_mut().cast()) }
     }
 }
 

@@ -159,7 +159,12 @@ impl Clock {
         // Acquire: the token's drop, after the readers it waited for.
         let graced = self.0.graced.load(Ordering::Acquire);
         let age = e.wrapping_sub(usize::from(lock.stamp())) % STAMPS;
-        age >= 2 || (age == 1 && graced == e)
+        let over = age >= 2 || (age == 1 && graced == e);
+        #[cfg(tophash_tsan)]
+        if over {
+            super::reclaim::tsan::graced();
+        }
+        over
     }
 
     /// The dead slots of `g` (written, not live).
