@@ -348,8 +348,9 @@ impl<K, V, S> HashMap<K, V, S> {
     /// An iterator over the entries as [`Ref`]s. Weakly consistent: a key
     /// present for the whole iteration is yielded once, or twice if it is
     /// overwritten (by `insert`, `update` or `compute`) after the iterator
-    /// passed it: an overwrite writes a new slot later in the key's chain,
-    /// so the second time carries the newer value. Keys inserted or removed
+    /// passed it: an overwrite writes a new slot in the key's bucket (the
+    /// iterator sees the old or the new one) or later in its chain, so a
+    /// second time carries the newer value. Keys inserted or removed
     /// meanwhile may or may not be yielded. It never evacuates or waits for
     /// a growth. Each `next` is amortised O(1) per bucket (a
     /// sparse table's empty buckets are passed over in that call).

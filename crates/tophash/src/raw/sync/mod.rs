@@ -126,11 +126,12 @@
 //! during a resize, old bucket `i` with the new buckets `j & old_mask ==
 //! i`; without one, a bucket of the current array. A group whose old bucket
 //! is not evacuated when the walk reaches it is read from the old chain,
-//! else from its new chains, never both. A key present for the whole
-//! iteration is yielded at least once; it is yielded a second time (with
-//! its newer value) only if it is overwritten after the walk passed its
-//! slot, since the new slot comes later in the same chain. The iterator
-//! never evacuates.
+//! else from its new chains, never both; each bucket's tophash word is
+//! read once. A key present for the whole iteration is yielded at least
+//! once; it is yielded a second time (with its newer value) only if it is
+//! overwritten into a later bucket of its chain after the walk passed its
+//! slot (an overwrite within the bucket is one store: the walk sees the
+//! old slot or the new one). The iterator never evacuates.
 //!
 //! ## Go's names here
 //!
