@@ -12,7 +12,6 @@
 //! Keys hash to themselves ([`Identity`]), so key `k` is in old bucket
 //! `k & 1` and new bucket `k & 3`.
 
-#![allow(unexpected_cfgs)]
 #![cfg(all(loom, feature = "sync"))]
 
 use std::hash::{BuildHasher, Hasher};

@@ -316,6 +316,7 @@ impl Unmapper {
     /// # Safety
     /// As for [`unmap`]: page aligned, inside a mapping from [`map`], not
     /// unmapped or queued before, and not used afterwards.
+    #[cfg_attr(loom, allow(dead_code))]
     pub(crate) unsafe fn push(&self, base: *mut u8, size: usize) {
         use core::sync::atomic::Ordering::Relaxed;
         let mut q = self.parts();

@@ -410,6 +410,8 @@ const PREFETCH_MIN: usize = 4 << 20;
 /// (133-486 us), and in neither of two sittings once arrays were mapped
 /// from 64 KiB (`docs/log.md`, session 10; why the allocator's blocks
 /// were slow was not measured). Tests use `sys::MAP_MIN` (16 KiB).
+// Under loom arrays are boxed, never mapped: the mapping items go unused.
+#[cfg_attr(loom, allow(dead_code))]
 const MAP_MIN: usize = if cfg!(test) { sys::MAP_MIN } else { 64 << 10 };
 
 /// The overflow pool of an array of `n` buckets (`BucketArray::pool`).
@@ -418,6 +420,7 @@ fn pool_for(n: usize) -> usize {
 }
 
 /// Where an array's four regions start in its one allocation.
+#[cfg_attr(loom, allow(dead_code))]
 struct Regions {
     layout: core::alloc::Layout,
     gates: usize,
@@ -451,6 +454,7 @@ pub(super) struct BucketArray<K, V> {
     /// dropping the array queues its pages there, and later writes unmap
     /// them a budget at a time. The unmapper is boxed by the table and
     /// outlives every array (it is the table's last field to drop).
+    #[cfg_attr(loom, allow(dead_code))]
     unmapper: *const Unmapper,
     /// Overflow buckets linked into chains of this array (exact; Go's
     /// `noverflow`). Written by writers only.

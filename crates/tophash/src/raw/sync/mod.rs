@@ -232,8 +232,6 @@
 //! * Not here: shrinking (the single-threaded `shrink_to`), rayon and serde
 //!   support, an `Entry` API.
 
-#![allow(unexpected_cfgs)] // `cfg(loom)`, set by scripts/loom.sh
-
 mod atomic;
 mod bucket;
 mod check;
