@@ -7,7 +7,7 @@ use core::ptr::NonNull;
 use super::atomic::Ordering;
 use super::bucket::{Bucket, Entry, GateLock};
 use super::reclaim::Guard;
-use super::reuse::{free, Clock, FREE};
+use super::reuse::{free, Clock};
 use super::{tag, EntryRef, Expect, Find, Group, Outcome, RawSyncTable, Snap, Tag};
 use crate::types::{Reason, ResizeKind};
 
@@ -49,7 +49,7 @@ struct Probe<'g, K, V> {
     reuse: Option<(Bucket<'g, K, V>, usize)>,
     /// Whether the chain has dead slots none of which was reusable.
     frustrated: bool,
-    /// Whether the chain's stamp was past its grace (`reuse.rs`), if asked.
+    /// Whether the chain's stamp was found past its grace (`reuse.rs`).
     graced: bool,
 }
 
@@ -363,8 +363,6 @@ fn probe<'g, K, V>(
     new: Option<&Entry<K, V>>,
     (clock, lock): (&Clock, &GateLock<'_>),
 ) -> Probe<'g, K, V> {
-    // Whether the chain's stamp is past its grace, asked once.
-    let mut graced = None;
     let mut p =
         Probe { found: None, empty: None, tail: head, dead: false, reuse: None, frustrated: false, graced: false };
     let mut bb = head;
@@ -375,14 +373,10 @@ fn probe<'g, K, V>(
         // so the key's byte and dead bytes can only be there.
         let dead = Clock::dead(g);
         p.dead |= dead != 0;
-        let reuse = if new.is_some() && dead != 0 {
-            let freed = g.match_byte(Tag::splat(FREE)).byte();
-            if dead != freed && *graced.get_or_insert_with(|| clock.graced(lock)) {
-                p.graced = true;
-                dead
-            } else {
-                freed
-            }
+        let reuse = if new.is_some() {
+            let (reuse, graced) = clock.reusable(lock, g);
+            p.graced |= graced;
+            reuse
         } else {
             0
         };
