@@ -358,10 +358,18 @@ proptest! {
 }
 
 /// The model runs reach the states they are meant to test: a resize under
-/// way, same-size growth, claims, and a clear with a drain pending.
+/// way, same-size growth, claims, overflow buckets past the array's pool
+/// (from its chunks), and a clear with a drain pending.
 #[test]
 fn the_interesting_states_are_reached() {
     let mut map: HashMap<u32, u32, Weak> = HashMap::default();
+    let chunked = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let count = Arc::clone(&chunked);
+    map.set_observer(Some(Box::new(move |e: &Event| {
+        if let Event::OverflowAlloc { pooled: false, .. } = e {
+            count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+    })));
     let n = if cfg!(miri) { 60 } else { 600 };
     let mut mid_resize = 0;
     for k in 0..n {
@@ -375,6 +383,7 @@ fn the_interesting_states_are_reached() {
     assert!(mid_resize > 0 && s.resizes > 0 && s.claims > 0, "{s:?}");
     // Same keys, one bucket each of 7: chains overflow, same-size growth.
     assert!(s.overflow_buckets > 0 || s.resizes > 3, "{s:?}");
+    assert!(chunked.load(std::sync::atomic::Ordering::Relaxed) > 0, "no overflow bucket came from a chunk");
     map.clear();
     assert!(map.is_empty());
     assert!(map.stats().drain_jobs >= 1);

@@ -1,14 +1,15 @@
-//! The concurrent bucket: eight atomic tophash bytes (its header), and a
-//! body of an atomic overflow link, then eight inline slots (rewritten
-//! only after a grace period, `reuse.rs`);
-//! a chain head's *gate* (its writer lock and `evacuated` flag); the
-//! entry; the bucket array, whose chain heads keep their headers in one
-//! region, their gates in the next and their bodies in a third, so that a
-//! lookup that misses reads eight bytes of a dense region and a write
-//! locks a byte of another.
+//! The concurrent bucket: eight atomic tophash bytes (its header), a
+//! 32-bit overflow link, and a body of eight inline slots (rewritten only
+//! after a grace period, `reuse.rs`); a chain head's *gate* (its writer
+//! lock and `evacuated` flag); the entry; the bucket array, whose chain
+//! heads keep their headers in one region, their gates in the next, their
+//! bodies and their links in two more, so that a lookup that misses reads
+//! eight bytes of a dense region and a write locks a byte of another; and
+//! the array's overflow buckets, numbered by the links: a pool carved from
+//! the array's allocation, then chunks allocated as needed.
 //!
 //! All-zero bytes are a valid empty bucket (unlocked, not evacuated, eight
-//! `EMPTY_REST` bytes, a null link, slots not yet written), so an array is
+//! `EMPTY_REST` bytes, no link, slots not yet written), so an array is
 //! fresh zero pages: an OS mapping from `raw/sys.rs` for a large array
 //! (O(1) in its size, and handed back piecemeal when freed), `alloc_zeroed`
 //! for a small one. Under loom atomics are not plain integers, so arrays
@@ -17,7 +18,7 @@
 use alloc::boxed::Box;
 use core::ptr::NonNull;
 
-use super::atomic::{backoff, AtomicPtr, AtomicU64, AtomicU8, AtomicUsize, Ordering};
+use super::atomic::{backoff, AtomicPtr, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering};
 use super::prefetch;
 use super::BUCKET_SLOTS;
 use super::{sys, Unmapper};
@@ -73,57 +74,76 @@ pub(super) type Slots<K, V> = [Slot<K, V>; BUCKET_SLOTS];
 pub(super) struct Header(AtomicU64);
 
 impl Header {
+    #[cfg(loom)]
     fn new() -> Self {
         Header(AtomicU64::new(0))
     }
 }
 
-/// The rest of a bucket (Go's `bmap` without its `tophash`): the overflow
-/// link, then the eight slots. A reader or writer reads the link only to
-/// follow a full bucket's chain.
+/// A bucket's overflow link (Go's `overflow`): 0 for none, else the number
+/// of the chain's next bucket among its array's overflow buckets, plus one
+/// (`BucketArray::overflow`). Four bytes rather than a pointer: a chain
+/// head keeps its link in a region of its own, four bytes a bucket, so the
+/// heads' bodies are their slots alone (see `BucketArray`). Only the holder
+/// of the chain's lock changes the links of its chain.
+pub(super) struct Link(AtomicU32);
+
+impl Link {
+    #[cfg(loom)]
+    fn new() -> Self {
+        Link(AtomicU32::new(0))
+    }
+}
+
+/// The rest of a bucket (Go's `bmap` without its `tophash` and its link):
+/// the eight slots.
 #[repr(C)]
 pub(super) struct Body<K, V> {
-    /// The next bucket of the chain (Go's `overflow`), or null. Only the
-    /// holder of the chain's lock changes the links of its chain.
-    link: AtomicPtr<Overflow<K, V>>,
     /// The entries, inline; slot `i` is initialised once its byte has left
     /// `EMPTY_REST` (invariant 2).
     slots: Slots<K, V>,
 }
 
 impl<K, V> Body<K, V> {
+    #[cfg(loom)]
     fn new() -> Self {
-        Body { link: AtomicPtr::new(core::ptr::null_mut()), slots: new_slots() }
+        Body { slots: new_slots() }
     }
 }
 
-/// An overflow bucket: its header and its body in one place, from the
-/// array's pool or boxed. All-zero bytes are an empty one.
+/// An overflow bucket: its header, link and body in one place, from the
+/// array's pool or one of its chunks. All-zero bytes are an empty one.
 #[repr(C)]
 pub(super) struct Overflow<K, V> {
     hdr: Header,
+    link: Link,
     body: Body<K, V>,
 }
 
 impl<K, V> Overflow<K, V> {
+    #[cfg(loom)]
     fn new() -> Self {
-        Overflow { hdr: Header::new(), body: Body::new() }
+        Overflow { hdr: Header::new(), link: Link::new(), body: Body::new() }
     }
 
     /// The bucket this is.
-    pub(super) fn bucket(&self) -> Bucket<'_, K, V> {
+    fn bucket(&self) -> Bucket<'_, K, V> {
         Bucket { hdr: &self.hdr, body: &self.body }
     }
 }
 
 /// Eight unwritten slots.
+#[cfg(loom)]
 fn new_slots<K, V>() -> Slots<K, V> {
     [const { core::cell::UnsafeCell::new(core::mem::MaybeUninit::uninit()) }; BUCKET_SLOTS]
 }
 
 /// One bucket of eight slots: its header and its body, wherever each
 /// lives (apart for a chain's head, together for an overflow bucket). A
-/// pair of references, copied freely.
+/// pair of references, copied freely; its link is found through its array
+/// (`BucketArray::link_of`), which the chain-following paths have at hand.
+/// (With a third reference for the link, the hit path spilled the bucket
+/// to the stack: `docs/log.md`, session 16.)
 pub(super) struct Bucket<'a, K, V> {
     hdr: &'a Header,
     body: &'a Body<K, V>,
@@ -246,16 +266,18 @@ impl<'a, K, V> Bucket<'a, K, V> {
         core::ptr::eq(self.hdr, other.hdr)
     }
 
-    /// The next bucket's pointer.
+    /// The link to the next bucket (0 for none; `BucketArray::overflow`),
+    /// for a bucket of a chain of `arr`.
     #[inline]
-    pub(super) fn next_ptr(self, order: Ordering) -> *mut Overflow<K, V> {
-        self.body.link.load(order)
+    pub(super) fn link(self, arr: &BucketArray<K, V>, order: Ordering) -> u32 {
+        arr.link_of(self).0.load(order)
     }
 
-    /// Links `next` after this bucket (Release: publishes its contents).
-    /// The caller holds the chain's lock.
-    pub(super) fn set_next(self, next: *mut Overflow<K, V>) {
-        self.body.link.store(next, Ordering::Release);
+    /// Links the overflow bucket `link` of `arr` after this bucket, one of
+    /// `arr`'s (Release: publishes its contents). The caller holds the
+    /// chain's lock, or is the only writer of a chain nobody reads yet.
+    pub(super) fn set_link(self, arr: &BucketArray<K, V>, link: u32) {
+        arr.link_of(self).0.store(link, Ordering::Release);
     }
 
     /// The eight tophash bytes, slot `i` at index `i`, as of one load.
@@ -305,19 +327,17 @@ impl<'a, K, V> Bucket<'a, K, V> {
         self.hdr.0.store(word, Ordering::Release);
     }
 
-    /// The next bucket of the chain.
+    /// The next bucket of the chain, a chain of `arr`.
     #[inline]
-    pub(super) fn next(self) -> Option<Bucket<'a, K, V>> {
-        let p = self.next_ptr(Ordering::SeqCst);
-        // SAFETY: an overflow link is null or points at a bucket that lives
-        // at least as long as the guard under which its chain was reached:
-        // overflow buckets are retired only through the collector, after the
-        // `evacuated` gate of their chain's head is set (invariant 8).
-        unsafe { p.as_ref() }.map(Overflow::bucket)
+    pub(super) fn next(self, arr: &'a BucketArray<K, V>) -> Option<Bucket<'a, K, V>> {
+        match self.link(arr, Ordering::SeqCst) {
+            0 => None,
+            l => Some(arr.overflow(l)),
+        }
     }
 
-    /// Starts loading the first cache line of the bucket's body (its link
-    /// and first slots), so that a hit's miss on its slot overlaps the
+    /// Starts loading the first cache line of the bucket's body (its first
+    /// slots), so that a hit's miss on its slot overlaps the
     /// header's instead of following it: which slot is known only once the
     /// header is in, where the body is from the index alone.
     #[inline(always)]
@@ -419,20 +439,125 @@ fn pool_for(n: usize) -> usize {
     n / 4
 }
 
-/// Where an array's four regions start in its one allocation.
+/// Buckets in chunk 0 of an array's overflow buckets past its pool; chunk
+/// `k` holds `CHUNK0 << k`.
+const CHUNK0: usize = 8;
+
+/// Chunks an array can have: enough for every bucket a `u32` link names
+/// (`CHUNK0 · (2^30 - 1) > 2^32`).
+const CHUNKS: usize = 30;
+
+/// The chunk holding overflow bucket `j` past the pool, and its place
+/// there.
+#[inline]
+fn chunk_of(j: usize) -> (usize, usize) {
+    let k = (j / CHUNK0 + 1).ilog2() as usize;
+    (k, j - CHUNK0 * ((1 << k) - 1))
+}
+
+/// The layout of chunk `k`.
+#[cfg_attr(loom, allow(dead_code))]
+fn chunk_layout<K, V>(k: usize) -> core::alloc::Layout {
+    core::alloc::Layout::array::<Overflow<K, V>>(CHUNK0 << k).expect("a chunk's size fits isize")
+}
+
+/// Whether a chunk of this layout is an OS mapping (else `alloc_zeroed`):
+/// decided by size alone, so that freeing it knows without a record.
+#[cfg_attr(loom, allow(dead_code))]
+fn chunk_mapped(layout: core::alloc::Layout) -> bool {
+    sys::AVAILABLE && layout.size() >= MAP_MIN && layout.align() <= sys::PAGE
+}
+
+/// A zeroed chunk `k`: fresh zero pages if large (O(1) in its size, as for
+/// arrays), else from `alloc_zeroed`.
+fn new_chunk<K, V>(k: usize) -> *mut Overflow<K, V> {
+    #[cfg(not(loom))]
+    {
+        let layout = chunk_layout::<K, V>(k);
+        let p = if chunk_mapped(layout) {
+            sys::map(layout.size())
+        } else {
+            // SAFETY: a chunk has a non-zero size, and all-zero bytes are
+            // empty overflow buckets (atomics of zero, `MaybeUninit` slots).
+            unsafe { std::alloc::alloc_zeroed(layout) }
+        };
+        if p.is_null() {
+            std::alloc::handle_alloc_error(layout)
+        }
+        p.cast()
+    }
+    #[cfg(loom)]
+    {
+        let c: Box<[Overflow<K, V>]> = (0..CHUNK0 << k).map(|_| Overflow::new()).collect();
+        Box::into_raw(c).cast()
+    }
+}
+
+/// Frees chunk `k` at `p`: a mapped one through `unmapper` (page by page,
+/// a budget per write, as arrays are) or, with none, at once.
+///
+/// # Safety
+///
+/// `p` came from `new_chunk::<K, V>(k)`, is freed once, and nothing in it
+/// is used again; `unmapper` is null or outlives the call's queue.
+unsafe fn free_chunk<K, V>(p: *mut Overflow<K, V>, k: usize, unmapper: *const Unmapper) {
+    #[cfg(not(loom))]
+    {
+        let layout = chunk_layout::<K, V>(k);
+        let size = layout.size().next_multiple_of(sys::PAGE);
+        if !chunk_mapped(layout) {
+            // SAFETY: allocated by `alloc_zeroed` with this layout (the
+            // caller's contract); no drop glue (entries are owned elsewhere).
+            unsafe { std::alloc::dealloc(p.cast(), layout) }
+        } else if unmapper.is_null() {
+            // SAFETY: one whole mapping of this size, never used again.
+            unsafe { sys::unmap(p.cast(), size) }
+        } else {
+            // SAFETY: as above; the unmapper outlives every array of its
+            // table.
+            unsafe { (*unmapper).push(p.cast(), size) }
+        }
+    }
+    #[cfg(loom)]
+    {
+        let _ = unmapper;
+        // SAFETY: built in `new_chunk` from a boxed slice of this length.
+        unsafe { drop(Box::from_raw(core::ptr::slice_from_raw_parts_mut(p, CHUNK0 << k))) }
+    }
+}
+
+/// Where an array's five regions start in its one allocation.
 #[cfg_attr(loom, allow(dead_code))]
 struct Regions {
     layout: core::alloc::Layout,
     gates: usize,
+    links: usize,
     bodies: usize,
     pool: usize,
 }
 
 /// An array of `2^b` buckets (Go's `buckets`/`oldbuckets`): one allocation
-/// of four regions, the `2^b` heads' headers, their gates, their bodies,
-/// and the pool of overflow buckets.
+/// of five regions, the `2^b` heads' headers, their gates, their links,
+/// their bodies, and the pool of overflow buckets; and, past the pool,
+/// chunks of overflow buckets allocated as needed.
+///
+/// Why links of four bytes in a region of their own: a head with its link
+/// in its body took 136 bytes for u64 pairs, 8 of them for the link, and
+/// the array's resident bytes are its heads' (a fill at load 4.8 links an
+/// overflow bucket for about one head in twenty). As numbers into the
+/// pool and chunks the links take 4 bytes a head, and the bodies are the
+/// slots alone: 32.1 -> 31.2 B/entry at 10 M keys (`conc-latency`, one
+/// thread; `docs/log.md`, session 16). The price is a line: a write or an
+/// evacuation that follows a full head's link reads the links region,
+/// where the link used to share the body's first line. Large arrays have
+/// writes and evacuations prefetch it with the header and the body.
+///
+/// `repr(C)`, in this field order: the fields every operation reads come
+/// first, in the struct's first two cache lines, and the chunk directory
+/// last (left to the compiler, it put the directory first and the hot
+/// fields at offsets 240-354).
+#[repr(C)]
 pub(super) struct BucketArray<K, V> {
-    b: u8,
     /// `2^b - 1`, kept rather than worked out from `b` on every access
     /// (callgrind: 1.816G -> 1.767G instructions growing 3.1M keys from
     /// empty). Reducing slot numbers modulo 8 to drop their bounds tests
@@ -442,28 +567,18 @@ pub(super) struct BucketArray<K, V> {
     headers: NonNull<Header>,
     /// Gate of head `i`.
     gates: NonNull<Gate>,
+    /// Link of head `i`.
+    links: NonNull<Link>,
     /// Body of head `i`.
     bodies: NonNull<Body<K, V>>,
     /// Overflow buckets carved from the array's own storage: `2^b / 4` of
-    /// them (a fill at load 6.5 needs about a fifth, Poisson). They are
-    /// freed with the array, so a chain's overflow buckets need no retiring
-    /// of their own, and a write that links one calls no allocator; zero
-    /// pages until used. Past the pool, overflow buckets are boxed.
+    /// them (a fill at load 6.5 needs about a fifth, Poisson), overflow
+    /// buckets `0..pool`. They are freed with the array, so a chain's
+    /// overflow buckets need no retiring of their own, and a write that
+    /// links one calls no allocator; zero pages until used.
     pool_base: NonNull<Overflow<K, V>>,
-    /// The table's unmapper, if the array is an OS mapping (`raw/sys.rs`):
-    /// dropping the array queues its pages there, and later writes unmap
-    /// them a budget at a time. The unmapper is boxed by the table and
-    /// outlives every array (it is the table's last field to drop).
-    #[cfg_attr(loom, allow(dead_code))]
-    unmapper: *const Unmapper,
-    /// Overflow buckets linked into chains of this array (exact; Go's
-    /// `noverflow`). Written by writers only.
-    pub(super) noverflow: AtomicUsize,
-    /// Of those, the ones linked because a dead slot could not be reused
-    /// yet: the chain had dead slots still in their grace period, or the
-    /// write replaced a live one. An eighth of the bucket count starts a
-    /// same-size resize (`maybe_grow`).
-    pub(super) dead_overflow: AtomicUsize,
+    /// The pool's size.
+    pool: usize,
     /// The most entries the array holds before a doubling starts (Go's
     /// `overLoadFactor`, worked out once instead of on every insert).
     pub(super) grow_at: usize,
@@ -473,13 +588,35 @@ pub(super) struct BucketArray<K, V> {
     /// not yet reusable, the linking write moves the dead-slot clock
     /// (`reuse.rs`): 64 chances before the same-size trigger.
     pub(super) tick_every: usize,
+    /// The table's unmapper: dropping the array queues its pages there if
+    /// it is an OS mapping (`mapped`, `raw/sys.rs`), and those of its
+    /// mapped chunks; later writes unmap them a budget at a time. The
+    /// unmapper is boxed by the table and outlives every array (it is the
+    /// table's last field to drop).
+    #[cfg_attr(loom, allow(dead_code))]
+    unmapper: *const Unmapper,
     /// Whether lookups prefetch a head's body with its header
     /// (`Bucket::prefetch_body`): only when the bodies outgrow the caches
     /// that would otherwise hold them.
     pub(super) prefetch: bool,
-    /// The pool's size.
-    pool: usize,
-    /// The next pool bucket to hand out (may run past `pool`).
+    /// Whether the array's own allocation is an OS mapping.
+    #[cfg_attr(loom, allow(dead_code))]
+    mapped: bool,
+    b: u8,
+    /// Overflow buckets past the pool: chunk `k` holds the `CHUNK0 << k`
+    /// after those of chunk `k - 1`, null until a write first needs one of
+    /// them. Freed with the array, like the pool.
+    chunks: [AtomicPtr<Overflow<K, V>>; CHUNKS],
+    /// Overflow buckets linked into chains of this array (exact; Go's
+    /// `noverflow`). Written by writers only.
+    pub(super) noverflow: AtomicUsize,
+    /// Of those, the ones linked because a dead slot could not be reused
+    /// yet: the chain had dead slots still in their grace period, or the
+    /// write replaced a live one. An eighth of the bucket count starts a
+    /// same-size resize (`maybe_grow`).
+    pub(super) dead_overflow: AtomicUsize,
+    /// The number of the next overflow bucket to hand out: in the pool
+    /// while below `pool`, else in the chunks.
     pool_next: AtomicUsize,
 }
 
@@ -493,7 +630,7 @@ impl<K, V> BucketArray<K, V> {
         let n = 1usize.checked_shl(u32::from(b)).expect("bucket count overflows usize");
         let pool = pool_for(n);
         #[cfg(not(loom))]
-        let (headers, gates, bodies, pool_base, unmapper) = {
+        let (headers, gates, links, bodies, pool_base, mapped) = {
             let r = Self::regions(n, pool).expect("bucket array too large");
             let layout = r.layout;
             let mapped = if sys::AVAILABLE && layout.size() >= MAP_MIN && layout.align() <= sys::PAGE {
@@ -501,36 +638,44 @@ impl<K, V> BucketArray<K, V> {
             } else {
                 core::ptr::null_mut()
             };
-            let (base, unmapper) = match NonNull::new(mapped) {
-                Some(p) => (p, unmapper as *const Unmapper),
+            let (base, mapped) = match NonNull::new(mapped) {
+                Some(p) => (p, true),
                 None => {
                     // SAFETY: the layout has a non-zero size (n >= 1), and
-                    // all-zero bytes are valid headers (atomics of zero, a
-                    // null link) and slots (`MaybeUninit`), so the memory is
-                    // initialised. (So are a fresh mapping's.)
+                    // all-zero bytes are valid headers, gates and links
+                    // (atomics of zero) and slots (`MaybeUninit`), so the
+                    // memory is initialised. (So are a fresh mapping's.)
                     let p = unsafe { std::alloc::alloc_zeroed(layout) };
-                    (NonNull::new(p).unwrap_or_else(|| std::alloc::handle_alloc_error(layout)), core::ptr::null())
+                    (NonNull::new(p).unwrap_or_else(|| std::alloc::handle_alloc_error(layout)), false)
                 }
             };
-            // SAFETY: the three offsets come from the layout the allocation
+            // SAFETY: the four offsets come from the layout the allocation
             // was made with, so they stay inside it.
             unsafe {
-                (base.cast(), base.add(r.gates).cast(), base.add(r.bodies).cast(), base.add(r.pool).cast(), unmapper)
+                (
+                    base.cast(),
+                    base.add(r.gates).cast(),
+                    base.add(r.links).cast(),
+                    base.add(r.bodies).cast(),
+                    base.add(r.pool).cast(),
+                    mapped,
+                )
             }
         };
         #[cfg(loom)]
-        let (headers, gates, bodies, pool_base, unmapper) = {
-            let _ = unmapper;
+        let (headers, gates, links, bodies, pool_base, mapped) = {
             let h: Box<[Header]> = (0..n).map(|_| Header::new()).collect();
             let t: Box<[Gate]> = (0..n).map(|_| Gate::new()).collect();
+            let l: Box<[Link]> = (0..n).map(|_| Link::new()).collect();
             let s: Box<[Body<K, V>]> = (0..n).map(|_| Body::new()).collect();
             let o: Box<[Overflow<K, V>]> = (0..pool).map(|_| Overflow::new()).collect();
             (
                 NonNull::new(Box::into_raw(h).cast::<Header>()).expect("Box is non-null"),
                 NonNull::new(Box::into_raw(t).cast::<Gate>()).expect("Box is non-null"),
+                NonNull::new(Box::into_raw(l).cast::<Link>()).expect("Box is non-null"),
                 NonNull::new(Box::into_raw(s).cast::<Body<K, V>>()).expect("Box is non-null"),
                 NonNull::new(Box::into_raw(o).cast::<Overflow<K, V>>()).expect("Box is non-null"),
-                core::ptr::null(),
+                false,
             )
         };
         Box::new(BucketArray {
@@ -538,9 +683,12 @@ impl<K, V> BucketArray<K, V> {
             mask: n - 1,
             headers,
             gates,
+            links,
             bodies,
             pool_base,
-            unmapper,
+            chunks: core::array::from_fn(|_| AtomicPtr::new(core::ptr::null_mut())),
+            unmapper: core::ptr::from_ref(unmapper),
+            mapped,
             noverflow: AtomicUsize::new(0),
             dead_overflow: AtomicUsize::new(0),
             grow_at: super::grow_at(b),
@@ -553,34 +701,115 @@ impl<K, V> BucketArray<K, V> {
     }
 
     /// The one allocation of `n` heads and a pool of `pool`: headers, then
-    /// gates, then bodies, then overflow buckets.
+    /// gates, then links, then bodies, then overflow buckets.
     fn regions(n: usize, pool: usize) -> Option<Regions> {
         use core::alloc::Layout;
         let (l, gates) = Layout::array::<Header>(n).ok()?.extend(Layout::array::<Gate>(n).ok()?).ok()?;
         let (l, bodies) = l.extend(Layout::array::<Body<K, V>>(n).ok()?).ok()?;
+        let (l, links) = l.extend(Layout::array::<Link>(n).ok()?).ok()?;
         let (layout, pool) = l.extend(Layout::array::<Overflow<K, V>>(pool).ok()?).ok()?;
-        Some(Regions { layout, gates, bodies, pool })
+        Some(Regions { layout, gates, links, bodies, pool })
     }
 
     /// A fresh, empty, unpublished overflow bucket for a chain of this
-    /// array: the pool's next one, or a boxed one once the pool is used up.
-    pub(super) fn alloc_overflow(&self) -> *mut Overflow<K, V> {
+    /// array, as the link that names it: the pool's next one, or past the
+    /// pool the next one of the chunks (the first write to need a chunk
+    /// allocates it: O(1) in its size, as arrays are).
+    pub(super) fn alloc_overflow(&self) -> u32 {
         let i = self.pool_next.fetch_add(1, Ordering::Relaxed);
-        if i < self.pool {
-            // SAFETY: pool bucket `i` is in bounds (the pool region holds
-            // `pool` buckets), all zero (never handed out before:
-            // `pool_next` only grows), and lives as long as the array.
-            unsafe { self.pool_base.as_ptr().add(i) }
-        } else {
-            Box::into_raw(Box::new(Overflow::new()))
+        if i >= self.pool {
+            self.ensure_chunk(i - self.pool);
+        }
+        i.checked_add(1).and_then(|l| u32::try_from(l).ok()).expect("more overflow buckets than a link numbers")
+    }
+
+    /// Makes sure the chunk of overflow bucket `j` past the pool exists.
+    #[cold]
+    #[inline(never)]
+    fn ensure_chunk(&self, j: usize) {
+        let (k, _) = chunk_of(j);
+        let slot = self.chunks.get(k).expect("more overflow buckets than a link numbers");
+        if slot.load(Ordering::Acquire).is_null() {
+            let c = new_chunk::<K, V>(k);
+            // AcqRel: publishes the chunk's zeroed bytes to whoever loads
+            // the pointer; a loser frees its own, never seen by anyone.
+            if slot.compare_exchange(core::ptr::null_mut(), c, Ordering::AcqRel, Ordering::Acquire).is_err() {
+                // SAFETY: made just now by `new_chunk(k)`, never published.
+                unsafe { free_chunk(c, k, core::ptr::null()) };
+            }
         }
     }
 
-    /// Whether overflow bucket `p` of this array's chains is boxed (freed on
-    /// its own) rather than from the pool (freed with the array).
-    pub(super) fn is_boxed(&self, p: *const Overflow<K, V>) -> bool {
-        let start = self.pool_base.as_ptr().cast_const();
-        !(start..start.wrapping_add(self.pool)).contains(&p)
+    /// The overflow bucket `link` (nonzero) names.
+    #[inline]
+    pub(super) fn overflow(&self, link: u32) -> Bucket<'_, K, V> {
+        let i = (link as usize).wrapping_sub(1);
+        if i < self.pool {
+            // SAFETY: pool bucket `i` is in bounds and lives as long as the
+            // array (all-zero bytes are an empty bucket).
+            unsafe { &*self.pool_base.as_ptr().add(i) }.bucket()
+        } else {
+            self.chunk_bucket(i - self.pool).bucket()
+        }
+    }
+
+    /// Overflow bucket `j` past the pool.
+    #[inline(never)]
+    fn chunk_bucket(&self, j: usize) -> &Overflow<K, V> {
+        let (k, at) = chunk_of(j);
+        // Acquire: the link naming the bucket was published (Release) by a
+        // writer that had loaded or installed the chunk's pointer, so this
+        // load sees it, and the chunk's zeroed bytes with it.
+        let c = self.chunks[k].load(Ordering::Acquire);
+        assert!(!c.is_null(), "a link names a bucket of a chunk not allocated");
+        // SAFETY: `at < CHUNK0 << k` (`chunk_of`); the chunk lives as long
+        // as the array.
+        unsafe { &*c.add(at) }
+    }
+
+    /// Bucket `b`'s link, `b` being a bucket of this array's chains: a
+    /// head's in the links region, an overflow bucket's in the bucket (whose
+    /// header is its first field). Told apart by `b`'s address, and reached
+    /// through the array's own pointers.
+    #[inline]
+    fn link_of(&self, b: Bucket<'_, K, V>) -> &Link {
+        let a = b.addr();
+        let off = a.wrapping_sub(self.headers.as_ptr().addr());
+        if off < self.len() * core::mem::size_of::<Header>() {
+            // SAFETY: `b` is head `off / 8`, in bounds; its link lives as
+            // long as the array.
+            return unsafe { &*self.links.as_ptr().add(off / core::mem::size_of::<Header>()) };
+        }
+        let size = core::mem::size_of::<Overflow<K, V>>();
+        let off = a.wrapping_sub(self.pool_base.as_ptr().addr());
+        let o = if off < self.pool * size {
+            // SAFETY: `b` is pool bucket `off / size`, in bounds.
+            unsafe { &*self.pool_base.as_ptr().add(off / size) }
+        } else {
+            self.chunk_bucket_at(a)
+        };
+        &o.link
+    }
+
+    /// The chunk bucket whose address is `a`.
+    #[inline(never)]
+    fn chunk_bucket_at(&self, a: usize) -> &Overflow<K, V> {
+        let size = core::mem::size_of::<Overflow<K, V>>();
+        for (k, c) in self.chunks.iter().enumerate() {
+            let c = c.load(Ordering::Acquire);
+            let off = a.wrapping_sub(c.addr());
+            if !c.is_null() && off < (CHUNK0 << k) * size {
+                // SAFETY: bucket `off / size` of chunk `k`, in bounds, alive
+                // as long as the array.
+                return unsafe { &*c.add(off / size) };
+            }
+        }
+        panic!("a bucket of no array's storage")
+    }
+
+    /// Whether overflow bucket `link` comes from the pool (else a chunk).
+    pub(super) fn is_pooled(&self, link: u32) -> bool {
+        (link as usize).wrapping_sub(1) < self.pool
     }
 
     /// Whether an array of `2^b` buckets can be allocated at all (its size
@@ -629,6 +858,18 @@ impl<K, V> BucketArray<K, V> {
         unsafe { &*self.gates.as_ptr().add(i) }
     }
 
+    /// Starts loading the link of the head the hash selects.
+    #[inline(always)]
+    pub(super) fn prefetch_link_for(&self, hash: u64) {
+        self.prefetch_link(hash as usize);
+    }
+
+    /// Starts loading head `i & mask`'s link.
+    #[inline(always)]
+    pub(super) fn prefetch_link(&self, i: usize) {
+        prefetch(self.links.as_ptr().wrapping_add(i & self.mask()).cast());
+    }
+
     /// The gate of the head the hash selects.
     #[inline]
     pub(super) fn gate_for(&self, hash: u64) -> &Gate {
@@ -643,27 +884,36 @@ impl<K, V> BucketArray<K, V> {
     /// `i < 2^b`.
     #[inline]
     unsafe fn head(&self, i: usize) -> Bucket<'_, K, V> {
-        // SAFETY: in bounds (the caller's contract); headers and slots are
-        // initialised and live as long as the array.
+        // SAFETY: in bounds (the caller's contract); headers, links and
+        // slots are initialised and live as long as the array.
         unsafe { Bucket { hdr: &*self.headers.as_ptr().add(i), body: &*self.bodies.as_ptr().add(i) } }
     }
 }
 
 impl<K, V> Drop for BucketArray<K, V> {
-    /// Frees the array's own storage only (its heads and its pool of
-    /// overflow buckets): not its boxed overflow buckets and not its
-    /// entries, which are owned as invariant 8 says and freed by whoever
-    /// owns them. O(1): one deallocation, or for a mapped array one push on
-    /// the unmapper's queue.
+    /// Frees the array's own storage only (its heads, its pool and its
+    /// chunks of overflow buckets), not its entries, which are owned as
+    /// invariant 8 says and freed by whoever owns them. O(1) in the array's
+    /// size: one deallocation, or for a mapped array one push on the
+    /// unmapper's queue, and as many for its chunks (at most `CHUNKS`).
     fn drop(&mut self) {
+        for (k, c) in self.chunks.iter().enumerate() {
+            let p = c.load(Ordering::Acquire);
+            if !p.is_null() {
+                // SAFETY: installed by `ensure_chunk` from `new_chunk(k)`,
+                // freed once, here; the unmapper outlives every array of its
+                // table (field comment).
+                unsafe { free_chunk(p, k, self.unmapper) };
+            }
+        }
         #[cfg(not(loom))]
         {
             let layout = Self::regions(self.len(), self.pool).expect("allocated with this layout").layout;
-            if self.unmapper.is_null() {
+            if !self.mapped {
                 // SAFETY: allocated in `new` with this layout by
                 // `alloc_zeroed`, starting at the headers; nothing in it has
-                // drop glue (atomics, raw pointers and `MaybeUninit` slots;
-                // the entries' owners drop them, invariant 8).
+                // drop glue (atomics and `MaybeUninit` slots; the entries'
+                // owners drop them, invariant 8).
                 unsafe { std::alloc::dealloc(self.headers.as_ptr().cast(), layout) }
             } else {
                 // SAFETY: the array is one whole mapping from `sys::map` of
@@ -683,9 +933,53 @@ impl<K, V> Drop for BucketArray<K, V> {
             unsafe {
                 drop(Box::from_raw(core::ptr::slice_from_raw_parts_mut(self.headers.as_ptr(), n)));
                 drop(Box::from_raw(core::ptr::slice_from_raw_parts_mut(self.gates.as_ptr(), n)));
+                drop(Box::from_raw(core::ptr::slice_from_raw_parts_mut(self.links.as_ptr(), n)));
                 drop(Box::from_raw(core::ptr::slice_from_raw_parts_mut(self.bodies.as_ptr(), n)));
                 drop(Box::from_raw(core::ptr::slice_from_raw_parts_mut(self.pool_base.as_ptr(), self.pool)));
             }
         }
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    /// Chunk `k` holds overflow buckets `CHUNK0 · (2^k - 1)` to
+    /// `CHUNK0 · (2^(k+1) - 1)` past the pool, and the last chunk reaches
+    /// past every number a link can name.
+    #[test]
+    fn chunks_number_every_link() {
+        let mut start = 0;
+        for k in 0..CHUNKS {
+            let len = CHUNK0 << k;
+            assert_eq!(chunk_of(start), (k, 0));
+            assert_eq!(chunk_of(start + len - 1), (k, len - 1));
+            start += len;
+        }
+        assert!(start > u32::MAX as usize);
+    }
+
+    /// Past the pool, overflow buckets come from chunks: each fresh and
+    /// distinct, and its link found again from the bucket.
+    #[test]
+    fn overflow_buckets_past_the_pool_come_from_chunks() {
+        let u = Unmapper::new();
+        let arr = BucketArray::<u64, u64>::new(4, &u);
+        let mut seen = alloc::collections::BTreeSet::new();
+        let mut prev = arr.bucket(0);
+        // 300: into chunk 5, whose 18 KiB are mapped (tests map from 16 KiB).
+        for n in 1..=300u32 {
+            let link = arr.alloc_overflow();
+            assert_eq!(link, n);
+            assert_eq!(arr.is_pooled(link), (link as usize) <= arr.pool);
+            let b = arr.overflow(link);
+            assert!(seen.insert(b.addr()), "overflow bucket {n} handed out twice");
+            assert_eq!(b.tops(Ordering::Relaxed), [0; BUCKET_SLOTS]);
+            prev.set_link(&arr, link);
+            assert_eq!(prev.next(&arr).map(Bucket::addr), Some(b.addr()));
+            prev = b;
+        }
+        assert!(prev.next(&arr).is_none());
     }
 }

@@ -121,7 +121,7 @@ fn walk<'a, K, V>(
             }
             live.push(e);
         }
-        b = bb.next();
+        b = bb.next(arr);
         if b.is_some() {
             *overflow += 1;
             // 7: no cycles.

@@ -36,25 +36,25 @@ impl<K, V> RawSyncTable<K, V> {
     #[cold]
     #[inline(never)]
     pub(super) fn emit_overflow(&self, arr: &BucketArray<K, V>, tail: Bucket<'_, K, V>) {
-        let linked = tail.next_ptr(Ordering::Acquire);
+        let linked = tail.link(arr, Ordering::Acquire);
         self.emit(|| Event::OverflowAlloc {
-            pooled: !arr.is_boxed(linked),
+            pooled: arr.is_pooled(linked),
             overflow_buckets: arr.noverflow.load(Ordering::Relaxed),
         });
     }
 
     /// Delivers the events of one evacuation of old bucket `i` (chain
     /// `head`): `OverflowAlloc` for the overflow buckets it linked into
-    /// `arr` (`linked`: stand-alone ones in the low 32 bits, pooled ones in
+    /// `arr` (`linked`: ones from the chunks in the low 32 bits, pooled ones in
     /// the high 32), pooled ones first (the pool is used up before the
-    /// heap), then `Evacuated`. The caller holds no bucket lock.
+    /// chunks), then `Evacuated`. The caller holds no bucket lock.
     #[cold]
     #[inline(never)]
     pub(super) fn emit_evacuated(
         &self,
         arr: &BucketArray<K, V>,
         linked: u64,
-        head: Bucket<'_, K, V>,
+        (old, head): (&BucketArray<K, V>, Bucket<'_, K, V>),
         i: usize,
         (evacuated, total): (usize, usize),
     ) {
@@ -64,21 +64,22 @@ impl<K, V> RawSyncTable<K, V> {
                 self.emit(|| Event::OverflowAlloc { pooled, overflow_buckets: n });
             }
         }
-        self.emit(|| Event::Evacuated { old_bucket: i, entries: live_in_chain(head), evacuated, total });
+        self.emit(|| Event::Evacuated { old_bucket: i, entries: live_in_chain(old, head), evacuated, total });
     }
 }
 
 /// The live slots of an evacuated old chain: the entries its evacuation
 /// copied (the chain is frozen once flagged, its slots keep their bytes,
-/// and its retired overflow buckets live while the caller's guard does).
+/// and its overflow buckets live as long as its array, which the caller's
+/// guard keeps).
 /// O(chain); for the observer only, so evacuation keeps no count.
-fn live_in_chain<K, V>(head: Bucket<'_, K, V>) -> usize {
+fn live_in_chain<K, V>(old: &BucketArray<K, V>, head: Bucket<'_, K, V>) -> usize {
     let mut n = 0;
     let mut b = Some(head);
     while let Some(bb) = b {
         let group = Group::load(&bb.tops(Ordering::Acquire));
         n += group.match_full().len();
-        b = if group.match_empty_rest().lowest().is_some() { None } else { bb.next() };
+        b = if group.match_empty_rest().lowest().is_some() { None } else { bb.next(old) };
     }
     n
 }

@@ -122,7 +122,8 @@ impl<K, V> RawSyncTable<K, V> {
     /// Go's `evacuate` for one old bucket: copies each live entry into its
     /// bucket in the new array (hashing its key with `hash_of`, as Go
     /// does), sets the flag, which hands the entries' ownership to the
-    /// copies, retires the chain's overflow buckets, and ends the resize if
+    /// copies (the chain's overflow buckets go with the old array), and ends
+    /// the resize if
     /// this was the last bucket. Returns whether this call did the
     /// evacuation (false: done already). O(chain): one old chain, and no
     /// lock but its own. The caller holds no bucket lock (the observer
@@ -136,6 +137,11 @@ impl<K, V> RawSyncTable<K, V> {
         let old = s.old().expect("called during a resize");
         let new = s.current();
         let head = old.bucket(i);
+        if old.prefetch {
+            // Read once the head's slots are copied, if it is full: a line of
+            // its own (`BucketArray`).
+            old.prefetch_link(i);
+        }
         let gate = old.gate(i);
         let lock = gate.lock();
         if gate.is_evacuated(Ordering::Relaxed) {
@@ -146,7 +152,7 @@ impl<K, V> RawSyncTable<K, V> {
         // `j & old_mask == i`. Taking the low bits from `i` keeps every copy
         // among them even for a `Hash` that is not a function of the key.
         let high = new.mask() & !old.mask();
-        // Overflow buckets linked, for the observer: stand-alone ones in the
+        // Overflow buckets linked, for the observer: ones from chunks in the
         // low half, pooled ones in the high half (one register).
         let mut linked = 0u64;
         // No lock on the destinations: until old bucket `i` is flagged, this
@@ -157,7 +163,7 @@ impl<K, V> RawSyncTable<K, V> {
             // `y` is `x` and never used): a cursor per destination.
             let mut x = Dest::new(new.bucket(i));
             let mut y = Dest::new(new.bucket(i | high));
-            for_each_live(head, hash_of, |hash, src| {
+            for_each_live(old, head, hash_of, |hash, src| {
                 if hash as usize & high == 0 {
                     x.push(new, src, tophash(hash), self, &mut linked);
                 } else {
@@ -168,7 +174,7 @@ impl<K, V> RawSyncTable<K, V> {
             y.publish();
         } else {
             // A `reserve` past the next doubling: any of `2^k` destinations.
-            for_each_live(head, hash_of, |hash, src| {
+            for_each_live(old, head, hash_of, |hash, src| {
                 let dest = new.bucket((hash as usize & high) | i);
                 append(new, dest, src, tophash(hash), self, &mut linked);
             });
@@ -178,14 +184,11 @@ impl<K, V> RawSyncTable<K, V> {
         // the new array. From here the copies own the entries.
         gate.set_evacuated();
         drop(lock);
-        // The chain is frozen now (writers re-check the flag under the
-        // lock), so its overflow buckets can be walked and retired.
-        retire_overflow(g, old, head);
         self.counters.buckets_evacuated.fetch_add(1, Ordering::Relaxed);
         let done = s.progress.evacuated.fetch_add(1, Ordering::AcqRel) + 1;
         let total = old.len();
         if self.observer.is_some() {
-            self.emit_evacuated(new, linked, head, i, (done, total));
+            self.emit_evacuated(new, linked, (old, head), i, (done, total));
         }
         if done == total {
             self.end_resize(g, s);
@@ -356,6 +359,7 @@ impl<K, V> RawSyncTable<K, V> {
 /// the caller holds, in chain order, hashing its key with `hash_of`.
 #[inline]
 fn for_each_live<K, V>(
+    arr: &BucketArray<K, V>,
     head: Bucket<'_, K, V>,
     hash_of: &impl Fn(&K) -> u64,
     mut f: impl FnMut(u64, *const super::Entry<K, V>),
@@ -369,7 +373,7 @@ fn for_each_live<K, V>(
             f(hash_of(e.key()), bb.slot_ptr(slot).as_ptr());
         }
         // An unwritten slot ends the chain (invariant 9).
-        b = if group.match_empty_rest().lowest().is_some() { None } else { bb.next() };
+        b = if group.match_empty_rest().lowest().is_some() { None } else { bb.next(arr) };
     }
 }
 
@@ -396,7 +400,7 @@ impl<'a, K, V> Dest<'a, K, V> {
     #[inline]
     fn push(
         &mut self,
-        new: &BucketArray<K, V>,
+        new: &'a BucketArray<K, V>,
         src: *const super::Entry<K, V>,
         top: u8,
         t: &RawSyncTable<K, V>,
@@ -422,7 +426,7 @@ impl<'a, K, V> Dest<'a, K, V> {
     #[inline(never)]
     fn grow(
         &mut self,
-        new: &BucketArray<K, V>,
+        new: &'a BucketArray<K, V>,
         src: *const super::Entry<K, V>,
         top: u8,
         t: &RawSyncTable<K, V>,
@@ -430,7 +434,7 @@ impl<'a, K, V> Dest<'a, K, V> {
     ) {
         self.publish();
         link_copy(new, self.b, src, top, t, linked);
-        self.b = self.b.next().expect("an overflow bucket was just linked");
+        self.b = self.b.next(new).expect("an overflow bucket was just linked");
         self.slot = 1;
         self.tops = u64::from(top);
     }
@@ -447,7 +451,7 @@ impl<'a, K, V> Dest<'a, K, V> {
 /// `new` (the caller holds the lock of `src`'s chain, the old bucket whose
 /// evacuation is the only writer of `dest` until it is flagged):
 /// its first unwritten slot, or a new overflow bucket, counted in `linked`
-/// (stand-alone ones in the low 32 bits, pooled ones in the high 32).
+/// (ones from chunks in the low 32 bits, pooled ones in the high 32).
 fn append<K, V>(
     new: &BucketArray<K, V>,
     dest: Bucket<'_, K, V>,
@@ -471,14 +475,14 @@ fn append<K, V>(
             bb.set_top(i, top, Ordering::Release);
             return;
         }
-        b = bb.next();
+        b = bb.next(new);
     }
     link_copy(new, tail, src, top, t, linked);
 }
 
 /// Links a new overflow bucket after `tail`, the last bucket of a chain of
 /// `new` that this evacuation alone writes, holding a copy of the entry at
-/// `src` with byte `top`, and counts it in `linked` (stand-alone ones in the
+/// `src` with byte `top`, and counts it in `linked` (ones from chunks in the
 /// low 32 bits, pooled ones in the high 32).
 fn link_copy<K, V>(
     new: &BucketArray<K, V>,
@@ -495,7 +499,7 @@ fn link_copy<K, V>(
         // flag makes it the only one (or `Undo` forgets it).
         unsafe { b.copy_slot(0, src) }
     });
-    *linked += if new.is_boxed(tail.next_ptr(Ordering::Relaxed)) { 1 } else { 1 << 32 };
+    *linked += if new.is_pooled(tail.link(new, Ordering::Relaxed)) { 1 << 32 } else { 1 };
 }
 
 /// Undoes a half-done evacuation of old bucket `i` if a hasher panics: the
@@ -525,17 +529,10 @@ impl<K, V> Drop for Undo<'_, K, V> {
         for j in (self.i..self.new.len()).step_by(self.old_len) {
             let head = self.new.bucket(j);
             let lock = self.new.gate(j).lock();
-            let mut o = head.next_ptr(Ordering::Relaxed);
-            head.set_next(core::ptr::null_mut());
-            while !o.is_null() {
-                // SAFETY: an overflow bucket linked by this evacuation and
-                // never read by another thread (see the type).
-                let next = unsafe { &*o }.bucket().next_ptr(Ordering::Relaxed);
-                if self.new.is_boxed(o) {
-                    // SAFETY: as above; boxed, and unlinked just now.
-                    drop(unsafe { Box::from_raw(o) });
-                }
-                o = next;
+            let mut b = head.next(self.new);
+            head.set_link(self.new, 0);
+            while let Some(bb) = b {
+                b = bb.next(self.new);
                 self.new.noverflow.fetch_sub(1, Ordering::Relaxed);
             }
             head.reset_tops();
@@ -555,12 +552,11 @@ fn drain_bucket<K, V>(g: &Guard<'_>, arr: &BucketArray<K, V>, i: usize) {
     gate.set_evacuated();
     drop(lock);
     retire_entries(g, head);
-    let mut b = head.next();
+    let mut b = head.next(arr);
     while let Some(bb) = b {
         retire_entries(g, bb);
-        b = bb.next();
+        b = bb.next(arr);
     }
-    retire_overflow(g, arr, head);
 }
 
 /// Retires the entries in the live slots of one bucket whose chain's flag
@@ -574,34 +570,5 @@ fn retire_entries<K, V>(g: &Guard<'_>, b: Bucket<'_, K, V>) {
             // retires it once.
             unsafe { retire_entry(g, b.entry(i)) };
         }
-    }
-}
-
-/// Retires the boxed overflow buckets of the chain `head` of `arr`, whose
-/// flag this thread has just set (the chain is frozen: writers re-check the
-/// flag under the lock). Pool buckets go with the array. Most chains have
-/// no overflow bucket: that test is inlined, the walk is not.
-#[inline]
-fn retire_overflow<K, V>(g: &Guard<'_>, arr: &BucketArray<K, V>, head: Bucket<'_, K, V>) {
-    let o = head.next_ptr(Ordering::Acquire);
-    if !o.is_null() {
-        retire_chain(g, arr, o);
-    }
-}
-
-/// `retire_overflow` from the chain's first overflow bucket `o`.
-#[inline(never)]
-fn retire_chain<K, V>(g: &Guard<'_>, arr: &BucketArray<K, V>, mut o: *mut super::bucket::Overflow<K, V>) {
-    while !o.is_null() {
-        // SAFETY: `o` is an overflow bucket of the frozen chain, alive
-        // until retired (invariant 8); its link is read before retiring it.
-        let next = unsafe { &*o }.bucket().next_ptr(Ordering::Acquire);
-        if arr.is_boxed(o) {
-            // SAFETY: the flag just set is the gate readers check before
-            // following this chain (invariant 8); only the thread that set
-            // it retires the chain's boxed overflow buckets, each once.
-            unsafe { g.retire_box(o) };
-        }
-        o = next;
     }
 }

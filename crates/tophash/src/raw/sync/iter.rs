@@ -3,7 +3,7 @@
 use core::ptr::NonNull;
 
 use super::atomic::Ordering;
-use super::bucket::Bucket;
+use super::bucket::{Bucket, BucketArray};
 use super::reclaim::Guard;
 use super::{EntryRef, Group, RawSyncTable, State};
 
@@ -70,6 +70,17 @@ impl<'t, K, V> RawIter<'t, K, V> {
         Some(cur.bucket(self.group + self.member * old.len()))
     }
 
+    /// The array of the chain being walked.
+    fn chain_array(&self) -> &'t BucketArray<K, V> {
+        // SAFETY: loaded under `self._guard`, which lives as long as the
+        // iterator, so for `'t` as far as the iterator can use it.
+        let s: &'t State<K, V> = unsafe { &*self.state };
+        match s.old() {
+            Some(old) if self.old_side => old,
+            _ => s.current(),
+        }
+    }
+
     /// Moves past the chain just walked.
     fn chain_done(&mut self) {
         let s = self.state();
@@ -92,7 +103,7 @@ impl<'t, K, V> RawIter<'t, K, V> {
                 continue;
             };
             if live == 0 {
-                match bucket.next() {
+                match bucket.next(self.chain_array()) {
                     Some(n) => self.at = Some((n, live_slots(n))),
                     None => {
                         self.at = None;

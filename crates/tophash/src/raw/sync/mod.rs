@@ -11,13 +11,16 @@
 //! word a reader looks at is atomic ([`bucket::Bucket`]):
 //!
 //! * a bucket's *header* is its eight tophash bytes as one atomic word (a
-//!   reader loads and compares them at once); its *body* is an atomic
-//!   overflow link, then eight inline slots, each a key and its value
-//!   ([`Entry`]). A chain head also has a *gate*, one byte holding the
-//!   chain's writer **lock** (spin briefly, then yield) and its
-//!   **`evacuated`** flag. The heads' headers sit in one region of the
-//!   array, eight bytes each, their gates in the next, one byte each, and
-//!   their bodies after: a lookup that misses reads only a header, from a
+//!   reader loads and compares them at once); its *body* is eight inline
+//!   slots, each a key and its value ([`Entry`]); its overflow *link* is
+//!   an atomic 32-bit number naming one of the array's overflow buckets
+//!   (a pool carved from the array's allocation, then chunks allocated as
+//!   needed, all freed with the array). A chain head also has a *gate*,
+//!   one byte holding the chain's writer **lock** (spin briefly, then
+//!   yield) and its **`evacuated`** flag. The heads' headers sit in one
+//!   region of the array, eight bytes each, their gates in the next, one
+//!   byte each, then their bodies and their links, four bytes each: a
+//!   lookup that misses reads only a header, from a
 //!   region a seventeenth the size of the bodies that stays in the cache (a
 //!   random miss among 786K keys: 72.5 ns inline, 19.1 to 30.3 ns apart,
 //!   `docs/log.md`), and a write locks a byte of a region an eighth the
@@ -89,8 +92,8 @@
 //! bucket `i` is flagged no other thread writes or reads its new buckets:
 //! writers evacuate a key's old bucket before they lock its new one, and
 //! readers look there only once the flag is set); then set
-//! `evacuated` (Release), which hands ownership to the copies, unlock, and
-//! retire the chain's overflow buckets. Old slots keep their bytes, so a
+//! `evacuated` (Release), which hands ownership to the copies, and unlock
+//! (the chain's overflow buckets go with the old array). Old slots keep their bytes, so a
 //! reader mid-scan of the old chain still finds its key; they are never
 //! dropped. If the hasher panics mid-chain, the copies are undone (the new
 //! chains of bucket `i` are reset: nobody reads them before the flag is
@@ -116,8 +119,9 @@
 //! **Clear** publishes a fresh one-bucket state with a new generation (so
 //! `len` is 0 at once) and queues the replaced arrays for *draining*:
 //! later writes (and `evacuate`) each drain up to [`DRAIN_STEP`] buckets,
-//! setting their `evacuated` flag and retiring their live entries and
-//! overflow buckets; the arrays are retired after their last bucket. A
+//! setting their `evacuated` flag and retiring their live entries; the
+//! arrays (with their overflow buckets) are retired after their last
+//! bucket. A
 //! write that still held the replaced state sees the flag and starts over,
 //! or lands in a not yet drained bucket (it overlapped the `clear`, so
 //! linearises before it) and is drained with it.
@@ -143,7 +147,7 @@
 //! | `hmap.oldbuckets`     | `State::old`                                 |
 //! | `hmap.nevacuate`      | `State::nevacuate`, the *claim cursor*       |
 //! | `hmap.noverflow`      | `BucketArray::noverflow` (exact)             |
-//! | `bmap.tophash`, overflow | `Bucket::tophash`, `Bucket::overflow`     |
+//! | `bmap.tophash`, overflow | `Bucket::tops`, `Bucket::link` (a number: `BucketArray::overflow`) |
 //! | `hashGrow`            | `RawSyncTable::start_resize`                 |
 //! | `growWork`            | the start of `RawSyncTable::write`: `evacuate_for` + `claim_one` |
 //! | `evacuate`            | `RawSyncTable::evacuate` (one old bucket)    |
@@ -158,7 +162,7 @@
 //!
 //! # Reclamation: `seize`
 //!
-//! Retired entries, overflow buckets, arrays and states are freed through
+//! Retired entries, arrays (with their overflow buckets) and states are freed through
 //! a per-map `seize::Collector` ([`reclaim`]), chosen over crossbeam-epoch
 //! because (1) entering it marks only the reading thread's own reservation,
 //! so reads scale without a shared epoch line, and (2) it is per map: the
@@ -196,11 +200,11 @@
 //!    bucket whose old bucket is not flagged is empty.
 //! 7. **Chains**: no overflow cycle; the current array's `noverflow` is the
 //!    number of overflow buckets in its chains.
-//! 8. **Ownership**: a bucket with its flag clear owns its chain's overflow
-//!    buckets and the entries in its live slots; a flagged bucket owns
-//!    nothing (its entries were copied or retired, its overflow buckets
-//!    retired), though its slots keep their bytes for readers. Dead slots
-//!    own nothing. Only an owner retires, once, after the unlink: a dead
+//! 8. **Ownership**: a bucket with its flag clear owns the entries in its
+//!    chain's live slots; a flagged bucket owns nothing (its entries were
+//!    copied or retired), though its slots keep their bytes for readers.
+//!    Dead slots own nothing. Overflow buckets belong to their array (its
+//!    pool and chunks) and are freed with it. Only an owner retires, once, after the unlink: a dead
 //!    byte, or the `evacuated` flag, which a reader checks before following
 //!    an old chain. An array's own storage never drops its slots.
 //! 9. **Empty rest**: no written slot (live or dead) follows an unwritten
@@ -680,19 +684,10 @@ fn free_owned<K, V>(arr: &BucketArray<K, V>) {
             continue;
         }
         free_entries(head);
-        let mut o = head.next_ptr(Ordering::Relaxed);
-        while !o.is_null() {
-            // SAFETY: an owned overflow bucket (invariant 8), alive until
-            // freed below (boxed) or with the array (pooled).
-            let b = unsafe { &*o }.bucket();
-            free_entries(b);
-            let next = b.next_ptr(Ordering::Relaxed);
-            if arr.is_boxed(o) {
-                // SAFETY: boxed, owned by this chain only, read above for
-                // the last time.
-                drop(unsafe { Box::from_raw(o) });
-            }
-            o = next;
+        let mut b = head.next(arr);
+        while let Some(bb) = b {
+            free_entries(bb);
+            b = bb.next(arr);
         }
     }
 }

@@ -1,5 +1,5 @@
-//! Memory reclamation: who frees a retired entry, overflow bucket, bucket
-//! array or table state, and when.
+//! Memory reclamation: who frees a retired entry, bucket array (with its
+//! overflow buckets) or table state, and when.
 //!
 //! Normally this is a per-map `seize::Collector`. A reader *enters* it
 //! (marks its own thread's reservation active: a write to a line only

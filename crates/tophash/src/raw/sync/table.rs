@@ -5,7 +5,7 @@ use alloc::boxed::Box;
 use core::ptr::NonNull;
 
 use super::atomic::Ordering;
-use super::bucket::{Bucket, Entry, GateLock};
+use super::bucket::{Bucket, BucketArray, Entry, GateLock};
 use super::reclaim::Guard;
 use super::reuse::{free, Clock};
 use super::{tag, EntryRef, Expect, Find, Group, Outcome, RawSyncTable, Snap, Tag};
@@ -16,22 +16,64 @@ use crate::types::{Reason, ResizeKind};
 /// the candidates' keys. A bucket holding an `EMPTY_REST` byte ends the
 /// chain (slots are written in chain order and a chain gains an overflow
 /// bucket only when every slot is written: invariant 9).
-fn scan<'g, K, V>(head: Bucket<'g, K, V>, hash: u64, eq: &mut dyn FnMut(&K) -> bool) -> Option<&'g Entry<K, V>> {
+///
+/// The head inline, its overflow buckets out of line (`scan_overflow`,
+/// which reads the head's link itself). Variants that read or decoded the
+/// link in the caller grew `find_map`'s frame, the compiler then copied
+/// seize's thread handle through the stack twice on entering the
+/// collector, and hits at 1M-8M keys ran 15 ns (25%) slower with the same
+/// instruction and cache-miss counts (`docs/log.md`, session 16). Check
+/// that entry sequence after changing this path.
+#[inline]
+fn scan<'g, K, V>(
+    arr: &'g BucketArray<K, V>,
+    head: Bucket<'g, K, V>,
+    hash: u64,
+    eq: &mut dyn FnMut(&K) -> bool,
+) -> Option<&'g Entry<K, V>> {
     let want = tag(hash);
-    let mut b = Some(head);
+    match scan_bucket(head, want, eq) {
+        Ok(found) => found,
+        Err(()) => scan_overflow(arr, head, want, eq),
+    }
+}
+
+/// One bucket of a reader's scan: `Ok` with the entry, or `Ok(None)` if the
+/// chain ends here, or `Err` to go on to the next bucket.
+#[inline(always)]
+fn scan_bucket<'g, K, V>(
+    b: Bucket<'g, K, V>,
+    want: Tag,
+    eq: &mut dyn FnMut(&K) -> bool,
+) -> Result<Option<&'g Entry<K, V>>, ()> {
+    let g = Group::load(&b.tops(Ordering::Acquire));
+    for i in g.match_byte(want) {
+        // SAFETY: the byte was seen live with an Acquire load.
+        let e = unsafe { b.entry(i) };
+        if eq(e.key()) {
+            return Ok(Some(e));
+        }
+    }
+    if g.match_empty_rest().lowest().is_some() {
+        return Ok(None);
+    }
+    Err(())
+}
+
+/// The rest of `scan`, past a full head.
+#[inline(never)]
+fn scan_overflow<'g, K, V>(
+    arr: &'g BucketArray<K, V>,
+    head: Bucket<'g, K, V>,
+    want: Tag,
+    eq: &mut dyn FnMut(&K) -> bool,
+) -> Option<&'g Entry<K, V>> {
+    let mut b = head.next(arr);
     while let Some(bb) = b {
-        let g = Group::load(&bb.tops(Ordering::Acquire));
-        for i in g.match_byte(want) {
-            // SAFETY: the byte was seen live with an Acquire load.
-            let e = unsafe { bb.entry(i) };
-            if eq(e.key()) {
-                return Some(e);
-            }
+        if let Ok(found) = scan_bucket(bb, want, eq) {
+            return found;
         }
-        if g.match_empty_rest().lowest().is_some() {
-            return None;
-        }
-        b = bb.next();
+        b = bb.next(arr);
     }
     None
 }
@@ -54,7 +96,9 @@ struct Probe<'g, K, V> {
 }
 
 impl<K, V> RawSyncTable<K, V> {
-    /// The entry for `hash`/`eq` under guard `g`.
+    /// The entry for `hash`/`eq` under guard `g`. Always inlined, so that
+    /// each caller's `eq` is called directly rather than through `dyn`.
+    #[inline(always)]
     pub(super) fn find_in<'g>(
         &self,
         g: &'g Guard<'_>,
@@ -64,10 +108,10 @@ impl<K, V> RawSyncTable<K, V> {
         let s = self.state(g).get();
         if let Some(old) = s.old() {
             // SeqCst: the gate of invariant 8; a reader that sees it clear
-            // may follow the old chain, whose overflow buckets are retired
-            // only after it is set.
+            // may follow the old chain, whose entries are retired only
+            // after it is set.
             if !old.gate_for(hash).is_evacuated(Ordering::SeqCst) {
-                return scan(old.bucket_for(hash), hash, eq);
+                return scan(old, old.bucket_for(hash), hash, eq);
             }
         }
         let cur = s.current();
@@ -75,7 +119,7 @@ impl<K, V> RawSyncTable<K, V> {
         if cur.prefetch {
             head.prefetch_body();
         }
-        scan(head, hash, eq)
+        scan(cur, head, hash, eq)
     }
 
     /// Calls `f` on the entry, if any: no allocation, no shared write.
@@ -128,6 +172,8 @@ impl<K, V> RawSyncTable<K, V> {
             let head = arr.bucket_for(hash);
             if arr.prefetch {
                 head.prefetch_body();
+                // A full head's link is on a line of its own (`BucketArray`).
+                arr.prefetch_link_for(hash);
             }
             head.prefetch_header();
             let gate = arr.gate_for(hash);
@@ -186,7 +232,7 @@ impl<K, V> RawSyncTable<K, V> {
                     }
                 }
             }
-            let p = probe(head, want, &mut find, new.as_ref(), (&self.clock, &lock));
+            let p = probe(arr, head, want, &mut find, new.as_ref(), (&self.clock, &lock));
             let ok = match (expect, p.found) {
                 (Expect::Any, _) => true,
                 (Expect::Absent, f) => f.is_none(),
@@ -305,18 +351,18 @@ impl<K, V> RawSyncTable<K, V> {
     /// filled by `fill` and given byte `top`. Returns that slot.
     pub(super) fn link_overflow(
         &self,
-        arr: &super::BucketArray<K, V>,
+        arr: &BucketArray<K, V>,
         tail: Bucket<'_, K, V>,
         top: u8,
         fill: impl FnOnce(Bucket<'_, K, V>),
     ) -> NonNull<Entry<K, V>> {
-        let ob = arr.alloc_overflow();
-        // SAFETY: `ob` is fresh and not yet published.
-        let obr = unsafe { &*ob }.bucket();
+        let link = arr.alloc_overflow();
+        // Fresh and not yet published: this thread is its only writer.
+        let obr = arr.overflow(link);
         fill(obr);
         obr.set_top(0, top, Ordering::Relaxed);
         // Release: publishes the bucket's contents with the link.
-        tail.set_next(ob);
+        tail.set_link(arr, link);
         arr.noverflow.fetch_add(1, Ordering::Relaxed);
         obr.slot_ptr(0)
     }
@@ -357,6 +403,7 @@ impl<K, V> RawSyncTable<K, V> {
 /// when there is nothing to write.
 #[inline]
 fn probe<'g, K, V>(
+    arr: &'g BucketArray<K, V>,
     head: Bucket<'g, K, V>,
     want: Tag,
     find: &mut Find<'_, K>,
@@ -406,7 +453,7 @@ fn probe<'g, K, V>(
             p.empty = Some((bb, i));
             return p;
         }
-        match bb.next() {
+        match bb.next(arr) {
             Some(n) => bb = n,
             None => return p,
         }
