@@ -142,8 +142,9 @@ fn new_slots<K, V>() -> Slots<K, V> {
 /// lives (apart for a chain's head, together for an overflow bucket). A
 /// pair of references, copied freely; its link is found through its array
 /// (`BucketArray::link_of`), which the chain-following paths have at hand.
-/// (With a third reference for the link, the hit path spilled the bucket
-/// to the stack: `docs/log.md`, session 16.)
+/// A third reference, to the link, grew `find_map`'s frame enough to bring
+/// back the slow entry into the collector that `scan` describes: hits at
+/// 2M keys 68.1 against 55.7 ns (`docs/log.md`, session 16).
 pub(super) struct Bucket<'a, K, V> {
     hdr: &'a Header,
     body: &'a Body<K, V>,
@@ -461,10 +462,11 @@ fn chunk_layout<K, V>(k: usize) -> core::alloc::Layout {
     core::alloc::Layout::array::<Overflow<K, V>>(CHUNK0 << k).expect("a chunk's size fits isize")
 }
 
-/// Whether a chunk of this layout is an OS mapping (else `alloc_zeroed`):
-/// decided by size alone, so that freeing it knows without a record.
+/// Whether an allocation of this layout (an array or a chunk) is mapped
+/// from the OS rather than taken from `alloc_zeroed`: decided by size
+/// alone, so that freeing a chunk knows without a record.
 #[cfg_attr(loom, allow(dead_code))]
-fn chunk_mapped(layout: core::alloc::Layout) -> bool {
+fn mappable(layout: core::alloc::Layout) -> bool {
     sys::AVAILABLE && layout.size() >= MAP_MIN && layout.align() <= sys::PAGE
 }
 
@@ -474,7 +476,7 @@ fn new_chunk<K, V>(k: usize) -> *mut Overflow<K, V> {
     #[cfg(not(loom))]
     {
         let layout = chunk_layout::<K, V>(k);
-        let p = if chunk_mapped(layout) {
+        let p = if mappable(layout) {
             sys::map(layout.size())
         } else {
             // SAFETY: a chunk has a non-zero size, and all-zero bytes are
@@ -505,7 +507,7 @@ unsafe fn free_chunk<K, V>(p: *mut Overflow<K, V>, k: usize, unmapper: *const Un
     {
         let layout = chunk_layout::<K, V>(k);
         let size = layout.size().next_multiple_of(sys::PAGE);
-        if !chunk_mapped(layout) {
+        if !mappable(layout) {
             // SAFETY: allocated by `alloc_zeroed` with this layout (the
             // caller's contract); no drop glue (entries are owned elsewhere).
             unsafe { std::alloc::dealloc(p.cast(), layout) }
@@ -537,8 +539,8 @@ struct Regions {
 }
 
 /// An array of `2^b` buckets (Go's `buckets`/`oldbuckets`): one allocation
-/// of five regions, the `2^b` heads' headers, their gates, their links,
-/// their bodies, and the pool of overflow buckets; and, past the pool,
+/// of five regions, the `2^b` heads' headers, their gates, their bodies,
+/// their links, and the pool of overflow buckets; and, past the pool,
 /// chunks of overflow buckets allocated as needed.
 ///
 /// Why links of four bytes in a region of their own: a head with its link
@@ -633,11 +635,7 @@ impl<K, V> BucketArray<K, V> {
         let (headers, gates, links, bodies, pool_base, mapped) = {
             let r = Self::regions(n, pool).expect("bucket array too large");
             let layout = r.layout;
-            let mapped = if sys::AVAILABLE && layout.size() >= MAP_MIN && layout.align() <= sys::PAGE {
-                sys::map(layout.size())
-            } else {
-                core::ptr::null_mut()
-            };
+            let mapped = if mappable(layout) { sys::map(layout.size()) } else { core::ptr::null_mut() };
             let (base, mapped) = match NonNull::new(mapped) {
                 Some(p) => (p, true),
                 None => {
@@ -701,7 +699,7 @@ impl<K, V> BucketArray<K, V> {
     }
 
     /// The one allocation of `n` heads and a pool of `pool`: headers, then
-    /// gates, then links, then bodies, then overflow buckets.
+    /// gates, then bodies, then links, then overflow buckets.
     fn regions(n: usize, pool: usize) -> Option<Regions> {
         use core::alloc::Layout;
         let (l, gates) = Layout::array::<Header>(n).ok()?.extend(Layout::array::<Gate>(n).ok()?).ok()?;
@@ -858,13 +856,7 @@ impl<K, V> BucketArray<K, V> {
         unsafe { &*self.gates.as_ptr().add(i) }
     }
 
-    /// Starts loading the link of the head the hash selects.
-    #[inline(always)]
-    pub(super) fn prefetch_link_for(&self, hash: u64) {
-        self.prefetch_link(hash as usize);
-    }
-
-    /// Starts loading head `i & mask`'s link.
+    /// Starts loading head `i & mask`'s link (`i` may be a hash).
     #[inline(always)]
     pub(super) fn prefetch_link(&self, i: usize) {
         prefetch(self.links.as_ptr().wrapping_add(i & self.mask()).cast());

@@ -45,9 +45,9 @@ impl<K, V> RawSyncTable<K, V> {
 
     /// Delivers the events of one evacuation of old bucket `i` (chain
     /// `head`): `OverflowAlloc` for the overflow buckets it linked into
-    /// `arr` (`linked`: ones from the chunks in the low 32 bits, pooled ones in
-    /// the high 32), pooled ones first (the pool is used up before the
-    /// chunks), then `Evacuated`. The caller holds no bucket lock.
+    /// `arr` (`linked`: ones from the chunks in the low 32 bits, pooled
+    /// ones in the high 32), pooled ones first (the pool is used up before
+    /// the chunks), then `Evacuated`. The caller holds no bucket lock.
     #[cold]
     #[inline(never)]
     pub(super) fn emit_evacuated(

@@ -19,7 +19,7 @@ use crate::types::{Reason, ResizeKind};
 ///
 /// The head inline, its overflow buckets out of line (`scan_overflow`,
 /// which reads the head's link itself). Variants that read or decoded the
-/// link in the caller grew `find_map`'s frame, the compiler then copied
+/// link in the caller grew `find_map`'s frame; the compiler then copied
 /// seize's thread handle through the stack twice on entering the
 /// collector, and hits at 1M-8M keys ran 15 ns (25%) slower with the same
 /// instruction and cache-miss counts (`docs/log.md`, session 16). Check
@@ -173,7 +173,7 @@ impl<K, V> RawSyncTable<K, V> {
             if arr.prefetch {
                 head.prefetch_body();
                 // A full head's link is on a line of its own (`BucketArray`).
-                arr.prefetch_link_for(hash);
+                arr.prefetch_link(hash as usize);
             }
             head.prefetch_header();
             let gate = arr.gate_for(hash);
