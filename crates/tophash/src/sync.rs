@@ -66,7 +66,7 @@ use core::ops::Deref;
 
 use equivalent::Equivalent;
 
-use crate::raw::sync::{Entry, EntryRef, Expect, Find, RawIter, RawSyncTable};
+use crate::raw::sync::{Entry, EntryRef, Expect, NewKey, Query, RawIter, RawSyncTable};
 use crate::types::ResizeKind;
 pub use crate::types::SyncObserver;
 use crate::DefaultHashBuilder;
@@ -404,7 +404,7 @@ where
     pub fn insert(&self, key: K, value: V) -> bool {
         let hash = make_hash(&self.hash_builder, &key);
         let eq = |a: &K, b: &K| a == b;
-        !self.raw.write(hash, Find::NewKey(&eq), Expect::Any, Some(Entry::new(key, value)), &self.hash_of()).found_key()
+        !self.raw.write(hash, NewKey(eq), Expect::Any, Some(Entry::new(key, value)), &self.hash_of()).found_key()
     }
 
     /// A reference guard to the key's value. O(1) average, no lock, no
@@ -460,7 +460,7 @@ where
     pub fn remove<Q: Hash + Equivalent<K> + ?Sized>(&self, key: &Q) -> bool {
         let hash = make_hash(&self.hash_builder, key);
         let mut eq = |k: &K| key.equivalent(k);
-        self.raw.write(hash, Find::Query(&mut eq), Expect::Any, None, &self.hash_of()).found_key()
+        self.raw.write(hash, Query(&mut eq), Expect::Any, None, &self.hash_of()).found_key()
     }
 
     /// Removes the key and returns a clone of its value. Cost as
@@ -478,7 +478,7 @@ where
         let hash = make_hash(&self.hash_builder, key);
         let mut eq = |k: &K| key.equivalent(k);
         self.raw
-            .write(hash, Find::Query(&mut eq), Expect::Any, None, &self.hash_of())
+            .write(hash, Query(&mut eq), Expect::Any, None, &self.hash_of())
             .into_found()
             .map(|p| p.entry().value().clone())
     }
@@ -526,7 +526,7 @@ where
             let e = cur.entry();
             let new = Entry::new(e.key().clone(), f(e.value()));
             let mut eq = |k: &K| key.equivalent(k);
-            let o = self.raw.write(hash, Find::Query(&mut eq), Expect::Present(cur.id()), Some(new), &self.hash_of());
+            let o = self.raw.write(hash, Query(&mut eq), Expect::Present(cur.id()), Some(new), &self.hash_of());
             if o.done {
                 return true;
             }
@@ -550,7 +550,7 @@ where
             return Ref { raw };
         }
         let eq = |a: &K, b: &K| a == b;
-        let o = self.raw.write(hash, Find::NewKey(&eq), Expect::Absent, Some(Entry::new(key, f())), &self.hash_of());
+        let o = self.raw.write(hash, NewKey(eq), Expect::Absent, Some(Entry::new(key, f())), &self.hash_of());
         let raw = if o.done {
             o.into_inserted().expect("an insert publishes an entry")
         } else {
@@ -583,7 +583,7 @@ where
             let expect = seen.as_ref().map_or(Expect::Absent, |r| Expect::Present(r.id()));
             let new = f(seen.as_ref().map(|r| r.entry().value())).map(|v| Entry::new(key.clone(), v));
             let mut eq = |k: &K| *k == key;
-            let o = self.raw.write(hash, Find::Query(&mut eq), expect, new, &self.hash_of());
+            let o = self.raw.write(hash, Query(&mut eq), expect, new, &self.hash_of());
             if o.done {
                 return o.into_inserted().map(|raw| Ref { raw });
             }

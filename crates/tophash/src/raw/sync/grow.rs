@@ -306,9 +306,15 @@ impl<K, V> RawSyncTable<K, V> {
     /// thread is not draining. O(DRAIN_STEP chains).
     #[inline]
     pub(super) fn drain_some(&self, g: &Guard<'_>) {
-        if self.drain_jobs.load(Ordering::Acquire) != 0 {
+        if self.drain_pending() {
             self.drain_queued(g);
         }
+    }
+
+    /// Whether a cleared array waits to be drained.
+    #[inline]
+    pub(super) fn drain_pending(&self) -> bool {
+        self.drain_jobs.load(Ordering::Acquire) != 0
     }
 
     /// `drain_some` once a job is queued.

@@ -65,13 +65,17 @@
 //! starts over from the state. `len` lives in the state's generation and is
 //! changed under the bucket lock, so it never underflows. An overwrite
 //! publishes the new slot before it kills the old one (in one store when
-//! both are in one bucket), so a reader never misses the key. The two
-//! commonest writes take a short path under the lock: an insert whose head
-//! has an unwritten slot and no byte equal to the key's (the head is then
-//! the whole chain, invariant 9, and the key is absent) writes that slot;
-//! a removal whose key is in the head kills it. Everything else runs the
-//! general probe of the whole chain (the short paths cut a presized
-//! insert from 273 to 227 instructions, `docs/log.md`, session 14).
+//! both are in one bucket), so a reader never misses the key. The
+//! commonest writes take a short path under the lock, inlined into their
+//! callers: an insert whose head has an unwritten slot and no byte equal
+//! to the key's (the head is then the whole chain, invariant 9, and the
+//! key is absent) writes that slot; a replacement of an expected entry in
+//! the head writes the head's free slot and kills the old one in one
+//! store; a removal whose key is in the head kills it. Everything else
+//! runs the general probe of the whole chain, out of line (the short paths
+//! cut a presized insert from 273 to 227 instructions, session 14; inlining
+//! them cut bustle's exchange by 16% of its instructions, session 17:
+//! `docs/log.md`).
 //!
 //! **Removed values.** A killed slot's key and value may still be read by
 //! threads inside the collector, so they are dropped through it: moved
@@ -459,12 +463,33 @@ unsafe impl<K: Send + Sync, V: Send + Sync> Send for RawSyncTable<K, V> {}
 // bucket locks.
 unsafe impl<K: Send + Sync, V: Send + Sync> Sync for RawSyncTable<K, V> {}
 
-/// How a write finds the key it is about to write.
-pub(crate) enum Find<'q, K> {
-    /// Compare stored keys with the key of the entry being written.
-    NewKey(&'q dyn Fn(&K, &K) -> bool),
-    /// Compare stored keys with a borrowed query.
-    Query(&'q mut dyn FnMut(&K) -> bool),
+/// How a write finds the key it is about to write. Each caller's own
+/// closure type, so that the write's short paths call it directly; the
+/// general probe takes it as `dyn`.
+pub(crate) trait Find<K> {
+    /// Whether `stored` is the key; `new` is the key of the entry being
+    /// written, if any.
+    fn is_key(&mut self, stored: &K, new: Option<&K>) -> bool;
+}
+
+/// Compare stored keys with the key of the entry being written.
+pub(crate) struct NewKey<F>(pub(crate) F);
+
+/// Compare stored keys with a borrowed query.
+pub(crate) struct Query<F>(pub(crate) F);
+
+impl<K, F: Fn(&K, &K) -> bool> Find<K> for NewKey<F> {
+    #[inline]
+    fn is_key(&mut self, stored: &K, new: Option<&K>) -> bool {
+        (self.0)(stored, new.expect("NewKey writes carry an entry"))
+    }
+}
+
+impl<K, F: FnMut(&K) -> bool> Find<K> for Query<F> {
+    #[inline]
+    fn is_key(&mut self, stored: &K, _new: Option<&K>) -> bool {
+        (self.0)(stored)
+    }
 }
 
 /// What a write requires of the key's current entry.

@@ -78,6 +78,13 @@ fn scan_overflow<'g, K, V>(
     None
 }
 
+/// What a write did (`Outcome` without its guard).
+struct Done<K, V> {
+    done: bool,
+    found: Option<NonNull<Entry<K, V>>>,
+    inserted: Option<NonNull<Entry<K, V>>>,
+}
+
 /// Where a locked probe found the key, and where a new entry would go.
 struct Probe<'g, K, V> {
     found: Option<(Bucket<'g, K, V>, usize)>,
@@ -150,24 +157,27 @@ impl<K, V> RawSyncTable<K, V> {
     ///
     /// O(1) average: one chain under its lock, plus at most two old chains
     /// evacuated and two cleared buckets drained.
+    ///
+    /// Inlined into each caller, with the two commonest writes finished
+    /// here (see `short_write`); everything else goes out of line
+    /// (`help`, `write_locked`). When the whole path was one out-of-line
+    /// function its fixed part ran 125 instructions a write, many of them
+    /// spills of its 328-byte frame (`docs/log.md`, session 17).
+    #[inline(always)]
     pub(crate) fn write(
         &self,
         hash: u64,
-        mut find: Find<'_, K>,
+        mut find: impl Find<K>,
         expect: Expect,
         mut new: Option<Entry<K, V>>,
         hash_of: &impl Fn(&K) -> u64,
     ) -> Outcome<'_, K, V> {
         let g = self.guard();
-        let want = tag(hash);
-        let top = want.byte();
-        loop {
+        let done = loop {
             let s = self.state(&g);
-            if s.old().is_some() {
-                self.evacuate_for(&g, s, hash, hash_of);
-                self.claim_one(&g, s, hash_of);
+            if s.old().is_some() || self.drain_pending() {
+                self.help(&g, s, hash, hash_of);
             }
-            self.drain_some(&g);
             let arr = s.current();
             let head = arr.bucket_for(hash);
             if arr.prefetch {
@@ -184,122 +194,208 @@ impl<K, V> RawSyncTable<K, V> {
                 drop(lock);
                 continue;
             }
-            // The common insert, in a few instructions: a head with an
-            // unwritten slot is the whole chain (invariant 9), and with no
-            // live byte equal to the key's the key is absent, so the entry
-            // goes in the first unwritten slot. Everything else (a byte
-            // match, a full head, an overwrite or a removal) takes the
-            // general probe below.
-            if new.is_some() && !matches!(expect, Expect::Present(_)) {
-                let word = Group::load(&head.tops(Ordering::Relaxed));
-                if let (Some(free), None) = (word.match_empty_rest().lowest(), word.match_byte(want).lowest()) {
-                    // A reusable dead slot comes before the first unwritten
-                    // one (invariant 9) and keeps the chain short.
-                    let (reuse, graced) = self.clock.reusable(&lock, word);
-                    let e = if reuse != 0 { reuse.trailing_zeros() as usize } else { free };
-                    let n = new.take().expect("checked above");
-                    // SAFETY: the lock is held and slot `e` is unwritten, or
-                    // dead and past its grace period (`reuse.rs`).
-                    unsafe { head.write_slot(e, n) };
-                    publish(head, e, top, graced);
-                    let len = s.generation().len.fetch_add(1, Ordering::Relaxed) + 1;
-                    drop(lock);
-                    if reuse == 0 && Clock::dead(word) != 0 {
-                        self.clock.maybe_tick(&g, hash);
-                    }
-                    if len > arr.grow_at {
-                        self.maybe_grow(&g, s, len, false);
-                    }
-                    self.unmapper.unmap_some(super::UNMAP_BUDGET);
-                    let inserted = Some(head.slot_ptr(e));
-                    return Outcome { guard: g, done: true, found: None, inserted };
-                }
-            }
-            // The common removal likewise: the key in the head.
-            if new.is_none() && expect == Expect::Any {
-                let word = Group::load(&head.tops(Ordering::Relaxed));
-                for i in word.match_byte(want) {
-                    // SAFETY: a live byte seen under the chain's lock.
-                    if is_key(&mut find, unsafe { head.entry(i) }.key(), new.as_ref()) {
-                        self.clock.kill(&lock, head, i, None);
-                        s.generation().len.fetch_sub(1, Ordering::Relaxed);
-                        drop(lock);
-                        let prev = head.slot_ptr(i);
-                        // SAFETY: as for the general path's found slot below.
-                        unsafe { retire_entry(&g, prev.as_ref()) };
-                        self.unmapper.unmap_some(super::UNMAP_BUDGET);
-                        return Outcome { guard: g, done: true, found: Some(prev), inserted: None };
-                    }
-                }
-            }
-            let p = probe(arr, head, want, &mut find, new.as_ref(), (&self.clock, &lock));
-            let ok = match (expect, p.found) {
-                (Expect::Any, _) => true,
-                (Expect::Absent, f) => f.is_none(),
-                (Expect::Present(id), Some((b, i))) => b.slot_ptr(i).as_ptr() as usize == id,
-                (Expect::Present(_), None) => false,
+            break match self.short_write(&g, s, head, lock, hash, &mut find, expect, &mut new) {
+                Ok(done) => done,
+                Err(lock) => self.write_locked(&g, s, head, lock, hash, &mut find, expect, new),
             };
-            if !ok {
-                drop(lock);
-                // A found slot is live, seen under the lock, and its array
-                // (or overflow bucket) lives while `g` does.
-                let found = p.found.map(|(b, i)| b.slot_ptr(i));
-                return Outcome { guard: g, done: false, found, inserted: None };
-            }
-            let gen = s.generation();
-            // An overflow bucket that the grace period cost: Go would have
-            // reused the chain's dead slot, or overwritten in place.
-            let target = p.reuse.or(p.empty);
-            let dead_link = target.is_none() && new.is_some() && (p.dead || p.found.is_some());
-            // A write that met dead slots it could not reuse may move the
-            // clock (after the unlock): on every `tick_every`th link they
-            // cost, else on a sample of hashes (`reuse.rs`).
-            let frustrated = new.is_some() && p.reuse.is_none() && p.frustrated;
-            let mut tick_now = false;
-            if dead_link {
-                let links = arr.dead_overflow.fetch_add(1, Ordering::Relaxed) + 1;
-                tick_now = frustrated && links.is_multiple_of(arr.tick_every);
-            }
-            let inserted = new.take().map(|n| self.put(arr, &lock, &p, target, top, n));
-            let grown_len = match (p.found, inserted) {
-                (Some((fb, fi)), None) => {
-                    self.clock.kill(&lock, fb, fi, None);
-                    gen.len.fetch_sub(1, Ordering::Relaxed);
-                    None
-                }
-                (None, Some(_)) => Some(gen.len.fetch_add(1, Ordering::Relaxed) + 1),
-                _ => None,
-            };
-            drop(lock);
-            if tick_now {
-                self.clock.tick(&g);
-            } else if frustrated {
-                self.clock.maybe_tick(&g, hash);
-            }
-            // SAFETY: the found slot was live under the lock, so it is
-            // initialised, and it stays readable while `g` lives.
-            let previous = p.found.map(|(b, i)| b.slot_ptr(i));
-            if let Some(prev) = previous {
-                // SAFETY: the slot was killed above under the lock, by this
-                // write only; its chain owned the entry (invariant 8), and it
-                // is initialised because it was live.
-                unsafe { retire_entry(&g, prev.as_ref()) };
-            }
-            if grown_len.is_some() || dead_link {
-                // Both mean `put` ran; with no slot to write it linked an
-                // overflow bucket after the probe's tail (links are written
-                // once, so it is still the tail's next).
-                let linked = target.is_none();
-                if linked {
-                    self.emit_overflow(arr, p.tail);
-                }
-                self.maybe_grow(&g, s, grown_len.unwrap_or_else(|| gen.len.load(Ordering::Relaxed)), linked);
-            }
-            self.unmapper.unmap_some(super::UNMAP_BUDGET);
-            // Both slots stay readable while `g` lives: the found one is
-            // retired through `g`, the new one published under it.
-            return Outcome { guard: g, done: true, found: previous, inserted };
+        };
+        self.unmapper.unmap_some(super::UNMAP_BUDGET);
+        Outcome { guard: g, done: done.done, found: done.found, inserted: done.inserted }
+    }
+
+    /// What a write during a resize or after a `clear` does first: evacuate
+    /// the key's old bucket and claim one more, and drain cleared buckets.
+    #[inline(never)]
+    fn help(&self, g: &Guard<'_>, s: Snap<'_, K, V>, hash: u64, hash_of: &impl Fn(&K) -> u64) {
+        if s.old().is_some() {
+            self.evacuate_for(g, s, hash, hash_of);
+            self.claim_one(g, s, hash_of);
         }
+        self.drain_some(g);
+    }
+
+    /// The commonest writes, in a few instructions under the chain's lock
+    /// (released before any follow-up), or the lock back (nothing written)
+    /// for the general probe:
+    ///
+    /// * an insert into a head with an unwritten slot and no live byte
+    ///   equal to the key's: the head is then the whole chain (invariant
+    ///   9) and the key is absent, so the entry goes in the first reusable
+    ///   dead slot, else the first unwritten one;
+    /// * a replacement of an expected entry (`update`, `compute`) that is
+    ///   in the head, when the head has a reusable or unwritten slot;
+    /// * a removal of a key in the head.
+    ///
+    /// Everything else (a byte match on insert, a full head, an overwrite,
+    /// a removal past the head) takes `write_locked`.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    fn short_write<'l>(
+        &self,
+        g: &Guard<'_>,
+        s: Snap<'_, K, V>,
+        head: Bucket<'_, K, V>,
+        lock: GateLock<'l>,
+        hash: u64,
+        find: &mut impl Find<K>,
+        expect: Expect,
+        new: &mut Option<Entry<K, V>>,
+    ) -> Result<Done<K, V>, GateLock<'l>> {
+        let want = tag(hash);
+        let word = Group::load(&head.tops(Ordering::Relaxed));
+        if new.is_some() && !matches!(expect, Expect::Present(_)) {
+            if let (Some(free), None) = (word.match_empty_rest().lowest(), word.match_byte(want).lowest()) {
+                // A reusable dead slot comes before the first unwritten
+                // one (invariant 9) and keeps the chain short.
+                let (reuse, graced) = self.clock.reusable(&lock, word);
+                let e = if reuse != 0 { reuse.trailing_zeros() as usize } else { free };
+                let n = new.take().expect("checked above");
+                // SAFETY: the lock is held and slot `e` is unwritten, or
+                // dead and past its grace period (`reuse.rs`).
+                unsafe { head.write_slot(e, n) };
+                publish(head, e, want.byte(), graced);
+                let len = s.generation().len.fetch_add(1, Ordering::Relaxed) + 1;
+                drop(lock);
+                if reuse == 0 && Clock::dead(word) != 0 {
+                    self.clock.maybe_tick(g, hash);
+                }
+                if len > s.current().grow_at {
+                    self.maybe_grow(g, s, len, false);
+                }
+                return Ok(Done { done: true, found: None, inserted: Some(head.slot_ptr(e)) });
+            }
+        }
+        if let (Some(_), Expect::Present(id)) = (new.as_ref(), expect) {
+            for i in word.match_byte(want) {
+                if head.slot_ptr(i).as_ptr() as usize != id {
+                    continue;
+                }
+                // The expected entry, live in the head (the caller's guard
+                // has held since it saw that slot live, so the slot was not
+                // reused since). Its replacement goes in the same bucket,
+                // so that one store publishes it and kills the old one.
+                let (reuse, _) = self.clock.reusable(&lock, word);
+                let e = match word.match_empty_rest().lowest() {
+                    _ if reuse != 0 => reuse.trailing_zeros() as usize,
+                    Some(free) => free,
+                    None => return Err(lock),
+                };
+                let n = new.take().expect("checked above");
+                // SAFETY: the lock is held and slot `e` is unwritten, or
+                // dead and past its grace period (`reuse.rs`).
+                unsafe { head.write_slot(e, n) };
+                self.clock.kill(&lock, head, i, Some((e, want.byte())));
+                drop(lock);
+                if reuse == 0 && Clock::dead(word) != 0 {
+                    self.clock.maybe_tick(g, hash);
+                }
+                let prev = head.slot_ptr(i);
+                // SAFETY: as for `write_locked`'s found slot.
+                unsafe { retire_entry(g, prev.as_ref()) };
+                return Ok(Done { done: true, found: Some(prev), inserted: Some(head.slot_ptr(e)) });
+            }
+        }
+        if new.is_none() && expect == Expect::Any {
+            for i in word.match_byte(want) {
+                // SAFETY: a live byte seen under the chain's lock.
+                if is_key::<K, V>(find, unsafe { head.entry(i) }.key(), None) {
+                    self.clock.kill(&lock, head, i, None);
+                    s.generation().len.fetch_sub(1, Ordering::Relaxed);
+                    drop(lock);
+                    let prev = head.slot_ptr(i);
+                    // SAFETY: as for `write_locked`'s found slot.
+                    unsafe { retire_entry(g, prev.as_ref()) };
+                    return Ok(Done { done: true, found: Some(prev), inserted: None });
+                }
+            }
+        }
+        Err(lock)
+    }
+
+    /// The rest of `write` under the chain's lock: the general probe of the
+    /// whole chain, then the write if `expect` holds.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(never)]
+    fn write_locked(
+        &self,
+        g: &Guard<'_>,
+        s: Snap<'_, K, V>,
+        head: Bucket<'_, K, V>,
+        lock: GateLock<'_>,
+        hash: u64,
+        find: &mut dyn Find<K>,
+        expect: Expect,
+        mut new: Option<Entry<K, V>>,
+    ) -> Done<K, V> {
+        let arr = s.current();
+        let want = tag(hash);
+        let top = want.byte();
+        let p = probe(arr, head, want, find, new.as_ref(), (&self.clock, &lock));
+        let ok = match (expect, p.found) {
+            (Expect::Any, _) => true,
+            (Expect::Absent, f) => f.is_none(),
+            (Expect::Present(id), Some((b, i))) => b.slot_ptr(i).as_ptr() as usize == id,
+            (Expect::Present(_), None) => false,
+        };
+        if !ok {
+            drop(lock);
+            // A found slot is live, seen under the lock, and its array
+            // (or overflow bucket) lives while `g` does.
+            let found = p.found.map(|(b, i)| b.slot_ptr(i));
+            return Done { done: false, found, inserted: None };
+        }
+        let gen = s.generation();
+        // An overflow bucket that the grace period cost: Go would have
+        // reused the chain's dead slot, or overwritten in place.
+        let target = p.reuse.or(p.empty);
+        let dead_link = target.is_none() && new.is_some() && (p.dead || p.found.is_some());
+        // A write that met dead slots it could not reuse may move the
+        // clock (after the unlock): on every `tick_every`th link they
+        // cost, else on a sample of hashes (`reuse.rs`).
+        let frustrated = new.is_some() && p.reuse.is_none() && p.frustrated;
+        let mut tick_now = false;
+        if dead_link {
+            let links = arr.dead_overflow.fetch_add(1, Ordering::Relaxed) + 1;
+            tick_now = frustrated && links.is_multiple_of(arr.tick_every);
+        }
+        let inserted = new.take().map(|n| self.put(arr, &lock, &p, target, top, n));
+        let grown_len = match (p.found, inserted) {
+            (Some((fb, fi)), None) => {
+                self.clock.kill(&lock, fb, fi, None);
+                gen.len.fetch_sub(1, Ordering::Relaxed);
+                None
+            }
+            (None, Some(_)) => Some(gen.len.fetch_add(1, Ordering::Relaxed) + 1),
+            _ => None,
+        };
+        drop(lock);
+        if tick_now {
+            self.clock.tick(g);
+        } else if frustrated {
+            self.clock.maybe_tick(g, hash);
+        }
+        // SAFETY: the found slot was live under the lock, so it is
+        // initialised, and it stays readable while `g` lives.
+        let previous = p.found.map(|(b, i)| b.slot_ptr(i));
+        if let Some(prev) = previous {
+            // SAFETY: the slot was killed above under the lock, by this
+            // write only; its chain owned the entry (invariant 8), and it
+            // is initialised because it was live.
+            unsafe { retire_entry(g, prev.as_ref()) };
+        }
+        if grown_len.is_some() || dead_link {
+            // Both mean `put` ran; with no slot to write it linked an
+            // overflow bucket after the probe's tail (links are written
+            // once, so it is still the tail's next).
+            let linked = target.is_none();
+            if linked {
+                self.emit_overflow(arr, p.tail);
+            }
+            self.maybe_grow(g, s, grown_len.unwrap_or_else(|| gen.len.load(Ordering::Relaxed)), linked);
+        }
+        // Both slots stay readable while `g` lives: the found one is
+        // retired through `g`, the new one published under it.
+        Done { done: true, found: previous, inserted }
     }
 
     /// Writes `n` into `target`, the probed chain's first reusable or
@@ -406,7 +502,7 @@ fn probe<'g, K, V>(
     arr: &'g BucketArray<K, V>,
     head: Bucket<'g, K, V>,
     want: Tag,
-    find: &mut Find<'_, K>,
+    find: &mut dyn Find<K>,
     new: Option<&Entry<K, V>>,
     (clock, lock): (&Clock, &GateLock<'_>),
 ) -> Probe<'g, K, V> {
@@ -477,11 +573,8 @@ fn publish<K, V>(b: Bucket<'_, K, V>, i: usize, top: u8, graced: bool) {
 
 /// Whether `stored` is the key a write looks for.
 #[inline]
-fn is_key<K, V>(find: &mut Find<'_, K>, stored: &K, new: Option<&Entry<K, V>>) -> bool {
-    match find {
-        Find::NewKey(eq) => eq(stored, new.expect("NewKey writes carry an entry").key()),
-        Find::Query(eq) => eq(stored),
-    }
+fn is_key<K, V>(find: &mut (impl Find<K> + ?Sized), stored: &K, new: Option<&Entry<K, V>>) -> bool {
+    find.is_key(stored, new.map(Entry::key))
 }
 
 /// Hands a killed slot's entry to the collector: its key and value are
