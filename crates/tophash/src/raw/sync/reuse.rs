@@ -49,9 +49,9 @@ use alloc::boxed::Box;
 use alloc::sync::Arc;
 
 use super::atomic::{AtomicUsize, Ordering};
-use super::bucket::{Bucket, GateLock};
+use super::bucket::{with_byte, Bucket, GateLock};
 use super::reclaim::Guard;
-use super::{Group, Tag, BUCKET_SLOTS, EMPTY_ONE};
+use super::{Group, Tag, EMPTY_ONE};
 
 /// Of the hash bits 40..50, the frustrated writes whose bits are all zero
 /// try to move the clock: one in 1,024.
@@ -68,13 +68,14 @@ struct Pad;
 /// whatever the chain's stamp says (a later kill restamps the chain).
 pub(super) const FREE: u8 = 2;
 
-/// Turns the `EMPTY_ONE` bytes of a bucket whose chain's stamp is past its
-/// grace into `FREE`.
+/// `w`, a bucket's word of tophash bytes whose chain's stamp is past its
+/// grace, with its `EMPTY_ONE` bytes turned `FREE`.
 #[inline]
-pub(super) fn free(bytes: &mut [u8; BUCKET_SLOTS]) {
-    for i in Group::load(bytes).match_byte(Tag::splat(EMPTY_ONE)) {
-        bytes[i] = FREE;
+pub(super) fn free(mut w: u64) -> u64 {
+    for i in Group::load(&w.to_le_bytes()).match_byte(Tag::splat(EMPTY_ONE)) {
+        w = with_byte(w, i, FREE);
     }
+    w
 }
 
 /// Kill stamps count epochs modulo this (the gate's six spare bits).
@@ -111,20 +112,20 @@ impl Clock {
     /// `i` is live.
     #[inline]
     pub(super) fn kill<K, V>(&self, lock: &GateLock<'_>, b: Bucket<'_, K, V>, i: usize, new: Option<(usize, u8)>) {
-        let mut bytes = b.tops(Ordering::Relaxed);
+        let mut w = b.word(Ordering::Relaxed);
         // The stamp is about to cover this kill: dead slots of the bucket
         // that its old stamp let go become `FREE` first, so they stay
         // reusable.
-        if Group::load(&bytes).match_byte(Tag::splat(EMPTY_ONE)).lowest().is_some() && self.graced(lock) {
-            free(&mut bytes);
+        if Group::load(&w.to_le_bytes()).match_byte(Tag::splat(EMPTY_ONE)).lowest().is_some() && self.graced(lock) {
+            w = free(w);
         }
-        bytes[i] = EMPTY_ONE;
+        w = with_byte(w, i, EMPTY_ONE);
         if let Some((j, top)) = new {
-            bytes[j] = top;
+            w = with_byte(w, j, top);
         }
         // SeqCst, with the load below: the epoch is read after the kill, in
         // the total order the clock's move (SeqCst) takes part in.
-        b.store_tops(bytes, Ordering::SeqCst);
+        b.store_word(w, Ordering::SeqCst);
         let e = self.0.epoch.load(Ordering::SeqCst);
         lock.set_stamp((e % STAMPS) as u8);
     }
@@ -214,5 +215,19 @@ impl Clock {
     /// The current epoch (for stats).
     pub(super) fn epoch(&self) -> usize {
         self.0.epoch.load(Ordering::Relaxed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `free` turns every `EMPTY_ONE` byte `FREE` and leaves the others.
+    #[test]
+    fn free_turns_only_empty_one() {
+        let bytes = [EMPTY_ONE, 0, FREE, 0x80, EMPTY_ONE, 0xff, EMPTY_ONE, 9];
+        let want = [FREE, 0, FREE, 0x80, FREE, 0xff, FREE, 9];
+        assert_eq!(free(u64::from_le_bytes(bytes)).to_le_bytes(), want);
+        assert_eq!(free(0), 0);
     }
 }

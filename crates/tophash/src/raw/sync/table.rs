@@ -5,7 +5,7 @@ use alloc::boxed::Box;
 use core::ptr::NonNull;
 
 use super::atomic::Ordering;
-use super::bucket::{Bucket, BucketArray, Entry, GateLock};
+use super::bucket::{with_byte, Bucket, BucketArray, Entry, GateLock};
 use super::reclaim::Guard;
 use super::reuse::{free, Clock};
 use super::{tag, EntryRef, Expect, Find, Group, Outcome, RawSyncTable, Snap, Tag};
@@ -562,10 +562,8 @@ fn probe<'g, K, V>(
 #[inline]
 fn publish<K, V>(b: Bucket<'_, K, V>, i: usize, top: u8, graced: bool) {
     if graced {
-        let mut bytes = b.tops(Ordering::Relaxed);
-        free(&mut bytes);
-        bytes[i] = top;
-        b.store_tops(bytes, Ordering::Release);
+        let w = free(b.word(Ordering::Relaxed));
+        b.store_word(with_byte(w, i, top), Ordering::Release);
     } else {
         b.set_top(i, top, Ordering::Release);
     }
