@@ -216,18 +216,21 @@ impl<K, V> RawSyncTable<K, V> {
 
     /// The commonest writes, in a few instructions under the chain's lock
     /// (released before any follow-up), or the lock back (nothing written)
-    /// for the general probe:
+    /// for the general probe. They all stay in the head: its byte matches
+    /// are compared, the key is found or, if the head has an unwritten slot
+    /// (then it is the whole chain, invariant 9), known absent, and a new
+    /// entry goes in the head's first reusable dead slot, else its first
+    /// unwritten one:
     ///
-    /// * an insert into a head with an unwritten slot and no live byte
-    ///   equal to the key's: the head is then the whole chain (invariant
-    ///   9) and the key is absent, so the entry goes in the first reusable
-    ///   dead slot, else the first unwritten one;
-    /// * a replacement of an expected entry (`update`, `compute`) that is
-    ///   in the head, when the head has a reusable or unwritten slot;
-    /// * a removal of a key in the head.
+    /// * an insert of an absent key;
+    /// * an overwrite, `update` or `compute` of an entry in the head: the
+    ///   new slot is in the same bucket, so one store publishes it and
+    ///   kills the old one;
+    /// * a removal of a key in the head, or of a key known absent;
+    /// * a write whose `expect` fails on what the head shows.
     ///
-    /// Everything else (a byte match on insert, a full head, an overwrite,
-    /// a removal past the head) takes `write_locked`.
+    /// Everything else (a full head with the key not in it, or with no slot
+    /// for the new entry) takes `write_locked`.
     #[allow(clippy::too_many_arguments)]
     #[inline(always)]
     fn short_write<'l>(
@@ -243,73 +246,81 @@ impl<K, V> RawSyncTable<K, V> {
     ) -> Result<Done<K, V>, GateLock<'l>> {
         let want = tag(hash);
         let word = Group::load(&head.tops(Ordering::Relaxed));
-        if new.is_some() && !matches!(expect, Expect::Present(_)) {
-            if let (Some(free), None) = (word.match_empty_rest().lowest(), word.match_byte(want).lowest()) {
-                // A reusable dead slot comes before the first unwritten
-                // one (invariant 9) and keeps the chain short.
-                let (reuse, graced) = self.clock.reusable(&lock, word);
-                let e = if reuse != 0 { reuse.trailing_zeros() as usize } else { free };
-                let n = new.take().expect("checked above");
-                // SAFETY: the lock is held and slot `e` is unwritten, or
-                // dead and past its grace period (`reuse.rs`).
-                unsafe { head.write_slot(e, n) };
-                publish(head, e, want.byte(), graced);
-                let len = s.generation().len.fetch_add(1, Ordering::Relaxed) + 1;
-                drop(lock);
-                if reuse == 0 && Clock::dead(word) != 0 {
-                    self.clock.maybe_tick(g, hash);
-                }
-                if len > s.current().grow_at {
-                    self.maybe_grow(g, s, len, false);
-                }
-                return Ok(Done { done: true, found: None, inserted: Some(head.slot_ptr(e)) });
+        let unwritten = word.match_empty_rest().lowest();
+        // The key's live slot in the head, if any.
+        let mut found = None;
+        for i in word.match_byte(want) {
+            // SAFETY: a live byte seen under the chain's lock.
+            if is_key(find, unsafe { head.entry(i) }.key(), new.as_ref()) {
+                found = Some(i);
+                break;
             }
         }
-        if let (Some(_), Expect::Present(id)) = (new.as_ref(), expect) {
-            for i in word.match_byte(want) {
-                if head.slot_ptr(i).as_ptr() as usize != id {
-                    continue;
-                }
-                // The expected entry, live in the head (the caller's guard
-                // has held since it saw that slot live, so the slot was not
-                // reused since). Its replacement goes in the same bucket,
-                // so that one store publishes it and kills the old one.
-                let (reuse, _) = self.clock.reusable(&lock, word);
-                let e = match word.match_empty_rest().lowest() {
-                    _ if reuse != 0 => reuse.trailing_zeros() as usize,
-                    Some(free) => free,
-                    None => return Err(lock),
-                };
-                let n = new.take().expect("checked above");
-                // SAFETY: the lock is held and slot `e` is unwritten, or
-                // dead and past its grace period (`reuse.rs`).
-                unsafe { head.write_slot(e, n) };
-                self.clock.kill(&lock, head, i, Some((e, want.byte())));
-                drop(lock);
-                if reuse == 0 && Clock::dead(word) != 0 {
-                    self.clock.maybe_tick(g, hash);
-                }
-                let prev = head.slot_ptr(i);
+        if found.is_none() && unwritten.is_none() {
+            // The key may be further down the chain.
+            return Err(lock);
+        }
+        let ok = match expect {
+            Expect::Any => true,
+            Expect::Absent => found.is_none(),
+            // The key's entry is still the one the caller saw (a resize
+            // may have moved it since, to a new address).
+            Expect::Present(id) => found.is_some_and(|i| head.slot_ptr(i).as_ptr() as usize == id),
+        };
+        let prev = found.map(|i| head.slot_ptr(i));
+        if !ok {
+            drop(lock);
+            return Ok(Done { done: false, found: prev, inserted: None });
+        }
+        let Some(n) = new.take() else {
+            // A removal.
+            if let Some(i) = found {
+                self.clock.kill(&lock, head, i, None);
+                s.generation().len.fetch_sub(1, Ordering::Relaxed);
+            }
+            drop(lock);
+            if let Some(p) = prev {
                 // SAFETY: as for `write_locked`'s found slot.
-                unsafe { retire_entry(g, prev.as_ref()) };
-                return Ok(Done { done: true, found: Some(prev), inserted: Some(head.slot_ptr(e)) });
+                unsafe { retire_entry(g, p.as_ref()) };
             }
-        }
-        if new.is_none() && expect == Expect::Any {
-            for i in word.match_byte(want) {
-                // SAFETY: a live byte seen under the chain's lock.
-                if is_key::<K, V>(find, unsafe { head.entry(i) }.key(), None) {
-                    self.clock.kill(&lock, head, i, None);
-                    s.generation().len.fetch_sub(1, Ordering::Relaxed);
-                    drop(lock);
-                    let prev = head.slot_ptr(i);
-                    // SAFETY: as for `write_locked`'s found slot.
-                    unsafe { retire_entry(g, prev.as_ref()) };
-                    return Ok(Done { done: true, found: Some(prev), inserted: None });
-                }
+            return Ok(Done { done: true, found: prev, inserted: None });
+        };
+        // A reusable dead slot comes before the first unwritten one
+        // (invariant 9) and keeps the chain short.
+        let (reuse, graced) = self.clock.reusable(&lock, word);
+        let e = match unwritten {
+            _ if reuse != 0 => reuse.trailing_zeros() as usize,
+            Some(free) => free,
+            None => {
+                *new = Some(n);
+                return Err(lock);
             }
+        };
+        // SAFETY: the lock is held and slot `e` is unwritten, or dead and
+        // past its grace period (`reuse.rs`).
+        unsafe { head.write_slot(e, n) };
+        let len = match found {
+            Some(i) => {
+                self.clock.kill(&lock, head, i, Some((e, want.byte())));
+                None
+            }
+            None => {
+                publish(head, e, want.byte(), graced);
+                Some(s.generation().len.fetch_add(1, Ordering::Relaxed) + 1)
+            }
+        };
+        drop(lock);
+        if reuse == 0 && Clock::dead(word) != 0 {
+            self.clock.maybe_tick(g, hash);
         }
-        Err(lock)
+        if let Some(p) = prev {
+            // SAFETY: as for `write_locked`'s found slot.
+            unsafe { retire_entry(g, p.as_ref()) };
+        }
+        if let Some(len) = len.filter(|&l| l > s.current().grow_at) {
+            self.maybe_grow(g, s, len, false);
+        }
+        Ok(Done { done: true, found: prev, inserted: Some(head.slot_ptr(e)) })
     }
 
     /// The rest of `write` under the chain's lock: the general probe of the
