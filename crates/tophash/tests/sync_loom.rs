@@ -185,11 +185,21 @@ fn three_threads_two_writers_and_a_reader() {
 
 /// A `clear` racing a writer in the middle of a resize: the write lands
 /// before the clear (and is drained) or after it; the map is consistent
-/// either way, and a later write drains the cleared arrays.
+/// either way, and a later write drains the cleared arrays. The count of
+/// evacuations in `stats` matches the observer's whether an evacuation
+/// finished before the clear folded the resize's count or after.
 #[test]
 fn clear_races_a_writer_mid_resize() {
     model(|| {
-        let map = Arc::new(resizing_map());
+        let mut map = resizing_map();
+        let seen = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let sink = std::sync::Arc::clone(&seen);
+        map.set_observer(Some(Box::new(move |e: &tophash::stats::Event| {
+            if matches!(e, tophash::stats::Event::Evacuated { .. }) {
+                sink.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
+        })));
+        let map = Arc::new(map);
         let m1 = Arc::clone(&map);
         let t = thread::spawn(move || {
             m1.insert(7, 107);
@@ -204,6 +214,7 @@ fn clear_races_a_writer_mid_resize() {
         for k in 0..4 {
             assert!(!map.contains_key(&k));
         }
+        assert_eq!(map.stats().buckets_evacuated, seen.load(std::sync::atomic::Ordering::Relaxed));
         for k in 10..14 {
             map.insert(k, k);
         }

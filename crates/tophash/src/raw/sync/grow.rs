@@ -9,7 +9,7 @@ use super::atomic::Ordering;
 use super::bucket::{Bucket, BucketArray};
 use super::reclaim::Guard;
 use super::table::retire_entry;
-use super::{b_for, Drain, Generation, RawSyncTable, Snap, State, CLAIM_TRIES, DRAIN_STEP};
+use super::{b_for, Drain, Generation, RawSyncTable, Snap, State, CLAIM_TRIES, DRAIN_STEP, SEALED};
 use super::{tophash, AtomicUsize, Group, MIN_TOPHASH};
 use crate::types::{Event, Reason, ResizeKind};
 
@@ -87,7 +87,6 @@ impl<K, V> RawSyncTable<K, V> {
             }
             match s.progress.nevacuate.compare_exchange(n, n + 1, Ordering::AcqRel, Ordering::Relaxed) {
                 Ok(_) => {
-                    self.counters.claims.fetch_add(1, Ordering::Relaxed);
                     self.evacuate(g, s, n, hash_of);
                     return true;
                 }
@@ -184,8 +183,13 @@ impl<K, V> RawSyncTable<K, V> {
         // the new array. From here the copies own the entries.
         gate.set_evacuated();
         drop(lock);
-        self.counters.buckets_evacuated.fetch_add(1, Ordering::Relaxed);
-        let done = s.progress.evacuated.fetch_add(1, Ordering::AcqRel) + 1;
+        let prev = s.progress.evacuated.fetch_add(1, Ordering::AcqRel);
+        if prev & SEALED != 0 {
+            // A `clear` unpublished the state and folded its count before
+            // this evacuation finished (`Progress::seal_into`).
+            self.counters.buckets_evacuated.fetch_add(1, Ordering::Release);
+        }
+        let done = (prev & !SEALED) + 1;
         let total = old.len();
         if self.observer.is_some() {
             self.emit_evacuated(new, linked, (old, head), i, (done, total));
@@ -204,6 +208,7 @@ impl<K, V> RawSyncTable<K, V> {
         let expected = s.ptr;
         match self.state.compare_exchange(expected, next, Ordering::SeqCst, Ordering::Relaxed) {
             Ok(_) => {
+                s.progress.seal_into(&self.counters);
                 // SAFETY: this CAS unpublished `s` and, with it, the last
                 // reference to its old array, whose buckets are all flagged
                 // and so own nothing (invariant 8). Both are boxed and
@@ -280,6 +285,9 @@ impl<K, V> RawSyncTable<K, V> {
             let s = self.state(&g);
             let expected = s.ptr;
             if self.state.compare_exchange(expected, fresh, Ordering::SeqCst, Ordering::Relaxed).is_ok() {
+                if s.old().is_some() {
+                    s.progress.seal_into(&self.counters);
+                }
                 let mut q = match self.drains.lock() {
                     Ok(q) => q,
                     Err(poisoned) => poisoned.into_inner(),

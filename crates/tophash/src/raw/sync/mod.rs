@@ -319,6 +319,41 @@ struct Progress {
     abandoned: AtomicUsize,
 }
 
+/// The bit of `Progress::evacuated` and `Progress::nevacuate` set once the
+/// state is unpublished and both are folded into the table's `Counters`.
+const SEALED: usize = 1 << (usize::BITS - 1);
+
+impl Progress {
+    /// Folds this resize's evacuations and claims (a successful claim
+    /// advances the cursor by one, and the cursor only moves so) into the
+    /// table's totals, and seals both: an evacuation finishing later counts
+    /// itself, and no claim succeeds any more (the cursor reads past the
+    /// end). Called once, by the thread whose CAS unpublished the state.
+    /// The statistics counted there instead of on every evacuation and
+    /// claim: two locked additions fewer on a line that both threads write
+    /// during a resize (grow-from-empty at 2 threads +5%, `docs/log.md`,
+    /// session 17).
+    fn seal_into(&self, c: &Counters) {
+        let evacuated = self.evacuated.fetch_or(SEALED, Ordering::AcqRel) & !SEALED;
+        let claims = self.nevacuate.fetch_or(SEALED, Ordering::AcqRel) & !SEALED;
+        // Release: `stats` reads these first, then the progress; if it sees
+        // the addition it sees the seal, so it never counts twice.
+        c.buckets_evacuated.fetch_add(evacuated, Ordering::Release);
+        c.claims.fetch_add(claims, Ordering::Release);
+    }
+
+    /// Evacuations and claims of this resize not yet in the totals.
+    fn unsealed(&self) -> (usize, usize) {
+        let e = self.evacuated.load(Ordering::Acquire);
+        let n = self.nevacuate.load(Ordering::Acquire);
+        if e & SEALED != 0 {
+            (0, 0)
+        } else {
+            (e, n)
+        }
+    }
+}
+
 impl<K, V> State<K, V> {
     fn boxed(
         current: *mut BucketArray<K, V>,
@@ -671,9 +706,13 @@ impl<K, V> RawSyncTable<K, V> {
     /// A snapshot of sizes and counters.
     pub(crate) fn stats(&self) -> RawSyncStats {
         let g = self.guard();
-        let s = self.state(&g);
-        let cur = s.current();
         let c = &self.counters;
+        // The totals first, then the running resize's share (`seal_into`).
+        let (folded_evacuated, folded_claims) =
+            (c.buckets_evacuated.load(Ordering::Acquire), c.claims.load(Ordering::Acquire));
+        let s = self.state(&g);
+        let (running_evacuated, running_claims) = s.old().map_or((0, 0), |_| s.progress.unsealed());
+        let cur = s.current();
         RawSyncStats {
             len: s.generation().len.load(Ordering::Relaxed),
             b: cur.b(),
@@ -681,10 +720,10 @@ impl<K, V> RawSyncTable<K, V> {
             overflow_buckets: cur.noverflow.load(Ordering::Relaxed),
             resizing: s.old().map(|_| s.kind),
             old_buckets: s.old().map_or(0, |o| o.len()),
-            old_evacuated: s.old().map_or(0, |_| s.progress.evacuated.load(Ordering::Relaxed)),
+            old_evacuated: s.old().map_or(0, |_| s.progress.evacuated.load(Ordering::Relaxed) & !SEALED),
             resizes: c.resizes.load(Ordering::Relaxed),
-            buckets_evacuated: c.buckets_evacuated.load(Ordering::Relaxed),
-            claims: c.claims.load(Ordering::Relaxed),
+            buckets_evacuated: folded_evacuated + running_evacuated,
+            claims: folded_claims + running_claims,
             claim_conflicts: c.claim_conflicts.load(Ordering::Relaxed),
             drain_jobs: self.drain_jobs.load(Ordering::Relaxed),
             unmap_queued_bytes: self.unmapper.queued(),
