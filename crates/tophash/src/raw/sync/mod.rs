@@ -153,7 +153,7 @@
 //! | `hmap.noverflow`      | `BucketArray::noverflow` (exact)             |
 //! | `bmap.tophash`, overflow | `Bucket::tops`, `Bucket::link` (a number: `BucketArray::overflow`) |
 //! | `hashGrow`            | `RawSyncTable::start_resize`                 |
-//! | `growWork`            | the start of `RawSyncTable::write`: `evacuate_for` + `claim_one` |
+//! | `growWork`            | `RawSyncTable::help`: `evacuate_for` + `claim_one` |
 //! | `evacuate`            | `RawSyncTable::evacuate` (one old bucket)    |
 //! | `overLoadFactor`      | [`over_load`]                                |
 //! | `sameSizeGrow`        | `ResizeKind::SameSize`                       |

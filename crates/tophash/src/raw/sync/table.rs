@@ -158,8 +158,8 @@ impl<K, V> RawSyncTable<K, V> {
     /// O(1) average: one chain under its lock, plus at most two old chains
     /// evacuated and two cleared buckets drained.
     ///
-    /// Inlined into each caller, with the two commonest writes finished
-    /// here (see `short_write`); everything else goes out of line
+    /// Inlined into each caller, with the commonest writes finished in the
+    /// chain's head (see `short_write`); everything else goes out of line
     /// (`help`, `write_locked`). When the whole path was one out-of-line
     /// function its fixed part ran 125 instructions a write, many of them
     /// spills of its 328-byte frame (`docs/log.md`, session 17).
