@@ -538,6 +538,20 @@ pub(crate) enum Expect {
     Present(usize),
 }
 
+impl Expect {
+    /// Whether a write may go ahead, given the key's live entry under the
+    /// chain's lock (a resize may have moved an expected entry since the
+    /// caller saw it, to a new address: then it does not).
+    #[inline]
+    fn holds<K, V>(self, found: Option<NonNull<Entry<K, V>>>) -> bool {
+        match self {
+            Expect::Any => true,
+            Expect::Absent => found.is_none(),
+            Expect::Present(id) => found.is_some_and(|e| e.as_ptr() as usize == id),
+        }
+    }
+}
+
 /// What a write did, and the write's own guard, which keeps the entries
 /// it names readable: a caller that wants one of them as an [`EntryRef`]
 /// takes it with the guard (no second enter), and one that only asks

@@ -260,15 +260,8 @@ impl<K, V> RawSyncTable<K, V> {
             // The key may be further down the chain.
             return Err(lock);
         }
-        let ok = match expect {
-            Expect::Any => true,
-            Expect::Absent => found.is_none(),
-            // The key's entry is still the one the caller saw (a resize
-            // may have moved it since, to a new address).
-            Expect::Present(id) => found.is_some_and(|i| head.slot_ptr(i).as_ptr() as usize == id),
-        };
         let prev = found.map(|i| head.slot_ptr(i));
-        if !ok {
+        if !expect.holds(prev) {
             drop(lock);
             return Ok(Done { done: false, found: prev, inserted: None });
         }
@@ -342,18 +335,12 @@ impl<K, V> RawSyncTable<K, V> {
         let want = tag(hash);
         let top = want.byte();
         let p = probe(arr, head, want, find, new.as_ref(), (&self.clock, &lock));
-        let ok = match (expect, p.found) {
-            (Expect::Any, _) => true,
-            (Expect::Absent, f) => f.is_none(),
-            (Expect::Present(id), Some((b, i))) => b.slot_ptr(i).as_ptr() as usize == id,
-            (Expect::Present(_), None) => false,
-        };
-        if !ok {
+        // A found slot is live, seen under the lock, and its array (or
+        // overflow bucket) lives while `g` does.
+        let previous = p.found.map(|(b, i)| b.slot_ptr(i));
+        if !expect.holds(previous) {
             drop(lock);
-            // A found slot is live, seen under the lock, and its array
-            // (or overflow bucket) lives while `g` does.
-            let found = p.found.map(|(b, i)| b.slot_ptr(i));
-            return Done { done: false, found, inserted: None };
+            return Done { done: false, found: previous, inserted: None };
         }
         let gen = s.generation();
         // An overflow bucket that the grace period cost: Go would have
@@ -385,9 +372,6 @@ impl<K, V> RawSyncTable<K, V> {
         } else if frustrated {
             self.clock.maybe_tick(g, hash);
         }
-        // SAFETY: the found slot was live under the lock, so it is
-        // initialised, and it stays readable while `g` lives.
-        let previous = p.found.map(|(b, i)| b.slot_ptr(i));
         if let Some(prev) = previous {
             // SAFETY: the slot was killed above under the lock, by this
             // write only; its chain owned the entry (invariant 8), and it
