@@ -56,7 +56,7 @@ pub struct Stats {
     pub allocated_bytes: usize,
     /// Bytes of memory pages that doublings moved from the old array to the
     /// new one instead of handing them back to the OS and faulting in fresh
-    /// ones, over the map's life (Linux, arrays of 1 MiB and more): the
+    /// ones, over the map's life (Linux, arrays of 128 KiB and more): the
     /// slot pages that evacuation leaves behind become the new array's
     /// upper half.
     pub recycled_bytes: usize,

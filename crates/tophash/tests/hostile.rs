@@ -86,7 +86,7 @@ fn expected(n: u128, slot_bytes: u128) -> Option<(u8, u128)> {
 /// Arrays whose Go layout is at least this large are mapped from the OS on
 /// Linux when the map already has an array (`try_reserve` on an allocated
 /// map, growth).
-const MAP_MIN: u128 = 1 << 20;
+const MAP_MIN: u128 = 128 << 10;
 const PAGE: u128 = 4096;
 
 /// A mapped array of `2^b` main buckets: its pool is `2^(b-1)` buckets (not

@@ -1061,14 +1061,19 @@ impl<K, V> BucketArray<K, V> {
         self.released.recycle = Recycle::NONE;
     }
 
-    /// Unmaps the whole pages that hold only buckets below `upto` (headers,
-    /// links and slots) and were not unmapped yet, at most about `budget` bytes,
-    /// and only once at least `batch` bytes of a region are due (fewer
-    /// system calls). Slot pages move to the array this one doubles into
-    /// instead where [`Recycle`] has room for them; their bytes are added
-    /// to `recycled`. Returns whether everything below `upto` is gone.
-    /// Does nothing for arrays that are not mapped, nor for cacheable ones
-    /// (kept whole for reuse).
+    /// Unmaps whole pages that hold only buckets below `upto` (headers,
+    /// links or slots) and were not unmapped yet: at most about `budget`
+    /// bytes of one region, in one system call, and only once at least
+    /// `batch` bytes of that region are due. Slot pages move to the array
+    /// this one doubles into instead where [`Recycle`] has room for them;
+    /// their bytes are added to `recycled`. Does nothing for arrays that
+    /// are not mapped, nor for cacheable ones (kept whole for reuse).
+    ///
+    /// One call a write: on this VM a memory system call made from a
+    /// stream of inserts took 5-25 us, some 35-70 us, where the same call
+    /// in a tight loop takes 1.3-9 us (`docs/log.md`, session 18); a write
+    /// that released two or three regions at once (every 8,192 buckets with
+    /// 64 KiB batches) was among the slowest of a 2M-key fill.
     ///
     /// # Safety
     /// No bucket below `upto` is touched again: evacuated old buckets are
@@ -1082,16 +1087,16 @@ impl<K, V> BucketArray<K, V> {
         budget: usize,
         batch: usize,
         recycled: &mut usize,
-    ) -> bool {
+    ) -> Release {
         if !self.mapped || self.cacheable {
-            return true;
+            return Release { called: false, done: true };
         }
         let v = self.view;
         let upto = upto.min(v.len);
         let h_end = (v.hdrs as usize + upto * HEADER) & !(sys::PAGE - 1);
         let l_end = (v.links_start() + upto * LINK) & !(sys::PAGE - 1);
         let s_end = (v.slots as usize + upto * SlotLayout::<K, V>::SLOTS) & !(sys::PAGE - 1);
-        let mut left = budget;
+        let mut called = false;
         let r = &mut self.released;
         // The first page of the other array's upper half that no write has
         // reached: its buckets from `upto` on are unwritten (caller).
@@ -1105,9 +1110,9 @@ impl<K, V> BucketArray<K, V> {
         for (cur, end, slots) in
             [(&mut r.hdrs, h_end, false), (&mut r.links, l_end, false), (&mut r.slots, s_end, true)]
         {
-            if *cur < end && left > 0 && end - *cur >= batch {
+            if !called && *cur < end && budget > 0 && end - *cur >= batch {
                 // Whole pages; an unlimited budget (`usize::MAX`) stays unlimited.
-                let n = (end - *cur).min(left.checked_next_multiple_of(sys::PAGE).unwrap_or(usize::MAX));
+                let n = (end - *cur).min(budget.checked_next_multiple_of(sys::PAGE).unwrap_or(usize::MAX));
                 let src = self.base.as_ptr().with_addr(*cur);
                 let dst = r.recycle.next.max(unwritten);
                 // SAFETY: `[cur, cur + n)` is page aligned, inside the
@@ -1133,7 +1138,7 @@ impl<K, V> BucketArray<K, V> {
                     }
                 }
                 *cur += n;
-                left = left.saturating_sub(n);
+                called = true;
             }
         }
         // The first bucket whose region end lies a whole batch past either
@@ -1145,7 +1150,36 @@ impl<K, V> BucketArray<K, V> {
             v.slots as usize,
             SlotLayout::<K, V>::SLOTS,
         ));
-        r.hdrs >= h_end && r.links >= l_end && r.slots >= s_end
+        Release { called, done: r.hdrs >= h_end && r.links >= l_end && r.slots >= s_end }
+    }
+
+    /// Unmaps one of the pieces a fully released array still maps (the
+    /// pages its regions share, and the tail), so that freeing it makes no
+    /// system call; `false` once there is none left.
+    ///
+    /// # Safety
+    /// Every bucket of the array is dead and `release_upto(len, ..)` has
+    /// reported it done.
+    pub(crate) unsafe fn unmap_leftover(&mut self) -> bool {
+        let size = self.size();
+        let parts = self.mapped_parts(size);
+        let Some(k) = parts.iter().position(|&(_, n)| n > 0) else { return false };
+        let (p, n) = parts[k];
+        // SAFETY: the part is page aligned, inside the mapping and not
+        // unmapped yet (`mapped_parts`); per the contract it holds only dead
+        // buckets.
+        unsafe { sys::unmap(self.base.as_ptr().with_addr(p), n) };
+        // Record it as `mapped_parts` reads the cursors: each part ends
+        // where the next region's cursor takes over, and the first part
+        // (before the headers) is empty, the headers starting the mapping.
+        let r = &mut self.released;
+        match k {
+            1 => r.hdrs = p + n,
+            2 => r.links = p + n,
+            3 => r.slots = p + n,
+            _ => unreachable!("the headers start the mapping"),
+        }
+        true
     }
 
     /// Whether `release_upto(upto, _, batch)` would hand back any page, for
@@ -1217,10 +1251,18 @@ pub(crate) unsafe fn free_overflow<K, V>(h: *mut Header) {
     unsafe { alloc::alloc::dealloc(h.cast(), standalone_layout::<K, V>()) }
 }
 
+/// What one [`BucketArray::release_upto`] did: whether it made its system
+/// call, and whether every page below its bound is now gone.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Release {
+    pub(crate) called: bool,
+    pub(crate) done: bool,
+}
+
 /// How far an array's pages have been handed back: absolute addresses up
 /// to which the header, link and slot regions are released. (Only whole
 /// pages inside one region are; a page two regions share goes with the
-/// array.)
+/// array, or with `unmap_leftover` once the array is drained.)
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Released {
     hdrs: usize,

@@ -193,6 +193,29 @@ impl<K, V> RawTable<K, V> {
                 self.prefetch_evacuation(n + 1);
             }
         }
+        self.release_step();
+    }
+
+    /// Hands memory back to the OS in at most one system call: the old
+    /// array's pages below the mark once a batch of them is due, else the
+    /// next chunk (or leftover piece) of a releasing array. A write that
+    /// made two or three such calls was among the slowest writes of a fill
+    /// (see `BucketArray::release_upto`).
+    pub(crate) fn release_step(&mut self) {
+        if let Some(old) = self.old.as_mut() {
+            let mark = old.nevacuate;
+            if old.arr.release_due(mark) {
+                // Buckets below the mark are dead and read by index only
+                // (see `OldArray::evacuated`), so their pages can go back.
+                // SAFETY: as just said; and the current array's buckets from
+                // `n + mark` on are unwritten (writes reach a current chain
+                // only once the old bucket feeding it is evacuated).
+                let step = unsafe { old.arr.release_upto(mark, RELEASE_BUDGET, RELEASE_BATCH, &mut self.recycled) };
+                if step.called {
+                    return;
+                }
+            }
+        }
         self.release_old_pages(false);
     }
 
@@ -220,19 +243,36 @@ impl<K, V> RawTable<K, V> {
         }
     }
 
-    /// Hands back the next chunk of the releasing array's pages (all of them
-    /// if `all`), and unmaps it once nothing is left.
+    /// Hands back the next chunk of the releasing array's pages in one
+    /// system call, then its leftover pieces one a call, and drops it once
+    /// nothing is mapped; with `all`, everything at once.
     pub(crate) fn release_old_pages(&mut self, all: bool) {
         let Some(r) = self.releasing.as_mut() else { return };
         let budget = if all { usize::MAX } else { RELEASE_BUDGET };
         let len = r.arr.view.len;
-        // SAFETY: every bucket of a releasing array is dead (and it
-        // recycles nothing: `end_resize` stopped that).
-        if unsafe { r.arr.release_upto(len, budget, 0, &mut self.recycled) } {
-            let r = self.releasing.take().expect("checked above");
-            // SAFETY: dead buckets only; nothing points into the array.
-            unsafe { r.arr.free() };
+        loop {
+            // SAFETY: every bucket of a releasing array is dead (and it
+            // recycles nothing: `end_resize` stopped that).
+            let step = unsafe { r.arr.release_upto(len, budget, 0, &mut self.recycled) };
+            if step.called && !all {
+                return;
+            }
+            if step.done {
+                break;
+            }
+            if !step.called {
+                debug_assert!(false, "a releasing array with pages left released none");
+                return;
+            }
         }
+        // SAFETY: every bucket is dead and `release_upto` is done.
+        if !all && unsafe { r.arr.unmap_leftover() } {
+            return;
+        }
+        let r = self.releasing.take().expect("checked above");
+        // SAFETY: dead buckets only; nothing points into the array. With
+        // `all` it unmaps what is left; otherwise nothing is.
+        unsafe { r.arr.free() };
     }
 
     /// Evacuates up to `n` old buckets at the mark. Returns how many it
@@ -244,7 +284,7 @@ impl<K, V> RawTable<K, V> {
                 break;
             }
             self.evacuate_next(hasher);
-            self.release_old_pages(false);
+            self.release_step();
             evacuated += 1;
         }
         evacuated
@@ -512,15 +552,7 @@ impl<K, V> RawTable<K, V> {
         let Some(old) = self.old.as_mut() else { return };
         let n = old.arr.buckets();
         old.nevacuate += 1;
-        // Buckets below the mark are dead and read by index only (see
-        // `OldArray::evacuated`), so their pages can go back to the OS.
-        let mark = old.nevacuate;
-        if old.arr.release_due(mark) {
-            // SAFETY: as just said; and the current array's buckets from
-            // `n + mark` on are unwritten (writes reach a current chain
-            // only once the old bucket feeding it is evacuated).
-            unsafe { old.arr.release_upto(mark, RELEASE_BUDGET, RELEASE_BATCH, &mut self.recycled) };
-        }
+        // The pages below the mark go back in the write's `release_step`.
         if old.nevacuate == n {
             self.end_resize();
         }

@@ -157,11 +157,12 @@
 //!   all at once ([`tophash::Group`]); Go loops over bytes.
 //! * **Zeroed allocation.** `EMPTY_REST` is 0 and a null link is 0, so an
 //!   array needs no initialisation pass beyond zero headers. A growth array
-//!   of 1 MiB or more is a fresh anonymous mapping ([`sys`]): zero pages, so
-//!   starting a growth is O(1) in the table size, and its evacuated pages are
-//!   unmapped a chunk per write. Smaller arrays, and the O(n) callers'
-//!   (`with_capacity`, `clone`), come from the global allocator with only
-//!   their headers zeroed.
+//!   of 128 KiB or more (what glibc would `mmap` anyway) is a fresh
+//!   anonymous mapping ([`sys`]): zero pages, so starting a growth is O(1)
+//!   in the table size, and its evacuated pages are unmapped a chunk per
+//!   write, in at most one system call a write. Smaller arrays, and the
+//!   O(n) callers' (`with_capacity`, `clone`), come from the global
+//!   allocator with only their headers zeroed.
 //! * **Mappings reused across tables.** A freed mapped array of at most
 //!   32 Ki buckets goes whole to a process-wide cache (at most 64 MiB) instead
 //!   of back to the OS, and the next array of its size reuses it with only

@@ -36,9 +36,15 @@
 //! byte has been released, so Miri checks the rest of the engine (and that
 //! every mapping is released exactly once, in full) on the same code paths.
 
-/// Arrays at least this large are mapped directly. Tests map from 16 KiB
-/// so that page release happens in nearly every test.
-pub(crate) const MAP_MIN: usize = if cfg!(test) { 16 << 10 } else { 1 << 20 };
+/// Arrays at least this large are mapped directly: glibc's initial `mmap`
+/// threshold, so arrays it would have mapped and unmapped whole are mapped
+/// here instead, released a chunk per write or kept whole for reuse. At
+/// 1 MiB, the 2^12-bucket array of u64 pairs (590 KiB) came from glibc: its
+/// allocation (a fresh mapping, headers zeroed: 19 page faults) and its
+/// free (one `munmap` of all its pages) were the two slowest inserts of a
+/// 2M-key fill, 48-66 and 72-113 us (`docs/log.md`, session 18). Tests map
+/// from 16 KiB so that page release happens in nearly every test.
+pub(crate) const MAP_MIN: usize = if cfg!(test) { 16 << 10 } else { 128 << 10 };
 
 /// Page size assumed for release granularity (the smallest Linux page).
 pub(crate) const PAGE: usize = 4096;
@@ -182,7 +188,52 @@ mod imp {
     pub(crate) const AVAILABLE: bool = false;
 }
 
-pub(crate) use imp::{map, remap, unmap, AVAILABLE};
+#[cfg(all(test, feature = "std"))]
+pub(crate) use counted::{calls, map, remap, unmap};
+pub(crate) use imp::AVAILABLE;
+#[cfg(not(all(test, feature = "std")))]
+pub(crate) use imp::{map, remap, unmap};
+
+/// Under test, the functions above count the memory system calls each
+/// thread makes, so that tests can bound the calls of one write.
+#[cfg(all(test, feature = "std"))]
+mod counted {
+    use std::cell::Cell;
+
+    std::thread_local! {
+        static CALLS: Cell<usize> = const { Cell::new(0) };
+    }
+
+    fn count() {
+        CALLS.with(|c| c.set(c.get() + 1));
+    }
+
+    /// Memory system calls this thread has made so far.
+    pub(crate) fn calls() -> usize {
+        CALLS.with(Cell::get)
+    }
+
+    pub(crate) fn map(size: usize) -> *mut u8 {
+        count();
+        super::imp::map(size)
+    }
+
+    /// # Safety
+    /// As for `imp::unmap`.
+    pub(crate) unsafe fn unmap(p: *mut u8, size: usize) {
+        count();
+        // SAFETY: caller contract.
+        unsafe { super::imp::unmap(p, size) }
+    }
+
+    /// # Safety
+    /// As for `imp::remap`.
+    pub(crate) unsafe fn remap(src: *mut u8, size: usize, dst: *mut u8) -> bool {
+        count();
+        // SAFETY: caller contract.
+        unsafe { super::imp::remap(src, size, dst) }
+    }
+}
 
 /// Most bytes of whole mappings the reuse cache holds (the cache exists
 /// with `std` only).

@@ -655,6 +655,30 @@ fn old_arrays_hand_back_every_region_as_the_mark_passes() {
     assert!(checked > least, "{checked} checks");
 }
 
+/// A write makes at most one memory system call (`map`, `unmap`,
+/// `remap`), through doublings, the release of old arrays and the arrays
+/// mapped ahead: in-stream each such call took 5-70 us on this project's
+/// VM, and writes that released two or three regions at once were among
+/// the slowest of a fill. (With the old array's regions released as the
+/// mark passed, several in one write, this fails.)
+#[test]
+#[cfg(feature = "std")]
+fn a_write_makes_at_most_one_memory_system_call() {
+    let top = if cfg!(miri) { 10 } else { 14 };
+    let mut t = T::new(mix);
+    let (mut k, mut writes_with_calls) = (0u64, 0);
+    while t.b() < top || t.t.old.is_some() || t.t.releasing.is_some() {
+        let before = sys::calls();
+        t.insert_unchecked(k, k);
+        let made = sys::calls() - before;
+        assert!(made <= 1, "insert {k} made {made} memory system calls (B = {})", t.b());
+        writes_with_calls += usize::from(made == 1);
+        k += 1;
+    }
+    t.check_now();
+    assert!(writes_with_calls > 50, "only {writes_with_calls} writes made a call");
+}
+
 /// `reserve` during a resize does not finish it in one call: the larger
 /// array is allocated at once and its resize starts when the current ends.
 #[test]
