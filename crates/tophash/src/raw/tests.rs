@@ -664,7 +664,9 @@ fn old_arrays_hand_back_every_region_as_the_mark_passes() {
 #[test]
 #[cfg(feature = "std")]
 fn a_write_makes_at_most_one_memory_system_call() {
-    let top = if cfg!(miri) { 10 } else { 14 };
+    // Under Miri one doubling past the first mapped arrays (27 writes made
+    // a call there), else four more.
+    let (top, least) = if cfg!(miri) { (10, 20) } else { (14, 200) };
     let mut t = T::new(mix);
     let (mut k, mut writes_with_calls) = (0u64, 0);
     while t.b() < top || t.t.old.is_some() || t.t.releasing.is_some() {
@@ -676,7 +678,7 @@ fn a_write_makes_at_most_one_memory_system_call() {
         k += 1;
     }
     t.check_now();
-    assert!(writes_with_calls > 50, "only {writes_with_calls} writes made a call");
+    assert!(writes_with_calls > least, "only {writes_with_calls} writes made a call");
 }
 
 /// `reserve` during a resize does not finish it in one call: the larger
