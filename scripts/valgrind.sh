@@ -18,7 +18,7 @@
 # Only leaks that tests make on purpose are suppressed (scripts/valgrind.supp
 # says which and why: the leaked drop-accounting ledger, and a Drain leaked
 # with mem::forget to test the documented leak). The engine maps large
-# bucket arrays straight from the OS with mmap (from 1 MiB; from 16 KiB in
+# bucket arrays straight from the OS with mmap (from 128 KiB; from 16 KiB in
 # its unit tests, so nearly every test does it) and, as evacuation passes
 # the old array's buckets, unmaps their whole pages with munmap a few at a
 # time (crates/tophash/src/raw/sys.rs, bucket.rs release_upto, grow.rs).

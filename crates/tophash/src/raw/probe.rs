@@ -118,6 +118,12 @@ impl<K, V> RawTable<K, V> {
             let mut b = arr.bucket(i);
             while let Some(n) = arr.next(b) {
                 b = n;
+                // The slot lines are requested with the header, not after
+                // its match: one dependent load fewer for a hit in an
+                // overflow bucket (hits at 100K keys, 6.1 a bucket, 4.78-4.92
+                // -> 4.58-4.59 ns; misses 6.56-6.57 -> 6.70-6.81; the log,
+                // session 18).
+                b.prefetch_slots();
                 for j in header::group(b.hdr).match_byte(top) {
                     if eq(&*b.key(j)) {
                         return (b.hdr as usize | j, b.slots);
