@@ -184,6 +184,11 @@ impl<K, V> RawTable<K, V> {
             let mut b = main;
             while let Some(n) = arr.next(b) {
                 b = n;
+                // As in `find_chain`: a removal or overwrite of a key in an
+                // overflow bucket need not wait for the header to ask for
+                // the slot (removals at 100K keys 8.31-8.71 -> 7.89-8.07 ns;
+                // the log, session 18).
+                b.prefetch_slots();
                 let g = header::group(b.hdr);
                 if empty.is_none() {
                     if let Some(j) = g.match_empty().lowest() {
