@@ -245,33 +245,23 @@ impl<K, V> RawTable<K, V> {
 
     /// Hands back the next chunk of the releasing array's pages in one
     /// system call, then its leftover pieces one a call, and drops it once
-    /// nothing is mapped; with `all`, everything at once.
+    /// nothing is mapped; with `all`, everything at once (`free` unmaps
+    /// whatever its cursors say is still mapped).
     pub(crate) fn release_old_pages(&mut self, all: bool) {
         let Some(r) = self.releasing.as_mut() else { return };
-        let budget = if all { usize::MAX } else { RELEASE_BUDGET };
-        let len = r.arr.view.len;
-        loop {
+        if !all {
+            let len = r.arr.view.len;
             // SAFETY: every bucket of a releasing array is dead (and it
             // recycles nothing: `end_resize` stopped that).
-            let step = unsafe { r.arr.release_upto(len, budget, 0, &mut self.recycled) };
-            if step.called && !all {
+            let step = unsafe { r.arr.release_upto(len, RELEASE_BUDGET, 0, &mut self.recycled) };
+            // SAFETY: as above, and `unmap_leftover` runs only once
+            // `release_upto` is done.
+            if step.called || !step.done || unsafe { r.arr.unmap_leftover() } {
                 return;
             }
-            if step.done {
-                break;
-            }
-            if !step.called {
-                debug_assert!(false, "a releasing array with pages left released none");
-                return;
-            }
-        }
-        // SAFETY: every bucket is dead and `release_upto` is done.
-        if !all && unsafe { r.arr.unmap_leftover() } {
-            return;
         }
         let r = self.releasing.take().expect("checked above");
-        // SAFETY: dead buckets only; nothing points into the array. With
-        // `all` it unmaps what is left; otherwise nothing is.
+        // SAFETY: dead buckets only; nothing points into the array.
         unsafe { r.arr.free() };
     }
 
