@@ -29,7 +29,7 @@ use core::mem::{align_of, size_of};
 use core::ptr::{self, NonNull};
 
 use super::sys;
-use super::tophash::{Group, BUCKET_SLOTS, EMPTY_ONE, EMPTY_REST, EVACUATED_EMPTY, EVACUATED_X, EVACUATED_Y};
+use super::tophash::{run_full, Group, BUCKET_SLOTS, EMPTY_ONE, EMPTY_REST, EVACUATED_EMPTY, EVACUATED_X, EVACUATED_Y};
 use crate::types::TryReserveError;
 
 /// A bucket's control part: Go's `tophash` array. Its overflow link (the
@@ -70,9 +70,17 @@ pub(crate) const RUN_BUCKETS: usize = 8;
 /// load the next run's overflow buckets ahead (`prefetch_next_run_chains`).
 /// Below it they mostly hit the caches, and reading the next run's links
 /// a run early cost 1.35 instructions an entry (callgrind, iterating 1K
-/// u64 entries; about 10%). Tests use 64, so that their walks take the
-/// path.
-const PREFETCH_CHAINS_FROM: usize = if cfg!(test) { 64 } else { 1 << 15 };
+/// u64 entries; about 10%). From 2^15 down to 2^14: a fold over 100K u64
+/// entries (2^14 buckets, 2.4 MB, past the second-level cache) 1.00-1.02
+/// -> 0.96 ns an entry, a `for` loop 1.16-1.18 -> 1.11; a trial at 2^12
+/// made 30K (2^13 buckets) slower. Tests use 64, so that their walks take
+/// the path.
+pub(crate) const PREFETCH_CHAINS_FROM: usize = if cfg!(test) { 64 } else { 1 << 14 };
+
+/// The same for `clone`, which writes as it walks: at 2^14 its clones of
+/// 100K u64 entries slowed, 1.64-1.72 -> 1.74-1.79 ns an entry (`compare
+/// --sizes 100K --workloads clone`, three alternations), so it keeps 2^15.
+pub(crate) const CLONE_PREFETCH_CHAINS_FROM: usize = if cfg!(test) { 64 } else { 1 << 15 };
 
 /// The slot layout for `K` and `V`, computed at compile time.
 pub(crate) struct SlotLayout<K, V>(PhantomData<(K, V)>);
@@ -401,14 +409,14 @@ impl<K, V> ArrayView<K, V> {
     /// `i + RUN_BUCKETS <= main` of a live array, none of them released.
     #[inline(always)]
     pub(crate) unsafe fn run_live(self, i: usize) -> (u64, bool) {
-        let (mut live, mut links) = (0u64, 0usize);
+        const _: () = assert!(RUN_BUCKETS * HEADER == 8 * BUCKET_SLOTS);
+        // SAFETY: headers `i..i + RUN_BUCKETS` are main headers, not
+        // released (caller), and adjacent: 64 bytes of tophash states.
+        let live = run_full(unsafe { &*self.hdr(i).cast::<[u8; 8 * BUCKET_SLOTS]>() });
+        let mut links = 0usize;
         for k in 0..RUN_BUCKETS {
             // SAFETY: `i + k` is a main bucket, not released (caller).
-            unsafe {
-                let h = self.hdr(i + k);
-                live |= u64::from(header::group(h).match_full().byte()) << (BUCKET_SLOTS * k);
-                links |= *self.link_at(i + k) as usize;
-            }
+            links |= unsafe { *self.link_at(i + k) } as usize;
         }
         (live, links != 0)
     }
@@ -460,14 +468,15 @@ impl<K, V> ArrayView<K, V> {
     }
 
     /// `prefetch_run_chains` of the run after the one at `i`, if it is a
-    /// whole run of main buckets and the array is large enough for its
-    /// overflow buckets to miss the caches.
+    /// whole run of main buckets and the array has at least `from` main
+    /// buckets ([`PREFETCH_CHAINS_FROM`] or [`CLONE_PREFETCH_CHAINS_FROM`]),
+    /// enough for its overflow buckets to miss the caches.
     ///
     /// # Safety
     /// As for `prefetch_run_chains`, for the buckets from `i`.
     #[inline(always)]
-    pub(crate) unsafe fn prefetch_next_run_chains(self, i: usize) {
-        if self.main >= PREFETCH_CHAINS_FROM && i + 2 * RUN_BUCKETS <= self.main {
+    pub(crate) unsafe fn prefetch_next_run_chains(self, i: usize, from: usize) {
+        if self.main >= from && i + 2 * RUN_BUCKETS <= self.main {
             // SAFETY: caller contract; the run lies below `main`.
             unsafe { self.prefetch_run_chains(i + RUN_BUCKETS) }
         }

