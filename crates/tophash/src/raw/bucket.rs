@@ -75,12 +75,7 @@ pub(crate) const RUN_BUCKETS: usize = 8;
 /// -> 0.96 ns an entry, a `for` loop 1.16-1.18 -> 1.11; a trial at 2^12
 /// made 30K (2^13 buckets) slower. Tests use 64, so that their walks take
 /// the path.
-pub(crate) const PREFETCH_CHAINS_FROM: usize = if cfg!(test) { 64 } else { 1 << 14 };
-
-/// The same for `clone`, which writes as it walks: at 2^14 its clones of
-/// 100K u64 entries slowed, 1.64-1.72 -> 1.74-1.79 ns an entry (`compare
-/// --sizes 100K --workloads clone`, three alternations), so it keeps 2^15.
-pub(crate) const CLONE_PREFETCH_CHAINS_FROM: usize = if cfg!(test) { 64 } else { 1 << 15 };
+const PREFETCH_CHAINS_FROM: usize = if cfg!(test) { 64 } else { 1 << 14 };
 
 /// The slot layout for `K` and `V`, computed at compile time.
 pub(crate) struct SlotLayout<K, V>(PhantomData<(K, V)>);
@@ -468,15 +463,14 @@ impl<K, V> ArrayView<K, V> {
     }
 
     /// `prefetch_run_chains` of the run after the one at `i`, if it is a
-    /// whole run of main buckets and the array has at least `from` main
-    /// buckets ([`PREFETCH_CHAINS_FROM`] or [`CLONE_PREFETCH_CHAINS_FROM`]),
-    /// enough for its overflow buckets to miss the caches.
+    /// whole run of main buckets and the array is large enough for its
+    /// overflow buckets to miss the caches.
     ///
     /// # Safety
     /// As for `prefetch_run_chains`, for the buckets from `i`.
     #[inline(always)]
-    pub(crate) unsafe fn prefetch_next_run_chains(self, i: usize, from: usize) {
-        if self.main >= from && i + 2 * RUN_BUCKETS <= self.main {
+    pub(crate) unsafe fn prefetch_next_run_chains(self, i: usize) {
+        if self.main >= PREFETCH_CHAINS_FROM && i + 2 * RUN_BUCKETS <= self.main {
             // SAFETY: caller contract; the run lies below `main`.
             unsafe { self.prefetch_run_chains(i + RUN_BUCKETS) }
         }

@@ -80,7 +80,9 @@ impl<K, V> RawTable<K, V> {
         if let Some(old) = &self.old {
             super::overflow::for_each_standalone(old.arr.view, old.nevacuate, |_| standalone += 1);
         }
-        super::overflow::for_each_standalone(cur.view, 0, |_| standalone += 1);
+        let mut cur_standalone = 0;
+        super::overflow::for_each_standalone(cur.view, 0, |_| cur_standalone += 1);
+        standalone += cur_standalone;
         if standalone != self.standalone {
             return Err(format!(
                 "inv 10: standalone is {} but chains hold {standalone} stand-alone buckets",
@@ -147,6 +149,16 @@ impl<K, V> RawTable<K, V> {
         let len = cur.view.len;
         if self.next_pool < cur.buckets() || self.next_pool > len {
             return Err(format!("inv 7: next_pool {} outside the pool {}..{len}", self.next_pool, cur.buckets()));
+        }
+        // Pool buckets are handed out in order and never unlinked: those
+        // below `next_pool` are exactly the chains' pool buckets (`clone`
+        // copies them in address order on this account).
+        if overflow - cur_standalone != self.next_pool - cur.buckets() {
+            return Err(format!(
+                "inv 7: chains hold {} pool buckets, but {} were handed out",
+                overflow - cur_standalone,
+                self.next_pool - cur.buckets()
+            ));
         }
         for p in self.next_pool..len {
             // SAFETY: `p < len`.

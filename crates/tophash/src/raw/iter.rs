@@ -14,7 +14,7 @@ use core::marker::PhantomData;
 use core::mem;
 use core::ptr::{self, NonNull};
 
-use super::bucket::{header, ArrayView, BucketRef, Header, PREFETCH_CHAINS_FROM, RUN_BUCKETS};
+use super::bucket::{header, ArrayView, BucketRef, Header, RUN_BUCKETS};
 use super::lifecycle::OnUnwind;
 use super::tophash::{BUCKET_SLOTS, EMPTY_REST};
 use super::{RawTable, Slot};
@@ -145,7 +145,7 @@ impl<K, V> RawIter<K, V> {
             self.arr = arr;
             if i + RUN_BUCKETS <= arr.main {
                 let (live, linked) = arr.run_live(i);
-                arr.prefetch_next_run_chains(i, PREFETCH_CHAINS_FROM);
+                arr.prefetch_next_run_chains(i);
                 self.next_head += RUN_BUCKETS;
                 self.run = live;
                 self.rest -= live.count_ones() as usize;
@@ -247,7 +247,7 @@ impl<K, V> Iterator for RawIter<K, V> {
                 while remaining != 0 && i + RUN_BUCKETS <= arr.main {
                     let (live, linked) = arr.run_live(i);
                     remaining -= live.count_ones() as usize;
-                    arr.prefetch_next_run_chains(i, PREFETCH_CHAINS_FROM);
+                    arr.prefetch_next_run_chains(i);
                     acc = run_slots(arr, i, live, acc, &mut f);
                     let mut chained = if linked { arr.run_links(i) } else { 0 };
                     while chained != 0 {

@@ -272,8 +272,8 @@
 //!    `OldArray` exists only while `nevacuate` is below its bucket count.
 //!    (Below the mark the memory is not read: its pages may be released.)
 //! 7. `noverflow` equals the number of overflow buckets in the current
-//!    array's chains; pool buckets at or after `next_pool` are unused
-//!    (all-zero headers).
+//!    array's chains; pool buckets before `next_pool` are all in those
+//!    chains, those at or after it unused (all-zero headers).
 //! 8. No two live keys are equal (checked by the model tests).
 //! 9. `load_limit` is the capacity of the current array (0 when unallocated);
 //!    `prepare_at` is seven eighths of it while the next doubling's array is

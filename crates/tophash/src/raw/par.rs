@@ -14,7 +14,7 @@
 use core::marker::PhantomData;
 use core::ops::ControlFlow;
 
-use super::bucket::{header, ArrayView, PREFETCH_CHAINS_FROM, RUN_BUCKETS};
+use super::bucket::{header, ArrayView, RUN_BUCKETS};
 use super::tophash::{BUCKET_SLOTS, EMPTY_REST};
 use super::{RawTable, Slot};
 
@@ -75,7 +75,7 @@ impl<K, V> Heads<K, V> {
                 let (mut live, mut linked) = if i + RUN_BUCKETS <= hi {
                     if i + 2 * RUN_BUCKETS <= hi {
                         // SAFETY: as said; the next run lies below `hi`.
-                        unsafe { arr.prefetch_next_run_chains(i, PREFETCH_CHAINS_FROM) };
+                        unsafe { arr.prefetch_next_run_chains(i) };
                     }
                     // SAFETY: as said; `i + RUN_BUCKETS <= hi`.
                     let (live, any) = unsafe { arr.run_live(i) };
