@@ -169,7 +169,7 @@ impl<K, V> RawTable<K, V> {
     /// applied through an adapter by [`ExtractIf::next_where`] (the set's
     /// `FnMut(&T)`, kept unboxed).
     pub(crate) fn extract_where<F>(&mut self, pred: F) -> ExtractIf<'_, K, V, F> {
-        ExtractIf { raw: RawIter::new(self), table: self, pred }
+        ExtractIf { raw: RawIter::for_removal(self), table: self, pred }
     }
 }
 
@@ -578,7 +578,7 @@ impl<K, V, F> ExtractIf<'_, K, V, F> {
         for s in self.raw.by_ref() {
             // SAFETY: the cursor yields live slots of the mutably borrowed
             // table; removing the slot just yielded is allowed by
-            // `RawIter::new`'s contract. If `test` panics nothing changed.
+            // `RawIter::for_removal`'s contract. If `test` panics nothing changed.
             unsafe {
                 if test(&mut self.pred, s.key_mut(), s.val_mut()) {
                     return Some(self.table.remove(s));
