@@ -10,6 +10,11 @@
 //! disjoint sets of entries, and a range can be cut anywhere. Nothing here
 //! evacuates, rehashes, or reads below the mark (where old buckets may be
 //! released).
+//!
+//! As in `iter`'s pool order, the current array's used pool buckets are
+//! heads of their own after its main buckets, and its chain walks stop at
+//! a pool bucket: every pool bucket below `next_pool` lies in exactly one
+//! chain (invariant 7), so each bucket is still visited by one head.
 
 use core::marker::PhantomData;
 use core::ops::ControlFlow;
@@ -20,7 +25,8 @@ use super::{RawTable, Slot};
 
 /// Chain heads `lo..hi` of a table whose shape is frozen for as long as
 /// this lives: indices below `old.main` are old buckets (`lo` starts at
-/// the mark), the rest current buckets at `i - old.main`.
+/// the mark), the rest current buckets at `i - old.main`, main buckets and
+/// then the used pool buckets.
 struct Heads<K, V> {
     old: ArrayView<K, V>,
     current: ArrayView<K, V>,
@@ -40,8 +46,9 @@ impl<K, V> Heads<K, V> {
         let current = t.current.as_ref().map_or(ArrayView::empty(), |a| a.view);
         // An empty table has no chain worth a task; a range of no heads
         // yields nothing.
+        let heads = if t.current.is_some() { t.next_pool } else { 0 };
         let (lo, hi) =
-            if t.count == 0 { (0, 0) } else { (t.old.as_ref().map_or(0, |o| o.nevacuate), old.main + current.main) };
+            if t.count == 0 { (0, 0) } else { (t.old.as_ref().map_or(0, |o| o.nevacuate), old.main + heads) };
         Heads { old, current, lo, hi }
     }
 
@@ -58,22 +65,26 @@ impl<K, V> Heads<K, V> {
     /// breaks. Internal iteration: nothing but the loop indices is kept
     /// between slots. Main buckets go a run at a time, as in
     /// [`RawIter`](super::iter::RawIter)'s `fold` (`RUN_BUCKETS`): the
-    /// run's main slots through one mask, then its chains.
+    /// run's main slots through one mask, then its chains; in the current
+    /// array, then the pool buckets one by one.
     fn fold_slots<B>(self, mut acc: B, mut f: impl FnMut(B, Slot<K, V>) -> ControlFlow<B, B>) -> B {
         let old_main = self.old.main;
         let parts = [
-            (self.old, self.lo.min(old_main), self.hi.min(old_main)),
-            (self.current, self.lo.saturating_sub(old_main), self.hi.saturating_sub(old_main)),
+            (self.old, self.lo.min(old_main), self.hi.min(old_main), false),
+            (self.current, self.lo.saturating_sub(old_main), self.hi.saturating_sub(old_main), true),
         ];
-        for (arr, lo, hi) in parts {
+        for (arr, lo, hi, pooled) in parts {
+            // Runs end with the main buckets; pool heads come one by one.
+            let runs_end = hi.min(arr.main);
             let mut i = lo;
             while i < hi {
                 // SAFETY (the three blocks below): heads `lo..hi` are main
                 // buckets of `arr`, old ones at or above the mark (not
-                // released), and the table is borrowed (frozen) while `self`
-                // lives.
-                let (mut live, mut linked) = if i + RUN_BUCKETS <= hi {
-                    if i + 2 * RUN_BUCKETS <= hi {
+                // released), or used pool buckets of the current array (in
+                // its chains, invariant 7), and the table is borrowed
+                // (frozen) while `self` lives.
+                let (mut live, mut linked) = if i + RUN_BUCKETS <= runs_end {
+                    if !pooled && i + 2 * RUN_BUCKETS <= runs_end {
                         // SAFETY: as said; the next run lies below `hi`.
                         unsafe { arr.prefetch_next_run_chains(i) };
                     }
@@ -91,7 +102,8 @@ impl<K, V> Heads<K, V> {
                 while live != 0 {
                     let s = live.trailing_zeros() as usize;
                     live &= live - 1;
-                    // SAFETY: bit `s` is a live slot of main bucket `i + s / 8`.
+                    // SAFETY: bit `s` is a live slot of bucket `i + s / 8` (of a run of
+                    // main buckets, or head `i` itself).
                     let b = unsafe { first.of_slot(s) };
                     match f(acc, Slot { head: b.hdr, bucket: b, index: s % BUCKET_SLOTS }) {
                         ControlFlow::Continue(a) => acc = a,
@@ -115,6 +127,9 @@ impl<K, V> Heads<K, V> {
                             }
                         };
                         let Some(n) = next else { break };
+                        if pooled && arr.contains(n.hdr) {
+                            break;
+                        }
                         b = n;
                         // SAFETY: as above.
                         let mask = unsafe { header::group(b.hdr) }.match_full();
@@ -126,7 +141,7 @@ impl<K, V> Heads<K, V> {
                         }
                     }
                 }
-                i += if i + RUN_BUCKETS <= hi { RUN_BUCKETS } else { 1 };
+                i += if i + RUN_BUCKETS <= runs_end { RUN_BUCKETS } else { 1 };
             }
         }
         acc
@@ -167,6 +182,12 @@ impl<K, V> Clone for RefHeads<'_, K, V> {
 }
 
 impl<K, V> RawTable<K, V> {
+    /// Pool buckets the current array has handed out (each a head here).
+    #[cfg(test)]
+    pub(crate) fn pool_buckets_used(&self) -> usize {
+        self.current.as_ref().map_or(0, |c| self.next_pool - c.buckets())
+    }
+
     /// Every chain head of the table, for parallel iteration. O(1); never
     /// moves a bucket.
     pub(crate) fn par_heads(&self) -> RefHeads<'_, K, V> {

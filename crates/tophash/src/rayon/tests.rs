@@ -59,8 +59,9 @@ fn split_all(h: crate::raw::RefHeads<'_, u64, u64>, out: &mut Vec<(u64, u64)>) -
 }
 
 /// Splits `m`'s head range down to single chains and checks that the
-/// leaves yield every entry exactly once, one leaf per chain head (old
-/// heads from the mark on, plus current heads).
+/// leaves yield every entry exactly once, one leaf per head (old heads
+/// from the mark on, plus the current array's main buckets and used pool
+/// buckets).
 fn check_leaves<S: BuildHasher>(name: &str, m: &Map<S>) {
     let mut got = Vec::new();
     let leaves = split_all(m.table.par_heads(), &mut got);
@@ -68,10 +69,7 @@ fn check_leaves<S: BuildHasher>(name: &str, m: &Map<S>) {
     assert_eq!(got.len(), want.len(), "{name}: an entry missed or yielded twice");
     assert_eq!(sorted(got), sorted(want), "{name}");
     let stats = m.stats();
-    let heads = match stats.resize {
-        Some(r) => (r.total - r.nevacuate) + stats.buckets,
-        None => stats.buckets,
-    };
+    let heads = stats.resize.map_or(0, |r| r.total - r.nevacuate) + stats.buckets + m.table.pool_buckets_used();
     if stats.len > 0 {
         assert_eq!(leaves, heads, "{name}: one leaf per chain head");
     }
@@ -85,7 +83,8 @@ fn head_ranges_split_to_single_chains_cover_every_entry_once() {
         check_leaves(name, &m);
     }
     let colliding = resizing(HashMap::with_hasher(Colliding { bucket_bits: 2 }), 200);
-    assert!(colliding.stats().overflow_buckets > 0);
+    assert!(colliding.stats().overflow_buckets > colliding.table.pool_buckets_used());
+    assert!(colliding.table.pool_buckets_used() > 0, "pool buckets and stand-alone ones both");
     check_leaves("colliding mid-resize", &colliding);
 }
 
