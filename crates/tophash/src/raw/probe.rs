@@ -460,10 +460,18 @@ impl<K, V> RawTable<K, V> {
     /// current one.
     #[inline(always)]
     fn chain_array(&self, head: *mut Header) -> ArrayView<K, V> {
-        match &self.old {
+        let arr = match &self.old {
             Some(o) if o.arr.view.contains(head) => o.arr.view,
             _ => self.current.as_ref().expect("a live slot has an array").view,
-        }
+        };
+        // A chain's head is a main bucket: a slot from a pool-order walk
+        // (`RawIter::new`) may carry a pool bucket instead and is not for
+        // removal. Checked before the slot is touched.
+        debug_assert!(
+            arr.contains(head) && (head as usize - arr.hdrs as usize) / super::bucket::HEADER < arr.main,
+            "a slot removed with a head that is not a main bucket"
+        );
+        arr
     }
 }
 
