@@ -197,6 +197,31 @@ impl<K, V> BucketRef<K, V> {
         unsafe { BucketRef { hdr: self.hdr.add(s / BUCKET_SLOTS), slots, marker: PhantomData } }
     }
 
+    /// [`of_slot`](Self::of_slot) in two in-bounds steps (`add`, `sub`),
+    /// for `next`: with the bucket known not null, the compiler then knows
+    /// the pointer is not, and a `for` loop's `Option` of references into
+    /// the slots needs no test of its own (a loop of eight instructions an
+    /// entry; over 1K u64 entries 0.98-1.00 -> 0.92 ns, 100K 1.06 -> 0.97).
+    /// In `fold` the same steps were not merged and cost 0.83 -> 0.90.
+    ///
+    /// # Safety
+    /// As for `of_slot`.
+    #[inline(always)]
+    pub(crate) unsafe fn of_slot_in_bounds(self, s: usize) -> BucketRef<K, V> {
+        let per_slot = SlotLayout::<K, V>::SLOTS / BUCKET_SLOTS;
+        // SAFETY: caller contract: both steps stay inside the slots of bucket
+        // `s / 8` after this one (`s * per_slot` is that bucket's start plus
+        // less than one bucket's slots), and so does the header.
+        unsafe {
+            let slots = if per_slot * BUCKET_SLOTS == SlotLayout::<K, V>::SLOTS {
+                self.slots.add(s * per_slot).sub(s % BUCKET_SLOTS * per_slot)
+            } else {
+                self.slots.add(s / BUCKET_SLOTS * SlotLayout::<K, V>::SLOTS)
+            };
+            BucketRef { hdr: self.hdr.add(s / BUCKET_SLOTS), slots, marker: PhantomData }
+        }
+    }
+
     /// # Safety
     /// The bucket is live and `i < 8`.
     #[inline(always)]

@@ -219,7 +219,12 @@ impl<K, V> Iterator for RawIter<K, V> {
                 // SAFETY: bit `8k + j` of `run` is a live slot `j` of the
                 // `k`th bucket from `bucket`: of the run of main buckets, or
                 // of `bucket` itself (`k = 0`).
-                let b = unsafe { self.bucket.of_slot(bit) };
+                let b = unsafe {
+                    // A live bucket is not null (said, so that the loop
+                    // does not test the pointers it hands out).
+                    core::hint::assert_unchecked(!self.bucket.slots.is_null());
+                    self.bucket.of_slot_in_bounds(bit)
+                };
                 let head = if self.head.is_null() { b.hdr } else { self.head };
                 return Some(Slot { head, bucket: b, index: bit % BUCKET_SLOTS });
             }
