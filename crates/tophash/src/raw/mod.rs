@@ -223,7 +223,9 @@
 //!   evacuation can happen mid-iteration. An iterator walks the not yet
 //!   evacuated old buckets, then the whole new array; every entry is in
 //!   exactly one of the two. Go must rehash keys to cope with growth
-//!   between calls to `next`.
+//!   between calls to `next`. Iteration, clone and `par_iter` read the
+//!   new array's overflow buckets from its pool in address order after
+//!   its main buckets, not chain by chain (`iter.rs`).
 //! * **No iteration-order randomisation** (std does not promise any order
 //!   either); the seed of the default hasher already varies it per map.
 //! * **Exact overflow count.** Go keeps `noverflow` in a `uint16`: up to
