@@ -186,15 +186,28 @@ impl<K, V> BucketRef<K, V> {
     /// `s / 8` more buckets after it.
     #[inline(always)]
     pub(crate) unsafe fn of_slot(self, s: usize) -> BucketRef<K, V> {
-        let per_slot = SlotLayout::<K, V>::SLOTS / BUCKET_SLOTS;
-        let slots = if per_slot * BUCKET_SLOTS == SlotLayout::<K, V>::SLOTS {
-            self.slots.wrapping_add(s * per_slot).wrapping_sub(s % BUCKET_SLOTS * per_slot)
-        } else {
-            self.slots.wrapping_add(s / BUCKET_SLOTS * SlotLayout::<K, V>::SLOTS)
-        };
+        let (on, back) = Self::slot_steps(s);
         // SAFETY: caller contract: bucket `s / 8` after this one is in
-        // bounds of both regions; `slots` is `s / 8 * SLOTS` bytes on either way.
-        unsafe { BucketRef { hdr: self.hdr.add(s / BUCKET_SLOTS), slots, marker: PhantomData } }
+        // bounds of both regions; `slots` is `s / 8 * SLOTS` bytes on.
+        unsafe {
+            BucketRef {
+                hdr: self.hdr.add(s / BUCKET_SLOTS),
+                slots: self.slots.wrapping_add(on).wrapping_sub(back),
+                marker: PhantomData,
+            }
+        }
+    }
+
+    /// The two steps from this bucket's slots to those of the bucket holding
+    /// slot `s`: `on` bytes forward, then `back` bytes back (see `of_slot`).
+    #[inline(always)]
+    fn slot_steps(s: usize) -> (usize, usize) {
+        let per_slot = SlotLayout::<K, V>::SLOTS / BUCKET_SLOTS;
+        if per_slot * BUCKET_SLOTS == SlotLayout::<K, V>::SLOTS {
+            (s * per_slot, s % BUCKET_SLOTS * per_slot)
+        } else {
+            (s / BUCKET_SLOTS * SlotLayout::<K, V>::SLOTS, 0)
+        }
     }
 
     /// [`of_slot`](Self::of_slot) in two in-bounds steps (`add`, `sub`),
@@ -208,17 +221,12 @@ impl<K, V> BucketRef<K, V> {
     /// As for `of_slot`.
     #[inline(always)]
     pub(crate) unsafe fn of_slot_in_bounds(self, s: usize) -> BucketRef<K, V> {
-        let per_slot = SlotLayout::<K, V>::SLOTS / BUCKET_SLOTS;
+        let (on, back) = Self::slot_steps(s);
         // SAFETY: caller contract: both steps stay inside the slots of bucket
-        // `s / 8` after this one (`s * per_slot` is that bucket's start plus
-        // less than one bucket's slots), and so does the header.
+        // `s / 8` after this one (`on` is that bucket's start plus less than
+        // one bucket's slots), and so does the header.
         unsafe {
-            let slots = if per_slot * BUCKET_SLOTS == SlotLayout::<K, V>::SLOTS {
-                self.slots.add(s * per_slot).sub(s % BUCKET_SLOTS * per_slot)
-            } else {
-                self.slots.add(s / BUCKET_SLOTS * SlotLayout::<K, V>::SLOTS)
-            };
-            BucketRef { hdr: self.hdr.add(s / BUCKET_SLOTS), slots, marker: PhantomData }
+            BucketRef { hdr: self.hdr.add(s / BUCKET_SLOTS), slots: self.slots.add(on).sub(back), marker: PhantomData }
         }
     }
 

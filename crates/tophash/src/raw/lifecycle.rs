@@ -281,11 +281,7 @@ unsafe fn clone_array<K, V>(
             while chained != 0 {
                 let k = i + chained.trailing_zeros() as usize;
                 chained &= chained - 1;
-                if pool.is_some() {
-                    link_or_clone_standalone(src, dst, src.bucket(k), dst.bucket(k), count, f);
-                } else {
-                    clone_chain_rest(src, dst, src.bucket(k), dst.bucket(k), count, f);
-                }
+                clone_chain_rest(src, dst, src.bucket(k), dst.bucket(k), pool.is_some(), count, f);
             }
             at.run += RUN_BUCKETS;
         }
@@ -299,11 +295,7 @@ unsafe fn clone_array<K, V>(
         unsafe {
             let (sb, db) = (src.bucket(i), dst.bucket(i));
             clone_bucket(sb, db, count, f);
-            if pool.is_some() {
-                link_or_clone_standalone(src, dst, sb, db, count, f);
-            } else {
-                clone_chain_rest(src, dst, sb, db, count, f);
-            }
+            clone_chain_rest(src, dst, sb, db, pool.is_some(), count, f);
         }
     }
     if let Some(end) = pool {
@@ -315,42 +307,8 @@ unsafe fn clone_array<K, V>(
             unsafe {
                 let (sb, db) = (src.bucket(p), dst.bucket(p));
                 clone_bucket(sb, db, count, f);
-                link_or_clone_standalone(src, dst, sb, db, count, f);
+                clone_chain_rest(src, dst, sb, db, true, count, f);
             }
-        }
-    }
-}
-
-/// For `clone_array` with a pool: gives `db` the link `sb` has when it
-/// leads into the pool (that bucket is cloned in the pool's turn), else
-/// clones the stand-alone buckets after `sb` behind `db`, up to the
-/// chain's end or its next pool bucket.
-///
-/// # Safety
-/// As for `clone_chain_rest`; `src` and `dst` are the arrays of
-/// `clone_array` with a pool.
-#[inline(always)]
-unsafe fn link_or_clone_standalone<K, V>(
-    src: ArrayView<K, V>,
-    dst: ArrayView<K, V>,
-    mut sb: BucketRef<K, V>,
-    mut db: BucketRef<K, V>,
-    count: &mut usize,
-    f: &impl Fn(&K, &V) -> (K, V),
-) {
-    // SAFETY: every `sb` is a live bucket of src's chain, every `db` a
-    // bucket of dst just linked (a fresh stand-alone one) or `db` itself.
-    unsafe {
-        while let Some(next) = src.next(sb) {
-            if src.contains(next.hdr) {
-                let i = (next.hdr as usize - src.hdrs as usize) / bucket::HEADER;
-                dst.set_overflow(db.hdr, dst.hdr(i));
-                return;
-            }
-            let nd = BucketRef::standalone(alloc_overflow::<K, V>());
-            dst.set_overflow(db.hdr, nd.hdr);
-            (sb, db) = (next, nd);
-            clone_bucket(sb, db, count, f);
         }
     }
 }
@@ -389,7 +347,9 @@ impl<K, V> RunCursor<K, V> {
 }
 
 /// Clones the chain after `sb` into new buckets linked after `db`: pool
-/// buckets keep their index, stand-alone ones are allocated.
+/// buckets keep their index, stand-alone ones are allocated. With `pooled`
+/// (`clone_array` with a pool), a pool bucket is only linked, not cloned
+/// (that happens in the pool's turn), and the walk ends there.
 ///
 /// # Safety
 /// `sb` is a live bucket of `src` whose states and entries are copied to
@@ -400,6 +360,7 @@ unsafe fn clone_chain_rest<K, V>(
     dst: ArrayView<K, V>,
     mut sb: BucketRef<K, V>,
     mut db: BucketRef<K, V>,
+    pooled: bool,
     count: &mut usize,
     f: &impl Fn(&K, &V) -> (K, V),
 ) {
@@ -408,12 +369,16 @@ unsafe fn clone_chain_rest<K, V>(
     // or a fresh stand-alone one).
     unsafe {
         while let Some(next) = src.next(sb) {
-            let nd = if src.contains(next.hdr) {
+            let in_pool = src.contains(next.hdr);
+            let nd = if in_pool {
                 dst.bucket((next.hdr as usize - src.hdrs as usize) / bucket::HEADER)
             } else {
                 BucketRef::standalone(alloc_overflow::<K, V>())
             };
             dst.set_overflow(db.hdr, nd.hdr);
+            if in_pool && pooled {
+                return;
+            }
             (sb, db) = (next, nd);
             clone_bucket(sb, db, count, f);
         }
