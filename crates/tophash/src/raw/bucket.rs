@@ -430,6 +430,17 @@ impl<K, V> ArrayView<K, V> {
     }
 
     /// The live slots of main buckets `i..i + RUN_BUCKETS` as one mask
+    /// (bit `8k + j` for slot `j` of bucket `i + k`), without their links.
+    ///
+    /// # Safety
+    /// As for [`run_live`](Self::run_live).
+    #[inline(always)]
+    pub(crate) unsafe fn run_mask(self, i: usize) -> u64 {
+        // SAFETY: as in `run_live`.
+        run_full(unsafe { &*self.hdr(i).cast::<[u8; 8 * BUCKET_SLOTS]>() })
+    }
+
+    /// The live slots of main buckets `i..i + RUN_BUCKETS` as one mask
     /// (bit `8k + j` for slot `j` of bucket `i + k`), and whether any of
     /// them links to an overflow bucket. See [`RUN_BUCKETS`].
     ///
@@ -440,7 +451,7 @@ impl<K, V> ArrayView<K, V> {
         const _: () = assert!(RUN_BUCKETS * HEADER == 8 * BUCKET_SLOTS);
         // SAFETY: headers `i..i + RUN_BUCKETS` are main headers, not
         // released (caller), and adjacent: 64 bytes of tophash states.
-        let live = run_full(unsafe { &*self.hdr(i).cast::<[u8; 8 * BUCKET_SLOTS]>() });
+        let live = unsafe { self.run_mask(i) };
         let mut links = 0usize;
         for k in 0..RUN_BUCKETS {
             // SAFETY: `i + k` is a main bucket, not released (caller).

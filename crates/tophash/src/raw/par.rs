@@ -32,6 +32,10 @@ struct Heads<K, V> {
     current: ArrayView<K, V>,
     lo: usize,
     hi: usize,
+    /// The table has no stand-alone overflow bucket, so the current
+    /// array's chains end in the pool and its links are not read (as in
+    /// `RawIter`).
+    linkless: bool,
 }
 
 impl<K, V> Clone for Heads<K, V> {
@@ -49,7 +53,7 @@ impl<K, V> Heads<K, V> {
         let heads = if t.current.is_some() { t.next_pool } else { 0 };
         let (lo, hi) =
             if t.count == 0 { (0, 0) } else { (t.old.as_ref().map_or(0, |o| o.nevacuate), old.main + heads) };
-        Heads { old, current, lo, hi }
+        Heads { old, current, lo, hi, linkless: t.standalone == 0 }
     }
 
     /// The two halves, or `self` alone when it has at most one head.
@@ -74,6 +78,7 @@ impl<K, V> Heads<K, V> {
             (self.current, self.lo.saturating_sub(old_main), self.hi.saturating_sub(old_main), true),
         ];
         for (arr, lo, hi, pooled) in parts {
+            let links = !(pooled && self.linkless);
             // Runs end with the main buckets; pool heads come one by one.
             let runs_end = hi.min(arr.main);
             let mut i = lo;
@@ -88,14 +93,19 @@ impl<K, V> Heads<K, V> {
                         // SAFETY: as said; the next run lies below `hi`.
                         unsafe { arr.prefetch_next_run_chains(i) };
                     }
-                    // SAFETY: as said; `i + RUN_BUCKETS <= hi`.
-                    let (live, any) = unsafe { arr.run_live(i) };
-                    // SAFETY: as said.
-                    (live, if any { unsafe { arr.run_links(i) } } else { 0 })
+                    if links {
+                        // SAFETY: as said; `i + RUN_BUCKETS <= hi`.
+                        let (live, any) = unsafe { arr.run_live(i) };
+                        // SAFETY: as said.
+                        (live, if any { unsafe { arr.run_links(i) } } else { 0 })
+                    } else {
+                        // SAFETY: as said.
+                        (unsafe { arr.run_mask(i) }, 0)
+                    }
                 } else {
                     // SAFETY: as said.
                     let live = unsafe { header::group(arr.hdr(i)) }.match_full().byte();
-                    (u64::from(live), 1)
+                    (u64::from(live), u8::from(links))
                 };
                 // SAFETY: as above.
                 let first = unsafe { arr.bucket(i) };
