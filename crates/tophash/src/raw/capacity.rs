@@ -5,6 +5,7 @@
 use super::bucket::BucketArray;
 use super::{b_for, capacity_for, over_load, Fallibility, RawTable};
 use crate::types::{Reason, ResizeKind, TryReserveError};
+use alloc::boxed::Box;
 
 impl<K, V> RawTable<K, V> {
     /// Makes room for `additional` more entries without a growth trigger
@@ -26,13 +27,13 @@ impl<K, V> RawTable<K, V> {
         };
         // The table ends up with the queued array if there is one, so that
         // is the one that must hold `need`.
-        let end_b = self.queued.as_ref().map_or(cur_b, |(a, _)| a.b);
+        let end_b = self.queued.as_ref().map_or(cur_b, |q| q.0.b);
         if !over_load(need, end_b) {
             return Ok(());
         }
         if !over_load(need, cur_b) {
             // A queued shrink would undo this reserve: drop it.
-            if let Some((p, _)) = self.queued.take() {
+            if let Some(p) = self.queued.take().map(|q| q.0) {
                 // SAFETY: a queued array was never used.
                 unsafe { p.free() };
             }
@@ -50,7 +51,7 @@ impl<K, V> RawTable<K, V> {
     /// start when that one ends (replacing any queued one).
     fn resize_now_or_next(&mut self, new: BucketArray<K, V>, kind: ResizeKind, reason: Reason) {
         if self.old.is_some() {
-            if let Some((prev, _)) = self.queued.replace((new, kind)) {
+            if let Some(prev) = self.queued.replace(Box::new((new, kind))).map(|q| q.0) {
                 // SAFETY: a queued array holds no entries and no chains.
                 unsafe { prev.free() };
             }

@@ -1,5 +1,6 @@
 //! Starting a resize, evacuating old buckets, advancing the evacuation mark.
 
+use alloc::boxed::Box;
 use core::ptr;
 
 use super::bucket::{header, prefetch, ArrayView, BucketArray, BucketRef, Header};
@@ -52,7 +53,7 @@ impl<K, V> RawTable<K, V> {
     /// that size, else a new one.
     pub(crate) fn take_array(&mut self, b: u8) -> Result<BucketArray<K, V>, TryReserveError> {
         match self.prepared.take() {
-            Some(p) if p.b == b => Ok(p),
+            Some(p) if p.b == b => Ok(*p),
             other => {
                 self.prepared = other;
                 BucketArray::new_zeroed(b)
@@ -100,7 +101,7 @@ impl<K, V> RawTable<K, V> {
             let main = next.buckets();
             next.prefault_buckets(0, 1);
             next.prefault_buckets(main / 2, main / 2 + 1);
-            self.prepared = Some(next);
+            self.prepared = Some(Box::new(next));
         }
         // Mapped or not, this insert's part is done.
         self.prepare_at = self.load_limit;
@@ -112,7 +113,7 @@ impl<K, V> RawTable<K, V> {
     fn release_prepared(&mut self, arr: BucketArray<K, V>) {
         if arr.releasable() {
             self.release_old_pages(true);
-            self.releasing = arr.cache_or_release().map(|arr| Releasing { arr });
+            self.releasing = arr.cache_or_release().map(|arr| Box::new(Releasing { arr }));
         } else {
             // SAFETY: a prepared array holds no entries and no chains.
             unsafe { arr.free() };
@@ -137,7 +138,7 @@ impl<K, V> RawTable<K, V> {
         // it has the size that doubling needs (a same-size growth keeps
         // it); else it goes back.
         if let Some(p) = self.prepared.take_if(|p| p.b != new_b + 1) {
-            self.release_prepared(p);
+            self.release_prepared(*p);
         }
         self.install(new);
         let Some(mut arr) = prev else { return [None, None] };
@@ -564,14 +565,14 @@ impl<K, V> RawTable<K, V> {
             // fewer writes than this resize did); free whatever is left of
             // it.
             self.release_old_pages(true);
-            self.releasing = old.arr.cache_or_release().map(|arr| Releasing { arr });
+            self.releasing = old.arr.cache_or_release().map(|arr| Box::new(Releasing { arr }));
         } else {
             // SAFETY: as said above; a small array, freed at once.
             unsafe { old.arr.free() };
         }
         let end = Event::ResizeEnd { kind, b: self.current.as_ref().map_or(0, |c| c.b), len: self.count };
         let mut next = [None, None];
-        if let Some((arr, kind)) = self.queued.take() {
+        if let Some((arr, kind)) = self.queued.take().map(|q| *q) {
             if kind == ResizeKind::Shrink && over_load(self.count, arr.b) {
                 // The table grew since the shrink was asked for.
                 // SAFETY: a queued array was never used.

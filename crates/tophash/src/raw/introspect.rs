@@ -85,7 +85,7 @@ impl<K, V> RawTable<K, V> {
             load_limit: if self.current.is_some() { capacity_for(b) } else { 0 },
             capacity: self.capacity(),
             resize,
-            queued: self.queued.as_ref().map(|(a, k)| (*k, a.b)),
+            queued: self.queued.as_ref().map(|q| (q.1, q.0.b)),
             releasing: self.releasing.is_some(),
             next_mapped: self.prepared.as_ref().map(|p| p.b),
             allocated_bytes: self.allocated_bytes(),
@@ -119,7 +119,7 @@ impl<K, V> RawTable<K, V> {
         let others = [
             self.old.as_ref().map(|o| &o.arr),
             self.releasing.as_ref().map(|r| &r.arr),
-            self.queued.as_ref().map(|(a, _)| a),
+            self.queued.as_ref().map(|q| &q.0),
         ];
         // A prepared array (always mapped) holds the pages faulted in
         // ahead: the header and slot pages of bucket 0 and bucket 2^B.

@@ -1,6 +1,7 @@
 //! A table's lifecycle: clearing, cloning, dropping, and freeing every
 //! array and chain.
 
+use alloc::boxed::Box;
 use core::ptr;
 
 use super::bucket::{self, alloc_overflow, header, ArrayView, BucketArray, BucketRef, RUN_BUCKETS};
@@ -73,7 +74,7 @@ impl<K, V> RawTable<K, V> {
             // SAFETY: a releasing array's buckets are all dead.
             unsafe { r.arr.free() };
         }
-        if let Some((p, _)) = self.queued.take() {
+        if let Some(p) = self.queued.take().map(|q| q.0) {
             // SAFETY: a queued array was never used.
             unsafe { p.free() };
         }
@@ -122,8 +123,8 @@ impl<K, V> RawTable<K, V> {
             o.evacuated = old.evacuated;
             new.old = Some(o);
         }
-        if let Some((p, kind)) = &self.queued {
-            new.queued = Some((infallible(BucketArray::new_zeroed_heap(p.b)), *kind));
+        if let Some(q) = &self.queued {
+            new.queued = Some(Box::new((infallible(BucketArray::new_zeroed_heap(q.0.b)), q.1)));
         }
         new.auto_shrink = self.auto_shrink;
         // `standalone` is set before copying: if `f` panics, dropping `new` frees

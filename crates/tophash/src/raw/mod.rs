@@ -319,6 +319,7 @@ mod tophash;
 #[cfg(test)]
 mod tests;
 
+use alloc::boxed::Box;
 use core::marker::PhantomData;
 use core::ptr;
 
@@ -534,8 +535,10 @@ pub(crate) struct RawTable<K, V> {
     /// Whether removals may start a shrink (`set_auto_shrink`).
     auto_shrink: bool,
     /// A finished resize's old array, being handed back to the OS in
-    /// chunks, one per write.
-    releasing: Option<Releasing<K, V>>,
+    /// chunks, one per write. Boxed, as `queued` and `prepared` are: each
+    /// exists only around a resize, and inline they made the table 97
+    /// words (test `a_table_stays_small`).
+    releasing: Option<Box<Releasing<K, V>>>,
     /// The current array (Go's `buckets`); `None` until the first insert.
     current: Option<BucketArray<K, V>>,
     /// The array being evacuated (Go's `oldbuckets`), while resizing.
@@ -553,10 +556,10 @@ pub(crate) struct RawTable<K, V> {
     /// A resize asked for (by `reserve` or `shrink_to`) while another was
     /// under way: its array is allocated already and it starts when the
     /// current one ends.
-    queued: Option<(BucketArray<K, V>, ResizeKind)>,
+    queued: Option<Box<(BucketArray<K, V>, ResizeKind)>>,
     /// The array the next doubling will use, mapped ahead by the insert at
     /// `prepare_at` (`prepare_next`) [14].
-    prepared: Option<BucketArray<K, V>>,
+    prepared: Option<Box<BucketArray<K, V>>>,
     /// Stand-alone overflow buckets (allocated one by one once the pool is
     /// used up) alive in the current and old chains [10].
     standalone: usize,
@@ -575,7 +578,7 @@ pub(crate) struct RawTable<K, V> {
     recycled: usize,
     /// Receives growth events; only rare paths look at it, and never while
     /// unwinding.
-    observer: Option<alloc::boxed::Box<dyn Observer>>,
+    observer: Option<Box<dyn Observer>>,
     marker: PhantomData<(K, V)>,
 }
 
@@ -669,7 +672,7 @@ impl<K, V> RawTable<K, V> {
     /// Entries the table holds before its next doubling: the capacity of
     /// the current (during a resize, the new) array, and never below `len`.
     pub(crate) fn capacity(&self) -> usize {
-        let queued = self.queued.as_ref().map_or(0, |(a, _)| capacity_for(a.b));
+        let queued = self.queued.as_ref().map_or(0, |q| capacity_for(q.0.b));
         self.load_limit.max(queued).max(self.count)
     }
 
@@ -699,10 +702,7 @@ impl<K, V> RawTable<K, V> {
     }
 
     /// Sets the observer of growth events, returning the previous one.
-    pub(crate) fn replace_observer(
-        &mut self,
-        o: Option<alloc::boxed::Box<dyn Observer>>,
-    ) -> Option<alloc::boxed::Box<dyn Observer>> {
+    pub(crate) fn replace_observer(&mut self, o: Option<Box<dyn Observer>>) -> Option<Box<dyn Observer>> {
         core::mem::replace(&mut self.observer, o)
     }
 
