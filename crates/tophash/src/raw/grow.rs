@@ -208,7 +208,7 @@ impl<K, V> RawTable<K, V> {
     /// of them around its entries' moves (a frame, the table's fields
     /// loaded and spilled, the chain's bookkeeping). Callgrind, 1M u64
     /// inserts from empty: 211.3M -> 196.6M instructions in all,
-    /// `grow_work` 115.8M -> 100.3M (`docs/log.md`, session 20).
+    /// `grow_work` 115.0M -> 100.3M (`docs/log.md`, session 20).
     #[inline(always)]
     fn evacuate_head(&mut self, hasher: &impl Fn(&K) -> u64) -> bool {
         let (Some(o), Some(cur)) = (&self.old, &self.current) else { return false };
