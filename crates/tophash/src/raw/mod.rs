@@ -150,6 +150,10 @@
 //!   (`RawTable::insert_fast`, `remove_fast`); everything else falls back to
 //!   the general path out of line. The general path's rare calls had given
 //!   every insert a stack frame: 20 of 80 instructions of a warm insert.
+//! * **Evacuation without a frame.** In a doubling, an old bucket whose
+//!   chain is the bucket alone (four in five at load 6.5) is moved inside
+//!   `grow_work` itself (`RawTable::evacuate_head`); only longer chains go
+//!   through `evacuate_next`. A 1M fill: 211.3M -> 196.6M instructions.
 //! * **Pairs when free.** Keys and values are interleaved as `(K, V)` when
 //!   that adds no padding, so a hit reads one slot line instead of two; else
 //!   they are split as in Go.
