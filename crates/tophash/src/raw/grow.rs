@@ -227,12 +227,9 @@ impl<K, V> RawTable<K, V> {
         // `i` and `i + n` are empty (only this evacuation writes to them).
         unsafe { split_head(old.bucket(i), cur.bucket(i), n, hasher) };
         core::mem::forget(guard);
-        let o = self.old.as_mut().expect("resizing");
-        o.evacuated += 1;
-        o.nevacuate += 1;
-        if o.nevacuate == n {
-            self.end_resize();
-        }
+        // Nothing to retire (no overflow bucket, a null link): count it.
+        self.old.as_mut().expect("resizing").evacuated += 1;
+        self.advance_mark();
         true
     }
 

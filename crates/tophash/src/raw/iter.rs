@@ -314,7 +314,7 @@ impl<K, V> Iterator for RawIter<K, V> {
                 (self.current, self.next_head.saturating_sub(old_main), self.pool_end != 0),
             ];
             for (arr, start, pooled) in parts {
-                let links = !(pooled && self.linkless);
+                let links = self.walks_links(arr);
                 // Whole runs first, one mask for their main buckets' slots,
                 // then their chains; the last few main buckets one by one;
                 // in pool order, then the pool buckets.

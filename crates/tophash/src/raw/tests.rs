@@ -125,9 +125,9 @@ impl<H: Fn(&u64) -> u64> T<H> {
 /// arrays a table holds only around a resize (queued, mapped ahead, being
 /// handed back) live behind a pointer each, which took the table from 97
 /// words to 54 (a `HashMap<u64, u64>` with a fixed foldhash state: 784 ->
-/// 440 bytes; hashbrown's is 40). The old array stays inline: boxed, it cost evacuation 20
-/// instructions a bucket (callgrind, 1M inserts from empty: 210.2M ->
-/// 217.1M).
+/// 440 bytes; hashbrown's is 40). The old array stays inline: boxed, it
+/// cost evacuation 20 instructions a bucket (callgrind, 1M inserts from
+/// empty: 210.2M -> 217.1M).
 #[test]
 fn a_table_stays_small() {
     assert!(mem::size_of::<RawTable<u64, u64>>() <= 54 * mem::size_of::<usize>());
