@@ -6,7 +6,7 @@ use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use super::bucket::{header, ArrayView};
+use super::bucket::{filter_bit, header, ArrayView};
 use super::tophash::{tophash, BUCKET_SLOTS, EMPTY_ONE, EMPTY_REST, EVACUATED_EMPTY, EVACUATED_X, MIN_TOPHASH};
 use super::RawTable;
 
@@ -195,7 +195,14 @@ fn check_chain<K, V>(
     // SAFETY: `i` is a main bucket; links are null or live buckets.
     let mut bucket = Some(unsafe { arr.bucket(i) });
     let mut depth = 0usize;
+    // Invariant 16: the filter bits the overflow entries need.
+    let mut needed = 0usize;
     while let Some(b) = bucket {
+        // SAFETY: `b` is a live bucket of the chain.
+        let bits = unsafe { arr.filter_of(b.hdr) };
+        if depth > 0 && bits != 0 {
+            return Err(format!("inv 16: {which} bucket {i} depth {depth} has filter bits {bits:#x}"));
+        }
         for j in 0..BUCKET_SLOTS {
             // SAFETY: `b` is a live bucket of the chain.
             let t = unsafe { header::top(b.hdr, j) };
@@ -212,6 +219,9 @@ fn check_chain<K, V>(
                     live += 1;
                     // SAFETY: live slot, key initialised.
                     let h = hasher(unsafe { &*b.key(j) });
+                    if depth > 0 {
+                        needed |= filter_bit(h);
+                    }
                     if tophash(h) != t {
                         return Err(format!("inv 4: {which} bucket {i} slot {j} tophash {t} != {}", tophash(h)));
                     }
@@ -236,6 +246,15 @@ fn check_chain<K, V>(
             overflow += 1;
         }
         depth += 1;
+    }
+    // SAFETY: `i` is a main bucket.
+    let (filter, first) = unsafe { (arr.filter_of(arr.hdr(i)), arr.first_overflow(i)) };
+    if filter & needed != needed || (first.is_null() && filter != 0) {
+        return Err(format!(
+            "inv 16: {which} bucket {i}'s filter {filter:#x} (chain goes on: {}) lacks {:#x}",
+            !first.is_null(),
+            needed & !filter
+        ));
     }
     let mut live_after = 0;
     for (depth, &(last_empty_one, here)) in lasts.iter().enumerate().rev() {

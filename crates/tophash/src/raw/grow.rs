@@ -3,7 +3,7 @@
 use alloc::boxed::Box;
 use core::ptr;
 
-use super::bucket::{header, prefetch, ArrayView, BucketArray, BucketRef, Header};
+use super::bucket::{filter_bit, header, prefetch, ArrayView, BucketArray, BucketRef, Header};
 use super::tophash::{BUCKET_SLOTS, EVACUATED_EMPTY, EVACUATED_X, EVACUATED_Y, MIN_TOPHASH};
 use super::{over_load, OldArray, RawTable, Releasing, ResizeKind};
 use crate::types::TryReserveError;
@@ -453,6 +453,7 @@ unsafe fn move_chain<K, V>(
     hasher: &impl Fn(&K) -> u64,
 ) -> usize {
     let mut moved = 0;
+    let cur = guard.table.current.as_ref().expect("resizing table has a current array").view;
     {
         let (mut x, mut y) = guard.table.fresh_cursors(i);
         // SAFETY: `i` is a main bucket; the walk follows the chain's links.
@@ -483,6 +484,12 @@ unsafe fn move_chain<K, V>(
                     ptr::copy_nonoverlapping(b.val(j), db.val(dj), 1);
                     header::set_top(db.hdr, dj, t);
                     header::set_top(b.hdr, j, mark);
+                    // Past the destination's main bucket: its filter
+                    // (invariant 16).
+                    let head = cur.hdr(d);
+                    if db.hdr != head {
+                        cur.add_filter(head, filter_bit(hash));
+                    }
                 }
                 moved += full.len();
                 // Old buckets hold only live and empty states, and every
@@ -675,6 +682,7 @@ unsafe fn split_chain<K, V>(
         // that follow each destination chain, linking overflow buckets as
         // they fill.
         let (mut xb, mut xj, mut yb, mut yj) = (x0, xs, cur.bucket(i + n), ys - n * BUCKET_SLOTS);
+        let (xh, yh) = (x0.hdr, yb.hdr);
         while let Some(nb) = old.next(b) {
             b = nb;
             let full = header::group(b.hdr).match_full();
@@ -684,9 +692,9 @@ unsafe fn split_chain<K, V>(
                 // both stay in registers), not one through a reference
                 // chosen at run time.
                 if hash as usize & n == 0 {
-                    move_entry(guard.table, b, j, (&mut xb, &mut xj), EVACUATED_X);
+                    move_entry(guard.table, cur, b, j, hash, (xh, &mut xb, &mut xj), EVACUATED_X);
                 } else {
-                    move_entry(guard.table, b, j, (&mut yb, &mut yj), EVACUATED_Y);
+                    move_entry(guard.table, cur, b, j, hash, (yh, &mut yb, &mut yj), EVACUATED_Y);
                 }
             }
             moved += full.len();
@@ -744,17 +752,21 @@ unsafe fn split_head<K, V>(
 }
 
 /// Moves the entry in slot `j` of old bucket `b` to the cursor's slot
-/// (past a full bucket first), then marks the old slot `mark`.
+/// (past a full bucket first), then marks the old slot `mark`. An entry
+/// written past the destination chain's head `head` goes into its filter
+/// (invariant 16) by its hash, `hash`.
 ///
 /// # Safety
 /// Slot `j` of `b` is live; the cursor is the append position of the
-/// entry's destination chain in the current array.
+/// entry's destination chain in the current array `cur`, headed by `head`.
 #[inline(always)]
 unsafe fn move_entry<K, V>(
     table: &mut RawTable<K, V>,
+    cur: ArrayView<K, V>,
     b: BucketRef<K, V>,
     j: usize,
-    (db, dj): (&mut BucketRef<K, V>, &mut usize),
+    hash: u64,
+    (head, db, dj): (*mut Header, &mut BucketRef<K, V>, &mut usize),
     mark: u8,
 ) {
     if *dj == BUCKET_SLOTS {
@@ -762,11 +774,16 @@ unsafe fn move_entry<K, V>(
     }
     // SAFETY: caller contract: a live source slot and an empty destination
     // slot; the copy moves ownership, and the old slot's mark says so.
+    // `head` is a main bucket of `cur` whose chain goes on past it when
+    // `db` is not it.
     unsafe {
         ptr::copy_nonoverlapping(b.key(j), db.key(*dj), 1);
         ptr::copy_nonoverlapping(b.val(j), db.val(*dj), 1);
         header::set_top(db.hdr, *dj, header::top(b.hdr, j));
         header::set_top(b.hdr, j, mark);
+        if db.hdr != head {
+            cur.add_filter(head, filter_bit(hash));
+        }
     }
     *dj += 1;
 }

@@ -377,6 +377,12 @@ unsafe fn clone_chain_rest<K, V>(
                 BucketRef::standalone(alloc_overflow::<K, V>())
             };
             dst.set_overflow(db.hdr, nd.hdr);
+            // A main bucket's filter goes with its chain (invariant 16; only
+            // main buckets' links carry one).
+            let bits = src.filter_of(sb.hdr);
+            if bits != 0 {
+                dst.add_filter(db.hdr, bits);
+            }
             if in_pool && pooled {
                 return;
             }

@@ -301,6 +301,10 @@
 //!     doubles it; its target is then the current array's upper-half slot
 //!     region, the next page to fill inside it. A releasing array sends
 //!     none.
+//! 16. A main bucket's link carries its chain's filter (x86_64): the bit
+//!     `filter_bit(hash)` of every live entry in the chain's overflow
+//!     buckets is set (a bit may outlive its entry); a null link carries
+//!     none, and an overflow bucket's link never does.
 
 mod access;
 mod bucket;

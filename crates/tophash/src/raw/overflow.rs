@@ -131,7 +131,7 @@ impl<K, V> RawTable<K, V> {
 pub(super) fn for_each_standalone<K, V>(arr: ArrayView<K, V>, from: usize, mut f: impl FnMut(*mut Header)) {
     for i in from..arr.main {
         // SAFETY: `i` is a main bucket; links are null or live headers.
-        let mut p = unsafe { *arr.link_at(i) };
+        let mut p = unsafe { arr.first_overflow(i) };
         while !p.is_null() {
             // SAFETY: `p` is a live header of the chain.
             let next = unsafe { arr.overflow(p) };
