@@ -15,7 +15,10 @@
 //! control bytes), which stays in cache far longer than 144-byte Go buckets
 //! do; a hit then reads one slot. The link, Go's `overflow` field, is read
 //! only when a chain goes on past a bucket, so it lives apart and does not
-//! take room in the cache lines every lookup reads. A stand-alone overflow
+//! take room in the cache lines every lookup reads. A main bucket's link
+//! also carries, in its top 16 bits, a filter of the hashes in the chain's
+//! overflow buckets ([`filter_bit`]), so that most misses past a full main
+//! bucket stop at the link. A stand-alone overflow
 //! bucket (allocated when the pool is used up) is one small allocation
 //! holding its header, its link and its slots.
 //!

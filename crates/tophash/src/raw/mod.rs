@@ -139,6 +139,14 @@
 //!   table was 4 MiB and fell out of this VM's share of the last-level
 //!   cache: 1M random hits took 33-40 ns against hashbrown's 26-31, and
 //!   27-29 with 8-byte headers (see `docs/log.md`).
+//! * **A filter in the head's link.** Go reads every overflow bucket's
+//!   tophash bytes before it calls a key absent. Here a main bucket's link
+//!   carries 16 bits above its pointer, one per top hash nibble of the
+//!   entries written past it (invariant 16; x86_64, whose user addresses
+//!   fit in 48 bits). A miss in a full main bucket reads the link and
+//!   stops there unless its bit is set: one dependent load instead of two.
+//!   Removals leave bits set; a doubling rebuilds them. 100K random u64
+//!   misses: 6.75 -> 5.0 ns (hashbrown 6.25).
 //! * **Slot lines requested with the header.** Where a bucket's slots are
 //!   follows from its index alone, so a write (and the evacuation of a
 //!   bucket, and of its destinations) asks for the slot lines at the same
