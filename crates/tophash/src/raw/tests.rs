@@ -419,6 +419,52 @@ fn delete_keeps_last_slots_exact() {
     assert_eq!(t.chain_tops(0)[0][7], EMPTY_REST);
 }
 
+/// Invariant 16's filter holds the top hash nibbles of a chain's overflow
+/// entries and nothing else, through a doubling's moves and a clone, so a
+/// miss whose nibble no overflow entry has stops at the link. The checker
+/// holds the other direction (every overflow entry's bit is set).
+#[test]
+fn a_chains_filter_holds_its_overflow_nibbles_only() {
+    /// Every key in bucket 0 (low 16 bits 0), with the top hash nibble
+    /// taken from bits 32..36 of the key.
+    fn nibbled(k: &u64) -> u64 {
+        ((k >> 32) & 15) << 60 | (mix(k) & 0x0fff_ffff_ffff_0000)
+    }
+    let key = |nibble: u64, i: u64| nibble << 32 | i << 16;
+    let mut t = T::new(nibbled);
+    // Eight keys fill the main bucket; the doubling they trigger keeps
+    // them there (same bucket 0), and the three after go to an overflow
+    // bucket.
+    for i in 0..8 {
+        t.insert(key(1, i), i);
+    }
+    for i in 0..3 {
+        t.insert(key(5, i), i);
+    }
+    t.t.finish_resize(&nibbled);
+    t.check_now();
+    let filter = |t: &RawTable<u64, u64>| {
+        let cur = t.current.as_ref().unwrap().view;
+        // SAFETY: bucket 0 is a main bucket of the live current array.
+        unsafe {
+            (
+                cur.filter_of(cur.hdr(0)),
+                cur.chain_may_hold(0, nibbled(&key(1, 99))),
+                cur.chain_may_hold(0, nibbled(&key(5, 99))),
+            )
+        }
+    };
+    assert_eq!(t.chain_tops(0).len(), 2, "eight in the main bucket, three past it");
+    let expect = if bucket::FILTERED { bucket::filter_bit(nibbled(&key(5, 0))) } else { 0 };
+    assert_eq!(filter(&t.t), (expect, !bucket::FILTERED, true));
+    // Misses of either nibble, hits of both.
+    assert_eq!((t.get(key(1, 99)), t.get(key(5, 99))), (None, None));
+    assert_eq!((t.get(key(1, 7)), t.get(key(5, 2))), (Some(7), Some(2)));
+    // A clone carries the filter.
+    let c = t.t.clone_with(|k, v| (*k, *v));
+    assert_eq!(filter(&c), filter(&t.t));
+}
+
 /// Go's second trigger: as many overflow buckets as buckets starts a
 /// same-size growth, which compacts the chains.
 #[test]
