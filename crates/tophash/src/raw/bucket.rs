@@ -598,10 +598,17 @@ impl<K, V> ArrayView<K, V> {
     #[inline(always)]
     pub(crate) unsafe fn link(self, h: *mut Header) -> *mut *mut Header {
         if self.contains(h) {
-            h.cast::<u8>().wrapping_add(self.len * HEADER).cast()
+            self.array_link(h)
         } else {
             header::standalone_link(h)
         }
+    }
+
+    /// The overflow link of header `h` of this array: the header region's
+    /// size past it.
+    #[inline(always)]
+    fn array_link(self, h: *mut Header) -> *mut *mut Header {
+        h.cast::<u8>().wrapping_add(self.len * HEADER).cast()
     }
 
     /// The bucket after header `h` in its chain (its header), or null.
@@ -676,10 +683,9 @@ impl<K, V> ArrayView<K, V> {
     pub(crate) unsafe fn add_filter(self, head: *mut Header, bits: usize) {
         // SAFETY: caller contract.
         debug_assert!(self.contains(head) && unsafe { !self.overflow(head).is_null() });
-        // SAFETY: caller contract: `head` is in this array's header region,
-        // so its link is the header region's size past it.
+        // SAFETY: caller contract: `head` is a header of this array.
         unsafe {
-            let p = head.cast::<u8>().add(self.len * HEADER).cast::<*mut Header>();
+            let p = self.array_link(head);
             *p = (*p).map_addr(|a| a | bits);
         }
     }
