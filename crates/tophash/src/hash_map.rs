@@ -618,6 +618,10 @@ where
     /// trigger due. Out of line so that the common case needs no frame.
     #[inline(never)]
     fn insert_general(&mut self, hash: u64, key: K, value: V) -> Option<V> {
+        let (key, value) = match self.table.insert_appending(hash, |stored, new| stored == new, key, value) {
+            Ok(()) => return None,
+            Err(kv) => kv,
+        };
         let hasher = make_hasher::<K, S>(&self.hash_builder);
         match self.table.entry(hash, |k| *k == key, &hasher) {
             Probe::Found(mut o) => {

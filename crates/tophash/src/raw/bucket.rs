@@ -58,6 +58,11 @@ pub(crate) const FILTERED: bool = cfg!(target_arch = "x86_64");
 /// The link bits above the pointer that hold a chain's filter.
 pub(crate) const FILTER_MASK: usize = if FILTERED { 0xffff << 48 } else { 0 };
 
+/// The link bits below the pointer (a header is 8-byte aligned) that hold
+/// a main bucket's append position in its first overflow bucket (see
+/// [`ArrayView::append_spot`]); 0 when not known.
+pub(crate) const FILL_MASK: usize = if FILTERED { BUCKET_SLOTS - 1 } else { 0 };
+
 /// A main bucket's link holds, above its 48 pointer bits, one bit per
 /// value of the top four hash bits of the entries written to its chain's
 /// overflow buckets (bits may stay set after their entries go: a stale bit
@@ -78,7 +83,7 @@ pub(crate) fn filter_bit(hash: u64) -> usize {
 /// The pointer part of a link word.
 #[inline(always)]
 fn link_ptr(w: *mut Header) -> *mut Header {
-    w.map_addr(|a| a & !FILTER_MASK)
+    w.map_addr(|a| a & !(FILTER_MASK | FILL_MASK))
 }
 
 /// Stores link `next` with filter bits `bits` at `p`.
@@ -88,6 +93,7 @@ fn link_ptr(w: *mut Header) -> *mut Header {
 #[inline(always)]
 unsafe fn set_link(p: *mut *mut Header, next: *mut Header, bits: usize) {
     debug_assert!(next.addr() & FILTER_MASK == 0, "a bucket address above 48 bits");
+    debug_assert!(next.addr() & FILL_MASK == 0, "a header not 8-byte aligned");
     // SAFETY: caller contract.
     unsafe { *p = next.map_addr(|a| a | bits) }
 }
@@ -674,7 +680,9 @@ impl<K, V> ArrayView<K, V> {
     }
 
     /// Adds `bits` (from [`filter_bit`] or [`filter_of`](Self::filter_of))
-    /// to the filter of main bucket `head`, whose chain goes on past it.
+    /// to the filter of main bucket `head`, whose chain goes on past it,
+    /// for an entry just written past it: forgets the append position
+    /// (invariant 17), which that write may have taken.
     ///
     /// # Safety
     /// `head` is a main bucket of this live array with a non-null link,
@@ -686,8 +694,54 @@ impl<K, V> ArrayView<K, V> {
         // SAFETY: caller contract: `head` is a header of this array.
         unsafe {
             let p = self.array_link(head);
-            *p = (*p).map_addr(|a| a | bits);
+            *p = (*p).map_addr(|a| (a & !FILL_MASK) | bits);
         }
+    }
+
+    /// Where an entry absent from main bucket `i`'s overflow buckets goes
+    /// when the main bucket is full: the first overflow bucket's header and
+    /// its first empty slot, read from the link alone (invariant 17), with
+    /// no overflow header read; `None` if the position is not known or the
+    /// filter says `hash`'s key may be past the main bucket.
+    ///
+    /// # Safety
+    /// `i < len` of a live array.
+    #[inline(always)]
+    pub(crate) unsafe fn append_spot(self, i: usize, hash: u64) -> Option<(*mut Header, usize)> {
+        // SAFETY: caller contract.
+        let w = unsafe { *self.link_at(i) };
+        let fill = w.addr() & FILL_MASK;
+        if !FILTERED || fill == 0 || w.addr() & filter_bit(hash) != 0 {
+            return None;
+        }
+        Some((link_ptr(w), fill))
+    }
+
+    /// Sets main bucket `head`'s append position to `fill` (0: unknown),
+    /// also adding `bits` to its filter.
+    ///
+    /// # Safety
+    /// As for [`add_filter`](Self::add_filter); `fill` is 0, or slots
+    /// `0..fill` of the first overflow bucket are live and the rest
+    /// `EMPTY_REST` (invariant 17).
+    #[inline(always)]
+    pub(crate) unsafe fn set_fill(self, head: *mut Header, fill: usize, bits: usize) {
+        debug_assert!(fill <= FILL_MASK);
+        // SAFETY: caller contract: `head` is a header of this array.
+        unsafe {
+            let p = self.array_link(head);
+            *p = (*p).map_addr(|a| (a & !FILL_MASK) | fill | bits);
+        }
+    }
+
+    /// Main bucket `head`'s append position (0: unknown).
+    ///
+    /// # Safety
+    /// `head` is a main bucket of this live array.
+    #[inline(always)]
+    pub(crate) unsafe fn fill_of(self, head: *mut Header) -> usize {
+        // SAFETY: caller contract.
+        unsafe { *self.array_link(head) }.addr() & FILL_MASK
     }
 
     /// Address of the links region (it follows the headers).

@@ -6,7 +6,7 @@ use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use super::bucket::{filter_bit, header, ArrayView};
+use super::bucket::{filter_bit, header, ArrayView, FILL_MASK};
 use super::tophash::{tophash, BUCKET_SLOTS, EMPTY_ONE, EMPTY_REST, EVACUATED_EMPTY, EVACUATED_X, MIN_TOPHASH};
 use super::RawTable;
 
@@ -203,6 +203,11 @@ fn check_chain<K, V>(
         if depth > 0 && bits != 0 {
             return Err(format!("inv 16: {which} bucket {i} depth {depth} has filter bits {bits:#x}"));
         }
+        // SAFETY: as above.
+        let fill = unsafe { *arr.link(b.hdr) }.addr() & FILL_MASK;
+        if depth > 0 && fill != 0 {
+            return Err(format!("inv 17: {which} bucket {i} depth {depth} has append position {fill}"));
+        }
         for j in 0..BUCKET_SLOTS {
             // SAFETY: `b` is a live bucket of the chain.
             let t = unsafe { header::top(b.hdr, j) };
@@ -255,6 +260,21 @@ fn check_chain<K, V>(
             !first.is_null(),
             needed & !filter
         ));
+    }
+    // SAFETY: `i` is a main bucket; `first`, if not null, is its chain's
+    // first overflow bucket.
+    let fill = unsafe { arr.fill_of(arr.hdr(i)) };
+    if fill != 0 {
+        let ok = !first.is_null() && {
+            // SAFETY: `first` is the chain's live first overflow bucket.
+            let tops = unsafe { (*first).tophash };
+            tops[..fill].iter().all(|&t| t >= MIN_TOPHASH) && tops[fill..].iter().all(|&t| t == EMPTY_REST)
+        };
+        if !ok {
+            return Err(format!(
+                "inv 17: {which} bucket {i}'s append position {fill} is not its first overflow bucket's"
+            ));
+        }
     }
     let mut live_after = 0;
     for (depth, &(last_empty_one, here)) in lasts.iter().enumerate().rev() {

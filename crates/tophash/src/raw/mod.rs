@@ -147,6 +147,18 @@
 //!   stops there unless its bit is set: one dependent load instead of two.
 //!   Removals leave bits set; a doubling rebuilds them. 100K random u64
 //!   misses: 6.7 -> 5.0 ns (hashbrown 6.2-7.2).
+//! * **An append position in the head's link.** Below the filter, the
+//!   link's three low bits (free: headers are 8-byte aligned) say which
+//!   slot of the first overflow bucket comes next, when its slots fill
+//!   from the front with no hole (invariant 17). An insert whose key's
+//!   main bucket is full and whose filter rules the key out writes there
+//!   from the link alone (`RawTable::insert_appending`): the overflow
+//!   header is written, never read, so the write waits on two memory
+//!   latencies (header, link) instead of three. Any other write past the
+//!   main bucket resets the position (the general path sets it again from
+//!   the bucket it wrote), and so does any removal there. `compare.sh
+//!   --quick`, 5 alternations, random u64 keys at 100K: presized inserts
+//!   1.14 -> 0.78 of hashbrown's time, churn 0.92 -> 0.58.
 //! * **Slot lines requested with the header.** Where a bucket's slots are
 //!   follows from its index alone, so a write (and the evacuation of a
 //!   bucket, and of its destinations) asks for the slot lines at the same
@@ -313,6 +325,10 @@
 //!     `filter_bit(hash)` of every live entry in the chain's overflow
 //!     buckets is set (a bit may outlive its entry); a null link carries
 //!     none, and an overflow bucket's link never does.
+//! 17. A main bucket's link may carry, in its low three bits, its chain's
+//!     append position `v` (x86_64; 0 means not known): when `v` is not 0,
+//!     slots `0..v` of the first overflow bucket are live and the rest are
+//!     `EMPTY_REST`. An overflow bucket's link never carries one.
 
 mod access;
 mod bucket;

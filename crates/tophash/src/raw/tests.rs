@@ -22,6 +22,17 @@ fn by_bucket(k: &u64) -> u64 {
     (mix(k) & !0xffff) | (k & 0xffff)
 }
 
+/// Every key in bucket 0 (low 16 bits 0), with the top hash nibble (the
+/// chain filter's bit, invariant 16) taken from bits 32..36 of the key.
+fn nibbled(k: &u64) -> u64 {
+    ((k >> 32) & 15) << 60 | (mix(k) & 0x0fff_ffff_ffff_0000)
+}
+
+/// A key of `nibbled`'s bucket 0 with top hash nibble `nibble`.
+fn key(nibble: u64, i: u64) -> u64 {
+    nibble << 32 | i << 16
+}
+
 /// `n` for a normal run; a tenth of it under Miri, which runs these tests
 /// about a thousand times slower (`scripts/miri.sh`), so that the same
 /// states are reached at smaller sizes.
@@ -425,12 +436,6 @@ fn delete_keeps_last_slots_exact() {
 /// holds the other direction (every overflow entry's bit is set).
 #[test]
 fn a_chains_filter_holds_its_overflow_nibbles_only() {
-    /// Every key in bucket 0 (low 16 bits 0), with the top hash nibble
-    /// taken from bits 32..36 of the key.
-    fn nibbled(k: &u64) -> u64 {
-        ((k >> 32) & 15) << 60 | (mix(k) & 0x0fff_ffff_ffff_0000)
-    }
-    let key = |nibble: u64, i: u64| nibble << 32 | i << 16;
     let mut t = T::new(nibbled);
     // Eight keys fill the main bucket; the doubling they trigger keeps
     // them there (same bucket 0), and the three after go to an overflow
@@ -463,6 +468,69 @@ fn a_chains_filter_holds_its_overflow_nibbles_only() {
     // A clone carries the filter.
     let c = t.t.clone_with(|k, v| (*k, *v));
     assert_eq!(filter(&c), filter(&t.t));
+}
+
+/// The append position (invariant 17): set by the general path's first
+/// write past a full main bucket, advanced by each insert that writes from
+/// the link alone, given up when the overflow bucket fills or loses an
+/// entry, and never used for a key the filter does not rule out.
+#[test]
+fn inserts_past_a_full_main_bucket_append_from_the_link() {
+    let mut t: T<fn(&u64) -> u64> = T::new(nibbled);
+    // B = 4 (room for 104): nothing below triggers a growth.
+    t.t.reserve(64, Fallibility::Fallible).unwrap();
+    t.t.finish_resize(&nibbled);
+    let pos = |t: &RawTable<u64, u64>| {
+        let cur = t.current.as_ref().unwrap().view;
+        // SAFETY: bucket 0 is a main bucket of the live current array.
+        unsafe { cur.fill_of(cur.hdr(0)) }
+    };
+    let append = |t: &mut T<fn(&u64) -> u64>, k: u64| {
+        let r = t.t.insert_appending(nibbled(&k), |a, b| a == b, k, k).is_ok();
+        t.check_now();
+        r
+    };
+    for i in 0..8 {
+        t.insert(key(1, i), i);
+        // A main bucket with room, or full with no overflow bucket, is
+        // the general path's.
+        assert!(!append(&mut t, key(3, i)));
+    }
+    assert_eq!(pos(&t.t), 0);
+    // The general path links the overflow bucket and records slot 1.
+    t.insert(key(1, 8), 8);
+    assert_eq!(pos(&t.t), if bucket::FILTERED { 1 } else { 0 });
+    // A key of nibble 1, which the filter now holds, goes the general way.
+    assert!(!append(&mut t, key(1, 9)));
+    // Keys of seven other nibbles append from the link and fill the
+    // bucket; the position then is given up.
+    for i in 0..7 {
+        assert_eq!(append(&mut t, key(2 + i, 0)), bucket::FILTERED);
+        let want = if !bucket::FILTERED || i == 6 { 0 } else { i as usize + 2 };
+        assert_eq!(pos(&t.t), want);
+    }
+    if !bucket::FILTERED {
+        return;
+    }
+    assert!(t.chain_tops(0)[1].iter().all(|&b| b >= MIN_TOPHASH), "the overflow bucket is full");
+    assert!(!append(&mut t, key(9, 0)));
+    for i in 0..=8 {
+        assert_eq!(t.get(key(1, i)), Some(i));
+    }
+    for i in 0..7 {
+        assert_eq!(t.get(key(2 + i, 0)), Some(key(2 + i, 0)));
+    }
+    // Slot 7 emptied and filled again by the general path: full, no
+    // position.
+    assert_eq!(t.remove(key(8, 0)), Some(key(8, 0)));
+    t.insert(key(1, 10), 10);
+    assert_eq!(pos(&t.t), 0);
+    // A hole in the overflow bucket: no position, so the general path
+    // fills the hole.
+    assert_eq!(t.remove(key(2, 0)), Some(key(2, 0)));
+    assert!(!append(&mut t, key(9, 0)));
+    t.insert(key(9, 0), 0);
+    assert_eq!(t.chain_tops(0).len(), 2, "the hole took it");
 }
 
 /// Go's second trigger: as many overflow buckets as buckets starts a
