@@ -117,6 +117,7 @@ impl<K, V> RawTable<K, V> {
         // afterwards. A releasing array hands back its pages on writes too.
         let steady = self.steady_view;
         let arr = if steady.hdrs.is_null() || self.releasing.is_some() {
+            self.prefetch_home(hash);
             self.grow_work(&hasher);
             match &self.current {
                 Some(cur) => self.home(cur.view, hash).0,

@@ -6,7 +6,7 @@
 
 use core::ptr;
 
-use super::bucket::{filter_bit, header, ArrayView, BucketArray, BucketRef, Header, FILTERED};
+use super::bucket::{filter_bit, header, prefetch, ArrayView, BucketArray, BucketRef, Header, FILTERED};
 use super::tophash::{tag, tophash, Group, BUCKET_SLOTS, EMPTY_ONE, EMPTY_REST};
 use super::{infallible, over_load, too_many_overflow, RawProbe, RawTable, Slot, Vacancy};
 use crate::types::{Reason, ResizeKind};
@@ -26,6 +26,29 @@ impl<K, V> RawTable<K, V> {
             }
         }
         (cur, hash as usize & cur.mask())
+    }
+
+    /// Starts loading `hash`'s main bucket where its chain is now (header,
+    /// link and slots), for a write about to do its share of a resize
+    /// first. That share runs about a thousand instructions, more than the
+    /// core looks ahead, so a key's misses requested only after it were
+    /// waited for in full, write after write; requested before it, they
+    /// overlap it. The chain may move while the share runs (its old bucket
+    /// is evacuated if it was at the mark): then this loaded the old copy,
+    /// a hint wasted.
+    #[inline(always)]
+    pub(super) fn prefetch_home(&self, hash: u64) {
+        let Some(cur) = &self.current else { return };
+        let (arr, i) = self.home(cur.view, hash);
+        // SAFETY: `i` is a main bucket of `arr`, an array of the table not
+        // released at `i` (`home` names an old bucket only while it is not
+        // evacuated); only addresses are formed.
+        unsafe {
+            let b = arr.bucket(i);
+            prefetch(b.hdr.cast());
+            prefetch(arr.link_at(i).cast());
+            b.prefetch_slots();
+        }
     }
 
     /// Finds the live slot whose key satisfies `eq`, reading the old array
