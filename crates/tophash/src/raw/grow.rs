@@ -252,6 +252,10 @@ impl<K, V> RawTable<K, V> {
                     return;
                 }
             }
+            let n = old.arr.view.main;
+            if self.current.as_ref().is_some_and(|cur| cur.populate_ahead(n, mark, &mut old.populated)) {
+                return;
+            }
         }
         self.release_old_pages(false);
     }

@@ -113,7 +113,7 @@ impl<K, V> RawTable<K, V> {
         // During a doubling, only the new main buckets evacuation has reached
         // hold memory (`bytes_doubling`).
         let current = self.current.as_ref().map_or(0, |a| match &self.old {
-            Some(o) => a.bytes_doubling(self.next_pool, o.arr.view.main, o.nevacuate, o.arr.recycled_to()),
+            Some(o) => a.bytes_doubling(self.next_pool, o.arr.view.main, o.nevacuate, o.arr.recycled_to(), o.populated),
             None => a.bytes(self.next_pool),
         });
         let others = [

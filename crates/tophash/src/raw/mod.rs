@@ -216,6 +216,16 @@
 //!   `BucketArray::release_upto`); with the branch-free first bucket of
 //!   `grow::split_chain`, inserts from empty went from 1.71-1.87x to
 //!   1.50-1.52x hashbrown's time at 1M (`compare`, alternating binaries).
+//! * **The other half faulted in ahead.** The new lower half's slot pages
+//!   receive no recycled pages, and each first touch there faulted (1.5-2.8
+//!   us a page here). A doubling's write that makes no other memory system
+//!   call now faults in the next 64 KiB of them, up to 256 KiB past the
+//!   mark, in one `MADV_POPULATE_WRITE` (1.24-1.27 us a page; C probe), so
+//!   evacuation finds them there (`BucketArray::populate_ahead`; a kernel
+//!   older than 5.14 refuses, and pages fault as before). `memp ph`, 10M
+//!   u64 fills, 3 alternations: resizing 54.4-58.9 -> 52.8-54.2 ns per
+//!   final entry; the reproducible slowest insert of `latency.sh` at 10M
+//!   stayed at 41.4 us.
 //! * **A larger overflow pool for mapped arrays**: `2^(B-1)` buckets instead
 //!   of Go's `2^(B-4)` ([`bucket::mapped_len`]). Untouched pages of a mapping
 //!   hold no memory, so the pool costs only what is used, and at load 6.5 it
@@ -441,11 +451,15 @@ struct OldArray<K, V> {
     kind: ResizeKind,
     /// Old buckets evacuated so far, below the mark or not.
     evacuated: usize,
+    /// Pages of the current array's lower-half slots faulted in ahead of
+    /// the mark (`BucketArray::populate_ahead`): 32 bits, beside `kind`,
+    /// keep the table's size.
+    populated: u32,
 }
 
 impl<K, V> OldArray<K, V> {
     fn new(arr: BucketArray<K, V>, kind: ResizeKind) -> Self {
-        OldArray { arr, nevacuate: 0, kind, evacuated: 0 }
+        OldArray { arr, nevacuate: 0, kind, evacuated: 0, populated: 0 }
     }
 
     /// Whether old bucket `i` has been evacuated: it is below the mark, or

@@ -104,6 +104,29 @@ mod imp {
         p != libc::MAP_FAILED
     }
 
+    /// Faults in `[p, p + size)` now, ready to be written
+    /// (`MADV_POPULATE_WRITE`, Linux 5.14 and later); `false` if the
+    /// kernel refused, after which every later call declines at once (an
+    /// older kernel refuses them all).
+    ///
+    /// # Safety
+    /// `[p, p + size)` is page aligned and lies in a mapping returned by
+    /// `map`, still mapped; its bytes do not change.
+    pub(crate) unsafe fn populate(p: *mut u8, size: usize) -> bool {
+        use core::sync::atomic::{AtomicBool, Ordering::Relaxed};
+        static REFUSED: AtomicBool = AtomicBool::new(false);
+        if REFUSED.load(Relaxed) {
+            return false;
+        }
+        // SAFETY: caller contract: our own mapped pages; populating them
+        // leaves their contents as they are.
+        let ok = unsafe { libc::madvise(p.cast(), size, libc::MADV_POPULATE_WRITE) } == 0;
+        if !ok {
+            REFUSED.store(true, Relaxed);
+        }
+        ok
+    }
+
     pub(crate) const AVAILABLE: bool = true;
 }
 
@@ -165,6 +188,14 @@ mod imp {
         true
     }
 
+    /// Nothing to fault in: the allocation is all there.
+    ///
+    /// # Safety
+    /// As for the Linux `populate`.
+    pub(crate) unsafe fn populate(_p: *mut u8, _size: usize) -> bool {
+        true
+    }
+
     pub(crate) const AVAILABLE: bool = true;
 }
 
@@ -185,14 +216,20 @@ mod imp {
         false
     }
 
+    /// # Safety
+    /// Never called: `map` never succeeds here.
+    pub(crate) unsafe fn populate(_p: *mut u8, _size: usize) -> bool {
+        false
+    }
+
     pub(crate) const AVAILABLE: bool = false;
 }
 
 #[cfg(all(test, feature = "std"))]
-pub(crate) use counted::{calls, map, remap, unmap};
+pub(crate) use counted::{calls, map, populate, remap, unmap};
 pub(crate) use imp::AVAILABLE;
 #[cfg(not(all(test, feature = "std")))]
-pub(crate) use imp::{map, remap, unmap};
+pub(crate) use imp::{map, populate, remap, unmap};
 
 /// Under test, the functions above count the memory system calls each
 /// thread makes, so that tests can bound the calls of one write.
@@ -232,6 +269,14 @@ mod counted {
         count();
         // SAFETY: caller contract.
         unsafe { super::imp::remap(src, size, dst) }
+    }
+
+    /// # Safety
+    /// As for `imp::populate`.
+    pub(crate) unsafe fn populate(p: *mut u8, size: usize) -> bool {
+        count();
+        // SAFETY: caller contract.
+        unsafe { super::imp::populate(p, size) }
     }
 }
 

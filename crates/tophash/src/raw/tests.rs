@@ -1068,6 +1068,53 @@ fn next_array_is_prepared_ahead() {
     t.check_now();
 }
 
+/// A doubling into a fresh mapping faults in the lower half's slot pages
+/// ahead of the mark, a chunk at a time (`BucketArray::populate_ahead`):
+/// the pages it counts as populated are resident, it keeps ahead of the
+/// evacuation, and it goes no further than its reach past the mark.
+#[test]
+#[cfg(all(feature = "std", target_os = "linux", not(miri)))]
+fn doubling_faults_in_its_next_slot_pages_ahead() {
+    let mut t = T::new(mix);
+    let mut k = 0u64;
+    // As in the next test: up to the doubling to 2^11 buckets, mapped.
+    while t.b() < 10 || t.t.old.is_some() {
+        t.insert(k, k);
+        k += 1;
+    }
+    while t.t.old.is_none() {
+        t.insert_unchecked(k, k);
+        k += 1;
+    }
+    let slots = SlotLayout::<u64, u64>::SLOTS;
+    let (mut ahead_seen, mut checked) = (0, 0);
+    while let Some(old) = &t.t.old {
+        let cur = t.t.current.as_ref().expect("allocated");
+        let (n, mark) = (old.arr.view.main, old.nevacuate);
+        let (resident, populated) = cur.lower_slots_resident(n, old.populated);
+        assert!(populated <= resident.len(), "populated past the lower half");
+        assert!(resident[..populated].iter().all(|&r| r), "mark {mark}: a populated page is not resident");
+        // Pages past the mark's are resident only if populated.
+        let mark_page = (mark + 1) * slots / sys::PAGE + 1;
+        let reach = mark_page + (8 << 10) / sys::PAGE;
+        assert!(populated <= reach, "mark {mark}: {populated} pages populated, reach {reach}");
+        if let Some(p) = resident.iter().rposition(|&r| r) {
+            assert!(p < populated.max(mark_page + 1), "mark {mark}: page {p} resident, not populated");
+        }
+        // The memory counted for the array includes the populated pages.
+        let to = old.arr.recycled_to();
+        let counted = |p| cur.bytes_doubling(t.t.next_pool, n, mark, to, p);
+        let beyond = resident[..populated].iter().enumerate().filter(|&(i, _)| i + 1 >= mark_page).count();
+        assert!(counted(old.populated) >= counted(0) + beyond.saturating_sub(1) * sys::PAGE, "mark {mark}");
+        ahead_seen += usize::from(populated > mark_page);
+        checked += 1;
+        t.insert_unchecked(k, k);
+        k += 1;
+    }
+    t.check_now();
+    assert!(checked > 100 && ahead_seen > checked / 2, "{ahead_seen} of {checked} writes found pages populated ahead");
+}
+
 /// During a doubling into a fresh mapping, the memory counted for the new
 /// array is the memory the kernel holds for it (`mincore`): the main
 /// buckets evacuation has reached, the recycled slot pages and the pool in
@@ -1096,7 +1143,7 @@ fn doubling_counts_the_new_pages_it_touched() {
     while let Some(old) = &t.t.old {
         let cur = t.t.current.as_ref().expect("allocated");
         let (n, mark, to) = (old.arr.view.main, old.nevacuate, old.arr.recycled_to());
-        let counted = cur.bytes_doubling(t.t.next_pool, n, mark, to);
+        let counted = cur.bytes_doubling(t.t.next_pool, n, mark, to, old.populated);
         let resident = cur.resident_now();
         assert!(resident <= counted, "mark {mark}/{n}: {resident} bytes resident, {counted} counted");
         // The bucket at the mark: its header page, link page and slot pages,
