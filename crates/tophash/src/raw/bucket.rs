@@ -830,7 +830,7 @@ pub(crate) struct BucketArray<K, V> {
 /// Bytes of slot pages one `populate_ahead` call faults in, and how far
 /// past the slots of the bucket at the mark it keeps them faulted in.
 const POPULATE_CHUNK: usize = if cfg!(test) { 4 << 10 } else { 64 << 10 };
-const POPULATE_AHEAD: usize = if cfg!(test) { 8 << 10 } else { 256 << 10 };
+pub(crate) const POPULATE_AHEAD: usize = if cfg!(test) { 8 << 10 } else { 256 << 10 };
 
 /// Mapped arrays of at most this many buckets (main and pool) and bytes are
 /// kept whole when freed, for the next array of the same size (`sys`'s
@@ -1186,14 +1186,9 @@ impl<K, V> BucketArray<K, V> {
         self.mapped_parts(self.size())
             .into_iter()
             .filter(|&(_, n)| n > 0)
-            .map(|(p, n)| {
-                let mut vec = alloc::vec![0u8; n / sys::PAGE];
-                // SAFETY: `[p, p + n)` is a page-aligned part of this
-                // array's mapping, not unmapped; `vec` has a byte per page.
-                let rc = unsafe { libc::mincore(p as *mut libc::c_void, n, vec.as_mut_ptr()) };
-                assert_eq!(rc, 0, "mincore failed");
-                vec.iter().filter(|&&v| v & 1 == 1).count() * sys::PAGE
-            })
+            // SAFETY: a page-aligned part of this array's mapping, not
+            // unmapped.
+            .map(|(p, n)| unsafe { resident_pages(p, n) }.iter().filter(|&&r| r).count() * sys::PAGE)
             .sum()
     }
 
@@ -1206,12 +1201,10 @@ impl<K, V> BucketArray<K, V> {
     pub(crate) fn lower_slots_resident(&self, n: usize, populated: u32) -> (alloc::vec::Vec<bool>, usize) {
         let first = (self.view.slots as usize).next_multiple_of(sys::PAGE);
         let end = (self.view.slots as usize + n * SlotLayout::<K, V>::SLOTS) & !(sys::PAGE - 1);
-        let mut vec = alloc::vec![0u8; (end - first) / sys::PAGE];
         // SAFETY: `[first, end)` is a page-aligned part of this current
-        // array's slot region, all mapped; `vec` has a byte per page.
-        let rc = unsafe { libc::mincore(first as *mut libc::c_void, end - first, vec.as_mut_ptr()) };
-        assert_eq!(rc, 0, "mincore failed");
-        (vec.iter().map(|&v| v & 1 == 1).collect(), (self.populated_to(populated) - first) / sys::PAGE)
+        // array's slot region, all mapped.
+        let resident = unsafe { resident_pages(first, end - first) };
+        (resident, (self.populated_to(populated) - first) / sys::PAGE)
     }
 
     /// Where the old array's dead slot pages moved into the new one have
@@ -1551,6 +1544,19 @@ pub(crate) unsafe fn free_overflow<K, V>(h: *mut Header) {
 pub(crate) struct Release {
     pub(crate) called: bool,
     pub(crate) done: bool,
+}
+
+/// Whether each page of `[p, p + n)` is in memory now (`mincore`).
+///
+/// # Safety
+/// `[p, p + n)` is page aligned and mapped.
+#[cfg(all(test, feature = "std", target_os = "linux", not(miri)))]
+unsafe fn resident_pages(p: usize, n: usize) -> alloc::vec::Vec<bool> {
+    let mut vec = alloc::vec![0u8; n / sys::PAGE];
+    // SAFETY: caller contract; `vec` has a byte per page.
+    let rc = unsafe { libc::mincore(p as *mut libc::c_void, n, vec.as_mut_ptr()) };
+    assert_eq!(rc, 0, "mincore failed");
+    vec.iter().map(|&v| v & 1 == 1).collect()
 }
 
 /// How far an array's pages have been handed back: absolute addresses up

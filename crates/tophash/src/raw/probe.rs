@@ -453,24 +453,22 @@ impl<K, V> RawTable<K, V> {
         key: K,
         val: V,
     ) -> Result<(), (K, V)> {
-        let steady = self.steady_view;
-        if !FILTERED || steady.hdrs.is_null() || self.releasing.is_some() || self.count >= self.slow_insert_at {
+        if !FILTERED || self.count >= self.slow_insert_at {
             return Err((key, val));
         }
-        let i = hash as usize & steady.mask();
-        // SAFETY: `steady` is the current array of a table not resizing, so
-        // main bucket `i` heads the key's chain; matched slots are live.
-        // `append_spot` names the first overflow bucket of that chain and
-        // its first empty slot, past a full main bucket, which is the
-        // chain's first empty slot; the filter says no overflow entry has
-        // the key's hash bit, so the key is absent.
+        let Some((b, g, found)) = self.steady_main(hash, |k| same(k, &key)) else { return Err((key, val)) };
+        if found.is_some() || g.match_empty().byte() != 0 {
+            return Err((key, val));
+        }
+        let steady = self.steady_view;
+        // SAFETY: `steady_main` read main bucket `b` of `steady`, the
+        // current array of a table not resizing, so it heads the key's
+        // chain; it is full and holds no match. `append_spot` names the
+        // first overflow bucket of that chain and its first empty slot,
+        // which is the chain's first empty slot; the filter says no
+        // overflow entry has the key's hash bit, so the key is absent.
         unsafe {
-            let b = steady.bucket(i);
-            let g = header::group(b.hdr);
-            if g.match_empty().byte() != 0 || g.match_byte(tag(hash)).any(|j| same(&*b.key(j), &key)) {
-                return Err((key, val));
-            }
-            let Some((oh, j)) = steady.append_spot(i, hash) else { return Err((key, val)) };
+            let Some((oh, j)) = steady.append_spot(hash as usize & steady.mask(), hash) else { return Err((key, val)) };
             let ob = steady.resolve(oh);
             ob.key(j).write(key);
             ob.val(j).write(val);

@@ -115,6 +115,26 @@ impl<H: Fn(&u64) -> u64> T<H> {
         (0..old.arr.buckets()).filter(|&i| old.is_evacuated(i)).count()
     }
 
+    /// Inserts keys `0, 1, ...` until the doubling to 2^11 buckets starts
+    /// (arrays that size are mapped and too large for the reuse cache);
+    /// returns the next key. The doubling's start runs without the
+    /// checker, whose walk would read (and so map the zero page into)
+    /// every header.
+    #[cfg(all(feature = "std", target_os = "linux", not(miri)))]
+    fn start_mapped_doubling(&mut self) -> u64 {
+        let mut k = 0u64;
+        while self.b() < 10 || self.t.old.is_some() {
+            self.insert(k, k);
+            k += 1;
+        }
+        while self.t.old.is_none() {
+            self.insert_unchecked(k, k);
+            k += 1;
+        }
+        assert_eq!(self.b(), 11, "the doubling to 2^11 buckets just started");
+        k
+    }
+
     /// Tophash bytes of chain `i` of the current array.
     fn chain_tops(&self, i: usize) -> Vec<[u8; BUCKET_SLOTS]> {
         let cur = self.t.current.as_ref().unwrap().view;
@@ -1076,16 +1096,7 @@ fn next_array_is_prepared_ahead() {
 #[cfg(all(feature = "std", target_os = "linux", not(miri)))]
 fn doubling_faults_in_its_next_slot_pages_ahead() {
     let mut t = T::new(mix);
-    let mut k = 0u64;
-    // As in the next test: up to the doubling to 2^11 buckets, mapped.
-    while t.b() < 10 || t.t.old.is_some() {
-        t.insert(k, k);
-        k += 1;
-    }
-    while t.t.old.is_none() {
-        t.insert_unchecked(k, k);
-        k += 1;
-    }
+    let mut k = t.start_mapped_doubling();
     let slots = SlotLayout::<u64, u64>::SLOTS;
     let (mut ahead_seen, mut checked) = (0, 0);
     while let Some(old) = &t.t.old {
@@ -1096,7 +1107,7 @@ fn doubling_faults_in_its_next_slot_pages_ahead() {
         assert!(resident[..populated].iter().all(|&r| r), "mark {mark}: a populated page is not resident");
         // Pages past the mark's are resident only if populated.
         let mark_page = (mark + 1) * slots / sys::PAGE + 1;
-        let reach = mark_page + (8 << 10) / sys::PAGE;
+        let reach = mark_page + bucket::POPULATE_AHEAD / sys::PAGE;
         assert!(populated <= reach, "mark {mark}: {populated} pages populated, reach {reach}");
         if let Some(p) = resident.iter().rposition(|&r| r) {
             assert!(p < populated.max(mark_page + 1), "mark {mark}: page {p} resident, not populated");
@@ -1126,19 +1137,7 @@ fn doubling_faults_in_its_next_slot_pages_ahead() {
 #[cfg(all(feature = "std", target_os = "linux", not(miri)))]
 fn doubling_counts_the_new_pages_it_touched() {
     let mut t = T::new(mix);
-    let mut k = 0u64;
-    // Arrays of 2^11 buckets are mapped and too large for the reuse cache.
-    // The doubling to them runs without the checker, whose walk would read
-    // (and so map the zero page into) every header; it runs at the end.
-    while t.b() < 10 || t.t.old.is_some() {
-        t.insert(k, k);
-        k += 1;
-    }
-    while t.t.old.is_none() {
-        t.insert_unchecked(k, k);
-        k += 1;
-    }
-    assert_eq!(t.b(), 11, "the doubling to 2^11 buckets just started");
+    let mut k = t.start_mapped_doubling();
     let mut checked = 0;
     while let Some(old) = &t.t.old {
         let cur = t.t.current.as_ref().expect("allocated");
