@@ -43,6 +43,7 @@ impl Clock {
 
     #[inline]
     fn time<T>(&mut self, f: impl FnOnce() -> T) -> (Duration, T) {
+        settle_heap();
         let w0 = self.runqueue.delay();
         let t = Instant::now();
         let out = black_box(f());
@@ -52,6 +53,19 @@ impl Clock {
         self.waited += waited;
         (busy, out)
     }
+}
+
+/// Leaves the allocator no deferred work from untimed steps for the timed
+/// span that follows. glibc keeps freed small chunks in its fast bins and
+/// merges them all (`malloc_consolidate`) at the next request of 1 KiB or
+/// more that the heap serves. Dropping a map of 100K `String` keys leaves
+/// 100K such chunks. A map whose drop frees a large heap block (hashbrown's
+/// table) triggers the merge in that untimed drop; one whose drop keeps its
+/// arrays for reuse (tophash) would pay it in its next timed fill, about
+/// 2 ms for 100K keys (docs/log.md, session 21). One untimed 4 KiB request
+/// here makes the merge happen before the clock starts, for every map.
+fn settle_heap() {
+    drop(black_box(Vec::<u8>::with_capacity(4096)));
 }
 
 /// Operations a lookup or iteration sample covers at least: passes over
