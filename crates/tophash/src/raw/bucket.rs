@@ -825,6 +825,9 @@ pub(crate) struct BucketArray<K, V> {
     /// A mapped array small enough for the reuse cache (`reusable`): it
     /// releases no pages early, so that it is whole when freed.
     cacheable: bool,
+    /// Pages of the pool's slot region, from its first whole page, that
+    /// `populate_pool` faulted in (memory accounting counts them).
+    pub(crate) pool_populated: u32,
 }
 
 /// Bytes of slot pages one `populate_ahead` call faults in, and how far
@@ -971,7 +974,7 @@ impl<K, V> BucketArray<K, V> {
             at: if mapped && !cacheable { 0 } else { usize::MAX },
             recycle: Recycle::NONE,
         };
-        Ok(BucketArray { base, b, view, mapped, released, used: 1usize << b, cacheable })
+        Ok(BucketArray { base, b, view, mapped, released, used: 1usize << b, cacheable, pool_populated: 0 })
     }
 
     /// Whether an array of `2^b` buckets would be a fresh mapping too large
@@ -1078,6 +1081,56 @@ impl<K, V> BucketArray<K, V> {
         true
     }
 
+    /// Pool bucket `p` (`>= main`) of the current array was just handed
+    /// out, by a write that makes no other memory system call. Pool buckets go
+    /// out in address order; when `p` is the first one whose slots start in
+    /// a `POPULATE_CHUNK`-aligned chunk, the next chunk of the pool's slot
+    /// pages is faulted in, in one system call, so that the pool buckets
+    /// after `p` find their pages there (`pool_populated_to`). For a fresh
+    /// mapping only: a reused one (`cacheable`) was touched before.
+    ///
+    /// Outside resizes, the faults of a fill are these pages, one a pool
+    /// bucket's first touch of a page (10M u64 keys: 17,516 faults with
+    /// 509,252 pool buckets linked; `docs/log.md`, session 22).
+    pub(crate) fn populate_pool(&mut self, p: usize) {
+        if !self.mapped || self.cacheable {
+            return;
+        }
+        let slots = SlotLayout::<K, V>::SLOTS;
+        let at = self.view.slots as usize + p * slots;
+        let chunk = at / POPULATE_CHUNK;
+        if p > self.view.main && (at - slots) / POPULATE_CHUNK == chunk {
+            return;
+        }
+        let start = (chunk + 1) * POPULATE_CHUNK;
+        let end = (self.view.slots as usize + self.view.len * slots) & !(sys::PAGE - 1);
+        if start >= end {
+            return;
+        }
+        let len = POPULATE_CHUNK.min(end - start);
+        // SAFETY: `[start, start + len)` is page aligned (chunks are page
+        // multiples, `end` is aligned down) and lies in this array's pool
+        // slot region past bucket `p`; the caller's array is current, so
+        // none of its pages has been handed back.
+        if unsafe { sys::populate(self.base.as_ptr().with_addr(start), len) } {
+            self.pool_populated = ((start + len - self.pool_first_page()) / sys::PAGE) as u32;
+        }
+    }
+
+    /// The first whole page of the pool's slot region.
+    fn pool_first_page(&self) -> usize {
+        (self.view.slots as usize + self.view.main * SlotLayout::<K, V>::SLOTS).next_multiple_of(sys::PAGE)
+    }
+
+    /// The end of the pool's slot pages `populate_pool` faulted in (0 if
+    /// none).
+    pub(crate) fn pool_populated_to(&self) -> usize {
+        if self.pool_populated == 0 {
+            return 0;
+        }
+        self.pool_first_page() + self.pool_populated as usize * sys::PAGE
+    }
+
     /// The end of the slot pages `populate_ahead` faulted in, given its
     /// count of pages.
     fn populated_to(&self, populated: u32) -> usize {
@@ -1114,7 +1167,11 @@ impl<K, V> BucketArray<K, V> {
         let slots = SlotLayout::<K, V>::SLOTS;
         // The header region from the mapping's start, the links and the slot
         // region after it (a page two of them share counts once).
-        self.resident([(self.base.as_ptr() as usize, h + used * HEADER), (l, l + used * LINK), (s, s + used * slots)])
+        self.resident([
+            (self.base.as_ptr() as usize, h + used * HEADER),
+            (l, l + used * LINK),
+            (s, (s + used * slots).max(self.pool_populated_to())),
+        ])
     }
 
     /// `bytes` for the current array of a doubling from `n` main buckets
@@ -1151,7 +1208,7 @@ impl<K, V> BucketArray<K, V> {
             // Faulted in ahead (`populate_ahead`).
             (s, (s + m * slots).max(self.populated_to(populated))),
             (s + n * slots, (s + (n + m) * slots).max(recycled_to)),
-            (s + 2 * n * slots, s + used * slots),
+            (s + 2 * n * slots, (s + used * slots).max(self.pool_populated_to())),
         ])
     }
 
@@ -1205,6 +1262,18 @@ impl<K, V> BucketArray<K, V> {
         // array's slot region, all mapped.
         let resident = unsafe { resident_pages(first, end - first) };
         (resident, (self.populated_to(populated) - first) / sys::PAGE)
+    }
+
+    /// The first whole page of the pool's slot region, and whether each
+    /// whole page of that region is in memory now (`mincore`).
+    #[cfg(all(test, feature = "std", target_os = "linux", not(miri)))]
+    pub(crate) fn pool_slots_resident(&self) -> (usize, alloc::vec::Vec<bool>) {
+        let (s, slots) = (self.view.slots as usize, SlotLayout::<K, V>::SLOTS);
+        let first = (s + self.view.main * slots).next_multiple_of(sys::PAGE);
+        let end = (s + self.view.len * slots) & !(sys::PAGE - 1);
+        // SAFETY: `[first, end)` is a page-aligned part of this array's
+        // slot region; the pool's pages are mapped while the array is.
+        (first, unsafe { resident_pages(first, end - first) })
     }
 
     /// Where the old array's dead slot pages moved into the new one have

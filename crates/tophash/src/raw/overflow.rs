@@ -27,11 +27,17 @@ impl<K, V> RawTable<K, V> {
     /// pool while it lasts, then stand-alone buckets, so the pool's share
     /// of the buckets linked since a point is told by `next_pool`.
     pub(super) fn link_overflow(&mut self, tail: *mut Header) -> BucketRef<K, V> {
-        let arr = self.current.as_ref().expect("overflow needs an allocated table").view;
+        let cur = self.current.as_mut().expect("overflow needs an allocated table");
+        let arr = cur.view;
         let nb = if self.next_pool < arr.len {
             // SAFETY: `next_pool < len`; pool buckets past `next_pool` are
             // unused and zeroed (invariant 7).
             let b = unsafe { arr.bucket(self.next_pool) };
+            // Outside resizes and releases: their writes may make a memory
+            // system call of their own (one a write at most; `release_step`).
+            if self.old.is_none() && self.releasing.is_none() {
+                cur.populate_pool(self.next_pool);
+            }
             self.next_pool += 1;
             b
         } else {

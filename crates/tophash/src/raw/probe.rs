@@ -493,9 +493,16 @@ impl<K, V> RawTable<K, V> {
                 } else if too_many_overflow(self.noverflow, cur_b) {
                     (cur_b, ResizeKind::SameSize, Reason::TooManyOverflow)
                 } else {
-                    // Seven eighths of the way to a doubling.
-                    self.prepare_next();
-                    return self.vacancy(hash);
+                    // Seven eighths of the way to a doubling: map the next
+                    // array, unless taking this key's spot faulted in pool
+                    // pages (`populate_pool`), one memory system call being
+                    // a write's share; the next insert comes back here.
+                    let populated = cur.pool_populated;
+                    let spot = self.vacancy(hash);
+                    if self.current.as_ref().is_some_and(|c| c.pool_populated == populated) {
+                        self.prepare_next();
+                    }
+                    return spot;
                 };
                 infallible(self.start_resize(b, kind, reason));
                 self.grow_work(hasher);

@@ -1126,6 +1126,60 @@ fn doubling_faults_in_its_next_slot_pages_ahead() {
     assert!(checked > 100 && ahead_seen > checked / 2, "{ahead_seen} of {checked} writes found pages populated ahead");
 }
 
+/// Overflow buckets taken from a fresh mapping's pool fault in the pool's
+/// next slot pages ahead of them (`BucketArray::populate_pool`; a chunk is
+/// one page in tests): after each one, the page after its own is resident,
+/// nothing past that is, and the memory counted for the array covers what
+/// the kernel holds (pages faulted in ahead included).
+#[test]
+#[cfg(all(feature = "std", target_os = "linux", not(miri)))]
+fn pool_buckets_fault_in_the_next_pool_page_ahead() {
+    let mut t = T::new(mix);
+    let mut k = t.start_mapped_doubling();
+    // Not while a resize or a release runs: their writes may make a
+    // memory system call of their own.
+    while t.t.old.is_some() || t.t.releasing.is_some() {
+        t.insert_unchecked(k, k);
+        k += 1;
+    }
+    let slots = SlotLayout::<u64, u64>::SLOTS;
+    let (mut used, mut checked) = (t.t.next_pool, 0);
+    // Unchecked: the checker reads every unused pool header, which maps
+    // the zero page under them.
+    while t.t.old.is_none() && checked < 200 {
+        t.insert_unchecked(k, k);
+        k += 1;
+        let cur = t.t.current.as_ref().expect("allocated");
+        if t.t.old.is_some() || t.t.next_pool == used {
+            continue;
+        }
+        used = t.t.next_pool;
+        let (first, resident) = cur.pool_slots_resident();
+        let last = cur.view.slots as usize + (used - 1) * slots;
+        if last < first {
+            continue;
+        }
+        let page = (last - first) / sys::PAGE;
+        // From the first pool bucket handed out in a chunk on.
+        if page + 1 < resident.len() && cur.pool_populated > 0 {
+            assert!(resident[page + 1], "pool bucket {used}: the next pool page is not resident");
+        }
+        if let Some(r) = resident.iter().rposition(|&r| r) {
+            assert!(r <= page + 1, "pool bucket {used}: page {r} resident, the last bucket's is {page}");
+        }
+        let (now, counted) = (cur.resident_now(), cur.bytes(used));
+        // What memory accounting counts as faulted in ahead is what is.
+        let ahead = cur.pool_populated_to();
+        let resident_to = first + resident.iter().rposition(|&r| r).map_or(0, |r| r + 1) * sys::PAGE;
+        assert_eq!(ahead.max((last + 1).next_multiple_of(sys::PAGE)), resident_to, "pool bucket {used}");
+        assert!(now <= counted, "pool bucket {used}: {now} bytes resident, {counted} counted");
+        checked += 1;
+    }
+    let populated = t.t.current.as_ref().map_or(0, |c| c.pool_populated);
+    t.check_now();
+    assert!(checked >= 64 && populated >= 2, "{checked} pool buckets checked, {populated} pages populated");
+}
+
 /// During a doubling into a fresh mapping, the memory counted for the new
 /// array is the memory the kernel holds for it (`mincore`): the main
 /// buckets evacuation has reached, the recycled slot pages and the pool in
