@@ -834,6 +834,9 @@ pub(crate) struct BucketArray<K, V> {
 /// past the slots of the bucket at the mark it keeps them faulted in.
 const POPULATE_CHUNK: usize = if cfg!(test) { 4 << 10 } else { 64 << 10 };
 pub(crate) const POPULATE_AHEAD: usize = if cfg!(test) { 8 << 10 } else { 256 << 10 };
+/// Bytes of pool slot pages one `populate_pool` call faults in (four
+/// pages: a call is part of one insert).
+const POOL_CHUNK: usize = if cfg!(test) { 4 << 10 } else { 16 << 10 };
 
 /// Mapped arrays of at most this many buckets (main and pool) and bytes are
 /// kept whole when freed, for the next array of the same size (`sys`'s
@@ -1084,30 +1087,32 @@ impl<K, V> BucketArray<K, V> {
     /// Pool bucket `p` (`>= main`) of the current array was just handed
     /// out, by a write that makes no other memory system call. Pool buckets go
     /// out in address order; when `p` is the first one whose slots start in
-    /// a `POPULATE_CHUNK`-aligned chunk, the next chunk of the pool's slot
+    /// a `POOL_CHUNK`-aligned chunk, the next chunk of the pool's slot
     /// pages is faulted in, in one system call, so that the pool buckets
     /// after `p` find their pages there (`pool_populated_to`). For a fresh
     /// mapping only: a reused one (`cacheable`) was touched before.
     ///
     /// Outside resizes, the faults of a fill are these pages, one a pool
     /// bucket's first touch of a page (10M u64 keys: 17,516 faults with
-    /// 509,252 pool buckets linked; `docs/log.md`, session 22).
+    /// 509,252 pool buckets linked; `docs/log.md`, session 22). The chunk
+    /// is 16 KiB: with 64 KiB, such inserts became the slowest reproducible
+    /// ones of a 10M fill (57.5 us against 40-45 us for a doubling's).
     pub(crate) fn populate_pool(&mut self, p: usize) {
         if !self.mapped || self.cacheable {
             return;
         }
         let slots = SlotLayout::<K, V>::SLOTS;
         let at = self.view.slots as usize + p * slots;
-        let chunk = at / POPULATE_CHUNK;
-        if p > self.view.main && (at - slots) / POPULATE_CHUNK == chunk {
+        let chunk = at / POOL_CHUNK;
+        if p > self.view.main && (at - slots) / POOL_CHUNK == chunk {
             return;
         }
-        let start = (chunk + 1) * POPULATE_CHUNK;
+        let start = (chunk + 1) * POOL_CHUNK;
         let end = (self.view.slots as usize + self.view.len * slots) & !(sys::PAGE - 1);
         if start >= end {
             return;
         }
-        let len = POPULATE_CHUNK.min(end - start);
+        let len = POOL_CHUNK.min(end - start);
         // SAFETY: `[start, start + len)` is page aligned (chunks are page
         // multiples, `end` is aligned down) and lies in this array's pool
         // slot region past bucket `p`; the caller's array is current, so
