@@ -1108,7 +1108,7 @@ impl<K, V> BucketArray<K, V> {
             return;
         }
         let start = (chunk + 1) * POOL_CHUNK;
-        let end = (self.view.slots as usize + self.view.len * slots) & !(sys::PAGE - 1);
+        let end = self.slots_end_page();
         if start >= end {
             return;
         }
@@ -1125,6 +1125,11 @@ impl<K, V> BucketArray<K, V> {
     /// The first whole page of the pool's slot region.
     fn pool_first_page(&self) -> usize {
         (self.view.slots as usize + self.view.main * SlotLayout::<K, V>::SLOTS).next_multiple_of(sys::PAGE)
+    }
+
+    /// The end of the last whole page of the slot region.
+    fn slots_end_page(&self) -> usize {
+        (self.view.slots as usize + self.view.len * SlotLayout::<K, V>::SLOTS) & !(sys::PAGE - 1)
     }
 
     /// The end of the pool's slot pages `populate_pool` faulted in (0 if
@@ -1273,9 +1278,8 @@ impl<K, V> BucketArray<K, V> {
     /// whole page of that region is in memory now (`mincore`).
     #[cfg(all(test, feature = "std", target_os = "linux", not(miri)))]
     pub(crate) fn pool_slots_resident(&self) -> (usize, alloc::vec::Vec<bool>) {
-        let (s, slots) = (self.view.slots as usize, SlotLayout::<K, V>::SLOTS);
-        let first = (s + self.view.main * slots).next_multiple_of(sys::PAGE);
-        let end = (s + self.view.len * slots) & !(sys::PAGE - 1);
+        let first = self.pool_first_page();
+        let end = self.slots_end_page();
         // SAFETY: `[first, end)` is a page-aligned part of this array's
         // slot region; the pool's pages are mapped while the array is.
         (first, unsafe { resident_pages(first, end - first) })
