@@ -183,10 +183,8 @@ impl<T> HashTable<T> {
     /// ```
     #[inline]
     pub fn insert_unique<H: Fn(&T) -> u64>(&mut self, hash: u64, value: T, hasher: H) -> OccupiedEntry<'_, T, H> {
-        match self.raw_mut().entry(hash, |_| false, &hasher) {
-            Probe::Vacant(inner) => VacantEntry { inner, hash, hasher }.insert(value),
-            Probe::Found(_) => unreachable!("an equality test that is never true found an element"),
-        }
+        let inner = self.raw_mut().insert_unique(hash, value, (), &hasher);
+        OccupiedEntry { inner, hash, hasher }
     }
 
     /// Iterates over `&T` in arbitrary order. A full pass is

@@ -132,6 +132,28 @@ impl<K, V> RawTable<K, V> {
         }
     }
 
+    /// Inserts a key the caller knows is absent (no key is compared): in
+    /// the common case inline (`insert_unique_fast`), else as `entry` with
+    /// an equality test that is never true, then its vacancy. O(1)
+    /// average; moves at most two old buckets and may start a growth.
+    #[inline]
+    pub(crate) fn insert_unique(
+        &mut self,
+        hash: u64,
+        key: K,
+        val: V,
+        hasher: impl Fn(&K) -> u64,
+    ) -> Occupied<'_, K, V> {
+        let (key, val) = match self.insert_unique_fast(hash, key, val) {
+            Ok(slot) => return Occupied { table: self, slot },
+            Err(kv) => kv,
+        };
+        match self.entry(hash, |_| false, &hasher) {
+            Probe::Vacant(v) => v.insert(key, val, hasher),
+            Probe::Found(_) => unreachable!("an equality test that is never true found an entry"),
+        }
+    }
+
     /// Iterates the live entries. O(buckets + len) in total.
     pub(crate) fn iter(&self) -> RefIter<'_, K, V> {
         RefIter { raw: RawIter::new(self), marker: PhantomData }

@@ -328,6 +328,38 @@ impl<K, V> RawTable<K, V> {
         }
     }
 
+    /// `insert_unique`'s common case (the caller knows the key is absent),
+    /// decided and done inline: the table is not resizing or handing pages
+    /// back, no growth trigger is due, and the key's main bucket ends its
+    /// chain with an empty slot, the chain's first, which is where the
+    /// general path (`entry`, then `insert_vacant`) would write too. No
+    /// slot is compared. Otherwise nothing has changed and `key` and `val`
+    /// come back.
+    ///
+    /// Through the general path an element cost 98 instructions against
+    /// hashbrown's 60 (callgrind, `HashTable<(String, u64)>` presized for
+    /// 1,000 elements, hashes computed before).
+    #[inline(always)]
+    pub(crate) fn insert_unique_fast(&mut self, hash: u64, key: K, val: V) -> Result<Slot<K, V>, (K, V)> {
+        let steady = self.steady_view;
+        if steady.hdrs.is_null() || self.releasing.is_some() || self.count >= self.slow_insert_at {
+            return Err((key, val));
+        }
+        // SAFETY: `steady` is the current array of a table not resizing, so
+        // it holds every chain; `hash & mask` is one of its main buckets.
+        let b = unsafe { steady.bucket(hash as usize & steady.mask()) };
+        // SAFETY: as above, a live header.
+        let g = unsafe { header::group(b.hdr) };
+        if !g.last_is_empty_rest() {
+            return Err((key, val));
+        }
+        let j = g.match_full().lowest_unset();
+        // SAFETY: `b`'s last slot is `EMPTY_REST`, so `b` ends the chain
+        // (invariant 2) and slot `j`, its first empty one, is the chain's.
+        unsafe { self.write_slot(b.hdr, b, j, hash, key, val) };
+        Ok(Slot { head: b.hdr, bucket: b, index: j })
+    }
+
     /// A removal's common case, decided and done inline as `insert_fast`
     /// is: the table is not resizing or handing pages back, and the key is
     /// in its main bucket (removed and returned) and the removal leaves no
