@@ -235,9 +235,10 @@
 //!   chunk ahead of use, by the first pool bucket handed out in a chunk, in
 //!   writes that make no other memory system call
 //!   (`BucketArray::populate_pool`): outside resizes they were a fill's
-//!   only faults. `memp ph 10M`, 3 alternations: 38.7-41.8 -> 38.4-40.6 ns
-//!   per final entry outside resizes; with 64 KiB chunks those writes were
-//!   the slowest reproducible ones of a 10M fill (57.5 us).
+//!   only faults. `memp ph 10M`, ns per final entry outside resizes: with
+//!   64 KiB chunks 38.7-41.8 -> 38.4-40.6 (3 alternations), but those
+//!   writes became the slowest reproducible ones of a 10M fill (57.5 us);
+//!   with 16 KiB, in a noisier sitting, 44.7-46.4 -> 44.0-45.4 (2).
 //! * **Evacuation at the mark only.** Go's `growWork` evacuates the old
 //!   bucket the written key hashes to, then the one at the mark. Here a
 //!   write evacuates the two old buckets at the mark, and a key whose old
