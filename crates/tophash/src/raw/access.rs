@@ -112,19 +112,19 @@ impl<K, V> RawTable<K, V> {
         eq: impl FnMut(&K) -> bool,
         hasher: impl Fn(&K) -> u64,
     ) -> Probe<'_, K, V> {
-        // `steady_view` is null during a resize and before the first insert: then
-        // the resize gets its share of work and the current array is read
-        // afterwards. A releasing array hands back its pages on writes too.
-        let steady = self.steady_view;
-        let arr = if steady.hdrs.is_null() || self.releasing.is_some() {
-            self.prefetch_home(hash);
-            self.grow_work(&hasher);
-            match &self.current {
-                Some(cur) => self.home(cur.view, hash).0,
-                None => return Probe::Vacant(Vacant { table: self, hash, vac: Vacancy::NO_ARRAY }),
+        // Without a `write_view` (a resize, a release, or no array yet) the
+        // write first does its share of resize or release work, then reads
+        // the current array.
+        let arr = match self.write_view() {
+            Some(steady) => steady,
+            None => {
+                self.prefetch_home(hash);
+                self.grow_work(&hasher);
+                match &self.current {
+                    Some(cur) => self.home(cur.view, hash).0,
+                    None => return Probe::Vacant(Vacant { table: self, hash, vac: Vacancy::NO_ARRAY }),
+                }
             }
-        } else {
-            steady
         };
         match self.probe_write(arr, hash, eq) {
             RawProbe::Found(slot) => Probe::Found(Occupied { table: self, slot }),

@@ -1085,12 +1085,13 @@ impl<K, V> BucketArray<K, V> {
     }
 
     /// Pool bucket `p` (`>= main`) of the current array was just handed
-    /// out, by a write that makes no other memory system call. Pool buckets go
-    /// out in address order; when `p` is the first one whose slots start in
-    /// a `POOL_CHUNK`-aligned chunk, the next chunk of the pool's slot
-    /// pages is faulted in, in one system call, so that the pool buckets
-    /// after `p` find their pages there (`pool_populated_to`). For a fresh
-    /// mapping only: a reused one (`cacheable`) was touched before.
+    /// out, by a write that makes no other memory system call. Pool
+    /// buckets go out in address order; when `p` is the first one whose
+    /// slots start in a `POOL_CHUNK`-aligned chunk, the next chunk of the
+    /// pool's slot pages is faulted in, in one system call, so that the
+    /// pool buckets after `p` find their pages there (`pool_populated_to`).
+    /// For a fresh mapping only: a reused one (`cacheable`) was touched
+    /// before.
     ///
     /// Outside resizes, the faults of a fill are these pages, one a pool
     /// bucket's first touch of a page (10M u64 keys: 17,516 faults with

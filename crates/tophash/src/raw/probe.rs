@@ -266,18 +266,52 @@ impl<K, V> RawTable<K, V> {
         }
     }
 
-    /// The start of `insert_fast` and `remove_fast`: in a table not
-    /// resizing or handing pages back, `scan_main` of the key's main
-    /// bucket. `None` sends the write to the general path.
+    /// The array a write may use without first doing resize or release
+    /// work: the current one of a table not resizing (so it holds every
+    /// key's chain) and not handing pages back. `None` during a resize, a
+    /// release, or before the first insert.
+    #[inline(always)]
+    pub(super) fn write_view(&self) -> Option<ArrayView<K, V>> {
+        let steady = self.steady_view;
+        (!steady.hdrs.is_null() && self.releasing.is_none()).then_some(steady)
+    }
+
+    /// The start of `insert_fast` and `remove_fast`: `scan_main` of the
+    /// key's main bucket in the `write_view`. `None` sends the write to the
+    /// general path.
     #[inline(always)]
     fn steady_main(&self, hash: u64, eq: impl FnMut(&K) -> bool) -> Option<(BucketRef<K, V>, Group, Option<usize>)> {
-        let steady = self.steady_view;
-        if steady.hdrs.is_null() || self.releasing.is_some() {
-            return None;
-        }
-        // SAFETY: `steady` is the current array of a table not resizing, so
-        // it holds every key's chain.
+        let steady = self.write_view()?;
+        // SAFETY: the `write_view` holds every key's chain.
         Some(unsafe { scan_main(steady, hash, eq) })
+    }
+
+    /// Writes an absent key into main bucket `b` of the `write_view`, whose
+    /// states are `g`, if `b` ends its chain with an empty slot (its last
+    /// slot is `EMPTY_REST`) and no growth trigger is due: into its first
+    /// empty slot, the chain's, where `insert_vacant` would write too.
+    /// Returns the slot, else `key` and `val` with nothing changed.
+    ///
+    /// # Safety
+    /// `b` is the key's main bucket in the `write_view`, `g` its states, and
+    /// the key is not in `b`'s chain.
+    #[inline(always)]
+    unsafe fn write_in_main(
+        &mut self,
+        b: BucketRef<K, V>,
+        g: Group,
+        hash: u64,
+        key: K,
+        val: V,
+    ) -> Result<usize, (K, V)> {
+        if !g.last_is_empty_rest() || self.count >= self.slow_insert_at {
+            return Err((key, val));
+        }
+        let j = g.match_full().lowest_unset();
+        // SAFETY: `b`'s last slot is `EMPTY_REST`, so `b` ends the chain
+        // (invariant 2) and slot `j`, its first empty one, is the chain's.
+        unsafe { self.write_slot(b.hdr, b, j, hash, key, val) };
+        Ok(j)
     }
 
     /// An insert's common case, decided and done inline: the table is not
@@ -317,14 +351,10 @@ impl<K, V> RawTable<K, V> {
                 drop(key);
                 Ok(Some(old))
             }
-            None if g.last_is_empty_rest() && self.count < self.slow_insert_at => {
-                // SAFETY: `b`'s last slot is `EMPTY_REST`, so `b` ends the
-                // chain (invariant 2) and its first empty slot is the
-                // chain's, where `insert_vacant` would write too.
-                unsafe { self.write_slot(b.hdr, b, g.match_full().lowest_unset(), hash, key, val) };
-                Ok(None)
-            }
-            None => Err((key, val)),
+            // SAFETY: `b` is the key's main bucket in the `write_view`
+            // (`steady_main`), with states `g`, and holds no match, so the
+            // key is absent if `b` ends its chain.
+            None => unsafe { self.write_in_main(b, g, hash, key, val) }.map(|_| None),
         }
     }
 
@@ -341,23 +371,14 @@ impl<K, V> RawTable<K, V> {
     /// 1,000 elements, hashes computed before).
     #[inline(always)]
     pub(crate) fn insert_unique_fast(&mut self, hash: u64, key: K, val: V) -> Result<Slot<K, V>, (K, V)> {
-        let steady = self.steady_view;
-        if steady.hdrs.is_null() || self.releasing.is_some() || self.count >= self.slow_insert_at {
-            return Err((key, val));
+        let Some(steady) = self.write_view() else { return Err((key, val)) };
+        // SAFETY: `hash & mask` is a main bucket of the `write_view`, a live
+        // array; the caller knows the key is absent.
+        unsafe {
+            let b = steady.bucket(hash as usize & steady.mask());
+            let j = self.write_in_main(b, header::group(b.hdr), hash, key, val)?;
+            Ok(Slot { head: b.hdr, bucket: b, index: j })
         }
-        // SAFETY: `steady` is the current array of a table not resizing, so
-        // it holds every chain; `hash & mask` is one of its main buckets.
-        let b = unsafe { steady.bucket(hash as usize & steady.mask()) };
-        // SAFETY: as above, a live header.
-        let g = unsafe { header::group(b.hdr) };
-        if !g.last_is_empty_rest() {
-            return Err((key, val));
-        }
-        let j = g.match_full().lowest_unset();
-        // SAFETY: `b`'s last slot is `EMPTY_REST`, so `b` ends the chain
-        // (invariant 2) and slot `j`, its first empty one, is the chain's.
-        unsafe { self.write_slot(b.hdr, b, j, hash, key, val) };
-        Ok(Slot { head: b.hdr, bucket: b, index: j })
     }
 
     /// A removal's common case, decided and done inline as `insert_fast`
