@@ -4,8 +4,9 @@
 //! [`HashMap`] is Go's classic map made concurrent: 8-slot buckets with
 //! tophash bytes, overflow chains, load factor 6.5 and same-size growth,
 //! and incremental growth in which *every writer that meets a growth claims
-//! at most two old buckets* (its key's, and one more at the shared cursor
-//! `nevacuate`, advanced with a CAS), evacuates them and goes on. No thread
+//! at most two old buckets* (at the shared cursor `nevacuate`, advanced
+//! with a CAS), evacuates them and goes on; a key whose old bucket is not
+//! evacuated yet is written in its old chain. No thread
 //! ever waits for a whole growth, and no call, iteration included, does
 //! O(n) work (except `Drop`). Reads take no lock and write no cache line
 //! that other readers write. The engine's design essay and its numbered

@@ -75,9 +75,9 @@ fn model(f: impl Fn() + Sync + Send + 'static) {
     model_bound(3, f)
 }
 
-/// Two writers meet one resize: each evacuates its key's old bucket and
-/// claims one more at the cursor; between them every old bucket is
-/// evacuated exactly once, the resize ends, and nothing is lost.
+/// Two writers meet one resize: each claims up to two old buckets at the
+/// cursor; between them every old bucket is evacuated exactly once, the
+/// resize ends, and nothing is lost.
 #[test]
 fn two_writers_share_one_resize() {
     model(|| {
@@ -105,6 +105,40 @@ fn two_writers_share_one_resize() {
     });
 }
 
+/// A write into an old chain races that chain's evacuation: one thread
+/// claims old bucket 0 at the cursor while another, finding the cursor
+/// taken, writes key 4 (old bucket 0) and removes key 2 (old bucket 0) in
+/// the old chain if it is not evacuated yet, else in the new array. Either
+/// way the evacuation moves exactly what the chain holds when it takes the
+/// lock, and afterwards every key is where a reader finds it.
+#[test]
+fn a_write_into_an_old_chain_races_its_evacuation() {
+    model(|| {
+        let map = Arc::new(resizing_map());
+        let m1 = Arc::clone(&map);
+        let evacuator = thread::spawn(move || {
+            m1.evacuate(1);
+        });
+        let m2 = Arc::clone(&map);
+        let writer = thread::spawn(move || {
+            assert!(m2.insert(4, 104));
+            assert!(m2.remove(&2));
+        });
+        evacuator.join().unwrap();
+        writer.join().unwrap();
+        let mut map = Arc::try_unwrap(map).ok().expect("threads joined");
+        map.check_invariants().unwrap();
+        assert_eq!(map.len(), 4);
+        for (k, v) in [(0, Some(100)), (1, Some(101)), (2, None), (3, Some(103)), (4, Some(104))] {
+            assert_eq!(map.get_cloned(&k), v, "key {k}");
+        }
+        while map.evacuate(1) > 0 {}
+        map.check_invariants().unwrap();
+        assert_eq!(map.get_cloned(&4), Some(104));
+        assert!(!map.contains_key(&2));
+    });
+}
+
 /// A reader racing an evacuation and a removal: a key that nobody removes
 /// is always found; the removed key is found with its value or not at all.
 #[test]
@@ -113,7 +147,7 @@ fn reader_races_evacuation_and_removal() {
         let map = Arc::new(resizing_map());
         let m1 = Arc::clone(&map);
         let writer = thread::spawn(move || {
-            // Evacuates old bucket 0 (keys 0 and 2), claims bucket 1 too,
+            // Claims and evacuates old buckets 0 (keys 0 and 2) and 1,
             // then removes 2 from the new array.
             assert!(m1.remove(&2));
         });

@@ -286,7 +286,7 @@ pub fn run(args: &Args, dir: &Path) -> Result<Outcome> {
     let worst = rates.iter().map(|&(_, r)| r).fold(0.0, f64::max);
     let _ = writeln!(
         s,
-        "Here every write claims at most one old bucket at the cursor beside its key's own; the highest CAS failure \
+        "Here every write claims at most two old buckets at the cursor, each with a CAS; the highest CAS failure \
          rate measured was {:.3}% ({}). Rates at 64 goroutines cannot be measured on this machine.",
         worst * 100.0,
         if worst < 0.05 {

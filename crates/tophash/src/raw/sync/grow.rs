@@ -64,15 +64,6 @@ impl<K, V> RawSyncTable<K, V> {
         }
     }
 
-    /// Evacuates the old bucket `hash` selects, if not done yet.
-    pub(super) fn evacuate_for(&self, g: &Guard<'_>, s: Snap<'_, K, V>, hash: u64, hash_of: &impl Fn(&K) -> u64) {
-        let old = s.old().expect("called during a resize");
-        let i = hash as usize & old.mask();
-        if !old.gate(i).is_evacuated(Ordering::Acquire) {
-            self.evacuate(g, s, i, hash_of);
-        }
-    }
-
     /// Claims the old bucket at the cursor with a CAS and evacuates it; at
     /// most `CLAIM_TRIES` attempts, each failure a claim conflict. Once the
     /// cursor is past the end, takes one step of the sweep instead.

@@ -57,12 +57,16 @@
 //!
 //! **Writes** (insert, remove, update, compute) run under the lock of the
 //! key's bucket, for one bounded bucket operation. During a resize a write
-//! first evacuates its key's old bucket if needed, then claims *at most one
-//! more* old bucket by advancing `nevacuate` with a CAS (a failed CAS is a
-//! *claim conflict*, retried at most [`CLAIM_TRIES`] times), evacuates it,
-//! and writes into the new array. A write that locks a bucket whose
-//! `evacuated` flag is set (its view of the state was stale) unlocks and
-//! starts over from the state. `len` lives in the state's generation and is
+//! first claims *at most two* old buckets, each by advancing `nevacuate`
+//! with a CAS (a failed CAS is a *claim conflict*, retried at most
+//! [`CLAIM_TRIES`] times), and evacuates them; then it writes into its
+//! key's old chain if that is not evacuated yet, else into the new array.
+//! Evacuation so happens at the cursor only, walking the old array and
+//! the new one in address order (Go's `growWork` also evacuates the key's
+//! own, random, old bucket: dropping that cut a 1M-key fill from empty by
+//! 12%, `docs/log.md`, session 24). A write that locks a bucket whose
+//! `evacuated` flag is set (evacuated since it looked, or its view of the
+//! state was stale) unlocks and starts over from the state. `len` lives in the state's generation and is
 //! changed under the bucket lock, so it never underflows. An overwrite
 //! publishes the new slot before it kills the old one (in one store when
 //! both are in one bucket), so a reader never misses the key. The
@@ -94,8 +98,8 @@
 //! nothing is stored beside the key) and copy the entry's bytes into the
 //! first unwritten slot of its destination chain, without locking it (until
 //! bucket `i` is flagged no other thread writes or reads its new buckets:
-//! writers evacuate a key's old bucket before they lock its new one, and
-//! readers look there only once the flag is set); then set
+//! writers and readers go to a key's new chain only once its old bucket is
+//! flagged); then set
 //! `evacuated` (Release), which hands ownership to the copies, and unlock
 //! (the chain's overflow buckets go with the old array). Old slots keep their bytes, so a
 //! reader mid-scan of the old chain still finds its key; they are never
@@ -153,7 +157,7 @@
 //! | `hmap.noverflow`      | `BucketArray::noverflow` (exact)             |
 //! | `bmap.tophash`, overflow | `Bucket::tops`, `Bucket::link` (a number: `BucketArray::overflow`) |
 //! | `hashGrow`            | `RawSyncTable::start_resize`                 |
-//! | `growWork`            | `RawSyncTable::help`: `evacuate_for` + `claim_one` |
+//! | `growWork`            | `RawSyncTable::help`: `claim_one` twice      |
 //! | `evacuate`            | `RawSyncTable::evacuate` (one old bucket)    |
 //! | `overLoadFactor`      | [`over_load`]                                |
 //! | `sameSizeGrow`        | `ResizeKind::SameSize`                       |

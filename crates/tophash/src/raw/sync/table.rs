@@ -151,8 +151,9 @@ impl<K, V> RawSyncTable<K, V> {
     /// The write path. Under the lock of the key's bucket: find the key; if
     /// `expect` holds, write `new` in its place (a new slot, the old one
     /// killed), or remove it if `new` is `None`. During a resize it first
-    /// evacuates the key's old bucket and claims at most one more (hashing
-    /// their keys with `hash_of`); it drains at most `DRAIN_STEP` cleared
+    /// claims and evacuates at most two old buckets at the cursor (hashing
+    /// their keys with `hash_of`), then writes in the key's old chain if it
+    /// is not evacuated yet; it drains at most `DRAIN_STEP` cleared
     /// buckets; after inserting a new key it may start a resize.
     ///
     /// O(1) average: one chain under its lock, plus at most two old chains
@@ -176,9 +177,15 @@ impl<K, V> RawSyncTable<K, V> {
         let done = loop {
             let s = self.state(&g);
             if s.old().is_some() || self.drain_pending() {
-                self.help(&g, s, hash, hash_of);
+                self.help(&g, s, hash_of);
             }
-            let arr = s.current();
+            // The key's chain: in the old array while its old bucket is not
+            // evacuated (the cursor's evacuation moves it later), else in
+            // the current one.
+            let arr = match s.old() {
+                Some(old) if !old.gate_for(hash).is_evacuated(Ordering::Acquire) => old,
+                _ => s.current(),
+            };
             let head = arr.bucket_for(hash);
             if arr.prefetch {
                 head.prefetch_body();
@@ -189,26 +196,34 @@ impl<K, V> RawSyncTable<K, V> {
             let gate = arr.gate_for(hash);
             let lock = gate.lock();
             if gate.is_evacuated(Ordering::Acquire) {
-                // The state we read is stale: this bucket was evacuated or
-                // drained. Start over from the published state.
+                // Evacuated since we looked, or drained (the state we read
+                // is stale). Start over from the published state.
                 drop(lock);
                 continue;
             }
             break match self.short_write(&g, s, head, lock, hash, &mut find, expect, &mut new) {
                 Ok(done) => done,
-                Err(lock) => self.write_locked(&g, s, head, lock, hash, &mut find, expect, new),
+                Err(lock) => self.write_locked(&g, s, arr, head, lock, hash, &mut find, expect, new),
             };
         };
         self.unmapper.unmap_some(super::UNMAP_BUDGET);
         Outcome { guard: g, done: done.done, found: done.found, inserted: done.inserted }
     }
 
-    /// What a write during a resize or after a `clear` does first: evacuate
-    /// the key's old bucket and claim one more, and drain cleared buckets.
+    /// What a write during a resize or after a `clear` does first: claim
+    /// and evacuate up to two old buckets at the cursor, and drain cleared
+    /// buckets.
+    ///
+    /// Go's `growWork` evacuates the key's own old bucket first, then one
+    /// at `nevacuate`. Here, as in the single-threaded engine, evacuation
+    /// happens at the cursor only, and a key whose old bucket is not
+    /// evacuated yet is written in its old chain: the key's bucket is a
+    /// random one, three or more cache and TLB misses (old chain, two new
+    /// heads) that the cursor's walk in address order does not pay
+    /// (`docs/log.md`, session 24).
     #[inline(never)]
-    fn help(&self, g: &Guard<'_>, s: Snap<'_, K, V>, hash: u64, hash_of: &impl Fn(&K) -> u64) {
-        if s.old().is_some() {
-            self.evacuate_for(g, s, hash, hash_of);
+    fn help(&self, g: &Guard<'_>, s: Snap<'_, K, V>, hash_of: &impl Fn(&K) -> u64) {
+        if s.old().is_some() && self.claim_one(g, s, hash_of) {
             self.claim_one(g, s, hash_of);
         }
         self.drain_some(g);
@@ -324,6 +339,7 @@ impl<K, V> RawSyncTable<K, V> {
         &self,
         g: &Guard<'_>,
         s: Snap<'_, K, V>,
+        arr: &BucketArray<K, V>,
         head: Bucket<'_, K, V>,
         lock: GateLock<'_>,
         hash: u64,
@@ -331,7 +347,6 @@ impl<K, V> RawSyncTable<K, V> {
         expect: Expect,
         mut new: Option<Entry<K, V>>,
     ) -> Done<K, V> {
-        let arr = s.current();
         let want = tag(hash);
         let top = want.byte();
         let p = probe(arr, head, want, find, new.as_ref(), (&self.clock, &lock));
