@@ -70,7 +70,7 @@ impl<K, V> RawSyncTable<K, V> {
             same.push(e);
         }
         // 5: the count.
-        let len = s.generation().len.load(Ordering::Relaxed);
+        let len = s.generation().total();
         if len != live.len() {
             return Err(format!("invariant 5: len is {len}, live entries {}", live.len()));
         }

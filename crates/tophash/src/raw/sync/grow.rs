@@ -48,7 +48,7 @@ impl<K, V> RawSyncTable<K, V> {
                     reason,
                     old_b: s.current().b(),
                     new_b,
-                    len: s.generation().len.load(Ordering::Relaxed),
+                    len: s.generation().total(),
                 });
                 true
             }
@@ -210,11 +210,7 @@ impl<K, V> RawSyncTable<K, V> {
                 }
                 g.flush();
                 // `s` is retired, but lives while `g` does.
-                self.emit(|| Event::ResizeEnd {
-                    kind: s.kind,
-                    b: s.current().b(),
-                    len: s.generation().len.load(Ordering::Relaxed),
-                });
+                self.emit(|| Event::ResizeEnd { kind: s.kind, b: s.current().b(), len: s.generation().total() });
             }
             Err(_) => {
                 // SAFETY: `next` was never published.
@@ -256,7 +252,7 @@ impl<K, V> RawSyncTable<K, V> {
             self.claim_one(&g, s, hash_of);
             return false;
         }
-        let need = s.generation().len.load(Ordering::Relaxed).saturating_add(additional);
+        let need = s.generation().total().saturating_add(additional);
         let b = b_for(need);
         b > s.current().b() && self.start_resize(&g, s, b, (ResizeKind::Reserve, Reason::Reserve))
     }
@@ -265,7 +261,7 @@ impl<K, V> RawSyncTable<K, V> {
     /// is 0 at once) and queues the replaced arrays for draining. O(1).
     pub(crate) fn clear(&self) {
         let g = self.guard();
-        let generation = Box::into_raw(Box::new(Generation { len: AtomicUsize::new(0) }));
+        let generation = Generation::boxed();
         let fresh = State::boxed(
             Box::into_raw(BucketArray::new(0, &self.unmapper)),
             core::ptr::null_mut(),

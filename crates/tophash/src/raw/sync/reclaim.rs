@@ -61,6 +61,13 @@ mod imp {
     }
 
     impl Guard<'_> {
+        /// A small number naming the guard's thread, unique among live
+        /// threads (seize's; reused after a thread exits).
+        #[inline]
+        pub(crate) fn thread(&self) -> usize {
+            self.0.thread_id()
+        }
+
         /// Starts reclaiming this thread's batch now instead of when it is
         /// full (an old bucket array was just retired: its bytes should not
         /// wait for `BATCH` smaller objects to follow it).
@@ -179,6 +186,12 @@ mod imp {
     }
 
     impl Guard<'_> {
+        /// Under loom every thread is number 0: the model's threads share
+        /// one count cell, the case of more threads than cells.
+        pub(crate) fn thread(&self) -> usize {
+            0
+        }
+
         /// Nothing to start: under loom nothing is freed before the map drops.
         pub(crate) fn flush(&self) {}
 

@@ -8,7 +8,7 @@ use super::atomic::Ordering;
 use super::bucket::{with_byte, Bucket, BucketArray, Entry, GateLock};
 use super::reclaim::Guard;
 use super::reuse::{free, Clock};
-use super::{tag, EntryRef, Expect, Find, Group, Outcome, RawSyncTable, Snap, Tag};
+use super::{len_batch, tag, EntryRef, Expect, Find, Group, Outcome, RawSyncTable, Snap, Tag};
 use crate::types::{Reason, ResizeKind};
 
 /// Scans one chain for `hash` without a lock (a reader's scan): per bucket
@@ -284,7 +284,7 @@ impl<K, V> RawSyncTable<K, V> {
             // A removal.
             if let Some(i) = found {
                 self.clock.kill(&lock, head, i, None);
-                s.generation().len.fetch_sub(1, Ordering::Relaxed);
+                s.generation().add(g, usize::MAX, len_batch(s.current().grow_at));
             }
             drop(lock);
             if let Some(p) = prev {
@@ -314,7 +314,7 @@ impl<K, V> RawSyncTable<K, V> {
             }
             None => {
                 publish(head, e, want.byte(), graced);
-                Some(s.generation().len.fetch_add(1, Ordering::Relaxed) + 1)
+                Some(s.generation().add(g, 1, len_batch(s.current().grow_at)))
             }
         };
         drop(lock);
@@ -375,10 +375,10 @@ impl<K, V> RawSyncTable<K, V> {
         let grown_len = match (p.found, inserted) {
             (Some((fb, fi)), None) => {
                 self.clock.kill(&lock, fb, fi, None);
-                gen.len.fetch_sub(1, Ordering::Relaxed);
+                gen.add(g, usize::MAX, len_batch(s.current().grow_at));
                 None
             }
-            (None, Some(_)) => Some(gen.len.fetch_add(1, Ordering::Relaxed) + 1),
+            (None, Some(_)) => Some(gen.add(g, 1, len_batch(s.current().grow_at))),
             _ => None,
         };
         drop(lock);
@@ -401,7 +401,7 @@ impl<K, V> RawSyncTable<K, V> {
             if linked {
                 self.emit_overflow(arr, p.tail);
             }
-            self.maybe_grow(g, s, grown_len.unwrap_or_else(|| gen.len.load(Ordering::Relaxed)), linked);
+            self.maybe_grow(g, s, grown_len.unwrap_or_else(|| gen.total()), linked);
         }
         // Both slots stay readable while `g` lives: the found one is
         // retired through `g`, the new one published under it.
