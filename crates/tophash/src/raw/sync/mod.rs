@@ -300,6 +300,7 @@ const LEN_CELLS: usize = 8;
 /// may start that much early or late.
 ///
 /// Every count on a line of its own: nothing a reader reads may share one.
+/// The price is memory: nine lines, 1,152 bytes a map (one line before).
 #[repr(align(128))]
 struct Generation {
     len: AtomicUsize,
@@ -308,6 +309,10 @@ struct Generation {
 
 #[repr(align(128))]
 struct LenCell(AtomicUsize);
+
+// The size the docs above state (loom's atomics are larger).
+#[cfg(not(loom))]
+const _: () = assert!(core::mem::size_of::<Generation>() == 1152);
 
 impl Generation {
     fn boxed() -> *mut Self {
