@@ -75,24 +75,33 @@ fn model(f: impl Fn() + Sync + Send + 'static) {
     model_bound(3, f)
 }
 
+/// Runs each job on a thread of its own against one shared map, joins them
+/// in order, and hands the map back.
+fn in_threads(map: Map, jobs: Vec<Box<dyn FnOnce(&Map) + Send>>) -> Map {
+    let map = Arc::new(map);
+    let threads: Vec<_> = jobs
+        .into_iter()
+        .map(|job| {
+            let m = Arc::clone(&map);
+            thread::spawn(move || job(&m))
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    Arc::try_unwrap(map).ok().expect("threads joined")
+}
+
 /// Two writers meet one resize: each claims up to two old buckets at the
 /// cursor; between them every old bucket is evacuated exactly once, the
 /// resize ends, and nothing is lost.
 #[test]
 fn two_writers_share_one_resize() {
     model(|| {
-        let map = Arc::new(resizing_map());
-        let m1 = Arc::clone(&map);
-        let t1 = thread::spawn(move || {
-            assert!(m1.insert(4, 104));
-        });
-        let m2 = Arc::clone(&map);
-        let t2 = thread::spawn(move || {
-            assert!(m2.remove(&1));
-        });
-        t1.join().unwrap();
-        t2.join().unwrap();
-        let mut map = Arc::try_unwrap(map).ok().expect("threads joined");
+        let mut map = in_threads(
+            resizing_map(),
+            vec![Box::new(|m| assert!(m.insert(4, 104))), Box::new(|m| assert!(m.remove(&1)))],
+        );
         map.check_invariants().unwrap();
         let s = map.stats();
         assert!(s.resizing.is_none(), "two writers evacuate both old buckets: {s:?}");
@@ -114,19 +123,14 @@ fn two_writers_share_one_resize() {
 #[test]
 fn a_write_into_an_old_chain_races_its_evacuation() {
     model(|| {
-        let map = Arc::new(resizing_map());
-        let m1 = Arc::clone(&map);
-        let evacuator = thread::spawn(move || {
-            m1.evacuate(1);
+        let evacuator: Box<dyn FnOnce(&Map) + Send> = Box::new(|m| {
+            m.evacuate(1);
         });
-        let m2 = Arc::clone(&map);
-        let writer = thread::spawn(move || {
-            assert!(m2.insert(4, 104));
-            assert!(m2.remove(&2));
+        let writer: Box<dyn FnOnce(&Map) + Send> = Box::new(|m| {
+            assert!(m.insert(4, 104));
+            assert!(m.remove(&2));
         });
-        evacuator.join().unwrap();
-        writer.join().unwrap();
-        let mut map = Arc::try_unwrap(map).ok().expect("threads joined");
+        let mut map = in_threads(resizing_map(), vec![evacuator, writer]);
         map.check_invariants().unwrap();
         assert_eq!(map.len(), 4);
         for (k, v) in [(0, Some(100)), (1, Some(101)), (2, None), (3, Some(103)), (4, Some(104))] {
@@ -192,26 +196,24 @@ fn updates_on_one_key_during_a_resize_both_count() {
 #[test]
 fn three_threads_two_writers_and_a_reader() {
     model_bound(2, || {
-        let map = Arc::new(resizing_map());
-        let m1 = Arc::clone(&map);
-        let t1 = thread::spawn(move || {
-            m1.insert(5, 105);
-        });
-        let m2 = Arc::clone(&map);
-        let t2 = thread::spawn(move || {
-            m2.insert(6, 106);
-        });
-        let m3 = Arc::clone(&map);
-        let reader = thread::spawn(move || {
+        let reader: Box<dyn FnOnce(&Map) + Send> = Box::new(|m| {
             // One key of each old bucket (all four took 40 s here).
             for k in [0, 3] {
-                assert_eq!(m3.get_cloned(&k), Some(k + 100));
+                assert_eq!(m.get_cloned(&k), Some(k + 100));
             }
         });
-        t1.join().unwrap();
-        t2.join().unwrap();
-        reader.join().unwrap();
-        let mut map = Arc::try_unwrap(map).ok().expect("threads joined");
+        let mut map = in_threads(
+            resizing_map(),
+            vec![
+                Box::new(|m| {
+                    m.insert(5, 105);
+                }),
+                Box::new(|m| {
+                    m.insert(6, 106);
+                }),
+                reader,
+            ],
+        );
         map.check_invariants().unwrap();
         assert_eq!(map.len(), 6);
     });

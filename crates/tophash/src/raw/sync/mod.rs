@@ -66,11 +66,11 @@
 //! own, random, old bucket: dropping that cut a 1M-key fill from empty by
 //! 12%, `docs/log.md`, session 24). A write that locks a bucket whose
 //! `evacuated` flag is set (evacuated since it looked, or its view of the
-//! state was stale) unlocks and starts over from the state. `len` lives in the state's generation, striped
-//! over per-thread cells ([`Generation`]) and changed under the bucket
-//! lock, so its sum never goes below 0. An overwrite
-//! publishes the new slot before it kills the old one (in one store when
-//! both are in one bucket), so a reader never misses the key. The
+//! state was stale) unlocks and starts over from the state. `len` lives in
+//! the state's generation, striped over per-thread cells ([`Generation`])
+//! and changed under the bucket lock, so its sum never goes below 0. An
+//! overwrite publishes the new slot before it kills the old one (in one
+//! store when both are in one bucket), so a reader never misses the key. The
 //! commonest writes take a short path under the lock, inlined into their
 //! callers: an insert whose head has an unwritten slot and no byte equal
 //! to the key's (the head is then the whole chain, invariant 9, and the
@@ -352,12 +352,6 @@ impl Generation {
     }
 }
 
-/// Writes to a count go to its thread's cell from this table size on: a
-/// 256th of the load limit, so that a batch is at least 2.
-fn len_batch(grow_at: usize) -> usize {
-    grow_at >> 8
-}
-
 /// The table's state, immutable once published except for its resize
 /// progress, which sits on another cache line: readers read the first line
 /// only, and writers meeting a resize write the second.
@@ -467,6 +461,14 @@ impl<K, V> State<K, V> {
         // SAFETY: a generation is retired only by the `clear` that
         // unpublished the last state referring to it, through the collector.
         unsafe { &*self.generation }
+    }
+
+    /// Counts a write's `delta` (+1 or -1, as a wrapping `usize`) by the
+    /// thread of `g`, in batches of a 256th of the current array's load
+    /// limit ([`Generation`]); returns the count the growth trigger goes by.
+    #[inline]
+    fn count(&self, g: &Guard<'_>, delta: usize) -> usize {
+        self.generation().add(g, delta, self.current().grow_at >> 8)
     }
 }
 

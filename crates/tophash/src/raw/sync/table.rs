@@ -8,7 +8,7 @@ use super::atomic::Ordering;
 use super::bucket::{with_byte, Bucket, BucketArray, Entry, GateLock};
 use super::reclaim::Guard;
 use super::reuse::{free, Clock};
-use super::{len_batch, tag, EntryRef, Expect, Find, Group, Outcome, RawSyncTable, Snap, Tag};
+use super::{tag, EntryRef, Expect, Find, Group, Outcome, RawSyncTable, Snap, Tag};
 use crate::types::{Reason, ResizeKind};
 
 /// Scans one chain for `hash` without a lock (a reader's scan): per bucket
@@ -284,7 +284,7 @@ impl<K, V> RawSyncTable<K, V> {
             // A removal.
             if let Some(i) = found {
                 self.clock.kill(&lock, head, i, None);
-                s.generation().add(g, usize::MAX, len_batch(s.current().grow_at));
+                s.count(g, usize::MAX);
             }
             drop(lock);
             if let Some(p) = prev {
@@ -314,7 +314,7 @@ impl<K, V> RawSyncTable<K, V> {
             }
             None => {
                 publish(head, e, want.byte(), graced);
-                Some(s.generation().add(g, 1, len_batch(s.current().grow_at)))
+                Some(s.count(g, 1))
             }
         };
         drop(lock);
@@ -357,7 +357,6 @@ impl<K, V> RawSyncTable<K, V> {
             drop(lock);
             return Done { done: false, found: previous, inserted: None };
         }
-        let gen = s.generation();
         // An overflow bucket that the grace period cost: Go would have
         // reused the chain's dead slot, or overwritten in place.
         let target = p.reuse.or(p.empty);
@@ -375,10 +374,10 @@ impl<K, V> RawSyncTable<K, V> {
         let grown_len = match (p.found, inserted) {
             (Some((fb, fi)), None) => {
                 self.clock.kill(&lock, fb, fi, None);
-                gen.add(g, usize::MAX, len_batch(s.current().grow_at));
+                s.count(g, usize::MAX);
                 None
             }
-            (None, Some(_)) => Some(gen.add(g, 1, len_batch(s.current().grow_at))),
+            (None, Some(_)) => Some(s.count(g, 1)),
             _ => None,
         };
         drop(lock);
@@ -401,7 +400,7 @@ impl<K, V> RawSyncTable<K, V> {
             if linked {
                 self.emit_overflow(arr, p.tail);
             }
-            self.maybe_grow(g, s, grown_len.unwrap_or_else(|| gen.total()), linked);
+            self.maybe_grow(g, s, grown_len.unwrap_or_else(|| s.generation().total()), linked);
         }
         // Both slots stay readable while `g` lives: the found one is
         // retired through `g`, the new one published under it.
