@@ -57,7 +57,9 @@
 //!
 //! **Writes** (insert, remove, update, compute) run under the lock of the
 //! key's bucket, for one bounded bucket operation. During a resize a write
-//! first claims *at most two* old buckets, each by advancing `nevacuate`
+//! asks for its own chain's lines, then claims *at most two* old buckets
+//! (evacuating them is more work than the core looks ahead, so lines asked
+//! for only after it were waited for in full), each by advancing `nevacuate`
 //! with a CAS (a failed CAS is a *claim conflict*, retried at most
 //! [`CLAIM_TRIES`] times), and evacuates them; then it writes into its
 //! key's old chain if that is not evacuated yet, else into the new array.

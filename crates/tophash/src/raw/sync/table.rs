@@ -8,7 +8,7 @@ use super::atomic::Ordering;
 use super::bucket::{with_byte, Bucket, BucketArray, Entry, GateLock};
 use super::reclaim::Guard;
 use super::reuse::{free, Clock};
-use super::{tag, EntryRef, Expect, Find, Group, Outcome, RawSyncTable, Snap, Tag};
+use super::{tag, EntryRef, Expect, Find, Group, Outcome, RawSyncTable, Snap, State, Tag};
 use crate::types::{Reason, ResizeKind};
 
 /// Scans one chain for `hash` without a lock (a reader's scan): per bucket
@@ -177,6 +177,12 @@ impl<K, V> RawSyncTable<K, V> {
         let done = loop {
             let s = self.state(&g);
             if s.old().is_some() || self.drain_pending() {
+                // The key's lines first: the share of the resize is more
+                // work than the core looks ahead, so asked for after it
+                // their misses were waited for in full (if the share
+                // evacuates the key's old bucket, they were loaded for
+                // nothing).
+                prefetch_home(s.get(), hash);
                 self.help(&g, s, hash_of);
             }
             // The key's chain: in the old array while its old bucket is not
@@ -498,6 +504,25 @@ impl<K, V> RawSyncTable<K, V> {
         {
             self.start_resize(g, s, b, (ResizeKind::SameSize, Reason::TooManyOverflow));
         }
+    }
+}
+
+/// Starts loading the lines a write of `hash` in state `st` reads first:
+/// its chain's head header, and body and link where the array prefetches
+/// them (`BucketArray::prefetch`), in the old array while the key's old
+/// bucket is not evacuated, else in the current one.
+#[cold]
+#[inline(never)]
+fn prefetch_home<K, V>(st: &State<K, V>, hash: u64) {
+    let arr = match st.old() {
+        Some(old) if !old.gate_for(hash).is_evacuated(Ordering::Acquire) => old,
+        _ => st.current(),
+    };
+    let head = arr.bucket_for(hash);
+    head.prefetch_header();
+    if arr.prefetch {
+        head.prefetch_body();
+        arr.prefetch_link(hash as usize);
     }
 }
 
