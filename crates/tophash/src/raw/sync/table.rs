@@ -185,13 +185,7 @@ impl<K, V> RawSyncTable<K, V> {
                 prefetch_home(s.get(), hash);
                 self.help(&g, s, hash_of);
             }
-            // The key's chain: in the old array while its old bucket is not
-            // evacuated (the cursor's evacuation moves it later), else in
-            // the current one.
-            let arr = match s.old() {
-                Some(old) if !old.gate_for(hash).is_evacuated(Ordering::Acquire) => old,
-                _ => s.current(),
-            };
+            let arr = home(s.get(), hash);
             let head = arr.bucket_for(hash);
             if arr.prefetch {
                 head.prefetch_body();
@@ -507,17 +501,24 @@ impl<K, V> RawSyncTable<K, V> {
     }
 }
 
+/// The array holding `hash`'s chain in state `st`: the old one while the
+/// key's old bucket is not evacuated (the cursor's evacuation moves it
+/// later), else the current one.
+#[inline(always)]
+fn home<K, V>(st: &State<K, V>, hash: u64) -> &BucketArray<K, V> {
+    match st.old() {
+        Some(old) if !old.gate_for(hash).is_evacuated(Ordering::Acquire) => old,
+        _ => st.current(),
+    }
+}
+
 /// Starts loading the lines a write of `hash` in state `st` reads first:
-/// its chain's head header, and body and link where the array prefetches
-/// them (`BucketArray::prefetch`), in the old array while the key's old
-/// bucket is not evacuated, else in the current one.
+/// its [`home`] chain's head header, and body and link where the array
+/// prefetches them (`BucketArray::prefetch`).
 #[cold]
 #[inline(never)]
 fn prefetch_home<K, V>(st: &State<K, V>, hash: u64) {
-    let arr = match st.old() {
-        Some(old) if !old.gate_for(hash).is_evacuated(Ordering::Acquire) => old,
-        _ => st.current(),
-    };
+    let arr = home(st, hash);
     let head = arr.bucket_for(hash);
     head.prefetch_header();
     if arr.prefetch {
