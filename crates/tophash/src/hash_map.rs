@@ -614,12 +614,13 @@ where
     }
 
     /// `insert` past its inline common case (see `RawTable::insert_fast`):
-    /// a resize under way, a chain longer than its main bucket, a growth
-    /// trigger due. Out of line so that the common case needs no frame.
+    /// a key already present, a resize under way, a chain longer than its
+    /// main bucket, a growth trigger due. Out of line so that the common
+    /// case needs no frame.
     #[inline(never)]
     fn insert_general(&mut self, hash: u64, key: K, value: V) -> Option<V> {
-        let (key, value) = match self.table.insert_appending(hash, |stored, new| stored == new, key, value) {
-            Ok(()) => return None,
+        let (key, value) = match self.table.insert_steady(hash, |stored, new| stored == new, key, value) {
+            Ok(old) => return old,
             Err(kv) => kv,
         };
         let hasher = make_hasher::<K, S>(&self.hash_builder);

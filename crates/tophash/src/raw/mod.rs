@@ -152,7 +152,7 @@
 //!   slot of the first overflow bucket comes next, when its slots fill
 //!   from the front with no hole (invariant 17). An insert whose key's
 //!   main bucket is full and whose filter rules the key out writes there
-//!   from the link alone (`RawTable::insert_appending`): the overflow
+//!   from the link alone (`RawTable::insert_steady`): the overflow
 //!   header is written, never read, so the write waits on two memory
 //!   latencies (header, link) instead of three. Any other write past the
 //!   main bucket resets the position (the general path sets it again from

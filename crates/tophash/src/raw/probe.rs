@@ -315,13 +315,14 @@ impl<K, V> RawTable<K, V> {
     }
 
     /// An insert's common case, decided and done inline: the table is not
-    /// resizing or handing pages back, and the key's main bucket either
-    /// holds the key (its value is replaced, and the new key dropped before
-    /// the old value is returned, as `HashMap::insert` does) or ends its
-    /// chain with an empty slot and no growth trigger is due. In every other
-    /// case nothing has changed and `key` and `val` come back for the
-    /// general path (`entry`, then `insert_vacant`). `same(stored, new)`
-    /// compares keys.
+    /// resizing or handing pages back, no slot of the key's main bucket has
+    /// the key's tag (so the key is not there), the bucket ends its chain
+    /// with an empty slot (so the key is absent), and no growth trigger is
+    /// due. The key goes into the bucket's first empty slot, the chain's,
+    /// where the general path would write too. In every other case nothing
+    /// has changed and `key` and `val` come back for `insert_steady` and
+    /// then the general path (`entry`, then `insert_vacant`); a key already
+    /// present always takes that way.
     ///
     /// Why a path of its own: the general path calls out of line on its rare
     /// branches, so the compiler gave every insert the frame those calls
@@ -331,10 +332,15 @@ impl<K, V> RawTable<K, V> {
     /// whose fallback is a tail call needs no frame on this path: refilling
     /// a cleared presized table of 1M u64 keys took 86.1 -> 58.5
     /// instructions an insert (hashbrown 67.4), and removing them 68.8 ->
-    /// 60.2 (`remove_fast`; hashbrown 61). A caller that inlines the whole
-    /// insert into a loop of its own had no frame per insert before, and
-    /// gains nothing (1M inserts from empty: 263.5M -> 266.0M instructions,
-    /// the fallback probing the main bucket twice in a resize).
+    /// 60.2 (`remove_fast`; hashbrown 61).
+    ///
+    /// Why no key is compared here: a key whose comparison is a call
+    /// (`String`'s is `bcmp`) made everything the path holds live across
+    /// that call, so the compiler kept the header, the bucket and the tag
+    /// on the stack for every insert, matched or not. 1,000 `String` keys
+    /// into a presized map: 109.2 -> 91.0 instructions, 31.9 -> 22.2 loads
+    /// and 17.6 -> 7.8 stores an insert (callgrind; hashbrown 104.0, 24.4,
+    /// 13.2).
     #[inline(always)]
     pub(crate) fn insert_fast(
         &mut self,
@@ -343,18 +349,28 @@ impl<K, V> RawTable<K, V> {
         key: K,
         val: V,
     ) -> Result<Option<V>, (K, V)> {
-        let Some((b, g, found)) = self.steady_main(hash, |k| same(k, &key)) else { return Err((key, val)) };
-        match found {
-            Some(j) => {
-                // SAFETY: a live slot of `b` (`steady_main`).
-                let old = core::mem::replace(unsafe { &mut *b.val(j) }, val);
-                drop(key);
-                Ok(Some(old))
+        let Some(steady) = self.write_view() else { return Err((key, val)) };
+        // SAFETY: `hash & mask` is a main bucket of the `write_view`, a live
+        // array holding every key's chain; matched slots are live.
+        unsafe {
+            let b = steady.bucket(hash as usize & steady.mask());
+            b.prefetch_slots();
+            let g = header::group(b.hdr);
+            let m = g.match_byte(tag(hash));
+            if compares_inline::<K>() {
+                for j in m {
+                    if same(&*b.key(j), &key) {
+                        let old = core::mem::replace(&mut *b.val(j), val);
+                        drop(key);
+                        return Ok(Some(old));
+                    }
+                }
+            } else if m.byte() != 0 {
+                return Err((key, val));
             }
-            // SAFETY: `b` is the key's main bucket in the `write_view`
-            // (`steady_main`), with states `g`, and holds no match, so the
-            // key is absent if `b` ends its chain.
-            None => unsafe { self.write_in_main(b, g, hash, key, val) }.map(|_| None),
+            // No slot of `b` holds the key, so the key is absent if `b`
+            // ends its chain.
+            self.write_in_main(b, g, hash, key, val).map(|_| None)
         }
     }
 
@@ -484,33 +500,47 @@ impl<K, V> RawTable<K, V> {
         }
     }
 
-    /// An insert of a key absent from its full main bucket, done from the
-    /// link alone: in a table not resizing or handing pages back, with no
-    /// growth trigger due, whose key's main bucket has no empty slot, when
-    /// the chain's filter rules the key out of the overflow buckets and the
-    /// link holds the append position (invariant 17), the entry is written
-    /// at that position of the first overflow bucket, which is the chain's
-    /// first empty slot, as Go's `mapassign` would choose, with no overflow
-    /// header read. Else nothing changes and `key` and `val` come back.
-    /// `same(stored, new)` compares keys.
+    /// An insert past `insert_fast`, still without resize work or the
+    /// general probe: in a table not resizing or handing pages back, a key
+    /// found in its main bucket has its value replaced (the new key dropped
+    /// before the old value is returned, as `HashMap::insert` does), and an
+    /// absent key is written where `insert_vacant` would write it if that
+    /// place is known from the main bucket and its link alone:
+    /// - the main bucket ends its chain with an empty slot: its first;
+    /// - the main bucket is full, the chain's filter rules the key out of
+    ///   the overflow buckets and the link holds the append position
+    ///   (invariant 17): that slot of the first overflow bucket, the
+    ///   chain's first empty one, as Go's `mapassign` would choose, with no
+    ///   overflow header read.
+    ///
+    /// An absent key needs no growth trigger due. Else nothing changes and
+    /// `key` and `val` come back. `same(stored, new)` compares keys.
     ///
     /// At load 6.5 a third of main buckets are full; through the general
     /// probe an insert there waits on the main header, the link and then
     /// the overflow bucket's header, three memory latencies in a row. Here
     /// the third is a store, which does not wait.
     #[inline]
-    pub(crate) fn insert_appending(
+    pub(crate) fn insert_steady(
         &mut self,
         hash: u64,
         mut same: impl FnMut(&K, &K) -> bool,
         key: K,
         val: V,
-    ) -> Result<(), (K, V)> {
-        if !FILTERED || self.count >= self.slow_insert_at {
-            return Err((key, val));
-        }
+    ) -> Result<Option<V>, (K, V)> {
         let Some((b, g, found)) = self.steady_main(hash, |k| same(k, &key)) else { return Err((key, val)) };
-        if found.is_some() || g.match_empty().byte() != 0 {
+        if let Some(j) = found {
+            // SAFETY: a live slot of `b` (`steady_main`).
+            let old = core::mem::replace(unsafe { &mut *b.val(j) }, val);
+            drop(key);
+            return Ok(Some(old));
+        }
+        if g.last_is_empty_rest() {
+            // SAFETY: `b` is the key's main bucket in the `write_view`
+            // (`steady_main`), with states `g`, and holds no match.
+            return unsafe { self.write_in_main(b, g, hash, key, val) }.map(|_| None);
+        }
+        if !FILTERED || self.count >= self.slow_insert_at || g.match_empty().byte() != 0 {
             return Err((key, val));
         }
         let steady = self.steady_view;
@@ -529,7 +559,7 @@ impl<K, V> RawTable<K, V> {
             self.count += 1;
             steady.set_fill(b.hdr, if j + 1 < BUCKET_SLOTS { j + 1 } else { 0 }, filter_bit(hash));
         }
-        Ok(())
+        Ok(None)
     }
 
     /// The rare path of an insert: allocate the first array, or start a
@@ -632,6 +662,15 @@ impl<K, V> RawTable<K, V> {
         );
         arr
     }
+}
+
+/// Whether `insert_fast` compares keys itself: for keys that own no heap
+/// memory, whose comparison is usually a few inline instructions. Keys that
+/// do (`String`, `Vec`) compare through a call (`bcmp`), and a call on the
+/// path makes the compiler keep everything the path holds on the stack for
+/// every insert; those keys leave comparing to `insert_steady`.
+const fn compares_inline<K>() -> bool {
+    !core::mem::needs_drop::<K>()
 }
 
 /// The write probe's first step: main bucket `hash & mask` of `arr`, its

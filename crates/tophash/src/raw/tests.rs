@@ -505,17 +505,21 @@ fn inserts_past_a_full_main_bucket_append_from_the_link() {
         // SAFETY: bucket 0 is a main bucket of the live current array.
         unsafe { cur.fill_of(cur.hdr(0)) }
     };
-    let append = |t: &mut T<fn(&u64) -> u64>, k: u64| {
-        let r = t.t.insert_appending(nibbled(&k), |a, b| a == b, k, k).is_ok();
+    let steady = |t: &mut T<fn(&u64) -> u64>, k: u64, v: u64| {
+        let r = t.t.insert_steady(nibbled(&k), |a, b| a == b, k, v).ok();
         t.check_now();
         r
     };
+    let append = |t: &mut T<fn(&u64) -> u64>, k: u64| steady(t, k, k).is_some();
     for i in 0..8 {
-        t.insert(key(1, i), i);
-        // A main bucket with room, or full with no overflow bucket, is
-        // the general path's.
-        assert!(!append(&mut t, key(3, i)));
+        // A main bucket that ends its chain takes an absent key in its
+        // first empty slot, and replaces a present key's value.
+        assert_eq!(steady(&mut t, key(1, i), i + 100), Some(None));
+        assert_eq!(steady(&mut t, key(1, i), i), Some(Some(i + 100)));
     }
+    assert_eq!(t.chain_tops(0).len(), 1);
+    // A full main bucket with no overflow bucket is the general path's.
+    assert!(!append(&mut t, key(3, 0)));
     assert_eq!(pos(&t.t), 0);
     // The general path links the overflow bucket and records slot 1.
     t.insert(key(1, 8), 8);
