@@ -315,14 +315,15 @@ impl<K, V> RawTable<K, V> {
     }
 
     /// An insert's common case, decided and done inline: the table is not
-    /// resizing or handing pages back, no slot of the key's main bucket has
-    /// the key's tag (so the key is not there), the bucket ends its chain
-    /// with an empty slot (so the key is absent), and no growth trigger is
-    /// due. The key goes into the bucket's first empty slot, the chain's,
-    /// where the general path would write too. In every other case nothing
-    /// has changed and `key` and `val` come back for `insert_steady` and
-    /// then the general path (`entry`, then `insert_vacant`); a key already
-    /// present always takes that way.
+    /// resizing or handing pages back, and the key's main bucket either
+    /// holds the key (its value is replaced, see `replace_value`) or ends
+    /// its chain with an empty slot and no growth trigger is due (the key
+    /// goes into the first empty slot, the chain's, where the general path
+    /// would write too). Keys that own heap memory are not compared here
+    /// (`compares_inline`): a slot with the key's tag sends them on. In
+    /// every other case nothing has changed and `key` and `val` come back
+    /// for `insert_steady` and then the general path (`entry`, then
+    /// `insert_vacant`). `same(stored, new)` compares keys.
     ///
     /// Why a path of its own: the general path calls out of line on its rare
     /// branches, so the compiler gave every insert the frame those calls
@@ -334,13 +335,14 @@ impl<K, V> RawTable<K, V> {
     /// instructions an insert (hashbrown 67.4), and removing them 68.8 ->
     /// 60.2 (`remove_fast`; hashbrown 61).
     ///
-    /// Why no key is compared here: a key whose comparison is a call
-    /// (`String`'s is `bcmp`) made everything the path holds live across
-    /// that call, so the compiler kept the header, the bucket and the tag
-    /// on the stack for every insert, matched or not. 1,000 `String` keys
-    /// into a presized map: 109.2 -> 91.0 instructions, 31.9 -> 22.2 loads
-    /// and 17.6 -> 7.8 stores an insert (callgrind; hashbrown 104.0, 24.4,
-    /// 13.2).
+    /// Why heap-owning keys are not compared here: their comparison is a
+    /// call (`String`'s is `bcmp`), which made everything the path holds
+    /// live across it, so the compiler kept the header, the bucket and the
+    /// tag on the stack for every insert, matched or not. 1,000 `String`
+    /// keys into a presized map: 109.2 -> 86.2 instructions, 31.9 -> 18.2
+    /// loads and 17.6 -> 7.9 stores an insert (callgrind; hashbrown 104.0,
+    /// 24.2, 13.2). A `String` insert that replaces a present key pays for
+    /// it: 20.5 -> 22.8 ns (hashbrown 20.0).
     #[inline(always)]
     pub(crate) fn insert_fast(
         &mut self,
@@ -350,26 +352,24 @@ impl<K, V> RawTable<K, V> {
         val: V,
     ) -> Result<Option<V>, (K, V)> {
         let Some(steady) = self.write_view() else { return Err((key, val)) };
-        // SAFETY: `hash & mask` is a main bucket of the `write_view`, a live
-        // array holding every key's chain; matched slots are live.
+        // SAFETY: the `write_view` is live and holds every key's chain;
+        // matched slots are live. Past the match, no slot of `b` holds the
+        // key, so the key is absent if `b` ends its chain.
         unsafe {
-            let b = steady.bucket(hash as usize & steady.mask());
-            b.prefetch_slots();
-            let g = header::group(b.hdr);
+            let (b, g) = main_bucket(steady, hash);
             let m = g.match_byte(tag(hash));
             if compares_inline::<K>() {
                 for j in m {
                     if same(&*b.key(j), &key) {
-                        let old = core::mem::replace(&mut *b.val(j), val);
-                        drop(key);
-                        return Ok(Some(old));
+                        return Ok(Some(replace_value(b, j, key, val)));
                     }
                 }
             } else if m.byte() != 0 {
+                // Written as a test of its own, not as `steady_main` with a
+                // comparison that is never made: that form cost the
+                // `String` insert above 5 instructions and 3 loads more.
                 return Err((key, val));
             }
-            // No slot of `b` holds the key, so the key is absent if `b`
-            // ends its chain.
             self.write_in_main(b, g, hash, key, val).map(|_| None)
         }
     }
@@ -531,9 +531,7 @@ impl<K, V> RawTable<K, V> {
         let Some((b, g, found)) = self.steady_main(hash, |k| same(k, &key)) else { return Err((key, val)) };
         if let Some(j) = found {
             // SAFETY: a live slot of `b` (`steady_main`).
-            let old = core::mem::replace(unsafe { &mut *b.val(j) }, val);
-            drop(key);
-            return Ok(Some(old));
+            return Ok(Some(unsafe { replace_value(b, j, key, val) }));
         }
         if g.last_is_empty_rest() {
             // SAFETY: `b` is the key's main bucket in the `write_view`
@@ -664,6 +662,22 @@ impl<K, V> RawTable<K, V> {
     }
 }
 
+/// Replaces the value of live slot `j` of `b` with `val` and returns the
+/// old one, as `HashMap::insert` does for a present key: the stored key is
+/// kept, and the new `key` is dropped while the old value is still a
+/// local, so a panic in its destructor drops that value instead of leaking
+/// a finished return value (rust-lang/rust#47949).
+///
+/// # Safety
+/// Slot `j` of `b` is live.
+#[inline(always)]
+unsafe fn replace_value<K, V>(b: BucketRef<K, V>, j: usize, key: K, val: V) -> V {
+    // SAFETY: a live slot (caller).
+    let old = core::mem::replace(unsafe { &mut *b.val(j) }, val);
+    drop(key);
+    old
+}
+
 /// Whether `insert_fast` compares keys itself: for keys that own no heap
 /// memory, whose comparison is usually a few inline instructions. Keys that
 /// do (`String`, `Vec`) compare through a call (`bcmp`), and a call on the
@@ -695,15 +709,28 @@ unsafe fn scan_main<K, V>(
     // SAFETY: `hash & mask` is a main bucket of a live array (caller);
     // matched slots are live.
     unsafe {
-        let b = arr.bucket(hash as usize & arr.mask());
-        b.prefetch_slots();
-        let g = header::group(b.hdr);
+        let (b, g) = main_bucket(arr, hash);
         for j in g.match_byte(tag(hash)) {
             if eq(&*b.key(j)) {
                 return (b, g, Some(j));
             }
         }
         (b, g, None)
+    }
+}
+
+/// Main bucket `hash & mask` of `arr`, its slot lines requested (see
+/// `scan_main`), and its states.
+///
+/// # Safety
+/// `arr` is live.
+#[inline(always)]
+unsafe fn main_bucket<K, V>(arr: ArrayView<K, V>, hash: u64) -> (BucketRef<K, V>, Group) {
+    // SAFETY: `hash & mask` is a main bucket of a live array (caller).
+    unsafe {
+        let b = arr.bucket(hash as usize & arr.mask());
+        b.prefetch_slots();
+        (b, header::group(b.hdr))
     }
 }
 
