@@ -625,14 +625,14 @@ where
     /// 1,000 `String` keys inserted a second time: 283.2 -> 267.4
     /// instructions an update (hashbrown 220.6), and a fresh insert 86.2 ->
     /// 86.8; time, five alternations: 22.60 -> 21.47 ns (hashbrown 20.01).
+    /// It finds the main bucket again: handing it over from `insert_fast`
+    /// would take an unsafe contract across the engine's boundary.
     #[inline(never)]
     fn insert_matched(&mut self, hash: u64, key: K, value: V) -> Option<V> {
-        if let Some(v) = self.table.main_value_mut(hash, |k| *k == key) {
-            let old = mem::replace(v, value);
-            drop(key);
-            return Some(old);
+        match self.table.main_value_mut(hash, |k| *k == key) {
+            Some(v) => Some(replace_dropping_key(v, key, value)),
+            None => self.insert_general(hash, key, value),
         }
-        self.insert_general(hash, key, value)
     }
 
     /// `insert` past its inline common case (see `RawTable::insert_fast`):
@@ -647,15 +647,7 @@ where
         };
         let hasher = make_hasher::<K, S>(&self.hash_builder);
         match self.table.entry(hash, |k| *k == key, &hasher) {
-            Probe::Found(mut o) => {
-                let old = mem::replace(o.get_mut(), value);
-                // Drop the unneeded key before the return value exists: if
-                // its destructor panics, `old` is still a local and is
-                // dropped, whereas a finished return value would be leaked
-                // (rust-lang/rust#47949). Same in `remove` and the entry API.
-                drop(key);
-                Some(old)
-            }
+            Probe::Found(mut o) => Some(replace_dropping_key(o.get_mut(), key, value)),
             Probe::Vacant(v) => {
                 v.insert(key, value, &hasher);
                 None
@@ -721,6 +713,18 @@ where
             Probe::Vacant(_) => None,
         }
     }
+}
+
+/// `insert`'s answer for a key already present: puts `value` in `slot`
+/// and returns the old value, dropping the unneeded `key` before the
+/// return value exists. If its destructor panics, the old value is still a
+/// local and is dropped, whereas a finished return value would be leaked
+/// (rust-lang/rust#47949). Same in `remove` and the entry API.
+#[inline(always)]
+fn replace_dropping_key<K, V>(slot: &mut V, key: K, value: V) -> V {
+    let old = mem::replace(slot, value);
+    drop(key);
+    old
 }
 
 impl<K: Clone, V: Clone, S: Clone> Clone for HashMap<K, V, S> {
