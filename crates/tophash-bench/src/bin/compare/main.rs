@@ -14,8 +14,11 @@
 //! without one the runner says so and runs the Rust maps only, unless Go
 //! was asked for (`--go`, or `go` in `--maps`).
 //!
-//! Method, per (key kind, size n, map): one untimed build measures memory,
-//! then `--runs` rounds each run every workload. Within a round a workload
+//! Method, per (key kind, size n): one untimed build per map measures its
+//! memory, then `--runs` rounds in which the maps take turns (table order
+//! on even rounds, reversed on odd ones, so that a slow spell of a shared
+//! machine falls on every map), each map's round running every workload.
+//! Within a round a workload
 //! is timed over `ceil(min_ops / n)` passes of n operations, clocked per
 //! pass (per group of passes covering >= 10,000 operations for lookups and
 //! iteration); the round's figure is the median of those samples,

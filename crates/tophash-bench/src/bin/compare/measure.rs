@@ -1,4 +1,5 @@
-//! The Rust side: every selected workload, `runs` rounds, on each map.
+//! The Rust side: every selected workload, `runs` rounds, on each map;
+//! the maps take turns round by round (see [`run_rust`]).
 //!
 //! A round times each workload in samples: `chunk` passes (of n
 //! operations) per sample for lookups and iteration, one pass per sample
@@ -13,7 +14,7 @@ use std::hash::Hash;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, ensure, Result};
+use anyhow::{ensure, Context as _, Result};
 use tophash_bench::keys::{KeyKind, KeySet};
 use tophash_bench::maps::{BTree, BenchMap, Griddle, Hashbrown, IndexMapFold, StdFold, StdSip, Tophash};
 use tophash_bench::runqueue::{self, RunQueue};
@@ -73,9 +74,140 @@ fn settle_heap() {
 /// negligible.
 const MIN_SAMPLE_OPS: usize = 10_000;
 
-/// One map on one key set: what to run and the figures so far.
-struct Pass<'a> {
-    map: &'static str,
+/// The workloads in the order a round runs them: `insert` first (it
+/// builds the map the read-only workloads and the first remove pass use),
+/// `remove` and `churn` last (they consume maps).
+const ROUND_ORDER: [Workload; 8] = [
+    Workload::Insert,
+    Workload::InsertPresized,
+    Workload::LookupHit,
+    Workload::LookupMiss,
+    Workload::Iterate,
+    Workload::Clone,
+    Workload::Remove,
+    Workload::Churn,
+];
+
+/// Whether `w` only reads the round's map (its samples group passes).
+fn is_read(w: Workload) -> bool {
+    matches!(w, Workload::LookupHit | Workload::LookupMiss | Workload::Iterate)
+}
+
+/// Runs the selected maps on one key set: each map's memory first, then
+/// `cfg.runs` rounds. Within a round the maps take turns sample by sample:
+/// sample `k` of a workload is taken on every map before sample `k + 1` on
+/// any, in table order for even `k + round` and in reverse for odd.
+///
+/// Why turns: this shared VM has slow spells of seconds in which every
+/// operation takes up to twice as long, which the run-queue correction
+/// does not see (they come from sharing caches and memory, not from
+/// waiting for a CPU). Run one map's rounds after the other's, a spell
+/// lands on one map only: `--sizes 1M` run for one map at a time,
+/// hashbrown, tophash, hashbrown, tophash, gave hashbrown's inserts 126
+/// then 87.8 ns and tophash's 86.7 then 140; whole rounds taking turns
+/// still left 1M hit ratios of 0.60-1.16 over four runs, since a round
+/// lasts seconds too. A sample lasts milliseconds, so a spell covers the
+/// maps alike. Taking turns also ends a bias of back-to-back passes: they
+/// replay the same keys in the same order, and tophash's removals gained
+/// more from that than hashbrown's (1K u64 removals read 0.72 of
+/// hashbrown's time one map at a time, 1.09 taking turns; docs/log.md,
+/// session 28).
+pub fn run_rust<K: Clone + Ord + Hash>(ks: &KeySet<K>, kind: KeyKind, cfg: &Config, res: &mut Results) -> Result<()> {
+    let workloads: Vec<Workload> = cfg.workloads.iter().filter_map(|w| Workload::parse(w)).collect();
+    let mut maps: Vec<Box<dyn Sampler + '_>> = Vec::new();
+    add_if_selected::<K, Tophash<K>>(&mut maps, ks, kind, cfg, &workloads, res)?;
+    add_if_selected::<K, Hashbrown<K>>(&mut maps, ks, kind, cfg, &workloads, res)?;
+    add_if_selected::<K, StdFold<K>>(&mut maps, ks, kind, cfg, &workloads, res)?;
+    add_if_selected::<K, StdSip<K>>(&mut maps, ks, kind, cfg, &workloads, res)?;
+    add_if_selected::<K, Griddle<K>>(&mut maps, ks, kind, cfg, &workloads, res)?;
+    add_if_selected::<K, IndexMapFold<K>>(&mut maps, ks, kind, cfg, &workloads, res)?;
+    add_if_selected::<K, BTree<K>>(&mut maps, ks, kind, cfg, &workloads, res)?;
+    drive(&mut maps, cfg.runs, &workloads)?;
+    for m in maps {
+        m.finish(res);
+    }
+    Ok(())
+}
+
+/// The schedule of [`run_rust`]: `runs` rounds of the selected workloads
+/// (`insert` always, in [`ROUND_ORDER`]), the maps taking turns sample by
+/// sample.
+fn drive(maps: &mut [Box<dyn Sampler + '_>], runs: u32, workloads: &[Workload]) -> Result<()> {
+    let Some(first) = maps.first() else { return Ok(()) };
+    let (iters, chunks) = (first.iters(), first.chunks());
+    for round in 0..runs as usize {
+        for w in ROUND_ORDER {
+            // `insert` always runs: it builds the map the others read.
+            if w != Workload::Insert && !workloads.contains(&w) {
+                continue;
+            }
+            let samples = if is_read(w) { chunks } else { iters };
+            for k in 0..samples {
+                if (round + k).is_multiple_of(2) {
+                    maps.iter_mut().try_for_each(|m| m.sample(w, k))?;
+                } else {
+                    maps.iter_mut().rev().try_for_each(|m| m.sample(w, k))?;
+                }
+            }
+        }
+        maps.iter_mut().for_each(|m| m.end_round());
+    }
+    Ok(())
+}
+
+/// One map's samples on one key set, taken one at a time so that the maps
+/// can take turns (see [`run_rust`]).
+trait Sampler {
+    /// Timed passes per round of a workload that is not a read.
+    fn iters(&self) -> usize;
+    /// Samples per round of a read-only workload.
+    fn chunks(&self) -> usize;
+    /// Takes sample `k` of `w` in the current round (samples of one
+    /// workload come in order, and workloads in [`ROUND_ORDER`]).
+    fn sample(&mut self, w: Workload, k: usize) -> Result<()>;
+    /// Ends the round: each workload's figure for it is the median of its
+    /// samples.
+    fn end_round(&mut self);
+    /// Records the figures of every round.
+    fn finish(self: Box<Self>, res: &mut Results);
+}
+
+/// If `--maps` names `M`: measures its memory (one untimed build) and adds
+/// it to `maps`.
+fn add_if_selected<'a, K: Clone + 'a, M: BenchMap<K> + 'a>(
+    maps: &mut Vec<Box<dyn Sampler + 'a>>,
+    ks: &'a KeySet<K>,
+    kind: KeyKind,
+    cfg: &Config,
+    workloads: &'a [Workload],
+    res: &mut Results,
+) -> Result<()> {
+    if !cfg.maps.iter().any(|m| m == M::ID) {
+        return Ok(());
+    }
+    let n = ks.len();
+    let pass = Pass::<K, M> {
+        ks,
+        kind,
+        n,
+        iters: cfg.min_ops.div_ceil(n).max(1),
+        chunk: MIN_SAMPLE_OPS.div_ceil(n).max(1),
+        workloads,
+        subject: None,
+        round: BTreeMap::new(),
+        samples: BTreeMap::new(),
+        clock: Clock::new(),
+        spent: Duration::ZERO,
+    };
+    res.memory.push(measure_memory::<K, M>(ks, &pass)?);
+    maps.push(Box::new(pass));
+    Ok(())
+}
+
+/// Map type `M` on one key set: what to run, its state within a round, and
+/// the figures so far.
+struct Pass<'a, K, M> {
+    ks: &'a KeySet<K>,
     kind: KeyKind,
     n: usize,
     /// Timed passes per round: `ceil(min_ops / n)`.
@@ -83,10 +215,17 @@ struct Pass<'a> {
     /// Passes per sample for lookups and iteration: `ceil(MIN_SAMPLE_OPS / n)`.
     chunk: usize,
     workloads: &'a [Workload],
+    /// The map the round's last `insert` pass built: what the read-only
+    /// workloads read and the first `remove` pass empties.
+    subject: Option<M>,
+    /// The current round's samples, per workload.
+    round: BTreeMap<&'static str, Round>,
     /// Per workload: one figure per round (median of its samples) and the
     /// last checksum.
     samples: BTreeMap<&'static str, (Vec<f64>, u64)>,
     clock: Clock,
+    /// Wall time spent in this map's samples (timed and untimed steps).
+    spent: Duration,
 }
 
 /// The samples of one workload in one round.
@@ -103,92 +242,172 @@ impl Round {
     }
 }
 
-impl Pass<'_> {
-    fn wants(&self, w: Workload) -> bool {
-        self.workloads.contains(&w)
-    }
-
+impl<K: Clone, M: BenchMap<K>> Pass<'_, K, M> {
     fn check(&self, w: Workload, checksum: u64) -> Result<u64> {
-        work::verify(self.map, w, self.n, checksum).map_err(|e| anyhow::anyhow!("{} keys: {e}", self.kind))?;
+        work::verify(M::ID, w, self.n, checksum).map_err(|e| anyhow::anyhow!("{} keys: {e}", self.kind))?;
         Ok(checksum)
     }
 
-    /// Number of samples a lookup or iteration workload takes per round.
+    /// Adds a checked sample of `w` to the current round.
+    fn push(&mut self, w: Workload, d: Duration, ops: usize, checksum: u64) -> Result<()> {
+        let c = self.check(w, checksum)?;
+        self.round.entry(w.name()).or_default().push(d, ops, c);
+        Ok(())
+    }
+
+    /// One timed pass of `insert` from empty; the map built becomes the
+    /// subject (the previous one is dropped first, untimed).
+    fn insert_pass(&mut self) -> Result<()> {
+        let n = self.n;
+        let mut owned = self.ks.keys.clone();
+        drop(self.subject.take());
+        let (d, (m, c)) = self.clock.time(|| {
+            let mut m = M::empty();
+            let c = work::fill(&mut m, owned.drain(..));
+            (m, c)
+        });
+        self.push(Workload::Insert, d, n, c)?;
+        ensure!(m.len() == n, "{}: len {} after inserting {n} keys", M::ID, m.len());
+        self.subject = Some(m);
+        Ok(())
+    }
+
+    /// `insert_presized`: the same into a map made with capacity n.
+    fn presized_pass(&mut self) -> Result<()> {
+        let n = self.n;
+        let mut owned = self.ks.keys.clone();
+        let (d, (m, c)) = self.clock.time(|| {
+            let mut m = M::presized(n).expect("checked by the caller");
+            let c = work::fill(&mut m, owned.drain(..));
+            (m, c)
+        });
+        self.push(Workload::InsertPresized, d, n, c)?;
+        ensure!(m.len() == n, "{}: len {} after inserting {n} keys", M::ID, m.len());
+        Ok(())
+    }
+
+    /// A read-only workload: `chunk` passes of `read` (one pass of n
+    /// operations over the subject, returning its checksum) per sample.
+    /// Generic closures, not function pointers: each read loop is compiled
+    /// (and inlined) for its map.
+    fn read_sample(&mut self, w: Workload, read: impl Fn(&M) -> u64) -> Result<()> {
+        let (chunk, n) = (self.chunk, self.n);
+        let m = self.subject.take().context("no map built this round")?;
+        let (d, c) = self.clock.time(|| {
+            let mut c = 0;
+            for _ in 0..chunk {
+                c = black_box(read(black_box(&m)));
+            }
+            c
+        });
+        self.subject = Some(m);
+        self.push(w, d, chunk * n, c)
+    }
+
+    /// `clone`: one clone of the subject, dropped (untimed) before the
+    /// next: the next clone reuses the freed memory, as in a program that
+    /// clones repeatedly. Keeping a group alive instead measures page
+    /// faults whenever malloc trims and regrows its heap.
+    fn clone_pass(&mut self) -> Result<()> {
+        let n = self.n;
+        let m = self.subject.as_ref().context("no map built this round")?;
+        let (d, copy) = self.clock.time(|| black_box(m).clone());
+        ensure!(copy.len() == n, "{}: clone has {} entries, not {n}", M::ID, copy.len());
+        let c = work::iterate(&copy);
+        self.push(Workload::Clone, d, n, c)
+    }
+
+    /// `remove` of every key: pass 0 empties the subject, later ones a map
+    /// built (untimed) for them.
+    fn remove_pass(&mut self, k: usize) -> Result<()> {
+        let n = self.n;
+        let mut m = match self.subject.take() {
+            Some(m) if k == 0 => m,
+            _ => work::build::<K, M>(&self.ks.keys),
+        };
+        let lookup = &self.ks.lookup;
+        let (d, c) = self.clock.time(|| work::remove_all(&mut m, lookup));
+        self.push(Workload::Remove, d, n, c)?;
+        ensure!(m.is_empty(), "{}: {} entries left after removing all", M::ID, m.len());
+        Ok(())
+    }
+
+    /// `churn` at steady size, on a map built (untimed) per pass.
+    fn churn_pass(&mut self) -> Result<()> {
+        let n = self.n;
+        drop(self.subject.take());
+        let mut m = work::build::<K, M>(&self.ks.keys);
+        let mut owned = self.ks.fresh.clone();
+        let old = &self.ks.keys;
+        let (d, c) = self.clock.time(|| work::churn(&mut m, old, owned.drain(..)));
+        self.push(Workload::Churn, d, n, c)?;
+        ensure!(m.len() == n, "{}: churn left {} entries, not {n}", M::ID, m.len());
+        Ok(())
+    }
+}
+
+impl<K: Clone, M: BenchMap<K>> Sampler for Pass<'_, K, M> {
+    fn iters(&self) -> usize {
+        self.iters
+    }
+
     fn chunks(&self) -> usize {
         self.iters.div_ceil(self.chunk)
     }
 
-    fn record(&mut self, w: Workload, round: Round) {
-        let e = self.samples.entry(w.name()).or_default();
-        e.0.push(median(&round.ns_per_op));
-        e.1 = round.checksum;
+    fn sample(&mut self, w: Workload, k: usize) -> Result<()> {
+        let started = Instant::now();
+        let ks = self.ks;
+        match w {
+            Workload::Insert => self.insert_pass(),
+            // A map with no notion of capacity (`BTreeMap`) has no such row.
+            Workload::InsertPresized if M::presized(0).is_none() => Ok(()),
+            Workload::InsertPresized => self.presized_pass(),
+            Workload::LookupHit => self.read_sample(w, |m| work::sum_found(m, &ks.lookup)),
+            Workload::LookupMiss => self.read_sample(w, |m| work::count_found(m, &ks.miss)),
+            Workload::Iterate => self.read_sample(w, |m| work::iterate(m)),
+            Workload::Clone => self.clone_pass(),
+            Workload::Remove => self.remove_pass(k),
+            Workload::Churn => self.churn_pass(),
+        }?;
+        self.spent += started.elapsed();
+        Ok(())
     }
-}
 
-/// Runs the selected maps on one key set, in table order.
-pub fn run_rust<K: Clone + Ord + Hash>(ks: &KeySet<K>, kind: KeyKind, cfg: &Config, res: &mut Results) -> Result<()> {
-    run_if_selected::<K, Tophash<K>>(ks, kind, cfg, res)?;
-    run_if_selected::<K, Hashbrown<K>>(ks, kind, cfg, res)?;
-    run_if_selected::<K, StdFold<K>>(ks, kind, cfg, res)?;
-    run_if_selected::<K, StdSip<K>>(ks, kind, cfg, res)?;
-    run_if_selected::<K, Griddle<K>>(ks, kind, cfg, res)?;
-    run_if_selected::<K, IndexMapFold<K>>(ks, kind, cfg, res)?;
-    run_if_selected::<K, BTree<K>>(ks, kind, cfg, res)
-}
+    fn end_round(&mut self) {
+        drop(self.subject.take());
+        for (w, round) in std::mem::take(&mut self.round) {
+            // `insert` runs every round; it is recorded only if selected.
+            if w == Workload::Insert.name() && !self.workloads.contains(&Workload::Insert) {
+                continue;
+            }
+            let e = self.samples.entry(w).or_default();
+            e.0.push(median(&round.ns_per_op));
+            e.1 = round.checksum;
+        }
+    }
 
-/// [`run_map`] if `--maps` names `M`.
-fn run_if_selected<K: Clone, M: BenchMap<K>>(
-    ks: &KeySet<K>,
-    kind: KeyKind,
-    cfg: &Config,
-    res: &mut Results,
-) -> Result<()> {
-    if cfg.maps.iter().any(|m| m == M::ID) {
-        run_map::<K, M>(ks, kind, cfg, res)?;
+    fn finish(mut self: Box<Self>, res: &mut Results) {
+        for (w, (rounds, checksum)) in std::mem::take(&mut self.samples) {
+            res.times.push(TimeRecord {
+                map: M::ID.into(),
+                keys: self.kind.name().into(),
+                size: self.n,
+                workload: w.into(),
+                iters: self.iters,
+                median_ns_per_op: median(&rounds),
+                rounds_ns_per_op: rounds,
+                checksum,
+            });
+        }
+        let share = self.clock.waited.as_secs_f64() / self.clock.wall.as_secs_f64().max(1e-9);
+        eprintln!(
+            "  {:<10} {:>7.1}s  (run-queue wait removed from timed spans: {:.0}%)",
+            M::ID,
+            self.spent.as_secs_f64(),
+            100.0 * share
+        );
     }
-    Ok(())
-}
-
-/// Memory, then `cfg.runs` rounds of every selected workload, on map type
-/// `M`; records the figures in `res`.
-fn run_map<K: Clone, M: BenchMap<K>>(ks: &KeySet<K>, kind: KeyKind, cfg: &Config, res: &mut Results) -> Result<()> {
-    let n = ks.len();
-    let workloads: Vec<Workload> = cfg.workloads.iter().filter_map(|w| Workload::parse(w)).collect();
-    let mut p = Pass {
-        map: M::ID,
-        kind,
-        n,
-        iters: cfg.min_ops.div_ceil(n).max(1),
-        chunk: MIN_SAMPLE_OPS.div_ceil(n).max(1),
-        workloads: &workloads,
-        samples: BTreeMap::new(),
-        clock: Clock::new(),
-    };
-    let started = Instant::now();
-    res.memory.push(measure_memory::<K, M>(ks, &p)?);
-    for _ in 0..cfg.runs {
-        round::<K, M>(ks, &mut p)?;
-    }
-    for (w, (rounds, checksum)) in std::mem::take(&mut p.samples) {
-        res.times.push(TimeRecord {
-            map: M::ID.into(),
-            keys: kind.name().into(),
-            size: n,
-            workload: w.into(),
-            iters: p.iters,
-            median_ns_per_op: median(&rounds),
-            rounds_ns_per_op: rounds,
-            checksum,
-        });
-    }
-    let share = p.clock.waited.as_secs_f64() / p.clock.wall.as_secs_f64().max(1e-9);
-    eprintln!(
-        "  {:<10} {:>7.1}s  (run-queue wait removed from timed spans: {:.0}%)",
-        M::ID,
-        started.elapsed().as_secs_f64(),
-        100.0 * share
-    );
-    Ok(())
 }
 
 /// One untimed build from empty, counted by the allocator. Maps that hold
@@ -197,7 +416,7 @@ fn run_map<K: Clone, M: BenchMap<K>>(ks: &KeySet<K>, kind: KeyKind, cfg: &Config
 /// growth the memory held rises as evacuation touches the new array's
 /// pages and falls as it hands the old one's back, so the high-water mark
 /// can fall anywhere in it. The larger figure is kept.
-fn measure_memory<K: Clone, M: BenchMap<K>>(ks: &KeySet<K>, p: &Pass<'_>) -> Result<MemRecord> {
+fn measure_memory<K: Clone, M: BenchMap<K>>(ks: &KeySet<K>, p: &Pass<'_, K, M>) -> Result<MemRecord> {
     let n = ks.len();
     let mut owned = ks.keys.clone();
     window_start();
@@ -223,145 +442,82 @@ fn measure_memory<K: Clone, M: BenchMap<K>>(ks: &KeySet<K>, p: &Pass<'_>) -> Res
     })
 }
 
-/// One round of every selected workload, in table order but for `remove`
-/// and `churn`, which come last because they consume maps.
-fn round<K: Clone, M: BenchMap<K>>(ks: &KeySet<K>, p: &mut Pass<'_>) -> Result<()> {
-    // The last map built by `insert` is the subject of the read-only
-    // workloads and of the first remove pass.
-    let m = time_inserts::<K, M>(ks, p)?;
-    if p.wants(Workload::InsertPresized) && M::presized(0).is_some() {
-        time_presized_inserts::<K, M>(ks, p)?;
-    }
-    // Generic closures, not function pointers: each read loop is compiled
-    // (and inlined) for its map.
-    if p.wants(Workload::LookupHit) {
-        time_reads(p, Workload::LookupHit, || work::sum_found(black_box(&m), &ks.lookup))?;
-    }
-    if p.wants(Workload::LookupMiss) {
-        time_reads(p, Workload::LookupMiss, || work::count_found(black_box(&m), &ks.miss))?;
-    }
-    if p.wants(Workload::Iterate) {
-        time_reads(p, Workload::Iterate, || work::iterate(black_box(&m)))?;
-    }
-    if p.wants(Workload::Clone) {
-        time_clones(p, &m)?;
-    }
-    if p.wants(Workload::Remove) {
-        time_removes(ks, p, m)?;
-    } else {
-        drop(m);
-    }
-    if p.wants(Workload::Churn) {
-        time_churn::<K, M>(ks, p)?;
-    }
-    Ok(())
-}
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
 
-/// `insert` from empty, `iters` passes; always run (it builds the map the
-/// other workloads read), recorded if selected. Returns the last map.
-fn time_inserts<K: Clone, M: BenchMap<K>>(ks: &KeySet<K>, p: &mut Pass<'_>) -> Result<M> {
-    let n = p.n;
-    let mut r = Round::default();
-    let mut keep: Option<M> = None;
-    for _ in 0..p.iters {
-        let mut owned = ks.keys.clone();
-        drop(keep.take());
-        let (d, (m, c)) = p.clock.time(|| {
-            let mut m = M::empty();
-            let c = work::fill(&mut m, owned.drain(..));
-            (m, c)
-        });
-        r.push(d, n, p.check(Workload::Insert, c)?);
-        ensure!(m.len() == n, "{}: len {} after inserting {n} keys", M::ID, m.len());
-        keep = Some(m);
-    }
-    if p.wants(Workload::Insert) {
-        p.record(Workload::Insert, r);
-    }
-    let Some(m) = keep else { bail!("no iterations") };
-    Ok(m)
-}
+    use super::*;
 
-/// `insert_presized`: the same into a map made with capacity n.
-fn time_presized_inserts<K: Clone, M: BenchMap<K>>(ks: &KeySet<K>, p: &mut Pass<'_>) -> Result<()> {
-    let n = p.n;
-    let mut r = Round::default();
-    for _ in 0..p.iters {
-        let mut owned = ks.keys.clone();
-        let (d, (m, c)) = p.clock.time(|| {
-            let mut m = M::presized(n).expect("checked by the caller");
-            let c = work::fill(&mut m, owned.drain(..));
-            (m, c)
-        });
-        r.push(d, n, p.check(Workload::InsertPresized, c)?);
-        ensure!(m.len() == n, "{}: len {} after inserting {n} keys", M::ID, m.len());
+    /// A map stand-in that logs the samples asked of it.
+    struct Logged<'a> {
+        id: usize,
+        log: &'a std::cell::RefCell<Vec<(usize, Workload, usize)>>,
     }
-    p.record(Workload::InsertPresized, r);
-    Ok(())
-}
 
-/// A read-only workload: `chunk` passes of `read` (one pass of n
-/// operations, returning its checksum) per sample.
-fn time_reads(p: &mut Pass<'_>, w: Workload, read: impl Fn() -> u64) -> Result<()> {
-    let (chunk, n) = (p.chunk, p.n);
-    let mut r = Round::default();
-    for _ in 0..p.chunks() {
-        let (d, c) = p.clock.time(|| {
-            let mut c = 0;
-            for _ in 0..chunk {
-                c = black_box(read());
+    impl Sampler for Logged<'_> {
+        fn iters(&self) -> usize {
+            2
+        }
+        fn chunks(&self) -> usize {
+            3
+        }
+        fn sample(&mut self, w: Workload, k: usize) -> Result<()> {
+            self.log.borrow_mut().push((self.id, w, k));
+            Ok(())
+        }
+        fn end_round(&mut self) {}
+        fn finish(self: Box<Self>, _: &mut Results) {}
+    }
+
+    #[test]
+    fn maps_take_turns_sample_by_sample_and_alternate_who_goes_first() {
+        let log = std::cell::RefCell::new(Vec::new());
+        let mut maps: Vec<Box<dyn Sampler + '_>> =
+            (0..3).map(|id| Box::new(Logged { id, log: &log }) as Box<dyn Sampler + '_>).collect();
+        // `insert` is not asked for but runs (it builds the map read next).
+        drive(&mut maps, 2, &[Workload::LookupHit, Workload::Remove]).unwrap();
+        drop(maps);
+        let log = log.into_inner();
+        let mut want = Vec::new();
+        for round in 0..2 {
+            for (w, samples) in [(Workload::Insert, 2), (Workload::LookupHit, 3), (Workload::Remove, 2)] {
+                for k in 0..samples {
+                    let order: Vec<usize> = if (round + k) % 2 == 0 { vec![0, 1, 2] } else { vec![2, 1, 0] };
+                    want.extend(order.into_iter().map(|id| (id, w, k)));
+                }
             }
-            c
-        });
-        r.push(d, chunk * n, p.check(w, c)?);
+        }
+        assert_eq!(log, want);
     }
-    p.record(w, r);
-    Ok(())
-}
 
-/// `clone`: one clone per sample, dropped (untimed) before the next: the
-/// next clone reuses the freed memory, as in a program that clones
-/// repeatedly. Keeping a group alive instead measures page faults whenever
-/// malloc trims and regrows its heap.
-fn time_clones<K, M: BenchMap<K>>(p: &mut Pass<'_>, m: &M) -> Result<()> {
-    let n = p.n;
-    let mut r = Round::default();
-    for _ in 0..p.iters {
-        let (d, copy) = p.clock.time(|| black_box(m).clone());
-        ensure!(copy.len() == n, "{}: clone has {} entries, not {n}", M::ID, copy.len());
-        r.push(d, n, p.check(Workload::Clone, work::iterate(&copy))?);
+    #[test]
+    fn every_selected_map_and_workload_gets_one_figure_per_round() {
+        let ks = KeySet::u64(KeyKind::U64Rand, 64);
+        let cfg = Config {
+            sizes: vec![64],
+            runs: 2,
+            min_ops: 128,
+            keys: vec!["u64_rand".into()],
+            workloads: Workload::ALL.iter().map(|w| w.name().to_string()).collect(),
+            maps: vec!["tophash".into(), "hashbrown".into(), "btreemap".into()],
+            words: PathBuf::new(),
+            out: PathBuf::new(),
+            go_version: None,
+        };
+        let mut res = Results::default();
+        run_rust(&ks, KeyKind::U64Rand, &cfg, &mut res).unwrap();
+        assert_eq!(res.memory.len(), 3);
+        for map in ["tophash", "hashbrown", "btreemap"] {
+            let rows: Vec<&TimeRecord> = res.times.iter().filter(|t| t.map == map).collect();
+            // `BTreeMap` has no presized row.
+            let want = if map == "btreemap" { Workload::ALL.len() - 1 } else { Workload::ALL.len() };
+            assert_eq!(rows.len(), want, "{map}");
+            for t in rows {
+                assert_eq!(t.rounds_ns_per_op.len(), 2, "{map} {}", t.workload);
+                assert_eq!((t.iters, t.size), (2, 64));
+                let w = Workload::parse(&t.workload).unwrap();
+                assert_eq!(t.checksum, w.expected(64), "{map} {}", t.workload);
+            }
+        }
     }
-    p.record(Workload::Clone, r);
-    Ok(())
-}
-
-/// `remove` of every key: the first pass empties `first`, later ones a
-/// map built (untimed) for them.
-fn time_removes<K: Clone, M: BenchMap<K>>(ks: &KeySet<K>, p: &mut Pass<'_>, first: M) -> Result<()> {
-    let n = p.n;
-    let mut r = Round::default();
-    let mut first = Some(first);
-    for _ in 0..p.iters {
-        let mut m = first.take().unwrap_or_else(|| work::build::<K, M>(&ks.keys));
-        let (d, c) = p.clock.time(|| work::remove_all(&mut m, &ks.lookup));
-        r.push(d, n, p.check(Workload::Remove, c)?);
-        ensure!(m.is_empty(), "{}: {} entries left after removing all", M::ID, m.len());
-    }
-    p.record(Workload::Remove, r);
-    Ok(())
-}
-
-/// `churn` at steady size, on a map built (untimed) per pass.
-fn time_churn<K: Clone, M: BenchMap<K>>(ks: &KeySet<K>, p: &mut Pass<'_>) -> Result<()> {
-    let n = p.n;
-    let mut r = Round::default();
-    for _ in 0..p.iters {
-        let mut m = work::build::<K, M>(&ks.keys);
-        let mut owned = ks.fresh.clone();
-        let (d, c) = p.clock.time(|| work::churn(&mut m, &ks.keys, owned.drain(..)));
-        r.push(d, n, p.check(Workload::Churn, c)?);
-        ensure!(m.len() == n, "{}: churn left {} entries, not {n}", M::ID, m.len());
-    }
-    p.record(Workload::Churn, r);
-    Ok(())
 }
