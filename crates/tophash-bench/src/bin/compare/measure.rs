@@ -74,6 +74,16 @@ fn settle_heap() {
 /// negligible.
 const MIN_SAMPLE_OPS: usize = 10_000;
 
+/// Timed passes of n operations a round takes of each workload.
+fn round_passes(cfg: &Config, n: usize) -> usize {
+    cfg.min_ops.div_ceil(n).max(1)
+}
+
+/// Passes of n operations a lookup or iteration sample groups.
+fn sample_passes(n: usize) -> usize {
+    MIN_SAMPLE_OPS.div_ceil(n).max(1)
+}
+
 /// The workloads in the order a round runs them: `insert` first (it
 /// builds the map the read-only workloads and the first remove pass use),
 /// `remove` and `churn` last (they consume maps).
@@ -122,7 +132,9 @@ pub fn run_rust<K: Clone + Ord + Hash>(ks: &KeySet<K>, kind: KeyKind, cfg: &Conf
     add_if_selected::<K, Griddle<K>>(&mut maps, ks, kind, cfg, &workloads, res)?;
     add_if_selected::<K, IndexMapFold<K>>(&mut maps, ks, kind, cfg, &workloads, res)?;
     add_if_selected::<K, BTree<K>>(&mut maps, ks, kind, cfg, &workloads, res)?;
-    drive(&mut maps, cfg.runs, &workloads)?;
+    let n = ks.len();
+    let iters = round_passes(cfg, n);
+    drive(&mut maps, cfg.runs, &workloads, iters, iters.div_ceil(sample_passes(n)))?;
     for m in maps {
         m.finish(res);
     }
@@ -131,10 +143,15 @@ pub fn run_rust<K: Clone + Ord + Hash>(ks: &KeySet<K>, kind: KeyKind, cfg: &Conf
 
 /// The schedule of [`run_rust`]: `runs` rounds of the selected workloads
 /// (`insert` always, in [`ROUND_ORDER`]), the maps taking turns sample by
-/// sample.
-fn drive(maps: &mut [Box<dyn Sampler + '_>], runs: u32, workloads: &[Workload]) -> Result<()> {
-    let Some(first) = maps.first() else { return Ok(()) };
-    let (iters, chunks) = (first.iters(), first.chunks());
+/// sample; `iters` samples a round of a workload that is not a read,
+/// `chunks` of one that is.
+fn drive(
+    maps: &mut [Box<dyn Sampler + '_>],
+    runs: u32,
+    workloads: &[Workload],
+    iters: usize,
+    chunks: usize,
+) -> Result<()> {
     for round in 0..runs as usize {
         for w in ROUND_ORDER {
             // `insert` always runs: it builds the map the others read.
@@ -158,10 +175,6 @@ fn drive(maps: &mut [Box<dyn Sampler + '_>], runs: u32, workloads: &[Workload]) 
 /// One map's samples on one key set, taken one at a time so that the maps
 /// can take turns (see [`run_rust`]).
 trait Sampler {
-    /// Timed passes per round of a workload that is not a read.
-    fn iters(&self) -> usize;
-    /// Samples per round of a read-only workload.
-    fn chunks(&self) -> usize;
     /// Takes sample `k` of `w` in the current round (samples of one
     /// workload come in order, and workloads in [`ROUND_ORDER`]).
     fn sample(&mut self, w: Workload, k: usize) -> Result<()>;
@@ -190,8 +203,8 @@ fn add_if_selected<'a, K: Clone + 'a, M: BenchMap<K> + 'a>(
         ks,
         kind,
         n,
-        iters: cfg.min_ops.div_ceil(n).max(1),
-        chunk: MIN_SAMPLE_OPS.div_ceil(n).max(1),
+        iters: round_passes(cfg, n),
+        chunk: sample_passes(n),
         workloads,
         subject: None,
         round: BTreeMap::new(),
@@ -292,15 +305,14 @@ impl<K: Clone, M: BenchMap<K>> Pass<'_, K, M> {
     /// (and inlined) for its map.
     fn read_sample(&mut self, w: Workload, read: impl Fn(&M) -> u64) -> Result<()> {
         let (chunk, n) = (self.chunk, self.n);
-        let m = self.subject.take().context("no map built this round")?;
+        let m = self.subject.as_ref().context("no map built this round")?;
         let (d, c) = self.clock.time(|| {
             let mut c = 0;
             for _ in 0..chunk {
-                c = black_box(read(black_box(&m)));
+                c = black_box(read(black_box(m)));
             }
             c
         });
-        self.subject = Some(m);
         self.push(w, d, chunk * n, c)
     }
 
@@ -347,14 +359,6 @@ impl<K: Clone, M: BenchMap<K>> Pass<'_, K, M> {
 }
 
 impl<K: Clone, M: BenchMap<K>> Sampler for Pass<'_, K, M> {
-    fn iters(&self) -> usize {
-        self.iters
-    }
-
-    fn chunks(&self) -> usize {
-        self.iters.div_ceil(self.chunk)
-    }
-
     fn sample(&mut self, w: Workload, k: usize) -> Result<()> {
         let started = Instant::now();
         let ks = self.ks;
@@ -455,12 +459,6 @@ mod tests {
     }
 
     impl Sampler for Logged<'_> {
-        fn iters(&self) -> usize {
-            2
-        }
-        fn chunks(&self) -> usize {
-            3
-        }
         fn sample(&mut self, w: Workload, k: usize) -> Result<()> {
             self.log.borrow_mut().push((self.id, w, k));
             Ok(())
@@ -475,7 +473,7 @@ mod tests {
         let mut maps: Vec<Box<dyn Sampler + '_>> =
             (0..3).map(|id| Box::new(Logged { id, log: &log }) as Box<dyn Sampler + '_>).collect();
         // `insert` is not asked for but runs (it builds the map read next).
-        drive(&mut maps, 2, &[Workload::LookupHit, Workload::Remove]).unwrap();
+        drive(&mut maps, 2, &[Workload::LookupHit, Workload::Remove], 2, 3).unwrap();
         drop(maps);
         let log = log.into_inner();
         let mut want = Vec::new();
